@@ -1,0 +1,41 @@
+// Runs the whole test suite (unit + integration + e2e) and ends with the plain
+// summary line CI reads: "N passed, N failed, N skipped".
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  numFailedTestSuites: number;
+}
+
+const root = join(import.meta.dirname, "..");
+const out = join(root, ".cpuid-fleet", "vitest-results.json");
+mkdirSync(join(root, ".cpuid-fleet"), { recursive: true });
+rmSync(out, { force: true });
+
+const vitest = join(root, "node_modules", ".bin", "vitest");
+const run = spawnSync(
+  vitest,
+  ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...process.argv.slice(2)],
+  { cwd: root, stdio: "inherit" },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const r = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
+  passed = r.numPassedTests;
+  // A file that fails to load has no test results but is still a failure.
+  failed = r.numFailedTests + r.numFailedTestSuites;
+  skipped = r.numPendingTests + r.numTodoTests;
+} catch {
+  failed = 1;
+}
+if (run.status !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
