@@ -1,0 +1,152 @@
+// Xen's feature dependency table (gen-cpuid.py "deps") and its deep closure.
+// "key ⇒ dependents": each dependent needs the key; clearing the key clears
+// every feature that transitively depends on it.
+
+import { FEATURES, featureByName, type Feature } from "./features.ts";
+import { emptyFeatureset, hasFeature, setFeature, type Featureset } from "./featureset.ts";
+
+const DIRECT: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ["fpu", ["mmx", "rstr-fp-err-ptrs"]],
+  ["pse", ["pse36"]],
+  ["pae", ["lm", "nx"]],
+  ["tsc", ["tsc-deadline", "rdtscp", "tsc-adjust", "itsc"]],
+  ["apic", ["x2apic", "tsc-deadline", "extapic"]],
+  ["clflush", ["clzero"]],
+  ["mmx", ["mmxext", "3dnow"]],
+  ["fxsr", ["ffxsr", "sse"]],
+  ["sse", ["sse2", "misalignsse"]],
+  ["sse2", ["sse3", "lm", "aesni", "pclmulqdq", "sha", "gfni"]],
+  ["sse3", ["ssse3", "sse4a"]],
+  ["ssse3", ["sse4-1"]],
+  ["sse4-1", ["sse4-2"]],
+  ["xsave", ["xsaveopt", "xsavec", "xgetbv1", "xsaves", "avx", "mpx", "pku", "amx-tile", "lwp"]],
+  ["avx", ["fma", "fma4", "f16c", "avx2", "xop", "avx-ne-convert", "sm3"]],
+  ["nx", ["smap"]],
+  ["lm", ["cx16", "pcid", "lahf-lm", "page1gb", "pku", "no-lmsl", "amx-tile", "cmpccxadd", "lkgs", "movrs"]],
+  ["3dnow", ["3dnowext"]],
+  [
+    "avx2",
+    ["avx512f", "vaes", "vpclmulqdq", "avx-vnni", "avx-ifma", "avx-vnni-int8", "avx-vnni-int16", "sha512", "sm4"],
+  ],
+  [
+    "avx512f",
+    [
+      "avx512dq", "avx512-ifma", "avx512pf", "avx512er", "avx512cd", "avx512bw", "avx512vl",
+      "avx512-4vnniw", "avx512-4fmaps", "avx512-vnni", "avx512-vpopcntdq", "avx512-vp2intersect",
+    ],
+  ],
+  ["avx512bw", ["avx512-vbmi", "avx512-vbmi2", "avx512-bitalg", "avx512-bf16", "avx512-fp16", "avx512-bmm"]],
+  ["pclmulqdq", ["vpclmulqdq"]],
+  ["aesni", ["vaes"]],
+  ["ibrsb", ["stibp", "ssbd", "intel-psfd", "eibrs", "ipred-ctrl", "rrsba-ctrl", "bhi-ctrl"]],
+  ["ibrs", ["amd-stibp", "amd-ssbd", "psfd", "auto-ibrs", "ibrs-always", "ibrs-fast", "ibrs-same-mode"]],
+  ["ibpb", ["ibpb-ret", "sbpb", "ibpb-brtype"]],
+  ["amd-stibp", ["stibp-always"]],
+  ["rtm", ["tsxldtrk"]],
+  ["psfd", ["epsf"]],
+  ["eibrs", ["rrsba"]],
+  ["amx-tile", ["amx-bf16", "amx-int8", "amx-fp16", "amx-complex"]],
+];
+
+/** ARCH_CAPS ⇒ all 64 bits of MSR_ARCH_CAPS (words 16 and 17), named or not. */
+const ARCH_CAPS_WORDS = [16, 17];
+
+function mustFeature(name: string): Feature {
+  const f = featureByName(name);
+  if (!f) throw new Error(`dependency table names unknown feature "${name}"`);
+  return f;
+}
+
+function directDependents(): Map<number, Featureset> {
+  const m = new Map<number, Featureset>();
+  for (const [key, deps] of DIRECT) {
+    const fs = emptyFeatureset();
+    for (const d of deps) setFeature(fs, mustFeature(d));
+    m.set(mustFeature(key).value, fs);
+  }
+  const archCaps = emptyFeatureset();
+  for (const w of ARCH_CAPS_WORDS) archCaps[w] = 0xffffffff;
+  m.set(mustFeature("arch-caps").value, archCaps);
+  return m;
+}
+
+const DIRECT_DEPENDENTS = directDependents();
+
+function valuesIn(fs: Featureset): number[] {
+  const out: number[] = [];
+  for (let w = 0; w < fs.length; w++) {
+    for (let b = 0; b < 32; b++) if (fs[w] & (1 << b)) out.push(w * 32 + b);
+  }
+  return out;
+}
+
+/** Worklist closure as gen-cpuid does; a cycle back to the key is a table bug. */
+function deepClosure(key: number): Featureset {
+  const seen = emptyFeatureset();
+  const work = [...valuesIn(DIRECT_DEPENDENTS.get(key)!)];
+  while (work.length) {
+    const v = work.pop()!;
+    if (v === key) throw new Error(`dependency cycle through feature value ${key}`);
+    if (seen[v >>> 5] & (1 << (v & 31))) continue;
+    seen[v >>> 5] |= 1 << (v & 31);
+    const next = DIRECT_DEPENDENTS.get(v);
+    if (next) work.push(...valuesIn(next));
+  }
+  return seen;
+}
+
+/** Feature value → everything that transitively depends on it. */
+export const DEEP_DEPENDENTS: ReadonlyMap<number, Featureset> = new Map(
+  [...DIRECT_DEPENDENTS.keys()].sort((a, b) => a - b).map((k) => [k, deepClosure(k)]),
+);
+
+export const DEEP_FEATURES: Featureset = (() => {
+  const fs = emptyFeatureset();
+  for (const k of DEEP_DEPENDENTS.keys()) fs[k >>> 5] |= 1 << (k & 31);
+  return fs;
+})();
+
+/** Features directly needed by f (the keys whose direct dependents include f). */
+export function directRequirements(f: Feature): Feature[] {
+  const out: Feature[] = [];
+  for (const [key, deps] of DIRECT_DEPENDENTS) {
+    if (deps[f.word] & (1 << f.bit)) out.push(FEATURES.find((x) => x.value === key)!);
+  }
+  return out;
+}
+
+/** Features whose absence would clear f (transitive requirements). */
+export function deepRequirements(f: Feature): Feature[] {
+  const out: Feature[] = [];
+  for (const [key, deps] of DEEP_DEPENDENTS) {
+    if (deps[f.word] & (1 << f.bit)) out.push(FEATURES.find((x) => x.value === key)!);
+  }
+  return out;
+}
+
+export function directDependentsOf(f: Feature): Feature[] {
+  const deps = DIRECT_DEPENDENTS.get(f.value);
+  return deps ? FEATURES.filter((x) => hasFeature(deps, x)) : [];
+}
+
+export function deepDependentsOf(f: Feature): Feature[] {
+  const deps = DEEP_DEPENDENTS.get(f.value);
+  return deps ? FEATURES.filter((x) => hasFeature(deps, x)) : [];
+}
+
+/**
+ * Xen's sanitise_featureset(): mask to KNOWN, then for every deep feature that
+ * is clear, clear all its dependents. Mutates fs.
+ */
+export function sanitiseFeatureset(fs: Featureset, known: Featureset): void {
+  for (let i = 0; i < fs.length; i++) fs[i] &= known[i];
+  const disabled = emptyFeatureset();
+  for (let i = 0; i < fs.length; i++) disabled[i] = ~fs[i] & DEEP_FEATURES[i];
+  for (const [key, deps] of DEEP_DEPENDENTS) {
+    if (!(disabled[key >>> 5] & (1 << (key & 31)))) continue;
+    for (let i = 0; i < fs.length; i++) {
+      fs[i] &= ~deps[i];
+      disabled[i] &= ~deps[i];
+    }
+  }
+}

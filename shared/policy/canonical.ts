@@ -1,0 +1,18 @@
+// Canonical JSON and a stable content hash of a policy: the serialised form,
+// all-zero leaves kept, so two policies hash equal iff Xen would store the same.
+
+import { createHash } from "node:crypto";
+import { policyToJson } from "../schemas/policy.ts";
+import type { CpuPolicy } from "./cpu-policy.ts";
+import { serialisePolicy } from "./serialise.ts";
+
+export function canonicalPolicyJson(p: CpuPolicy): string {
+  const j = policyToJson(serialisePolicy(p));
+  // Keys in a fixed order by construction; no whitespace.
+  return JSON.stringify(j);
+}
+
+/** "sha256:<hex>" of the canonical JSON. */
+export function policyHash(p: CpuPolicy): string {
+  return `sha256:${createHash("sha256").update(canonicalPolicyJson(p)).digest("hex")}`;
+}

@@ -1,0 +1,70 @@
+// Wire (JSON) form of a serialised CPU policy, shared by the CLI, NATS
+// messages and the CRDs: numbers as fixed-width lowercase hex, as xen-cpuid prints them.
+
+import { z } from "zod";
+import type { LeafRecord, MsrRecord, SerialisedPolicy } from "../policy/serialise.ts";
+
+const hex = (digits: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^[0-9a-fA-F]{1,${digits}}$`), `expected up to ${digits} hex digits`)
+    .transform((s) => s.toLowerCase().padStart(digits, "0"));
+
+export const Hex32 = hex(8);
+export const Hex64 = hex(16);
+
+export const LeafRecordJson = z.object({
+  leaf: Hex32,
+  subleaf: Hex32,
+  eax: Hex32,
+  ebx: Hex32,
+  ecx: Hex32,
+  edx: Hex32,
+});
+
+export const MsrRecordJson = z.object({
+  index: Hex32,
+  /** Xen requires 0; kept so a non-zero value can be reported as Xen would */
+  flags: Hex32.optional(),
+  value: Hex64,
+});
+
+export const SerialisedPolicyJson = z.object({
+  leaves: z.array(LeafRecordJson).max(1024),
+  msrs: z.array(MsrRecordJson).max(64),
+});
+export type SerialisedPolicyJson = z.output<typeof SerialisedPolicyJson>;
+
+const h32 = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+const n32 = (s: string) => parseInt(s, 16) >>> 0;
+
+export function policyToJson(s: SerialisedPolicy): SerialisedPolicyJson {
+  return {
+    leaves: s.leaves.map((l) => ({
+      leaf: h32(l.leaf),
+      subleaf: h32(l.subleaf),
+      eax: h32(l.eax),
+      ebx: h32(l.ebx),
+      ecx: h32(l.ecx),
+      edx: h32(l.edx),
+    })),
+    msrs: s.msrs.map((m) => ({ index: h32(m.index), value: m.value.toString(16).padStart(16, "0") })),
+  };
+}
+
+export function policyFromJson(j: SerialisedPolicyJson): SerialisedPolicy {
+  const leaves: LeafRecord[] = j.leaves.map((l) => ({
+    leaf: n32(l.leaf),
+    subleaf: n32(l.subleaf),
+    eax: n32(l.eax),
+    ebx: n32(l.ebx),
+    ecx: n32(l.ecx),
+    edx: n32(l.edx),
+  }));
+  const msrs: MsrRecord[] = j.msrs.map((m) => ({
+    index: n32(m.index),
+    flags: m.flags === undefined ? 0 : n32(m.flags),
+    value: BigInt(`0x${m.value}`),
+  }));
+  return { leaves, msrs };
+}
