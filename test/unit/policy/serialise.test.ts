@@ -1,0 +1,115 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { NO_SUBLEAF, emptyPolicy } from "../../../shared/policy/cpu-policy.ts";
+import { policyHash } from "../../../shared/policy/canonical.ts";
+import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
+import { deserialisePolicy, PolicyFormatError, serialisePolicy, type SerialisedPolicy } from "../../../shared/policy/serialise.ts";
+import { policyFromJson, policyToJson, SerialisedPolicyJson } from "../../../shared/schemas/policy.ts";
+import { policyVendor } from "../../../shared/policy/vendor.ts";
+import { parseXenCpuidPolicy } from "../../../shared/formats/xen-cpuid-policy.ts";
+import { xenCpuidFixture } from "../../support/fixtures.ts";
+
+const alder = parseXenCpuidPolicy(xenCpuidFixture("xen-cpuid-p_core-i5-12600k_alderlake.txt"));
+
+function expectError(s: SerialisedPolicy, code: string, at: Record<string, number>) {
+  try {
+    deserialisePolicy(s);
+  } catch (e) {
+    expect(e).toBeInstanceOf(PolicyFormatError);
+    expect((e as PolicyFormatError).code).toBe(code);
+    expect(e).toMatchObject(at);
+    return (e as Error).message;
+  }
+  throw new Error("expected a PolicyFormatError");
+}
+
+const leaf = (l: number, s: number) => ({ leaf: l, subleaf: s, eax: 1, ebx: 2, ecx: 3, edx: 4 });
+
+describe("Xen serialised form", () => {
+  it("re-serialises every policy of a real xen-cpuid -p output with Xen's own leaf count", () => {
+    for (const b of alder.blocks) expect(serialisePolicy(b.policy).leaves.length, b.name).toBe(b.reportedLeaves);
+  });
+
+  it("emits leaves sorted by leaf then strictly ascending subleaf", () => {
+    for (const b of alder.blocks) {
+      const ls = serialisePolicy(b.policy).leaves;
+      for (let i = 1; i < ls.length; i++) {
+        const [a, c] = [ls[i - 1], ls[i]];
+        expect(a.leaf < c.leaf || (a.leaf === c.leaf && a.subleaf < c.subleaf)).toBe(true);
+      }
+    }
+  });
+
+  it("identifies the vendor", () => expect(policyVendor(alder.blocks[0].policy)).toBe("intel"));
+
+  it("refuses more than 120 leaves and more than 2 MSRs", () => {
+    const many = Array.from({ length: 121 }, () => leaf(1, NO_SUBLEAF));
+    expect(expectError({ leaves: many, msrs: [] }, "too-big", {})).toMatch(/121 leaves/);
+    const msr = { index: 0xce, flags: 0, value: 0n };
+    expect(expectError({ leaves: [], msrs: [msr, msr, msr] }, "too-big", {})).toMatch(/3 MSRs/);
+  });
+
+  it("names the leaf and subleaf of an out-of-range record", () => {
+    expectError({ leaves: [leaf(0x20, NO_SUBLEAF)], msrs: [] }, "out-of-range", { leaf: 0x20, subleaf: NO_SUBLEAF });
+    expectError({ leaves: [leaf(7, 3)], msrs: [] }, "out-of-range", { leaf: 7, subleaf: 3 });
+    expectError({ leaves: [leaf(4, NO_SUBLEAF)], msrs: [] }, "out-of-range", { leaf: 4, subleaf: NO_SUBLEAF });
+    expectError({ leaves: [leaf(1, 0)], msrs: [] }, "out-of-range", { leaf: 1, subleaf: 0 });
+    expectError({ leaves: [leaf(0x80000022, NO_SUBLEAF)], msrs: [] }, "out-of-range", { leaf: 0x80000022 });
+    expectError({ leaves: [leaf(0x40000000, 0)], msrs: [] }, "out-of-range", { leaf: 0x40000000, subleaf: 0 });
+  });
+
+  it("names the MSR of an invalid, unknown or overflowing record", () => {
+    expectError({ leaves: [], msrs: [{ index: 0xce, flags: 1, value: 0n }] }, "invalid", { msr: 0xce });
+    expectError({ leaves: [], msrs: [{ index: 0x48, flags: 0, value: 0n }] }, "out-of-range", { msr: 0x48 });
+    expectError({ leaves: [], msrs: [{ index: 0xce, flags: 0, value: 1n << 32n }] }, "overflow", { msr: 0xce });
+  });
+
+  it("later duplicates win when merging", () => {
+    const p = deserialisePolicy({ leaves: [leaf(1, NO_SUBLEAF), { ...leaf(1, NO_SUBLEAF), eax: 9 }], msrs: [] });
+    expect(p.basic[1].eax).toBe(9);
+  });
+
+  const u32 = fc.integer({ min: 0, max: 0xffffffff });
+  const policyArb = fc
+    .record({ words: fc.array(u32, { minLength: 19, maxLength: 19 }), maxLeaf: fc.integer({ min: 0, max: 0xd }), extd: fc.integer({ min: 0, max: 0x21 }), sub7: fc.integer({ min: 0, max: 2 }), pi: u32 })
+    .map(({ words, maxLeaf, extd, sub7, pi }) => {
+      const p = emptyPolicy();
+      setPolicyFeatureset(p, Uint32Array.from(words));
+      p.basic[0].eax = maxLeaf;
+      p.extd[0].eax = 0x80000000 + extd;
+      p.feat[0].eax = sub7;
+      p.platformInfo = pi;
+      return p;
+    });
+
+  it("round-trips serialise → JSON → deserialise with the same hash (property)", () => {
+    fc.assert(
+      fc.property(policyArb, (p) => {
+        const json = SerialisedPolicyJson.parse(JSON.parse(JSON.stringify(policyToJson(serialisePolicy(p)))));
+        const back = deserialisePolicy(policyFromJson(json));
+        expect(policyHash(back)).toBe(policyHash(p));
+        expect(serialisePolicy(back)).toEqual(serialisePolicy(p));
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it("featureset insert/extract round-trips for visible words (property)", () => {
+    fc.assert(
+      fc.property(fc.array(u32, { minLength: 19, maxLength: 19 }), (words) => {
+        const p = emptyPolicy();
+        setPolicyFeatureset(p, Uint32Array.from(words));
+        expect(Array.from(policyFeatureset(p))).toEqual(words);
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it("hashes differ when any bit differs", () => {
+    const a = alder.blocks.find((b) => b.name === "hvm_max")!.policy;
+    const b = deserialisePolicy(serialisePolicy(a));
+    expect(policyHash(b)).toBe(policyHash(a));
+    b.basic[1].ecx ^= 1;
+    expect(policyHash(b)).not.toBe(policyHash(a));
+  });
+});
