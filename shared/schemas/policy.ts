@@ -68,3 +68,26 @@ export function policyFromJson(j: SerialisedPolicyJson): SerialisedPolicy {
   }));
   return { leaves, msrs };
 }
+
+export const FeaturesetText = z
+  .string()
+  .regex(/^[0-9a-f]{8}(:[0-9a-f]{8}){18}$/, "expected 19 words of 8 lowercase hex digits joined by ':'");
+
+export const PolicyNames = ["raw", "host", "pv_max", "pv_default", "hvm_max", "hvm_default"] as const;
+export const PolicyName = z.enum(PolicyNames);
+export type PolicyName = z.infer<typeof PolicyName>;
+
+/**
+ * One policy as `cpuidctl policy derive -o json` prints it and as hosts
+ * publish it: featureset, feature names, serialised leaves and MSRs.
+ */
+export const PolicyView = z.object({
+  featureset: FeaturesetText,
+  features: z.array(z.string()),
+  leaves: z.array(LeafRecordJson),
+  msrs: z.array(MsrRecordJson.omit({ flags: true })),
+});
+export type PolicyView = z.output<typeof PolicyView>;
+
+export const PolicyViews = z.object(Object.fromEntries(PolicyNames.map((n) => [n, PolicyView])) as Record<PolicyName, typeof PolicyView>);
+export type PolicyViews = z.output<typeof PolicyViews>;
