@@ -1,0 +1,28 @@
+// HostCpuidPolicy (cluster-scoped, short name hcp): a small status-only mirror
+// of what a host's agent published (no leaves: digests and counts).
+
+import { z } from "zod";
+import { Condition } from "./conditions.ts";
+import { FeaturesetText, PolicyName } from "./policy.ts";
+
+export const PolicySummary = z.object({
+  hash: z.string(),
+  featureset: FeaturesetText,
+  featureCount: z.number().int().nonnegative(),
+});
+
+export const HostCpuidPolicyStatus = z.object({
+  hostId: z.string().optional(),
+  vendor: z.string().optional(),
+  family: z.number().int().optional(),
+  model: z.number().int().optional(),
+  stepping: z.number().int().optional(),
+  brand: z.string().optional(),
+  fingerprint: z.string().optional(),
+  xenVersion: z.string().optional(),
+  policies: z.record(PolicyName, PolicySummary).optional(),
+  publishedAt: z.string().optional(),
+  lastSeen: z.string().optional(),
+  conditions: z.array(Condition).optional(),
+});
+export type HostCpuidPolicyStatus = z.infer<typeof HostCpuidPolicyStatus>;
