@@ -1,0 +1,55 @@
+// Converts a JSON Schema produced by zod 4's `z.toJSONSchema` into a
+// Kubernetes structural OpenAPI v3 schema (apiextensions.k8s.io/v1):
+// no `$schema`, no `additionalProperties: false` (pruning does that job),
+// enum-keyed records become plain optional properties, integers lose zod's
+// ±2^53 bounds and get `format: int64`, and date-times keep only the format.
+
+export type JsonSchema = { [key: string]: unknown };
+
+const SAFE_INTEGER_BOUND = Number.MAX_SAFE_INTEGER;
+
+export function toStructuralSchema(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "$schema" || key === "$id") continue;
+    if (key === "additionalProperties" && value === false) continue;
+    out[key] = value;
+  }
+
+  if (isEnumKeyedRecord(out)) return enumRecordAsProperties(out);
+
+  if (out.type === "integer") {
+    if (out.minimum === -SAFE_INTEGER_BOUND) delete out.minimum;
+    if (out.maximum === SAFE_INTEGER_BOUND) delete out.maximum;
+    out.format = "int64";
+  }
+  if (out.type === "string" && out.format === "date-time") delete out.pattern;
+
+  if (isObject(out.properties)) {
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties).map(([name, sub]) => [name, toStructuralSchema(sub as JsonSchema)]),
+    );
+  }
+  if (isObject(out.items)) out.items = toStructuralSchema(out.items as JsonSchema);
+  if (isObject(out.additionalProperties)) out.additionalProperties = toStructuralSchema(out.additionalProperties as JsonSchema);
+  for (const combinator of ["anyOf", "oneOf", "allOf"]) {
+    if (combinator in out) throw new Error(`${combinator} is not structural; restate the zod schema without unions`);
+  }
+  return out;
+}
+
+function isEnumKeyedRecord(s: JsonSchema): boolean {
+  const names = s.propertyNames as JsonSchema | undefined;
+  return s.type === "object" && isObject(names) && Array.isArray(names.enum) && isObject(s.additionalProperties);
+}
+
+function enumRecordAsProperties(s: JsonSchema): JsonSchema {
+  const keys = (s.propertyNames as { enum: string[] }).enum;
+  const value = toStructuralSchema(s.additionalProperties as JsonSchema);
+  const { propertyNames: _n, additionalProperties: _a, required: _r, ...rest } = s;
+  return { ...rest, properties: Object.fromEntries(keys.map((k) => [k, value])) };
+}
+
+function isObject(v: unknown): v is JsonSchema {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

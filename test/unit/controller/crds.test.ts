@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { allCrds, domainCpuidPolicyCrd, renderCrdYaml } from "../../../controller/crd/definitions.ts";
+import { FEATURE_NAMES } from "../../../shared/featureset/features.ts";
+
+const crdsDir = join(import.meta.dirname, "..", "..", "..", "crds");
+
+function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
+  else if (node && typeof node === "object") {
+    visit(node as Record<string, unknown>);
+    Object.values(node).forEach((n) => walk(n, visit));
+  }
+}
+
+describe("CRDs", () => {
+  it.each(allCrds().map((c) => [c.fileName, c.crd] as const))("committed crds/%s equals the generator's output", (fileName, crd) => {
+    expect(readFileSync(join(crdsDir, fileName), "utf8")).toBe(renderCrdYaml(crd));
+  });
+
+  it("are structural: no $schema, no additionalProperties:false, no unions", () => {
+    for (const { crd } of allCrds()) {
+      walk(crd, (n) => {
+        expect(n).not.toHaveProperty("$schema");
+        expect(n.additionalProperties).not.toBe(false);
+        for (const k of ["anyOf", "oneOf", "allOf", "propertyNames"]) expect(n).not.toHaveProperty(k);
+      });
+    }
+  });
+
+  it("lists every feature name as a set enum for enable and disable", () => {
+    const spec = (parse(renderCrdYaml(domainCpuidPolicyCrd())) as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    for (const list of ["enable", "disable"]) {
+      expect(spec.properties[list]["x-kubernetes-list-type"]).toBe("set");
+      expect(spec.properties[list].items.enum).toEqual([...FEATURE_NAMES]);
+    }
+    expect(spec["x-kubernetes-validations"].map((v: { message: string }) => v.message)).toEqual([
+      "a feature may not be both enabled and disabled",
+      "spec.pool is required when spec.baseline is pool",
+      "spec.pool is only valid with spec.baseline: pool",
+      "spec.policy replaces enable/disable; give one or the other",
+    ]);
+  });
+
+  it("has the status subresource, category cpuid, short names and printer columns", () => {
+    const [dcp, hcp] = allCrds().map((c) => (c.crd as any).spec);
+    expect(dcp.names.shortNames).toEqual(["dcp"]);
+    expect(hcp.names.shortNames).toEqual(["hcp"]);
+    expect(hcp.scope).toBe("Cluster");
+    for (const s of [dcp, hcp]) {
+      expect(s.names.categories).toEqual(["cpuid"]);
+      expect(s.versions[0].subresources).toEqual({ status: {} });
+    }
+    const columns = dcp.versions[0].additionalPrinterColumns.filter((c: any) => !c.priority).map((c: any) => c.name.toUpperCase());
+    expect(columns).toEqual(expect.arrayContaining(["HOST", "GUEST", "AUDITED", "APPLIED", "AGE"]));
+  });
+});
