@@ -1,0 +1,78 @@
+// Which xsave state components each feature needs, and Xen's
+// recalculate_xstate(): leaf 0xd is derived from the features, with component
+// sizes/offsets taken from a policy that describes them (Xen uses raw; a
+// guest max policy carries raw's values for every state it offers).
+
+import { featureByName, type Feature } from "../featureset/features.ts";
+import type { CpuPolicy } from "../policy/cpu-policy.ts";
+import { policyFeatureset } from "../policy/featureset-io.ts";
+
+export const XSTATE_FP_SSE = 0b11;
+/** FXSAVE legacy area (512) + xsave header (64): the smallest uncompressed image */
+export const XSTATE_AREA_MIN_SIZE = 576;
+/** 0xd:i ecx flags: bit 0 "supervisor (XSS) state", bit 1 "64-byte aligned when compacted" */
+export const XSTATE_ECX_XSS = 1 << 0;
+export const XSTATE_ECX_ALIGN64 = 1 << 1;
+
+const must = (name: string): Feature => featureByName(name)!;
+
+export const XSAVE = must("xsave");
+export const XSAVEC = must("xsavec");
+export const XSAVES = must("xsaves");
+
+/** Feature → the XCR0 components Xen enables for it (none of Xen's guest states are XSS-only). */
+export const STATE_FEATURES: ReadonlyArray<{ feature: Feature; states: number; names: string }> = [
+  { feature: must("avx"), states: 1 << 2, names: "YMM (2)" },
+  { feature: must("mpx"), states: (1 << 3) | (1 << 4), names: "BNDREGS (3), BNDCSR (4)" },
+  { feature: must("avx512f"), states: (1 << 5) | (1 << 6) | (1 << 7), names: "OPMASK (5), ZMM_Hi256 (6), Hi16_ZMM (7)" },
+  { feature: must("pku"), states: 1 << 9, names: "PKRU (9)" },
+  { feature: must("amx-tile"), states: (1 << 17) | (1 << 18), names: "TILECFG (17), TILEDATA (18)" },
+];
+
+export const ALL_GUEST_STATES = STATE_FEATURES.reduce((acc, s) => acc | s.states, XSTATE_FP_SSE) >>> 0;
+
+export const isOn = (words: Uint32Array, f: Feature) => (words[f.word] & (1 << f.bit)) !== 0;
+
+/** The XCR0 states (low 32 bits; Xen offers none above bit 31) a featureset calls for. */
+export function expectedXcr0(words: Uint32Array): number {
+  if (!isOn(words, XSAVE)) return 0;
+  let states = XSTATE_FP_SSE;
+  for (const s of STATE_FEATURES) if (isOn(words, s.feature)) states |= s.states;
+  return states >>> 0;
+}
+
+/** 0xd:i ecx flags a component may show given xsavec/xsaves. */
+export function componentFlagsMask(words: Uint32Array): number {
+  return (isOn(words, XSAVEC) ? XSTATE_ECX_ALIGN64 : 0) | (isOn(words, XSAVES) ? XSTATE_ECX_XSS : 0);
+}
+
+/** Xen's xstate_uncompressed_size(): the end of the furthest enabled component. */
+export function uncompressedSize(states: number, layout: CpuPolicy): number {
+  let size = XSTATE_AREA_MIN_SIZE;
+  for (let i = 2; i < 32; i++) {
+    if (!(states & (1 << i))) continue;
+    const c = layout.xstate[i];
+    size = Math.max(size, (c.ebx >>> 0) + (c.eax >>> 0));
+  }
+  return size;
+}
+
+/** Rebuild leaf 0xd of `p` from its features as Xen does; only 0xd:1.eax (Da1) survives. */
+export function recalculateXstate(p: CpuPolicy, layout: CpuPolicy): void {
+  const words = policyFeatureset(p);
+  const da1 = p.xstate[1].eax;
+  const states = expectedXcr0(words);
+  const flags = componentFlagsMask(words);
+  for (const r of p.xstate) r.eax = r.ebx = r.ecx = r.edx = 0;
+  if (!states) return;
+  p.xstate[0].eax = states;
+  p.xstate[0].ecx = uncompressedSize(states, layout);
+  p.xstate[1].eax = da1;
+  for (let i = 2; i < 32; i++) {
+    if (!(states & (1 << i))) continue;
+    const src = layout.xstate[i];
+    p.xstate[i].eax = src.eax;
+    p.xstate[i].ebx = src.ebx;
+    p.xstate[i].ecx = src.ecx & flags;
+  }
+}
