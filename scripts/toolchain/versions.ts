@@ -1,0 +1,9 @@
+// Pinned versions of the external binaries the tests, the benchmarks and the
+// local demo run. kube-apiserver and kubectl match @kubernetes/client-node
+// 1.4 (Kubernetes 1.34); etcd is the 3.6 line Kubernetes 1.34 pins.
+
+export const KUBERNETES_VERSION = "v1.34.4";
+export const ETCD_VERSION = "v3.6.16";
+export const NATS_SERVER_VERSION = "v2.15.2";
+/** Upstream version of Debian bookworm's `prometheus` package (promtool only). */
+export const PROMTOOL_VERSION = "2.42.0";
