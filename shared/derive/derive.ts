@@ -1,0 +1,109 @@
+// Entry points: the six system policies Xen computes at boot, from a raw
+// policy (CPUID dump or live CPUID) or from Xen's own reported Host policy.
+
+import type { Feature } from "../featureset/features.ts";
+import { hasFeature, type Featureset } from "../featureset/featureset.ts";
+import { emptyPolicy, type CpuPolicy, type Regs } from "../policy/cpu-policy.ts";
+import { policyFeatureset } from "../policy/featureset-io.ts";
+import { parseXenCpuidCmdline } from "../formats/xen-cmdline.ts";
+import { cpuModel, type CpuModel } from "./cpu-model.ts";
+import { X } from "./features.ts";
+import { hvmDefaultPolicy, hvmMaxPolicy, pvDefaultPolicy, pvMaxPolicy, type GuestContext } from "./guest.ts";
+import { xenCapabilities } from "./host-capabilities.ts";
+import { hostPolicy } from "./host.ts";
+import type { DeriveOptions } from "./options.ts";
+import { tsxDecision } from "./tsx.ts";
+
+export interface DerivedPolicies {
+  raw: CpuPolicy;
+  host: CpuPolicy;
+  pv_max: CpuPolicy;
+  pv_default: CpuPolicy;
+  /** all-zero when HVM is unavailable (as Xen reports it) */
+  hvm_max: CpuPolicy;
+  hvm_default: CpuPolicy;
+}
+
+/** raw → host → guest policies, with Xen's capability handling emulated for the hardware. */
+export function deriveHostPolicies(raw: CpuPolicy, options: DeriveOptions = {}): DerivedPolicies {
+  const cpu = cpuModel(raw);
+  const caps = xenCapabilities({
+    raw,
+    cpu,
+    cmdline: options.cmdline ? parseXenCpuidCmdline(options.cmdline) : [],
+    tsx: options.tsx,
+    smt: options.smt ?? smtEnabled(raw, cpu),
+    microcode: options.microcodeRevision,
+    fastStrings: options.fastStrings ?? true,
+  });
+  const host = hostPolicy({ raw, caps: caps.caps, vpmu: options.vpmu ?? false });
+  return guestPolicies(raw, host, cpu, options, caps);
+}
+
+/**
+ * Guest policies from the Host policy Xen reported (`xen-cpuid -p`): Xen's
+ * capability handling already happened, so only the guest steps run.
+ * `options.raw` (Xen's Raw policy) is used where Xen consults the hardware.
+ */
+export function deriveFromXenHost(host: CpuPolicy, options: DeriveOptions = {}): DerivedPolicies {
+  const raw = options.raw ?? host;
+  const hostFs = policyFeatureset(host);
+  const tsx = tsxDecision(hostFs, options.tsx);
+  const rdrandForced = (options.cmdline ? parseXenCpuidCmdline(options.cmdline) : []).some((i) => i.feature === X.rdrand);
+  return guestPolicies(raw, host, cpuModel(host), options, { rtmDisabled: tsx.rtmDisabled, rdrandForced });
+}
+
+function guestPolicies(
+  raw: CpuPolicy,
+  host: CpuPolicy,
+  cpu: CpuModel,
+  options: DeriveOptions,
+  tsx: { rtmDisabled: boolean; rdrandForced: boolean },
+): DerivedPolicies {
+  const hostFs = policyFeatureset(host);
+  const has = (f: Feature) => hasFeature(hostFs, f);
+  const msrScHvm = options.msrScHvm ?? true;
+  const ctx: GuestContext = {
+    cpu,
+    host,
+    hostFs,
+    raw,
+    rawFs: policyFeatureset(raw),
+    hap: options.hap ?? true,
+    scMsrPv: has(X.ibrsb) && (options.msrScPv ?? true),
+    scMsrHvm: msrScHvm && (has(X.ibrsb) || (has(X.ibrs) && svmSpecCtrl(host))),
+    amdVirtSpecCtrl: msrScHvm && !has(X.amdSsbd) && (has(X.virtSsbd) || amdLegacySsbd(cpu, hostFs)),
+    bpSpecReduceActive: has(X.srsoMsrFix) && (options.bpSpecReduce ?? true),
+    vmx: { rdtscp: true, invpcid: true, mpx: true, xsaves: true, ...options.vmx },
+    rtmDisabled: tsx.rtmDisabled,
+    rdrandForced: tsx.rdrandForced,
+  };
+  const pv_max = pvMaxPolicy(ctx);
+  const pv_default = pvDefaultPolicy(ctx, pv_max);
+  const hvm = options.hvm ?? (has(X.vmx) || has(X.svm));
+  const hvm_max = hvm ? hvmMaxPolicy(ctx) : emptyPolicy();
+  const hvm_default = hvm ? hvmDefaultPolicy(ctx, hvm_max) : emptyPolicy();
+  return { raw, host, pv_max, pv_default, hvm_max, hvm_default };
+}
+
+/** SVM_FEATURE_SPEC_CTRL (0x8000000a.edx bit 20): AMD-V can virtualise MSR_SPEC_CTRL. */
+function svmSpecCtrl(host: CpuPolicy): boolean {
+  return (host.extd[0].eax >>> 0) >= 0x8000000a && ((host.extd[0xa].edx >>> 20) & 1) === 1;
+}
+
+/** amd_init_ssbd found the family's LS_CFG SSBD bit (Fam15h–18h without a better control). */
+function amdLegacySsbd(cpu: CpuModel, hostFs: Featureset): boolean {
+  if (cpu.vendor !== "amd" && cpu.vendor !== "hygon") return false;
+  if (hasFeature(hostFs, X.ssbNo) || hasFeature(hostFs, X.amdSsbd) || hasFeature(hostFs, X.virtSsbd)) return false;
+  return cpu.family >= 0x15 && cpu.family <= 0x18;
+}
+
+/** Hardware SMT as the topology leaves show it (Xen asks MSR_CORE_THREAD_COUNT / the APIC IDs). */
+function smtEnabled(raw: CpuPolicy, cpu: CpuModel): boolean {
+  if (cpu.vendor === "amd" || cpu.vendor === "hygon") {
+    if (!hasFeature(policyFeatureset(raw), X.topoext) || (raw.extd[0].eax >>> 0) < 0x8000001e) return false;
+    return ((raw.extd[0x1e].ebx >>> 8) & 0xff) > 0;
+  }
+  const smtLevel: Regs = raw.topo[0];
+  return ((smtLevel.ecx >>> 8) & 0xff) === 1 && (smtLevel.ebx & 0xffff) > 1;
+}
