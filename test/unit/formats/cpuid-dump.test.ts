@@ -1,23 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { bootCpu, cpuidQuery, parseCpuidDump, type CpuidDump } from "../../../shared/formats/cpuid-dump.ts";
-import { FormatError } from "../../../shared/formats/format-error.ts";
 import { NO_SUBLEAF } from "../../../shared/policy/cpu-policy.ts";
 import { cpuidDumpFixtures } from "../../support/fixtures.ts";
+import { expectFormatError } from "./expect-format-error.ts";
 
 const fixtures = new Map(cpuidDumpFixtures());
 const parsed = new Map<string, CpuidDump>([...fixtures].map(([name, text]) => [name, parseCpuidDump(text, name)]));
 const dump = (name: string) => parsed.get(name)!;
 const boot = (name: string) => cpuidQuery(bootCpu(dump(name)));
 
-function parseError(text: string): FormatError {
-  try {
-    parseCpuidDump(text, "t.txt");
-  } catch (e) {
-    expect(e).toBeInstanceOf(FormatError);
-    return e as FormatError;
-  }
-  throw new Error("expected a FormatError");
-}
+const parseError = (text: string) => expectFormatError(() => parseCpuidDump(text, "t.txt"));
 
 describe("CPUID dump parser", () => {
   it("parses every dump fixture, with leaf 0 on every logical CPU", () => {

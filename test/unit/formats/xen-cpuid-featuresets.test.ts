@@ -1,23 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { featureNames, formatFeatureset, isSubset, parseFeatureset } from "../../../shared/featureset/featureset.ts";
 import { KNOWN_FEATURES } from "../../../shared/featureset/masks.ts";
-import { FormatError } from "../../../shared/formats/format-error.ts";
 import { parseXenCpuidFeaturesets } from "../../../shared/formats/xen-cpuid-featuresets.ts";
 import { bitOfName, decodeNames } from "../../../shared/formats/xen-feature-names.ts";
 import { xenCpuidFixture } from "../../support/fixtures.ts";
+import { expectFormatError } from "./expect-format-error.ts";
 
 const DETAIL = xenCpuidFixture("xen-cpuid-detail_core-i7-8750h_coffeelake.txt");
 const detail = parseXenCpuidFeaturesets(DETAIL, "detail.txt");
 
-function parseError(text: string): FormatError {
-  try {
-    parseXenCpuidFeaturesets(text, "t.txt");
-  } catch (e) {
-    expect(e).toBeInstanceOf(FormatError);
-    return e as FormatError;
-  }
-  throw new Error("expected a FormatError");
-}
+const parseError = (text: string) => expectFormatError(() => parseXenCpuidFeaturesets(text, "t.txt"));
 
 /** The detail fixture with one line replaced. */
 function withLine(lineNo: number, edit: (line: string) => string): string {
