@@ -1,0 +1,74 @@
+// What a DomainCpuidPolicy asks for on its host, and whether it passes the
+// strict audit against that host's guest max. Pure; shared by the controller
+// and `cpuidctl audit` so that both report the same findings.
+
+import { auditPolicy } from "../../shared/audit/audit.ts";
+import { findingToJson } from "../../shared/audit/finding.ts";
+import { andNotFeatureset, featureNames, formatFeatureset } from "../../shared/featureset/featureset.ts";
+import { policyHash } from "../../shared/policy/canonical.ts";
+import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
+import { policyFeatureset } from "../../shared/policy/featureset-io.ts";
+import { PolicyFormatError } from "../../shared/policy/serialise.ts";
+import { buildRequestedPolicy, guestDefault, guestMax } from "../../shared/request/build-request.ts";
+import type { PolicyRequest } from "../../shared/request/parse-request.ts";
+import type { DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { FindingJson } from "../../shared/schemas/finding.ts";
+import { policyFromJson } from "../../shared/schemas/policy.ts";
+import { guestMaxHash, type HostRecord } from "../hosts/host-record.ts";
+
+export type Evaluation =
+  /** baseline `pool` needs a levelling source (CpuidPool), which this release does not have */
+  | { kind: "pool-unsupported"; message: string }
+  /** spec.policy does not deserialise under Xen's rules */
+  | { kind: "invalid-policy"; message: string }
+  | AuditedEvaluation;
+
+export interface AuditedEvaluation {
+  kind: "audited";
+  requested: CpuPolicy;
+  policyHash: string;
+  featureset: string;
+  /** versus the host's default for this guest type */
+  added: string[];
+  removed: string[];
+  findings: FindingJson[];
+  /** hash of the guest max the audit ran against */
+  maxHash: string;
+}
+
+export function policyRequestOf(spec: DomainCpuidPolicySpec): PolicyRequest | undefined {
+  if (spec.policy) return { kind: "policy", policy: policyFromJson(spec.policy) };
+  if (spec.baseline === "pool") return undefined;
+  return { kind: "features", baseline: spec.baseline, enable: spec.enable, disable: spec.disable };
+}
+
+export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostRecord): Evaluation {
+  const request = policyRequestOf(spec);
+  if (!request) {
+    return {
+      kind: "pool-unsupported",
+      message: `baseline "pool" (pool ${spec.pool}) is not supported yet: there is no levelling source for pools; use baseline default or max`,
+    };
+  }
+  let requested: CpuPolicy;
+  try {
+    requested = buildRequestedPolicy(host.guest, spec.guestType, request);
+  } catch (e) {
+    if (e instanceof PolicyFormatError) return { kind: "invalid-policy", message: `spec.policy: ${e.message}` };
+    throw e;
+  }
+  const max = guestMax(host.guest, spec.guestType);
+  const findings = auditPolicy(requested, max, { guest: spec.guestType }).map(findingToJson);
+  const features = policyFeatureset(requested);
+  const defaults = policyFeatureset(guestDefault(host.guest, spec.guestType));
+  return {
+    kind: "audited",
+    requested,
+    policyHash: policyHash(requested),
+    featureset: formatFeatureset(features),
+    added: featureNames(andNotFeatureset(features, defaults)),
+    removed: featureNames(andNotFeatureset(defaults, features)),
+    findings,
+    maxHash: guestMaxHash(host, spec.guestType),
+  };
+}

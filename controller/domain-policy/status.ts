@@ -1,0 +1,284 @@
+// The DomainCpuidPolicy status a reconcile outcome leads to, and what that
+// transition is worth reporting (events, audit-failure metric). Pure: the
+// reconciler gathers the facts, this decides what they mean.
+
+import type { DomainInfo, SetPolicyReply } from "../../shared/schemas/agent-messages.ts";
+import type { Condition } from "../../shared/schemas/conditions.ts";
+import type { DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { FindingJson } from "../../shared/schemas/finding.ts";
+import { findCondition, setCondition, type ConditionUpdate } from "../status/conditions.ts";
+import type { AuditedEvaluation } from "./evaluate.ts";
+
+export const AUDITED = "Audited";
+export const APPLIED = "Applied";
+export const READY = "Ready";
+
+export const Reason = {
+  AuditPassed: "AuditPassed",
+  AuditFailed: "AuditFailed",
+  HostPolicyChanged: "HostPolicyChanged",
+  InvalidPolicy: "InvalidPolicy",
+  HostNotFound: "HostNotFound",
+  PoolNotSupported: "PoolNotSupported",
+  Applied: "Applied",
+  Staged: "Staged",
+  NotAudited: "NotAudited",
+  HostUnavailable: "HostUnavailable",
+  Rejected: "Rejected",
+  AgentError: "AgentError",
+} as const;
+
+/** What talking to the host's agent gave. */
+export type AgentOutcome =
+  /** the agent already holds this policy (per the last status); nothing was sent */
+  | { kind: "unchanged" }
+  | { kind: "reply"; reply: SetPolicyReply; requestId: string }
+  /** a `get` refreshed a staged policy's state */
+  | { kind: "domain"; info: DomainInfo }
+  | { kind: "error"; code: string; message: string }
+  /** no responders or timeout */
+  | { kind: "unavailable"; message: string };
+
+export type Outcome =
+  | { kind: "host-not-found"; hostId: string }
+  | { kind: "pool-unsupported"; message: string }
+  | { kind: "invalid-policy"; message: string }
+  | { kind: "audited"; evaluation: AuditedEvaluation; agent?: AgentOutcome };
+
+export interface EventSpec {
+  type: "Normal" | "Warning";
+  reason: string;
+  action: string;
+  note: string;
+}
+
+export interface StatusDecision {
+  status: DomainCpuidPolicyStatus;
+  events: EventSpec[];
+  /** reason label for cpuid_audit_failures_total, when this transition is a new audit failure */
+  auditFailure?: string;
+  /** the host did not take the policy (yet): retry with backoff */
+  retry: boolean;
+}
+
+interface Ctx {
+  generation: number;
+  previous: DomainCpuidPolicyStatus;
+  now: Date;
+  conditions: Condition[];
+}
+
+function set(ctx: Ctx, update: ConditionUpdate): void {
+  ctx.conditions = setCondition(ctx.conditions, update, ctx.generation, ctx.now);
+}
+
+function setReady(ctx: Ctx): void {
+  const audited = findCondition(ctx.conditions, AUDITED);
+  const applied = findCondition(ctx.conditions, APPLIED);
+  if (audited?.status === "True" && applied?.status === "True") {
+    set(ctx, { type: READY, status: "True", reason: applied.reason, message: applied.message });
+    return;
+  }
+  const blocking = audited?.status !== "True" ? audited : applied;
+  set(ctx, {
+    type: READY,
+    status: blocking?.status === "Unknown" ? "Unknown" : "False",
+    reason: blocking?.reason ?? Reason.NotAudited,
+    message: blocking?.message ?? "",
+  });
+}
+
+export function summariseFindings(findings: readonly FindingJson[]): string {
+  const shown = findings.slice(0, 5).map((f) => f.message);
+  const more = findings.length > shown.length ? `; and ${findings.length - shown.length} more (see status.findings)` : "";
+  return `${findings.length} finding${findings.length === 1 ? "" : "s"}: ${shown.join("; ")}${more}`;
+}
+
+export function decideStatus(
+  previousStatus: DomainCpuidPolicyStatus | undefined,
+  generation: number,
+  outcome: Outcome,
+  now: Date,
+): StatusDecision {
+  const previous = previousStatus ?? {};
+  const ctx: Ctx = { generation, previous, now, conditions: [...(previous.conditions ?? [])] };
+  switch (outcome.kind) {
+    case "host-not-found":
+      return unresolved(ctx, Reason.HostNotFound, `host ${outcome.hostId} has not published policies to the cpuid-hosts bucket`);
+    case "pool-unsupported":
+      return unresolved(ctx, Reason.PoolNotSupported, outcome.message);
+    case "invalid-policy":
+      return invalidPolicy(ctx, outcome.message);
+    case "audited":
+      return outcome.evaluation.findings.length > 0
+        ? auditFailed(ctx, outcome.evaluation)
+        : auditPassed(ctx, outcome.evaluation, outcome.agent ?? { kind: "unchanged" });
+  }
+}
+
+/** Nothing could be audited: Audited and Applied Unknown, earlier results dropped. */
+function unresolved(ctx: Ctx, reason: string, message: string): StatusDecision {
+  set(ctx, { type: AUDITED, status: "Unknown", reason, message });
+  set(ctx, { type: APPLIED, status: "Unknown", reason, message });
+  setReady(ctx);
+  return { status: keepHostState(ctx, {}), events: [], retry: false };
+}
+
+function invalidPolicy(ctx: Ctx, message: string): StatusDecision {
+  const wasInvalid = findCondition(ctx.previous.conditions, AUDITED)?.reason === Reason.InvalidPolicy && ctx.previous.observedGeneration === ctx.generation;
+  set(ctx, { type: AUDITED, status: "False", reason: Reason.InvalidPolicy, message });
+  set(ctx, { type: APPLIED, status: "False", reason: Reason.NotAudited, message: "not sent to the host: spec.policy is invalid" });
+  setReady(ctx);
+  return {
+    status: keepHostState(ctx, {}),
+    events: wasInvalid ? [] : [{ type: "Warning", reason: Reason.InvalidPolicy, action: "Audit", note: message }],
+    ...(wasInvalid ? {} : { auditFailure: Reason.InvalidPolicy }),
+    retry: false,
+  };
+}
+
+function auditFailed(ctx: Ctx, ev: AuditedEvaluation): StatusDecision {
+  const prevAudited = findCondition(ctx.previous.conditions, AUDITED);
+  const sameSpec = ctx.previous.observedGeneration === ctx.generation && ctx.previous.policyHash === ev.policyHash;
+  // A policy that passed (or already failed because the host changed) and
+  // fails now under the same spec failed because the host's max moved.
+  const hostChanged =
+    sameSpec &&
+    ((prevAudited?.status === "True" && ctx.previous.hostPolicyHash !== ev.maxHash) || prevAudited?.reason === Reason.HostPolicyChanged);
+  const reason = hostChanged ? Reason.HostPolicyChanged : Reason.AuditFailed;
+  const summary = summariseFindings(ev.findings);
+  const message = hostChanged ? `the host's guest max changed (now ${ev.maxHash}) and no longer admits this policy; ${summary}` : summary;
+  set(ctx, { type: AUDITED, status: "False", reason, message });
+
+  const prevApplied = findCondition(ctx.previous.conditions, APPLIED);
+  const stillOnHost = prevApplied?.status === "True" && ctx.previous.appliedHash === ev.policyHash;
+  if (!stillOnHost) {
+    set(ctx, { type: APPLIED, status: "False", reason: Reason.NotAudited, message: "not sent to the host: the audit failed" });
+  }
+  setReady(ctx);
+
+  const alreadyReported =
+    prevAudited?.status === "False" &&
+    prevAudited.reason === reason &&
+    ctx.previous.policyHash === ev.policyHash &&
+    ctx.previous.hostPolicyHash === ev.maxHash;
+  return {
+    status: withEvaluation(ctx, ev, ev.findings),
+    events: alreadyReported ? [] : [{ type: "Warning", reason, action: "Audit", note: truncateNote(message) }],
+    ...(alreadyReported ? {} : { auditFailure: reason }),
+    retry: false,
+  };
+}
+
+function auditPassed(ctx: Ctx, ev: AuditedEvaluation, agent: AgentOutcome): StatusDecision {
+  set(ctx, {
+    type: AUDITED,
+    status: "True",
+    reason: Reason.AuditPassed,
+    message: `fits the host's guest max (${ev.maxHash}); ${ev.added.length} features added and ${ev.removed.length} removed versus the host default`,
+  });
+  const events: EventSpec[] = [];
+  let retry = false;
+  let host: HostState = { appliedHash: ctx.previous.appliedHash, activation: ctx.previous.activation, domainState: ctx.previous.domainState, lastRequestId: ctx.previous.lastRequestId };
+  let findings: readonly FindingJson[] = [];
+  let auditFailure: string | undefined;
+  const prevApplied = findCondition(ctx.previous.conditions, APPLIED);
+
+  switch (agent.kind) {
+    case "unchanged":
+      break;
+    case "reply": {
+      const { reply } = agent;
+      host = { ...host, lastRequestId: agent.requestId, domainState: reply.domainState };
+      if (reply.result === "rejected") {
+        findings = reply.findings;
+        const message = `the host's agent rejected the policy against its current max (${reply.maxHash}): ${summariseFindings(reply.findings)}`;
+        set(ctx, { type: APPLIED, status: "False", reason: Reason.Rejected, message });
+        if (prevApplied?.reason !== Reason.Rejected) {
+          events.push({ type: "Warning", reason: Reason.Rejected, action: "Apply", note: truncateNote(message) });
+          auditFailure = Reason.Rejected;
+        }
+        retry = true;
+        break;
+      }
+      const staged = reply.result === "staged";
+      host = { ...host, appliedHash: reply.policyHash, activation: staged ? "Staged" : "Active" };
+      const message = staged
+        ? `staged on ${reply.hostId}: domain ${reply.domain} is ${reply.domainState}; the policy takes effect at its next start`
+        : `applied on ${reply.hostId} to domain ${reply.domain}`;
+      set(ctx, { type: APPLIED, status: "True", reason: staged ? Reason.Staged : Reason.Applied, message });
+      if (ctx.previous.appliedHash !== reply.policyHash || ctx.previous.activation !== host.activation) {
+        events.push({ type: "Normal", reason: staged ? Reason.Staged : Reason.Applied, action: "Apply", note: message });
+      }
+      break;
+    }
+    case "domain": {
+      const { info } = agent;
+      host = { ...host, domainState: info.state };
+      if (info.activeHash === ev.policyHash && ctx.previous.activation !== "Active") {
+        host.activation = "Active";
+        const message = `active on domain ${info.domain}: it started with the staged policy`;
+        set(ctx, { type: APPLIED, status: "True", reason: Reason.Applied, message });
+        events.push({ type: "Normal", reason: Reason.Applied, action: "Activate", note: message });
+      }
+      break;
+    }
+    case "error": {
+      const message = `the host's agent refused the request (${agent.code}): ${agent.message}`;
+      set(ctx, { type: APPLIED, status: "False", reason: Reason.AgentError, message });
+      if (prevApplied?.reason !== Reason.AgentError) events.push({ type: "Warning", reason: Reason.AgentError, action: "Apply", note: truncateNote(message) });
+      retry = true;
+      break;
+    }
+    case "unavailable": {
+      set(ctx, { type: APPLIED, status: "False", reason: Reason.HostUnavailable, message: agent.message });
+      if (prevApplied?.reason !== Reason.HostUnavailable) events.push({ type: "Warning", reason: Reason.HostUnavailable, action: "Apply", note: agent.message });
+      retry = true;
+      break;
+    }
+  }
+  if (host.appliedHash !== ev.policyHash && (agent.kind === "unavailable" || agent.kind === "error")) host.activation = "Pending";
+  setReady(ctx);
+  return { status: withEvaluation(ctx, ev, findings, host), events, ...(auditFailure ? { auditFailure } : {}), retry };
+}
+
+interface HostState {
+  appliedHash?: string;
+  activation?: DomainCpuidPolicyStatus["activation"];
+  domainState?: string;
+  lastRequestId?: string;
+}
+
+function keepHostState(ctx: Ctx, extra: DomainCpuidPolicyStatus): DomainCpuidPolicyStatus {
+  const { appliedHash, activation, domainState, lastRequestId } = ctx.previous;
+  return compact({ observedGeneration: ctx.generation, conditions: ctx.conditions, ...extra, appliedHash, activation, domainState, lastRequestId });
+}
+
+function withEvaluation(
+  ctx: Ctx,
+  ev: AuditedEvaluation,
+  findings: readonly FindingJson[],
+  host: HostState = { appliedHash: ctx.previous.appliedHash, activation: ctx.previous.activation, domainState: ctx.previous.domainState, lastRequestId: ctx.previous.lastRequestId },
+): DomainCpuidPolicyStatus {
+  return compact({
+    observedGeneration: ctx.generation,
+    conditions: ctx.conditions,
+    findings: findings.length ? [...findings] : undefined,
+    policyHash: ev.policyHash,
+    featureset: ev.featureset,
+    addedFeatures: ev.added,
+    removedFeatures: ev.removed,
+    hostPolicyHash: ev.maxHash,
+    ...host,
+  });
+}
+
+function compact(status: DomainCpuidPolicyStatus): DomainCpuidPolicyStatus {
+  return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== undefined)) as DomainCpuidPolicyStatus;
+}
+
+const MAX_NOTE = 1024;
+
+function truncateNote(note: string): string {
+  return note.length <= MAX_NOTE ? note : `${note.slice(0, MAX_NOTE - 1)}…`;
+}

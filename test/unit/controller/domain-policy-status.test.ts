@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { agentAction } from "../../../controller/domain-policy/agent-action.ts";
+import type { AuditedEvaluation } from "../../../controller/domain-policy/evaluate.ts";
+import { decideStatus, type AgentOutcome } from "../../../controller/domain-policy/status.ts";
+import { emptyPolicy } from "../../../shared/policy/cpu-policy.ts";
+import type { SetPolicyReply } from "../../../shared/schemas/agent-messages.ts";
+import type { DomainCpuidPolicyStatus } from "../../../shared/schemas/domain-cpuid-policy.ts";
+
+const t0 = new Date("2026-11-26T10:00:00Z");
+const t1 = new Date("2026-11-26T10:01:00Z");
+const t2 = new Date("2026-11-26T10:02:00Z");
+
+function evaluation(over: Partial<AuditedEvaluation> = {}): AuditedEvaluation {
+  return {
+    kind: "audited",
+    requested: emptyPolicy(),
+    policyHash: "sha256:p1",
+    featureset: "00000000:".repeat(18) + "00000000",
+    added: ["avx512f"],
+    removed: [],
+    findings: [],
+    maxHash: "sha256:max1",
+    ...over,
+  };
+}
+
+const finding = { code: "feature-not-in-max", features: ["avx512f"], message: "avx512f is not in the host's hvm max policy" };
+
+function reply(result: SetPolicyReply["result"], over: Partial<SetPolicyReply> = {}): AgentOutcome {
+  return {
+    kind: "reply",
+    requestId: "r1",
+    reply: {
+      ok: true,
+      hostId: "h1",
+      domain: "vm1",
+      requestId: "r1",
+      result,
+      policyHash: "sha256:p1",
+      domainState: result === "staged" ? "running" : "paused",
+      maxHash: "sha256:max1",
+      findings: result === "rejected" ? [finding] : [],
+      duplicate: false,
+      message: "",
+      ...over,
+    },
+  };
+}
+
+const cond = (s: DomainCpuidPolicyStatus, type: string) => s.conditions?.find((c) => c.type === type);
+
+describe("decideStatus", () => {
+  it("a clean policy applied by the agent is Audited, Applied and Ready, Active, with an Applied event", () => {
+    const d = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply("applied") }, t0);
+    expect(cond(d.status, "Audited")).toMatchObject({ status: "True", reason: "AuditPassed", observedGeneration: 1 });
+    expect(cond(d.status, "Applied")).toMatchObject({ status: "True", reason: "Applied" });
+    expect(cond(d.status, "Ready")).toMatchObject({ status: "True", reason: "Applied" });
+    expect(d.status).toMatchObject({ observedGeneration: 1, policyHash: "sha256:p1", appliedHash: "sha256:p1", activation: "Active", hostPolicyHash: "sha256:max1", addedFeatures: ["avx512f"], lastRequestId: "r1" });
+    expect(d.status.findings).toBeUndefined();
+    expect(d.events.map((e) => e.reason)).toEqual(["Applied"]);
+    expect(d.auditFailure).toBeUndefined();
+    expect(d.retry).toBe(false);
+    expect(agentAction(d.status, "sha256:p1")).toBe("none");
+    expect(agentAction(d.status, "sha256:p2")).toBe("set");
+  });
+
+  it("a running domain gets Staged, refreshes later and turns Active when the domain restarted with it", () => {
+    const staged = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply("staged") }, t0);
+    expect(staged.status.activation).toBe("Staged");
+    expect(cond(staged.status, "Applied")).toMatchObject({ status: "True", reason: "Staged" });
+    expect(staged.events.map((e) => e.reason)).toEqual(["Staged"]);
+    expect(agentAction(staged.status, "sha256:p1")).toBe("refresh");
+
+    const still = decideStatus(staged.status, 1, { kind: "audited", evaluation: evaluation(), agent: { kind: "domain", info: { domain: "vm1", state: "running", stagedHash: "sha256:p1" } } }, t1);
+    expect(still.status).toEqual(staged.status);
+    expect(still.events).toEqual([]);
+
+    const active = decideStatus(staged.status, 1, { kind: "audited", evaluation: evaluation(), agent: { kind: "domain", info: { domain: "vm1", state: "running", activeHash: "sha256:p1" } } }, t2);
+    expect(active.status.activation).toBe("Active");
+    expect(cond(active.status, "Applied")?.reason).toBe("Applied");
+    expect(active.events.map((e) => e.reason)).toEqual(["Applied"]);
+  });
+
+  it("a policy outside the host's max fails the audit once: findings, Warning event, one metric increment", () => {
+    const ev = evaluation({ findings: [finding] });
+    const d = decideStatus(undefined, 1, { kind: "audited", evaluation: ev }, t0);
+    expect(cond(d.status, "Audited")).toMatchObject({ status: "False", reason: "AuditFailed" });
+    expect(cond(d.status, "Audited")?.message).toContain("avx512f");
+    expect(cond(d.status, "Applied")).toMatchObject({ status: "False", reason: "NotAudited" });
+    expect(cond(d.status, "Ready")).toMatchObject({ status: "False", reason: "AuditFailed" });
+    expect(d.status.findings).toEqual([finding]);
+    expect(d.events).toEqual([expect.objectContaining({ type: "Warning", reason: "AuditFailed" })]);
+    expect(d.auditFailure).toBe("AuditFailed");
+
+    const again = decideStatus(d.status, 1, { kind: "audited", evaluation: ev }, t1);
+    expect(again.status).toEqual(d.status);
+    expect(again.events).toEqual([]);
+    expect(again.auditFailure).toBeUndefined();
+  });
+
+  it("a host whose max shrinks under an applied policy gives HostPolicyChanged and keeps Applied (the domain still has it)", () => {
+    const ok = decideStatus(undefined, 2, { kind: "audited", evaluation: evaluation(), agent: reply("applied") }, t0);
+    const shrunk = evaluation({ findings: [finding], maxHash: "sha256:max2" });
+    const d = decideStatus(ok.status, 2, { kind: "audited", evaluation: shrunk }, t1);
+    expect(cond(d.status, "Audited")).toMatchObject({ status: "False", reason: "HostPolicyChanged", lastTransitionTime: "2026-11-26T10:01:00Z" });
+    expect(cond(d.status, "Applied")).toMatchObject({ status: "True", reason: "Applied" });
+    expect(cond(d.status, "Ready")).toMatchObject({ status: "False", reason: "HostPolicyChanged" });
+    expect(d.auditFailure).toBe("HostPolicyChanged");
+    expect(d.status.hostPolicyHash).toBe("sha256:max2");
+    // stays HostPolicyChanged (not AuditFailed) on later reconciles, without re-reporting
+    const later = decideStatus(d.status, 2, { kind: "audited", evaluation: shrunk }, t2);
+    expect(cond(later.status, "Audited")?.reason).toBe("HostPolicyChanged");
+    expect(later.auditFailure).toBeUndefined();
+  });
+
+  it("a new generation that fails is AuditFailed, not HostPolicyChanged", () => {
+    const ok = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply("applied") }, t0);
+    const d = decideStatus(ok.status, 2, { kind: "audited", evaluation: evaluation({ policyHash: "sha256:p2", findings: [finding], maxHash: "sha256:max2" }) }, t1);
+    expect(cond(d.status, "Audited")?.reason).toBe("AuditFailed");
+    expect(cond(d.status, "Applied")?.reason).toBe("NotAudited");
+  });
+
+  it("an unreachable host gives Applied=False HostUnavailable, Pending, a retry, and one event per outage", () => {
+    const d = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: { kind: "unavailable", message: "no responders for cpuid.v1.host.h1.set" } }, t0);
+    expect(cond(d.status, "Applied")).toMatchObject({ status: "False", reason: "HostUnavailable" });
+    expect(cond(d.status, "Ready")).toMatchObject({ status: "False", reason: "HostUnavailable" });
+    expect(d.status.activation).toBe("Pending");
+    expect(d.retry).toBe(true);
+    expect(d.events.map((e) => e.reason)).toEqual(["HostUnavailable"]);
+    const again = decideStatus(d.status, 1, { kind: "audited", evaluation: evaluation(), agent: { kind: "unavailable", message: "no responders for cpuid.v1.host.h1.set" } }, t1);
+    expect(again.events).toEqual([]);
+    expect(again.status).toEqual(d.status);
+    const back = decideStatus(again.status, 1, { kind: "audited", evaluation: evaluation(), agent: reply("applied") }, t2);
+    expect(cond(back.status, "Ready")).toMatchObject({ status: "True", lastTransitionTime: "2026-11-26T10:02:00Z" });
+  });
+
+  it("an agent rejection reports the agent's findings and retries", () => {
+    const d = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply("rejected", { maxHash: "sha256:max9" }) }, t0);
+    expect(cond(d.status, "Applied")).toMatchObject({ status: "False", reason: "Rejected" });
+    expect(d.status.findings).toEqual([finding]);
+    expect(d.auditFailure).toBe("Rejected");
+    expect(d.retry).toBe(true);
+  });
+
+  it("an unknown host and a pool baseline leave Audited and Applied Unknown", () => {
+    const d = decideStatus(undefined, 1, { kind: "host-not-found", hostId: "h9" }, t0);
+    expect(cond(d.status, "Audited")).toMatchObject({ status: "Unknown", reason: "HostNotFound" });
+    expect(cond(d.status, "Ready")).toMatchObject({ status: "Unknown", reason: "HostNotFound" });
+    const p = decideStatus(undefined, 1, { kind: "pool-unsupported", message: "not yet" }, t0);
+    expect(cond(p.status, "Audited")).toMatchObject({ status: "Unknown", reason: "PoolNotSupported" });
+    expect(p.events).toEqual([]);
+  });
+
+  it("an invalid spec.policy is reported once", () => {
+    const d = decideStatus(undefined, 1, { kind: "invalid-policy", message: "spec.policy: leaf 0x7 subleaf 0x5 out of range" }, t0);
+    expect(cond(d.status, "Audited")).toMatchObject({ status: "False", reason: "InvalidPolicy" });
+    expect(d.auditFailure).toBe("InvalidPolicy");
+    const again = decideStatus(d.status, 1, { kind: "invalid-policy", message: "spec.policy: leaf 0x7 subleaf 0x5 out of range" }, t1);
+    expect(again.auditFailure).toBeUndefined();
+    expect(again.status).toEqual(d.status);
+  });
+});
