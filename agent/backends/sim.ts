@@ -1,0 +1,152 @@
+// A simulated Xen host: domains are created paused, run after their first
+// unpause and shut down; a CPU policy can be set only before the first
+// unpause (Xen's -EEXIST after creation_finished), otherwise it is staged and
+// installed when the domain is next created. Every change is persisted
+// atomically before it is acknowledged.
+
+import { join } from "node:path";
+import { z } from "zod";
+import type { GuestType } from "../../shared/schemas/guest.ts";
+import { Serial } from "../serial.ts";
+import { StateStore } from "../state-store.ts";
+import { BackendRefusal, DomainRecord, type Backend, type ChangeOutcome, type PolicyChange, type PolicyRecord } from "./backend.ts";
+
+const SimState = z.object({ version: z.literal(1), domains: z.array(DomainRecord) });
+
+export const SIM_STATE_FILE = "sim-domains.json";
+
+export type DefaultPolicy = (guestType: GuestType) => PolicyRecord;
+
+export class SimBackend implements Backend {
+  readonly kind = "sim";
+  readonly #store: StateStore<typeof SimState>;
+  readonly #domains = new Map<string, DomainRecord>();
+  readonly #serial = new Serial();
+  readonly #defaultPolicy: DefaultPolicy;
+
+  constructor(stateDir: string, defaultPolicy: DefaultPolicy) {
+    this.#store = new StateStore(join(stateDir, SIM_STATE_FILE), SimState);
+    this.#defaultPolicy = defaultPolicy;
+    for (const d of this.#store.load()?.domains ?? []) this.#domains.set(d.name, d);
+  }
+
+  setPolicy(change: PolicyChange): Promise<ChangeOutcome> {
+    return this.#serial.run(() => {
+      const current = this.#domains.get(change.domain);
+      const stamp = { lastRequestId: change.requestId, generation: change.generation };
+      if (!current || current.state === "absent") {
+        const d: DomainRecord = {
+          name: change.domain,
+          state: "absent",
+          guestType: change.guestType,
+          staged: change.policy,
+          creationFinished: false,
+          ...stamp,
+        };
+        this.#commit(d);
+        return { result: "staged", domain: d, message: `domain ${change.domain} does not exist yet; the policy is applied when it is created` };
+      }
+      if (current.guestType && current.guestType !== change.guestType) {
+        throw new BackendRefusal(`domain ${change.domain} is a ${current.guestType} guest, the policy is for ${change.guestType}`);
+      }
+      if (current.state === "paused" && !current.creationFinished) {
+        const d: DomainRecord = { ...current, active: change.policy, staged: undefined, ...stamp };
+        this.#commit(d);
+        return { result: "applied", domain: d, message: `applied to domain ${change.domain} before its first unpause` };
+      }
+      if (current.active?.hash === change.policy.hash) {
+        const d: DomainRecord = { ...current, staged: undefined, ...stamp };
+        this.#commit(d);
+        return { result: "applied", domain: d, message: `domain ${change.domain} already runs with this policy; staged change withdrawn` };
+      }
+      const d: DomainRecord = { ...current, staged: change.policy, ...stamp };
+      this.#commit(d);
+      const why = current.state === "shutdown" ? "is shut down" : "has already run (its policy is fixed at first unpause)";
+      return { result: "staged", domain: d, message: `domain ${change.domain} ${why}; the policy takes effect at its next start` };
+    });
+  }
+
+  domain(name: string): Promise<DomainRecord | undefined> {
+    return this.#serial.run(() => this.#domains.get(name));
+  }
+
+  domains(): Promise<DomainRecord[]> {
+    return this.#serial.run(() => [...this.#domains.values()].sort((a, b) => a.name.localeCompare(b.name)));
+  }
+
+  /** `xl create -p`: a new paused domain, with the policy staged for it or the host's default. */
+  create(name: string, guestType?: GuestType): Promise<DomainRecord> {
+    return this.#serial.run(() => this.#create(name, guestType));
+  }
+
+  /** Create if needed, then unpause: from here on the domain's policy is fixed. */
+  start(name: string, guestType?: GuestType): Promise<DomainRecord> {
+    return this.#serial.run(() => {
+      let d = this.#domains.get(name);
+      if (!d || d.state === "absent" || d.state === "shutdown") d = this.#create(name, guestType);
+      if (d.state === "running") return d;
+      const running: DomainRecord = { ...d, state: "running", creationFinished: true };
+      this.#commit(running);
+      return running;
+    });
+  }
+
+  /** Shut the domain down; a staged policy waits for the next create/start. */
+  stop(name: string): Promise<DomainRecord> {
+    return this.#serial.run(() => {
+      const d = this.#existing(name);
+      const down: DomainRecord = { ...d, state: "shutdown" };
+      this.#commit(down);
+      return down;
+    });
+  }
+
+  /** Forget the domain entirely, staged policy included. */
+  destroy(name: string): Promise<void> {
+    return this.#serial.run(() => {
+      if (!this.#domains.has(name)) throw new BackendRefusal(`no domain ${name}`);
+      const next = new Map(this.#domains);
+      next.delete(name);
+      this.#store.save({ version: 1, domains: [...next.values()] });
+      this.#domains.delete(name);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#serial.run(() => undefined);
+  }
+
+  #create(name: string, guestType: GuestType | undefined): DomainRecord {
+    const d = this.#domains.get(name);
+    if (d && (d.state === "paused" || d.state === "running")) throw new BackendRefusal(`domain ${name} already exists (${d.state})`);
+    const type = guestType ?? d?.guestType ?? "hvm";
+    if (d?.staged && d.guestType && d.guestType !== type) {
+      throw new BackendRefusal(`domain ${name} has a staged ${d.guestType} policy; create it as ${d.guestType}`);
+    }
+    const created: DomainRecord = {
+      name,
+      state: "paused",
+      guestType: type,
+      active: d?.staged ?? (d?.guestType === type ? d.active : undefined) ?? this.#defaultPolicy(type),
+      staged: undefined,
+      creationFinished: false,
+      lastRequestId: d?.lastRequestId,
+      generation: d?.generation,
+    };
+    this.#commit(created);
+    return created;
+  }
+
+  #existing(name: string): DomainRecord {
+    const d = this.#domains.get(name);
+    if (!d || d.state === "absent") throw new BackendRefusal(`no domain ${name}`);
+    return d;
+  }
+
+  /** Persist first: memory never holds a change the disk does not. */
+  #commit(d: DomainRecord): void {
+    const next = new Map(this.#domains).set(d.name, d);
+    this.#store.save({ version: 1, domains: [...next.values()] });
+    this.#domains.set(d.name, d);
+  }
+}

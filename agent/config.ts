@@ -1,0 +1,123 @@
+// The agent's configuration: command-line flags override environment
+// variables, and the merged result is validated with zod so that a bad value
+// is reported with the flag and variable it came from.
+
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { ProbeKind } from "../shared/schemas/host-policies.ts";
+
+export const BackendKind = z.enum(["sim", "xen"]);
+export type BackendKind = z.infer<typeof BackendKind>;
+
+const natsServer = z
+  .string()
+  .regex(/^(nats|tls):\/\/[^\s,/]+(:\d+)?$|^[^\s,/:]+:\d+$/, "expected nats://host:port (comma-separated for several)");
+
+const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:9464")
+  .transform((s) => {
+    const i = s.lastIndexOf(":");
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(s.slice(i + 1)) };
+  })
+  .refine((a) => a.port <= 65535, "port must be at most 65535");
+
+const seconds = z.coerce.number().positive().max(86_400);
+
+export const AgentConfig = z
+  .object({
+    hostId: z.string().min(1).max(253).regex(/^[^\s]+$/, "host ids must not contain whitespace"),
+    natsServers: z
+      .string()
+      .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(natsServer).min(1)),
+    /** nkey seed file of this host's identity; unset = connect without authentication */
+    nkeySeedFile: z.string().min(1).optional(),
+    probe: ProbeKind,
+    /** for probe=file: a CPUID dump or `xen-cpuid -p` output */
+    probeFile: z.string().min(1).optional(),
+    /** for probe=linux: the logical CPU whose /dev/cpu/<n>/cpuid is read */
+    cpu: z.coerce.number().int().nonnegative().max(65_535),
+    backend: BackendKind,
+    stateDir: z.string().min(1),
+    metricsListen: listenAddress,
+    reprobeIntervalSeconds: seconds,
+    heartbeatIntervalSeconds: seconds,
+    /** xen backend: how often `xl list` is polled to notice domain starts */
+    xenPollIntervalSeconds: seconds,
+    xenCpuidPath: z.string().min(1),
+    xlPath: z.string().min(1),
+    /** /proc/cpuinfo, read for the microcode revision of the fingerprint */
+    cpuinfoPath: z.string().min(1),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
+  });
+export type AgentConfig = z.output<typeof AgentConfig>;
+
+/** Each setting: its flag, environment variable and default. */
+const SETTINGS = {
+  hostId: { flag: "host-id", env: "CPUID_AGENT_HOST_ID", default: () => hostname() },
+  natsServers: { flag: "nats-url", env: "CPUID_AGENT_NATS_URL", default: () => "nats://127.0.0.1:4222" },
+  nkeySeedFile: { flag: "nkey-seed-file", env: "CPUID_AGENT_NKEY_SEED_FILE", default: () => undefined },
+  probe: { flag: "probe", env: "CPUID_AGENT_PROBE", default: () => "linux" },
+  probeFile: { flag: "probe-file", env: "CPUID_AGENT_PROBE_FILE", default: () => undefined },
+  cpu: { flag: "cpu", env: "CPUID_AGENT_CPU", default: () => "0" },
+  backend: { flag: "backend", env: "CPUID_AGENT_BACKEND", default: () => "sim" },
+  stateDir: { flag: "state-dir", env: "CPUID_AGENT_STATE_DIR", default: () => "/var/lib/cpuid-fleet-agent" },
+  metricsListen: { flag: "metrics-listen", env: "CPUID_AGENT_METRICS_LISTEN", default: () => "0.0.0.0:9464" },
+  reprobeIntervalSeconds: { flag: "reprobe-interval", env: "CPUID_AGENT_REPROBE_INTERVAL", default: () => "300" },
+  heartbeatIntervalSeconds: { flag: "heartbeat-interval", env: "CPUID_AGENT_HEARTBEAT_INTERVAL", default: () => "15" },
+  xenPollIntervalSeconds: { flag: "xen-poll-interval", env: "CPUID_AGENT_XEN_POLL_INTERVAL", default: () => "5" },
+  xenCpuidPath: { flag: "xen-cpuid", env: "CPUID_AGENT_XEN_CPUID", default: () => "xen-cpuid" },
+  xlPath: { flag: "xl", env: "CPUID_AGENT_XL", default: () => "xl" },
+  cpuinfoPath: { flag: "cpuinfo", env: "CPUID_AGENT_CPUINFO", default: () => "/proc/cpuinfo" },
+  logLevel: { flag: "log-level", env: "CPUID_AGENT_LOG_LEVEL", default: () => "info" },
+} as const satisfies Record<keyof AgentConfig, { flag: string; env: string; default: () => string | undefined }>;
+
+type SettingName = keyof typeof SETTINGS;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const USAGE = [
+  "usage: cpuid-fleet-agent [options]",
+  "",
+  "Every option can also be set through the environment variable shown.",
+  "",
+  ...Object.values(SETTINGS).map((s) => {
+    const d = s.default();
+    return `  --${s.flag.padEnd(20)} ${s.env}${d === undefined ? "" : ` (default ${d})`}`;
+  }),
+  "  --help",
+].join("\n");
+
+/** Merge flags over environment over defaults, then validate. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const raw: Record<string, string | undefined> = {};
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    const flag = flags[s.flag];
+    raw[name] = typeof flag === "string" ? flag : env[s.env] !== undefined && env[s.env] !== "" ? env[s.env] : s.default();
+  }
+  const parsed = AgentConfig.safeParse(raw);
+  const lines = (parsed.error?.issues ?? []).map((issue) => {
+    const name = String(issue.path[0]) as SettingName;
+    const s = SETTINGS[name];
+    const given = raw[name] === undefined ? "unset" : JSON.stringify(raw[name]);
+    return s ? `  --${s.flag} / ${s.env} = ${given}: ${issue.message}` : `  ${issue.message}`;
+  });
+  if (raw.probe === "file" && !raw.probeFile) lines.push("  --probe file needs --probe-file <path> (CPUID_AGENT_PROBE_FILE)");
+  if (!parsed.success || lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  return parsed.data;
+}

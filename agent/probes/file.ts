@@ -1,0 +1,32 @@
+// A recorded host for simulation: a CPUID dump (AIDA64/InstLatX64 format) or
+// saved `xen-cpuid -p` output, re-read on every probe so edits are noticed.
+
+import { readFile } from "node:fs/promises";
+import { bootCpu, cpuidQuery, parseCpuidDump } from "../../shared/formats/cpuid-dump.ts";
+import { detectPolicyInput } from "../../shared/formats/detect.ts";
+import { parseXenCpuidPolicy } from "../../shared/formats/xen-cpuid-policy.ts";
+import { rawPolicyFromCpuid } from "../../shared/derive/raw.ts";
+import type { Probe, ProbeResult } from "./probe.ts";
+
+export class FileProbe implements Probe {
+  readonly #path: string;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  async run(): Promise<ProbeResult> {
+    const text = await readFile(this.#path, "utf8");
+    const facts = { probe: "file" as const, source: this.#path };
+    switch (detectPolicyInput(text, this.#path)) {
+      case "cpuid-dump": {
+        const dump = parseCpuidDump(text, this.#path);
+        return { kind: "cpuid", raw: rawPolicyFromCpuid(cpuidQuery(bootCpu(dump)), dump.msrs), facts };
+      }
+      case "xen-cpuid-policy":
+        return { kind: "xen", xen: parseXenCpuidPolicy(text, this.#path), facts };
+      case "xen-cpuid-featuresets":
+        throw new Error(`${this.#path}: xen-cpuid featureset output has no CPUID leaves; give \`xen-cpuid -p\` output or a CPUID dump`);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// Raw CPUID of one logical CPU through Linux's cpuid driver: a 16-byte pread
+// of /dev/cpu/<n>/cpuid at offset leaf | (subleaf << 32) returns eax, ebx,
+// ecx, edx (little-endian). MSRs come from /dev/cpu/<n>/msr when the msr
+// driver is loaded (8-byte pread at offset = index); otherwise none.
+
+import { closeSync, openSync, readSync } from "node:fs";
+import { NO_SUBLEAF, type Regs } from "../../shared/policy/cpu-policy.ts";
+import { rawPolicyFromCpuid } from "../../shared/derive/raw.ts";
+import { MSR_ARCH_CAPABILITIES, MSR_PLATFORM_INFO } from "../../shared/featureset/words.ts";
+import { microcodeRevision } from "./cpuinfo.ts";
+import type { Probe, ProbeResult } from "./probe.ts";
+
+export function readCpuid(fd: number, leaf: number, subleaf: number): Regs {
+  const buf = Buffer.alloc(16);
+  // Leaves that take no subleaf are read with ECX = 0, as Xen's cpuid() does.
+  const ecx = subleaf === NO_SUBLEAF ? 0 : subleaf;
+  const n = readSync(fd, buf, 0, 16, BigInt(leaf >>> 0) | (BigInt(ecx >>> 0) << 32n));
+  if (n !== 16) throw new Error(`short read of CPUID leaf 0x${leaf.toString(16)}: ${n} bytes`);
+  return { eax: buf.readUInt32LE(0), ebx: buf.readUInt32LE(4), ecx: buf.readUInt32LE(8), edx: buf.readUInt32LE(12) };
+}
+
+function readMsrs(cpu: number): Map<number, bigint> {
+  const msrs = new Map<number, bigint>();
+  let fd: number;
+  try {
+    fd = openSync(`/dev/cpu/${cpu}/msr`, "r");
+  } catch {
+    return msrs;
+  }
+  try {
+    for (const index of [MSR_PLATFORM_INFO, MSR_ARCH_CAPABILITIES]) {
+      const buf = Buffer.alloc(8);
+      try {
+        if (readSync(fd, buf, 0, 8, index) === 8) msrs.set(index, buf.readBigUInt64LE(0));
+      } catch {
+        // EIO: the MSR does not exist on this CPU.
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return msrs;
+}
+
+export class LinuxProbe implements Probe {
+  readonly #cpu: number;
+  readonly #cpuinfoPath: string;
+
+  constructor(cpu: number, cpuinfoPath: string) {
+    this.#cpu = cpu;
+    this.#cpuinfoPath = cpuinfoPath;
+  }
+
+  async run(): Promise<ProbeResult> {
+    const device = `/dev/cpu/${this.#cpu}/cpuid`;
+    let fd: number;
+    try {
+      fd = openSync(device, "r");
+    } catch (e) {
+      throw new Error(`cannot open ${device} (${(e as NodeJS.ErrnoException).code}): load the cpuid module and run as root`);
+    }
+    try {
+      const raw = rawPolicyFromCpuid((leaf, subleaf) => readCpuid(fd, leaf, subleaf), readMsrs(this.#cpu));
+      return { kind: "cpuid", raw, facts: { probe: "linux", source: device, microcode: await microcodeRevision(this.#cpuinfoPath, this.#cpu) } };
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// On a Xen host the hypervisor's own policies are authoritative: `xen-cpuid -p`
+// prints all six, `xl info` gives the version and boot command line.
+
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { parseXenCpuidPolicy } from "../../shared/formats/xen-cpuid-policy.ts";
+import { microcodeRevision } from "./cpuinfo.ts";
+import type { Probe, ProbeResult } from "./probe.ts";
+import { parseXlInfo, xenFacts } from "./xl-info.ts";
+
+const run = promisify(execFile);
+const TOOL_TIMEOUT_MS = 30_000;
+
+export async function runTool(path: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(path, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    throw new Error(`${path} ${args.join(" ")} failed: ${err.stderr?.trim() || err.message}`);
+  }
+}
+
+export class XenProbe implements Probe {
+  readonly #xenCpuid: string;
+  readonly #xl: string;
+  readonly #cpuinfoPath: string;
+
+  constructor(xenCpuid: string, xl: string, cpuinfoPath: string) {
+    this.#xenCpuid = xenCpuid;
+    this.#xl = xl;
+    this.#cpuinfoPath = cpuinfoPath;
+  }
+
+  async run(): Promise<ProbeResult> {
+    const [policyText, infoText, microcode] = await Promise.all([
+      runTool(this.#xenCpuid, ["-p"]),
+      runTool(this.#xl, ["info"]),
+      microcodeRevision(this.#cpuinfoPath),
+    ]);
+    const xen = parseXenCpuidPolicy(policyText, `${this.#xenCpuid} -p`);
+    return { kind: "xen", xen, facts: { probe: "xen", source: `${this.#xenCpuid} -p`, microcode, ...xenFacts(parseXlInfo(infoText)) } };
+  }
+}

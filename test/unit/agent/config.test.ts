@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../../agent/config.ts";
+
+describe("loadConfig", () => {
+  it("takes flags over environment over defaults", () => {
+    const c = loadConfig(["--host-id", "flag-host", "--probe", "file", "--probe-file", "/x"], {
+      CPUID_AGENT_HOST_ID: "env-host",
+      CPUID_AGENT_BACKEND: "xen",
+      CPUID_AGENT_NATS_URL: "nats://127.0.0.1:1,nats://127.0.0.1:2",
+    });
+    expect(c).toMatchObject({
+      hostId: "flag-host",
+      backend: "xen",
+      probe: "file",
+      probeFile: "/x",
+      natsServers: ["nats://127.0.0.1:1", "nats://127.0.0.1:2"],
+      metricsListen: { host: "0.0.0.0", port: 9464 },
+      reprobeIntervalSeconds: 300,
+    });
+  });
+
+  it("names the flag, variable and value of every bad setting", () => {
+    const bad = () =>
+      loadConfig(["--probe", "file", "--metrics-listen", "nowhere", "--heartbeat-interval=-1"], { CPUID_AGENT_BACKEND: "kvm" });
+    expect(bad).toThrow(ConfigError);
+    expect(bad).toThrow(/--backend \/ CPUID_AGENT_BACKEND = "kvm"/);
+    expect(bad).toThrow(/--metrics-listen \/ CPUID_AGENT_METRICS_LISTEN = "nowhere": expected host:port/);
+    expect(bad).toThrow(/--heartbeat-interval .* = "-1"/);
+    expect(bad).toThrow(/--probe file needs --probe-file/);
+  });
+
+  it("rejects unknown flags with the usage text", () => {
+    expect(() => loadConfig(["--hots-id", "x"], {})).toThrow(/Unknown option '--hots-id'[\s\S]*usage: cpuid-fleet-agent/);
+  });
+});
