@@ -47,9 +47,13 @@ export function dependencyFindings(req: Uint32Array, out: Finding[]): void {
     const missing = REQUIREMENTS.get(f.value)!.filter((r) => !isOn(req, r));
     if (missing.length === 0) continue;
     let message = `${describeFeature(f)} is on but needs ${namesList(missing)}, which ${missing.length === 1 ? "is" : "are"} off`;
-    if (missing.includes(ARCH_CAPS)) {
-      message += `; without ${describeFeature(ARCH_CAPS)} a guest cannot read MSR_ARCH_CAPABILITIES at all (#GP)`;
-    }
-    out.push({ code: "dependency-missing", features: [f.name, ...missing.map((m) => m.name)], ...featurePosition(f), message });
+    const archCaps = missing.includes(ARCH_CAPS);
+    if (archCaps) message += `; without ${describeFeature(ARCH_CAPS)} a guest cannot read MSR_ARCH_CAPABILITIES at all (#GP)`;
+    out.push({
+      code: archCaps ? "arch-caps-inconsistent" : "dependency-missing",
+      features: [f.name, ...missing.map((m) => m.name)],
+      ...featurePosition(f),
+      message,
+    });
   }
 }

@@ -11,7 +11,7 @@ import { bitPosition, describeFeature, hex, type Finding } from "./finding.ts";
 const WORD_LEAF = Uint32Array.from(WORDS, (w) => (w.source.kind === "msr" ? 0 : w.source.leaf));
 const WORD_SUBLEAF = Uint32Array.from(WORDS, (w) => (w.source.kind === "cpuid" ? (w.source.subleaf ?? 0) : 0));
 
-function wordVisible(p: CpuPolicy, w: number): boolean {
+export function wordVisible(p: CpuPolicy, w: number): boolean {
   const leaf = WORD_LEAF[w];
   if (leaf === 0) return true;
   if (leaf >= EXTD_BASE) return extdMaxLeaf(p) >>> 0 >= leaf;

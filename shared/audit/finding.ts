@@ -3,38 +3,22 @@
 // leaf/subleaf/register or MSR), with a message a person can act on.
 
 import type { Feature } from "../featureset/features.ts";
+import type { FindingCodes, FindingJson } from "../schemas/finding.ts";
 import { WORDS, type Register } from "../featureset/words.ts";
 
-export type FindingCode =
-  /** a feature bit is on that the max policy does not offer */
-  | "feature-not-in-max"
-  /** a bit is on where Xen defines no feature */
-  | "unknown-bit"
-  /** a feature is on while a feature it (transitively) needs is off */
-  | "dependency-missing"
-  /** basic max leaf, leaf 7 max subleaf or extended max leaf above max's */
-  | "max-leaf-exceeded"
-  /** a feature is on in a leaf beyond the policy's own max leaf, so the guest can't see it */
-  | "feature-beyond-max-leaf"
-  | "vendor-mismatch"
-  /** MSR_PLATFORM_INFO bits the max policy does not offer */
-  | "msr-not-offered"
-  /** leaf 0xd does not describe the xsave states the features need */
-  | "xstate-inconsistent"
-  /** physical/linear address width (leaf 0x80000008) above max's */
-  | "address-width-exceeded";
-
-export const FINDING_CODES: readonly FindingCode[] = [
-  "feature-not-in-max",
-  "unknown-bit",
-  "dependency-missing",
-  "max-leaf-exceeded",
-  "feature-beyond-max-leaf",
-  "vendor-mismatch",
-  "msr-not-offered",
-  "xstate-inconsistent",
-  "address-width-exceeded",
-];
+/**
+ * feature-not-in-max: a feature bit is on that the max policy does not offer ·
+ * unknown-bit: a bit is on where Xen defines no feature ·
+ * dependency-missing: a feature is on while one it (transitively) needs is off ·
+ * arch-caps-inconsistent: MSR_ARCH_CAPABILITIES bits on while 7:0.edx ARCH_CAPS is off ·
+ * max-leaf-exceeded: basic max leaf, leaf-7 max subleaf or extended max leaf above max's ·
+ * feature-beyond-max-leaf: a feature sits in a leaf the policy's own max leaf hides ·
+ * vendor-mismatch · msr-not-offered: PLATFORM_INFO bits beyond max's ·
+ * xstate-inconsistent: leaf 0xd is not what the features call for ·
+ * address-width-exceeded: leaf 0x80000008 widths above max's (Xen would clamp) ·
+ * tsc-incompatible: ITSC promised where the TSC frequency differs and can't be scaled
+ */
+export type FindingCode = (typeof FindingCodes)[number];
 
 export interface Position {
   word?: number;
@@ -75,4 +59,21 @@ export const describeFeature = (f: Feature) => `${f.name} (${describeBit(f.word,
 
 export function namesList(fs: readonly Feature[]): string {
   return fs.map((f) => f.name).join(", ");
+}
+
+const h32 = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+
+/** The wire form (shared/schemas/finding.ts): leaf, subleaf and MSR as 8-digit lowercase hex. */
+export function findingToJson(f: Finding): FindingJson {
+  return {
+    code: f.code,
+    features: f.features,
+    ...(f.word === undefined ? {} : { word: f.word }),
+    ...(f.bit === undefined ? {} : { bit: f.bit }),
+    ...(f.leaf === undefined ? {} : { leaf: h32(f.leaf) }),
+    ...(f.subleaf === undefined ? {} : { subleaf: h32(f.subleaf) }),
+    ...(f.register === undefined ? {} : { register: f.register }),
+    ...(f.msr === undefined ? {} : { msr: h32(f.msr) }),
+    message: f.message,
+  };
 }

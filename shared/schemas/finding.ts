@@ -4,12 +4,15 @@ import { z } from "zod";
 
 export const FindingCodes = [
   "feature-not-in-max",
+  "unknown-bit",
   "dependency-missing",
   "max-leaf-exceeded",
   "vendor-mismatch",
   "msr-not-offered",
   "xstate-inconsistent",
   "arch-caps-inconsistent",
+  "feature-beyond-max-leaf",
+  "address-width-exceeded",
   "tsc-incompatible",
 ] as const;
 

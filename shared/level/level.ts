@@ -1,0 +1,166 @@
+// Pool levelling: the one policy every member can run and accept. AND of the
+// members' featuresets, except the "|" features and RSBA/RRSBA, which are
+// "you may meet this somewhere in the pool" hints and must survive (OR) as far
+// as every member accepts them; minimum max leaves; one vendor; ITSC only where
+// TSC frequencies allow; leaf 0xd rebuilt. Every feature the pool loses
+// relative to the union of its members is attributed to the hosts causing it.
+
+import { FEATURES, featureByName, type Feature } from "../featureset/features.ts";
+import { hasFeature, setFeature, type Featureset } from "../featureset/featureset.ts";
+import { KNOWN_FEATURES, SIMPLE_OR_FEATURES, type GuestType } from "../featureset/masks.ts";
+import { deepRequirements, sanitiseFeatureset } from "../featureset/dependencies.ts";
+import { FEATURESET_WORDS } from "../featureset/words.ts";
+import { copyPolicy, type CpuPolicy } from "../policy/cpu-policy.ts";
+import { setPolicyFeatureset } from "../policy/featureset-io.ts";
+import { auditPolicy } from "../audit/audit.ts";
+import { wordVisible } from "../audit/check-leaves.ts";
+import { loadFeatureWords } from "../audit/policy-words.ts";
+import { recalculateXstate, XSAVE } from "../audit/xstate-rules.ts";
+import { attributeRemovals, type MemberBits, type Removal } from "./attribution.ts";
+import type { HostFacts } from "./host-facts.ts";
+import { applyLeafLimits, commonLeafLimits } from "./leaf-limits.ts";
+import { invariantTscLosers } from "./tsc.ts";
+import { emptyPolicyErrors, vendorErrors } from "./vendors.ts";
+
+export type { Removal } from "./attribution.ts";
+
+export interface LevelMember {
+  host: string;
+  /** what the host contributes (usually its guest max policy) */
+  policy: CpuPolicy;
+  /** what the host accepts; defaults to `policy` */
+  max?: CpuPolicy;
+  facts?: HostFacts;
+}
+
+export interface LevelOptions {
+  /** guest type being levelled; only HVM guests can have their TSC scaled */
+  guest?: GuestType;
+}
+
+export interface LevelResult {
+  /** null when the members cannot be levelled (see errors) */
+  policy: CpuPolicy | null;
+  removed: Removal[];
+  errors: string[];
+  /** levelled anyway, but worth knowing (hints that could not be kept, unknown TSC facts…) */
+  warnings: string[];
+}
+
+const feature = (name: string) => featureByName(name)!;
+const RSBA = feature("rsba");
+const RRSBA = feature("rrsba");
+const EIBRS = feature("eibrs");
+const ARCH_CAPS = feature("arch-caps");
+const ITSC = feature("itsc");
+
+/** Features OR-ed across the pool: the "|" annotation plus RSBA/RRSBA (Xen §1.5, §9). */
+const ACCUMULATE: Featureset = (() => {
+  const fs = new Uint32Array(SIMPLE_OR_FEATURES);
+  setFeature(fs, RSBA);
+  setFeature(fs, RRSBA);
+  return fs;
+})();
+
+const ACCUMULATED_FEATURES: readonly Feature[] = FEATURES.filter((f) => hasFeature(ACCUMULATE, f));
+
+const on = (fs: Uint32Array, f: Feature) => (fs[f.word] & (1 << f.bit)) !== 0;
+const hostsWhere = (members: readonly MemberBits[], pred: (m: MemberBits) => boolean) =>
+  members.filter(pred).map((m) => m.host).join(", ");
+
+/**
+ * An accumulated hint some member has but another will not accept, although
+ * the level has everything the hint depends on: the level must drop it.
+ */
+function unacceptedHintWarnings(level: Featureset, union: Featureset, accept: Featureset, members: readonly MemberBits[]): string[] {
+  const dependable = (f: Feature) => deepRequirements(f).every((r) => on(level, r));
+  return ACCUMULATED_FEATURES.filter((f) => on(union, f) && !on(accept, f) && dependable(f)).map(
+    (f) =>
+      `${f.name} is a pool-wide hint (on at ${hostsWhere(members, (m) => on(m.contributed, f))}) but ${hostsWhere(members, (m) => !on(m.accepted, f))} do not accept it, so the level cannot advertise it`,
+  );
+}
+
+/**
+ * Xen's RSBA/RRSBA rule for guests that can see MSR_ARCH_CAPS: if any member
+ * suffers RSB underflow to alternate predictors, advertise RRSBA when eIBRS is
+ * visible, else RSBA.
+ */
+function rsbaRule(level: Featureset, union: Featureset, accept: Featureset): string[] {
+  if (!(on(union, RSBA) || on(union, RRSBA)) || !on(level, ARCH_CAPS)) return [];
+  const want = on(level, EIBRS) ? RRSBA : RSBA;
+  if (on(accept, want)) {
+    setFeature(level, want);
+    return [];
+  }
+  return [`${want.name} should be advertised (some host has RSBA/RRSBA behaviour) but not every host accepts it`];
+}
+
+export function levelPolicies(members: readonly LevelMember[], opts: LevelOptions = {}): LevelResult {
+  const warnings: string[] = [];
+  if (members.length === 0) return { policy: null, removed: [], errors: ["no hosts to level"], warnings };
+  const errors = [...emptyPolicyErrors(members), ...vendorErrors(members)];
+  if (errors.length) return { policy: null, removed: [], errors, warnings };
+
+  const bits: MemberBits[] = members.map((m) => {
+    const contributed = new Uint32Array(FEATURESET_WORDS);
+    const accepted = new Uint32Array(FEATURESET_WORDS);
+    loadFeatureWords(m.policy, contributed);
+    loadFeatureWords(m.max ?? m.policy, accepted);
+    return { host: m.host, policy: m.policy, contributed, accepted };
+  });
+  const all = new Uint32Array(FEATURESET_WORDS).fill(0xffffffff);
+  const union = new Uint32Array(FEATURESET_WORDS);
+  const accept = new Uint32Array(FEATURESET_WORDS).fill(0xffffffff);
+  for (const b of bits) {
+    for (let w = 0; w < FEATURESET_WORDS; w++) {
+      all[w] &= b.contributed[w];
+      union[w] |= b.contributed[w];
+      accept[w] &= b.accepted[w];
+    }
+  }
+  const level = new Uint32Array(FEATURESET_WORDS);
+  for (let w = 0; w < FEATURESET_WORDS; w++) level[w] = (all[w] | (union[w] & ACCUMULATE[w])) & accept[w];
+
+  const policy = copyPolicy(members[0].policy);
+  applyLeafLimits(policy, commonLeafLimits(members.map((m) => m.policy)));
+  for (let w = 0; w < FEATURESET_WORDS; w++) if (!wordVisible(policy, w)) level[w] = 0;
+  if (policy.basic[0].eax >>> 0 < 0xd) setFeature(level, XSAVE, false);
+
+  const extraLosers = new Map<Feature, string[]>();
+  if (on(level, ITSC)) {
+    const tsc = invariantTscLosers(members, opts.guest);
+    warnings.push(...tsc.warnings);
+    if (tsc.losers.length) {
+      setFeature(level, ITSC, false);
+      extraLosers.set(ITSC, tsc.losers);
+    }
+  }
+  sanitiseFeatureset(level, KNOWN_FEATURES);
+  warnings.push(...unacceptedHintWarnings(level, union, accept, bits));
+  warnings.push(...rsbaRule(level, union, accept));
+  warnings.push(...lbrWarnings(members));
+
+  setPolicyFeatureset(policy, level);
+  policy.platformInfo = members.reduce((acc, m) => acc & m.policy.platformInfo & (m.max ?? m.policy).platformInfo, 0xffffffff) >>> 0;
+  recalculateXstate(policy, members[0].policy);
+
+  for (const m of members) {
+    const findings = auditPolicy(policy, m.max ?? m.policy, { guest: opts.guest });
+    if (findings.length) errors.push(`the level does not fit host ${m.host}: ${findings.map((x) => x.message).join("; ")}`);
+  }
+  const lost = new Uint32Array(FEATURESET_WORDS);
+  for (let w = 0; w < FEATURESET_WORDS; w++) lost[w] = union[w] & ~level[w];
+  const removed = attributeRemovals(lost, bits, extraLosers);
+  return { policy: errors.length ? null : policy, removed, errors, warnings };
+}
+
+function lbrWarnings(members: readonly LevelMember[]): string[] {
+  const formats = new Map<number, string[]>();
+  for (const m of members) {
+    const fmt = m.facts?.lbrFormat;
+    if (fmt !== undefined) formats.set(fmt, [...(formats.get(fmt) ?? []), m.host]);
+  }
+  if (formats.size <= 1) return [];
+  const parts = [...formats].map(([fmt, hosts]) => `format ${fmt}: ${hosts.join(", ")}`).join("; ");
+  return [`LBR formats differ (${parts}); Xen keeps LBR out of the policy, so guests using LBR through vPMU may misread records after migrating`];
+}

@@ -1,0 +1,60 @@
+// Building the policy a request asks for: a copy of the guest type's default
+// or max policy with the requested features switched on or off. Dependencies
+// are deliberately not fixed up — reporting them is the audit's job. Only what
+// Xen itself derives from features is recomputed: leaf 0xd, and max leaves
+// raised so that an enabled feature's leaf is visible.
+
+import { lookupFeature, unknownFeatureMessage } from "../featureset/suggest.ts";
+import { setFeature, type Featureset } from "../featureset/featureset.ts";
+import type { GuestType } from "../featureset/masks.ts";
+import { WORDS } from "../featureset/words.ts";
+import { EXTD_BASE, copyPolicy, type CpuPolicy } from "../policy/cpu-policy.ts";
+import { policyFeatureset, setPolicyFeatureset } from "../policy/featureset-io.ts";
+import { deserialisePolicy } from "../policy/serialise.ts";
+import { recalculateXstate } from "../audit/xstate-rules.ts";
+import { RequestError, type PolicyRequest } from "./parse-request.ts";
+
+/** The guest policies of one host (a subset of what derivation produces). */
+export interface GuestPolicies {
+  pv_max: CpuPolicy;
+  pv_default: CpuPolicy;
+  hvm_max: CpuPolicy;
+  hvm_default: CpuPolicy;
+}
+
+export const guestMax = (host: GuestPolicies, guest: GuestType) => (guest === "pv" ? host.pv_max : host.hvm_max);
+export const guestDefault = (host: GuestPolicies, guest: GuestType) => (guest === "pv" ? host.pv_default : host.hvm_default);
+
+/** Raise (never lower) max leaf/subleaf so every non-zero feature word is visible. */
+function coverFeatureLeaves(p: CpuPolicy, fs: Featureset): void {
+  for (const w of WORDS) {
+    const s = w.source;
+    if (fs[w.index] === 0 || s.kind === "msr") continue;
+    if (s.leaf >= EXTD_BASE) {
+      if (p.extd[0].eax >>> 0 < s.leaf) p.extd[0].eax = s.leaf;
+      continue;
+    }
+    if (p.basic[0].eax >>> 0 < s.leaf) p.basic[0].eax = s.leaf;
+    if (s.leaf === 7 && p.feat[0].eax >>> 0 < (s.subleaf ?? 0)) p.feat[0].eax = s.subleaf ?? 0;
+  }
+}
+
+function requireFeature(name: string) {
+  const f = lookupFeature(name);
+  if (!f) throw new RequestError(unknownFeatureMessage(name));
+  return f;
+}
+
+export function buildRequestedPolicy(host: GuestPolicies, guest: GuestType, request: PolicyRequest): CpuPolicy {
+  if (request.kind === "policy") return deserialisePolicy(request.policy);
+  const max = guestMax(host, guest);
+  const p = copyPolicy(request.baseline === "max" ? max : guestDefault(host, guest));
+  if (request.enable.length === 0 && request.disable.length === 0) return p;
+  const fs = policyFeatureset(p);
+  for (const name of request.enable) setFeature(fs, requireFeature(name), true);
+  for (const name of request.disable) setFeature(fs, requireFeature(name), false);
+  setPolicyFeatureset(p, fs);
+  coverFeatureLeaves(p, fs);
+  recalculateXstate(p, max);
+  return p;
+}
