@@ -3,16 +3,18 @@
 
 import type { Feature } from "../featureset/features.ts";
 import { hasFeature, type Featureset } from "../featureset/featureset.ts";
-import { emptyPolicy, type CpuPolicy, type Regs } from "../policy/cpu-policy.ts";
-import { policyFeatureset } from "../policy/featureset-io.ts";
+import { copyPolicy, emptyPolicy, type CpuPolicy, type Regs } from "../policy/cpu-policy.ts";
+import { policyFeatureset, setPolicyFeatureset } from "../policy/featureset-io.ts";
 import { parseXenCpuidCmdline } from "../formats/xen-cmdline.ts";
 import { cpuModel, type CpuModel } from "./cpu-model.ts";
 import { X } from "./features.ts";
 import { hvmDefaultPolicy, hvmMaxPolicy, pvDefaultPolicy, pvMaxPolicy, type GuestContext } from "./guest.ts";
-import { xenCapabilities } from "./host-capabilities.ts";
+import { isForcedCap, newCapState } from "./cap-state.ts";
+import { applyCmdline, xenCapabilities } from "./host-capabilities.ts";
 import { hostPolicy } from "./host.ts";
 import type { DeriveOptions } from "./options.ts";
 import { tsxDecision } from "./tsx.ts";
+import { recalculateXstate } from "./xstate.ts";
 
 export interface DerivedPolicies {
   raw: CpuPolicy;
@@ -45,12 +47,23 @@ export function deriveHostPolicies(raw: CpuPolicy, options: DeriveOptions = {}):
  * capability handling already happened, so only the guest steps run.
  * `options.raw` (Xen's Raw policy) is used where Xen consults the hardware.
  */
-export function deriveFromXenHost(host: CpuPolicy, options: DeriveOptions = {}): DerivedPolicies {
-  const raw = options.raw ?? host;
-  const hostFs = policyFeatureset(host);
-  const tsx = tsxDecision(hostFs, options.tsx);
-  const rdrandForced = (options.cmdline ? parseXenCpuidCmdline(options.cmdline) : []).some((i) => i.feature === X.rdrand);
-  return guestPolicies(raw, host, cpuModel(host), options, { rtmDisabled: tsx.rtmDisabled, rdrandForced });
+export function deriveFromXenHost(reportedHost: CpuPolicy, options: DeriveOptions = {}): DerivedPolicies {
+  const raw = options.raw ?? reportedHost;
+  // A `cpuid=` given here comes on top of whatever Xen was booted with.
+  const s = newCapState(policyFeatureset(reportedHost));
+  const cmdline = options.cmdline ? parseXenCpuidCmdline(options.cmdline) : [];
+  applyCmdline(s, cmdline, hasFeature(policyFeatureset(raw), X.rdrand));
+  let host = reportedHost;
+  if (cmdline.length > 0) {
+    host = copyPolicy(reportedHost);
+    setPolicyFeatureset(host, s.caps);
+    recalculateXstate(host, raw);
+  }
+  const tsx = tsxDecision(s.caps, options.tsx);
+  return guestPolicies(raw, host, cpuModel(host), options, {
+    rtmDisabled: tsx.rtmDisabled,
+    rdrandForced: isForcedCap(s, X.rdrand),
+  });
 }
 
 function guestPolicies(

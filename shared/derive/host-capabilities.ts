@@ -39,6 +39,9 @@ export interface XenCapabilities {
 export function xenCapabilities(inp: CapabilityInputs): XenCapabilities {
   const { raw, cpu } = inp;
   const hw = policyFeatureset(raw);
+  // Xen reads its view before it sets CR4.OSXSAVE / CR4.PKE (older Xen's Raw still shows them).
+  setFeature(hw, X.osxsave, false);
+  setFeature(hw, X.ospke, false);
   const s = newCapState(copyFeatureset(hw));
 
   applyCmdline(s, inp.cmdline, hasFeature(hw, X.rdrand));
@@ -76,7 +79,7 @@ export function xenCapabilities(inp: CapabilityInputs): XenCapabilities {
 }
 
 /** `cpuid=`: negative clears the feature and its dependents; positive only forces RDRAND, if present. */
-function applyCmdline(s: CapState, items: readonly XenCmdlineItem[], hardwareRdrand: boolean): void {
+export function applyCmdline(s: CapState, items: readonly XenCmdlineItem[], hardwareRdrand: boolean): void {
   for (const item of items) {
     if (!item.enable) clearCap(s, item.feature);
     else if (item.feature === X.rdrand && hardwareRdrand) forceCap(s, X.rdrand);

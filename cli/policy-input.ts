@@ -1,0 +1,57 @@
+// Reading a policy input file for the `policy` commands, and the text
+// summary both `policy derive` and `policy show` print.
+
+import { readFileSync } from "node:fs";
+import { UsageError } from "./command.ts";
+import { andNotFeatureset, featureNames, formatFeatureset } from "../shared/featureset/featureset.ts";
+import type { CpuPolicy } from "../shared/policy/cpu-policy.ts";
+import { policyFeatureset } from "../shared/policy/featureset-io.ts";
+import { POLICY_ORDER, type PolicySetName } from "../shared/policy/policy-view.ts";
+import { brandString, policySignature, policyVendor } from "../shared/policy/vendor.ts";
+
+export function readInput(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function outputFormat(value: string | undefined): "json" | "text" {
+  if (value === undefined || value === "json" || value === "text") return value ?? "text";
+  throw new UsageError(`-o must be json or text, not "${value}"`);
+}
+
+/** Each policy's featureset and what changed relative to the policy it was derived from. */
+const DERIVED_FROM: Record<PolicySetName, PolicySetName | undefined> = {
+  raw: undefined,
+  host: "raw",
+  pv_max: "host",
+  pv_default: "pv_max",
+  hvm_max: "host",
+  hvm_default: "hvm_max",
+};
+
+export function policySetText(identity: CpuPolicy, policies: Partial<Record<PolicySetName, CpuPolicy>>): string {
+  const sig = policySignature(identity);
+  const lines = [
+    `CPU: ${policyVendor(identity)} family 0x${sig.family.toString(16)} model 0x${sig.model.toString(16)} stepping 0x${sig.stepping.toString(16)}` +
+      (brandString(identity) ? ` (${brandString(identity)})` : ""),
+  ];
+  for (const name of POLICY_ORDER) {
+    const p = policies[name];
+    if (!p) continue;
+    const fs = policyFeatureset(p);
+    lines.push("", `${name}: ${featureNames(fs).length} features`, `  featureset ${formatFeatureset(fs)}`);
+    const fromName = DERIVED_FROM[name];
+    const from = fromName && policies[fromName];
+    if (!from) continue;
+    const prev = policyFeatureset(from);
+    const added = featureNames(andNotFeatureset(fs, prev));
+    const removed = featureNames(andNotFeatureset(prev, fs));
+    lines.push(`  vs ${fromName}: +${added.length} -${removed.length}`);
+    if (added.length) lines.push(`    added:   ${added.join(" ")}`);
+    if (removed.length) lines.push(`    removed: ${removed.join(" ")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
