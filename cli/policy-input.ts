@@ -3,6 +3,12 @@
 
 import { readFileSync } from "node:fs";
 import { UsageError } from "./command.ts";
+import { deriveFromCpuidDump } from "../shared/derive/from-dump.ts";
+import { deriveFromXenHost, type DerivedPolicies } from "../shared/derive/derive.ts";
+import { parseCpuidDump } from "../shared/formats/cpuid-dump.ts";
+import { detectPolicyInput } from "../shared/formats/detect.ts";
+import { FormatError } from "../shared/formats/format-error.ts";
+import { parseXenCpuidPolicy } from "../shared/formats/xen-cpuid-policy.ts";
 import { andNotFeatureset, featureNames, formatFeatureset } from "../shared/featureset/featureset.ts";
 import type { CpuPolicy } from "../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../shared/policy/featureset-io.ts";
@@ -15,6 +21,20 @@ export function readInput(path: string): string {
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Derive the six policies from a CPUID dump or `xen-cpuid -p` output (from Xen's Host policy). */
+export function derivePolicies(text: string, file: string, cmdline: string | undefined): DerivedPolicies {
+  const kind = detectPolicyInput(text, file);
+  if (kind === "cpuid-dump") return deriveFromCpuidDump(parseCpuidDump(text, file), { cmdline });
+  if (kind === "xen-cpuid-policy") {
+    const out = parseXenCpuidPolicy(text, file);
+    const host = out.blocks.find((b) => b.name === "host");
+    if (!host) throw new FormatError(file, 1, 1, "no \"Host policy\" in this xen-cpuid -p output (domain-only output cannot be derived from)");
+    const raw = out.blocks.find((b) => b.name === "raw");
+    return deriveFromXenHost(host.policy, { cmdline, raw: raw?.policy });
+  }
+  throw new UsageError(`${file}: xen-cpuid featuresets carry no leaves to derive from; give a CPUID dump or xen-cpuid -p output`);
 }
 
 export function outputFormat(value: string | undefined): "json" | "text" {
