@@ -4,11 +4,13 @@
 
 import {
   ALL_HOSTS_SUBJECT_WILDCARD,
+  HOST_SUBJECT_ROOT,
   HOSTS_BUCKET,
   HOSTS_STREAM,
   hostInboxPrefix,
   hostKeySubject,
   hostSubjectWildcard,
+  hostToken,
 } from "./subjects.ts";
 
 export interface HostIdentity {
@@ -44,7 +46,7 @@ export function hostPermissions(hostId: string): Permissions {
   const keySubject = hostKeySubject(hostId);
   return {
     publish: {
-      allow: [keySubject, `$JS.API.DIRECT.GET.${HOSTS_STREAM}.${keySubject}`],
+      allow: [keySubject, `$JS.API.DIRECT.GET.${HOSTS_STREAM}.${keySubject}`, `${HOST_SUBJECT_ROOT}.${hostToken(hostId)}.heartbeat`],
     },
     subscribe: {
       allow: [hostSubjectWildcard(hostId), `${hostInboxPrefix(hostId)}.>`],
@@ -77,7 +79,7 @@ export function controllerPermissions(): Permissions {
         `$KV.${HOSTS_BUCKET}.>`,
       ],
     },
-    subscribe: { allow: ["_INBOX.>"] },
+    subscribe: { allow: ["_INBOX.>", `${HOST_SUBJECT_ROOT}.*.heartbeat`] },
   };
 }
 

@@ -16,6 +16,7 @@ describe("host permissions", () => {
     expect(p.publish.allow).toEqual([
       "$KV.cpuid-hosts.host-a",
       "$JS.API.DIRECT.GET.KV_cpuid-hosts.$KV.cpuid-hosts.host-a",
+      "cpuid.v1.host.host-a.heartbeat",
     ]);
     expect(p.subscribe.allow).toEqual(["cpuid.v1.host.host-a.>", "_INBOX_host-a.>"]);
     expect(p.allow_responses).toBe(true);
@@ -40,7 +41,7 @@ describe("controller permissions", () => {
     const p = controllerPermissions();
     expect(p.publish.allow).toContain("cpuid.v1.host.*.>");
     expect(p.publish.allow.filter((s) => s.startsWith("$JS.") && s !== "$JS.API.INFO").every((s) => s.includes("KV_cpuid-hosts"))).toBe(true);
-    expect(p.subscribe.allow).toEqual(["_INBOX.>"]);
+    expect(p.subscribe.allow).toEqual(["_INBOX.>", "cpuid.v1.host.*.heartbeat"]);
   });
 });
 
