@@ -32,6 +32,49 @@ export interface CpuidDump {
 
 const DEFAULT_SOURCE = "cpuid dump";
 
+const ROW = 7; // leaf, subleaf (-1 = untagged), eax, ebx, ecx, edx, line
+
+/**
+ * A parsed block keeps its register lines as rows of one flat number array
+ * and builds DumpLeaf objects on first use: a 256-CPU dump then costs a few
+ * arrays instead of ~20,000 objects with boxed 32-bit fields, and callers
+ * mostly look at the boot CPU only.
+ */
+class DumpBlock implements DumpCpu {
+  readonly index: number;
+  readonly #rows: number[] = [];
+  #leaves: DumpLeaf[] | undefined;
+
+  constructor(index: number) {
+    this.index = index;
+  }
+
+  add(leaf: number, subleaf: number | null, eax: number, ebx: number, ecx: number, edx: number, line: number): void {
+    this.#rows.push(leaf, subleaf ?? -1, eax, ebx, ecx, edx, line);
+    this.#leaves = undefined;
+  }
+
+  get size(): number {
+    return this.#rows.length / ROW;
+  }
+
+  get leaves(): DumpLeaf[] {
+    if (!this.#leaves) {
+      const r = this.#rows;
+      this.#leaves = [];
+      for (let i = 0; i < r.length; i += ROW) {
+        const subleaf = r[i + 1] < 0 ? null : r[i + 1];
+        this.#leaves.push({ leaf: r[i], subleaf, eax: r[i + 2], ebx: r[i + 3], ecx: r[i + 4], edx: r[i + 5], line: r[i + 6] });
+      }
+    }
+    return this.#leaves;
+  }
+
+  toJSON(): DumpCpu {
+    return { index: this.index, leaves: this.leaves };
+  }
+}
+
 // Register line: "CPUID LLLLLLLL: AAAAAAAA-BBBBBBBB-CCCCCCCC-DDDDDDDD[ [SL nn]][annotation]"
 const LEAF_AT = 6;
 const REGS_AT = 16; // eax; ebx, ecx, edx follow at 9-character steps
@@ -50,16 +93,19 @@ const AFFMASK_HEADER = /^CPU#(\d{1,6}) AffMask: 0x[0-9A-Fa-f]{16} ?$/;
 
 type Section = "outside" | "cpu" | "boot-msrs" | "other-msrs";
 
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let c = 0; c < 128; c++) {
+  const d = parseInt(String.fromCharCode(c), 16);
+  if (!Number.isNaN(d)) HEX_DIGIT[c] = d;
+}
+
 /** Value of `len` hex digits at `pos`, or -1 if any of them is not a hex digit. */
 function hexAt(s: string, pos: number, len: number): number {
   let v = 0;
   for (let i = pos; i < pos + len; i++) {
     const c = s.charCodeAt(i);
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (c >= 65 && c <= 70) d = c - 55;
-    else if (c >= 97 && c <= 102) d = c - 87;
-    else return -1;
+    const d = c < 128 ? HEX_DIGIT[c] : -1;
+    if (d < 0) return -1;
     v = v * 16 + d;
   }
   return v;
@@ -95,12 +141,17 @@ function hex(n: number): string {
 // is the line's first character, end the position of its "\n" (or a "\r"
 // before it, or the end of the text).
 export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump {
-  const cpus: DumpCpu[] = [];
+  const cpus: DumpBlock[] = [];
   const cpuIndices = new Set<number>();
   const msrs = new Map<number, bigint>();
   let section = "outside" as Section;
-  let cpu: DumpCpu | undefined;
+  let cpu: DumpBlock | undefined;
   let cpuHeaderLine = 0;
+  // Dumps list leaves in strictly ascending (leaf, subleaf) order, which rules
+  // out duplicates; only blocks that are not get the full check.
+  let ascending = true;
+  let prevLeaf = -1;
+  let prevSubleaf = -1;
   let lineNo = 0;
   let at = 0;
   let end = 0;
@@ -112,10 +163,10 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
 
   const closeCpu = () => {
     if (!cpu) return;
-    if (cpu.leaves.length === 0) {
+    if (cpu.size === 0) {
       throw new FormatError(source, cpuHeaderLine, 1, `CPU #${cpu.index} has no CPUID register lines`);
     }
-    checkDuplicates(cpu, source);
+    if (!ascending) checkDuplicates(cpu, source);
     cpu = undefined;
   };
 
@@ -123,13 +174,15 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
     closeCpu();
     if (cpuIndices.has(index)) fail(at, `logical CPU #${index} appears twice`);
     cpuIndices.add(index);
-    cpu = { index, leaves: [] };
+    cpu = new DumpBlock(index);
     cpus.push(cpu);
     cpuHeaderLine = lineNo;
     section = "cpu";
+    ascending = true;
+    prevLeaf = prevSubleaf = -1;
   };
 
-  const parseRegisterLine = (): DumpLeaf => {
+  const parseRegisterLine = (block: DumpBlock) => {
     const leafAt = at + LEAF_AT;
     const leaf = hexAt(text, leafAt, 8);
     if (leaf < 0 || leafAt + 8 >= end || text.charCodeAt(leafAt + 8) !== 58) {
@@ -167,7 +220,11 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
         }
       }
     }
-    return { leaf, subleaf, eax, ebx, ecx, edx, line: lineNo };
+    const sub = subleaf ?? 0;
+    if (leaf < prevLeaf || (leaf === prevLeaf && sub <= prevSubleaf)) ascending = false;
+    prevLeaf = leaf;
+    prevSubleaf = sub;
+    block.add(leaf, subleaf, eax, ebx, ecx, edx, lineNo);
   };
 
   const parseMsrLine = (keep: boolean) => {
@@ -178,7 +235,8 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
     }
     const valueAt = at + MSR_VALUE_AT;
     if (text.startsWith(MSR_FAILED, valueAt)) return;
-    const groups = [0, 0, 0, 0];
+    let hi = 0;
+    let lo = 0;
     for (let g = 0; g < 4; g++) {
       const groupAt = valueAt + g * 5;
       const v = groupAt + 4 <= end ? hexAt(text, groupAt, 4) : -1;
@@ -186,10 +244,11 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
       const sepAt = groupAt + 4;
       const sepOk = g < 3 ? sepAt < end && text.charCodeAt(sepAt) === 45 : sepAt === end || text.charCodeAt(sepAt) === 32;
       if (!sepOk) fail(sepAt, 'MSR value must be "HHHH-HHHH-HHHH-HHHH" or "< FAILED >"');
-      groups[g] = v;
+      if (g < 2) hi = hi * 0x10000 + v;
+      else lo = lo * 0x10000 + v;
     }
     if (keep && !msrs.has(index)) {
-      msrs.set(index, (BigInt(groups[0] * 0x10000 + groups[1]) << 32n) | BigInt(groups[2] * 0x10000 + groups[3]));
+      msrs.set(index, (BigInt(hi) << 32n) | BigInt(lo));
     }
   };
 
@@ -211,7 +270,7 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
 
     if (text.startsWith("CPUID ", at) && isDataLine(text, at + LEAF_AT, end)) {
       if (section !== "cpu" || !cpu) fail(at, "CPUID register line outside a logical CPU block");
-      cpu!.leaves.push(parseRegisterLine());
+      parseRegisterLine(cpu!);
     } else if (text.startsWith("------[", at)) {
       sectionHeader();
     } else if (text.startsWith("CPU#", at)) {

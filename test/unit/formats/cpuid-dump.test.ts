@@ -87,6 +87,13 @@ describe("CPUID dump parser", () => {
     expect(dump("intel/haswell-ep-xeon-e5-2699v3.txt").msrs.has(0xce)).toBe(true);
   });
 
+  it("serialises a CPU block with its leaves", () => {
+    const cpu = bootCpu(dump("amd/genoa-epyc-9124.txt"));
+    const json = JSON.parse(JSON.stringify(cpu));
+    expect(json.index).toBe(0);
+    expect(json.leaves).toEqual(cpu.leaves);
+  });
+
   it("accepts CRLF line endings", () => {
     const text = fixtures.get("amd/genoa-epyc-9124.txt")!;
     const crlf = parseCpuidDump(text.replace(/\n/g, "\r\n"));
