@@ -21,7 +21,7 @@ export interface XenCpuidFeaturesets {
 }
 
 const NR_FEATURES = /^nr_features: (\d{1,3})\s*$/;
-const KEY_HEADER = /^\s+KEY(\s+\S+)*\s*$/;
+const KEY_HEADER = /^\s+KEY(\s|$)/;
 const NOT_SUPPORTED = /^(\S.*?) featureset not supported by Xen\s*$/;
 const WORD_LINE = /^  \[(\d{2})\] /;
 const HEX_WORD = /^[0-9a-f]{8}$/;
@@ -88,6 +88,9 @@ export function parseXenCpuidFeaturesets(text: string, source = "xen-cpuid outpu
       if (!sets) fail(1, 'expected "nr_features: N", "Static sets:" or "Dynamic sets:"');
       open = parseSetLine(line, fail);
       if (sets!.has(open.name)) fail(1, `featureset "${open.name}" appears twice in this section`);
+      // static sets are printed with nr_features words; Xen may return fewer for a dynamic one
+      const wordsOk = sets === out.staticSets ? open.words === out.nrFeatures : open.words <= out.nrFeatures;
+      if (sawNrFeatures && !wordsOk) fail(line.trimEnd().lastIndexOf(" ") + 2, `"${open.name}" has ${open.words} words but nr_features is ${out.nrFeatures}`);
       sets!.set(open.name, open.fs);
     }
   }

@@ -133,6 +133,10 @@ describe("xen-cpuid info form and older Xen", () => {
     expect(parseError(`nr_features: 20\nStatic sets:\nKnown    ${"00000000:".repeat(19)}00000000\n`).message).toContain("20 words");
     expect(parseError("nr_features: 1\nStatic sets:\nKnown    00000001\nKnown    00000001\n").message).toContain("twice");
     expect(parseError("nr_features: 1\nStatic sets:\n").message).toContain("no featureset");
+    expect(parseError("nr_features: 2\nStatic sets:\nKnown    00000001\n")).toMatchObject({ line: 3, column: 10 });
+    expect(parseError("nr_features: 1\nDynamic sets:\n").message).toContain("Dynamic sets");
+    const fewerDynamic = "nr_features: 2\nStatic sets:\nKnown    00000001:00000000\nDynamic sets:\nRaw    00000001\n";
+    expect(parseXenCpuidFeaturesets(fewerDynamic).dynamicSets.get("Raw")![0]).toBe(1);
   });
 });
 
