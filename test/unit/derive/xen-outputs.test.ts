@@ -5,7 +5,11 @@
 
 import { describe, expect, it } from "vitest";
 import { deriveFromXenHost, deriveHostPolicies } from "../../../shared/derive/derive.ts";
+import { parseFeatureset } from "../../../shared/featureset/featureset.ts";
+import { emptyPolicy } from "../../../shared/policy/cpu-policy.ts";
+import { setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { serialisePolicy } from "../../../shared/policy/serialise.ts";
+import { xenCpuidFixture } from "../../support/fixtures.ts";
 import { GUEST_POLICIES, featureDiff, xenPolicies } from "./support.ts";
 
 describe("Alder Lake, Xen 4.22-unstable", () => {
@@ -52,5 +56,37 @@ describe("older Xen releases: every differing bit is a later Xen change", () => 
   it("Ivy Bridge-EN from Raw: GDS_NO (4.18), RFDS_NO (4.19), ITS_NO (4.21) synthesised", () => {
     const xen = xenPolicies("xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt");
     expect(featureDiff(deriveHostPolicies(xen.raw).host, xen.host)).toEqual({ ours: ["gds-no", "rfds-no", "its-no"], xen: [] });
+  });
+});
+
+describe("Coffee Lake (xen-cpuid detail, 4.19-unstable): host emulated from the Raw featureset", () => {
+  it("differs from that Xen only by later changes", () => {
+    const text = xenCpuidFixture("xen-cpuid-detail_core-i7-8750h_coffeelake.txt");
+    const dynamic = text.slice(text.indexOf("Dynamic sets:"));
+    const set = (name: string) => parseFeatureset(dynamic.match(new RegExp(`^${name}\\s+([0-9a-f:]+)$`, "m"))![1]);
+    const raw = emptyPolicy();
+    raw.basic[0] = { eax: 0x16, ebx: 0x756e6547, ecx: 0x6c65746e, edx: 0x49656e69 }; // GenuineIntel
+    raw.basic[1].eax = 0x906ea; // family 6 model 0x9e stepping 10
+    raw.basic[1].ebx = 0x00100800; // CLFLUSH line 64 bytes
+    raw.extd[0].eax = 0x80000008;
+    setPolicyFeatureset(raw, set("Raw"));
+    const d = deriveHostPolicies(raw);
+    const xenFs = (name: string) => {
+      const p = emptyPolicy();
+      setPolicyFeatureset(p, set(name));
+      return p;
+    };
+    // RTM_ALWAYS_ABORT without RTM on this very part is the firmware bug Xen
+    // learnt to handle in b33f191e3c (4.19.0): TSX bits dropped, not forced.
+    // SDBG and SGX_LC became known later; ITS_NO is 4.21; CMP_LEGACY in max
+    // and X2APIC out of PV default are 4.19.
+    expect(featureDiff(d.host, xenFs("Host"))).toEqual({
+      ours: ["sdbg", "sgx-lc", "its-no"],
+      xen: ["hle", "rtm", "rtm-always-abort", "tsx-force-abort"],
+    });
+    expect(featureDiff(d.pv_max, xenFs("PV Max"))).toEqual({ ours: ["cmp-legacy", "its-no"], xen: ["hle", "rtm"] });
+    expect(featureDiff(d.hvm_max, xenFs("HVM Max"))).toEqual({ ours: ["cmp-legacy", "its-no"], xen: ["hle", "rtm"] });
+    expect(featureDiff(d.pv_default, xenFs("PV Default"))).toEqual({ ours: ["its-no"], xen: ["x2apic"] });
+    expect(featureDiff(d.hvm_default, xenFs("HVM Default"))).toEqual({ ours: ["its-no"], xen: [] });
   });
 });
