@@ -153,7 +153,7 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
   let prevLeaf = -1;
   let prevSubleaf = -1;
   let lineNo = 0;
-  let at = 0;
+  let at = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a byte-order mark from a Windows editor
   let end = 0;
 
   const fail = (pos: number, message: string): never => {

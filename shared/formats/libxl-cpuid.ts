@@ -99,7 +99,7 @@ const LEGACY_KEYS = new Map<string, Field>([
   ["maxhvleaf", field(0x40000000, null, "eax", 0, 8)],
 ]);
 
-/** Largest number a value key takes: its field, except that family and model spill into the extended fields. */
+/** Largest number a value key takes: what its field holds; family continues into the extended family (15 + 255). */
 function maxValue(key: string, f: Field): number {
   if (key === "family") return 0xf + 0xff;
   return 2 ** f.length - 1;

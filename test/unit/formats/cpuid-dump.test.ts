@@ -94,6 +94,11 @@ describe("CPUID dump parser", () => {
     expect(json.leaves).toEqual(cpu.leaves);
   });
 
+  it("accepts a byte-order mark", () => {
+    const text = fixtures.get("intel/cascadelake-sp-xeon-platinum-8280.txt")!;
+    expect(cpuidQuery(bootCpu(parseCpuidDump("\ufeff" + text)))(0, 0)?.eax).toBe(0x16);
+  });
+
   it("accepts CRLF line endings", () => {
     const text = fixtures.get("amd/genoa-epyc-9124.txt")!;
     const crlf = parseCpuidDump(text.replace(/\n/g, "\r\n"));
