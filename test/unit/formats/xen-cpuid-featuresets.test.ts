@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FEATURES } from "../../../shared/featureset/features.ts";
 import { featureNames, formatFeatureset, isSubset, parseFeatureset } from "../../../shared/featureset/featureset.ts";
 import { KNOWN_FEATURES } from "../../../shared/featureset/masks.ts";
 import { parseXenCpuidFeaturesets } from "../../../shared/formats/xen-cpuid-featuresets.ts";
@@ -141,6 +142,13 @@ describe("xen-cpuid info form and older Xen", () => {
 });
 
 describe("feature name decoding", () => {
+  it("decodes every generated name to its own feature and position", () => {
+    for (const f of FEATURES) {
+      expect(decodeNames(f.name), f.name).toBe(f);
+      expect(bitOfName(f.word, f.name), f.name).toBe(f.bit);
+    }
+  });
+
   it("maps the pre-4.19 names of reference §7 to the generated feature", () => {
     const pairs: Array<[string, string]> = [
       ["sysenter", "sep"], ["tm", "tm1"], ["ds-cpl", "dscpl"], ["est", "eist"], ["sdgb", "sdbg"], ["sse41", "sse4-1"],
