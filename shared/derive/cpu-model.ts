@@ -2,7 +2,7 @@
 // vendor and vfm comparisons).
 
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
-import { isAmdLike, policySignature, policyVendor, type Vendor } from "../policy/vendor.ts";
+import { policySignature, policyVendor, type Vendor } from "../policy/vendor.ts";
 
 export interface CpuModel {
   vendor: Vendor;
@@ -15,7 +15,6 @@ export function cpuModel(p: CpuPolicy): CpuModel {
   return { vendor: policyVendor(p), ...policySignature(p) };
 }
 
-export const amdLike = (m: CpuModel) => isAmdLike(m.vendor);
 
 /** Intel family 6 model test (Xen's INTEL_* vfm constants). */
 export const intelFam6 = (m: CpuModel, ...models: number[]) =>
