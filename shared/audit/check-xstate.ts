@@ -1,7 +1,8 @@
 // xstate-inconsistent: leaf 0xd must be what Xen's recalculate_xstate() would
 // make of the policy's own features — XCR0 exactly the states the features
-// need, no XSS states, each component laid out as on the host, and the
-// uncompressed size matching the furthest component.
+// need, no XSS states, each component laid out as the max policy lays it out
+// (where max describes it at all), and the uncompressed size matching the
+// furthest component.
 
 import { basicMaxLeaf, type CpuPolicy } from "../policy/cpu-policy.ts";
 import { describeFeature, hex, type Finding, type Position } from "./finding.ts";
@@ -31,7 +32,7 @@ export function xstateClean(req: CpuPolicy, max: CpuPolicy, reqWords: Uint32Arra
     const i = 31 - Math.clz32(states & -states);
     const c = req.xstate[i];
     const m = max.xstate[i];
-    if (c.eax === 0 || (c.ecx & ~flags) !== 0) return false;
+    if ((c.ecx & ~flags) !== 0) return false;
     if (m.eax !== 0 && (m.eax !== c.eax || m.ebx !== c.ebx)) return false;
     size = Math.max(size, (c.ebx >>> 0) + (c.eax >>> 0));
   }
@@ -89,10 +90,8 @@ export function xstateFindings(req: CpuPolicy, max: CpuPolicy, reqWords: Uint32A
     const owner = STATE_FEATURES.find((s) => s.states & (1 << i))!.feature.name;
     const c = req.xstate[i];
     const m = max.xstate[i];
-    if (c.eax === 0) {
-      push([owner], at(i, "eax"), `leaf 0xd:${i} gives no size for state ${i}, which ${owner} needs`);
-    } else if (m.eax !== 0 && (m.eax !== c.eax || m.ebx !== c.ebx)) {
-      push([owner], at(i, "eax"), `leaf 0xd:${i} lays out state ${i} as size ${hex(c.eax)} at offset ${hex(c.ebx)}, the max policy as size ${hex(m.eax)} at ${hex(m.ebx)}`);
+    if (m.eax !== 0 && (m.eax !== c.eax || m.ebx !== c.ebx)) {
+      push([owner], at(i, "eax"), `leaf 0xd:${i} lays out state ${i} (needed by ${owner}) as size ${hex(c.eax)} at offset ${hex(c.ebx)}, the max policy as size ${hex(m.eax)} at ${hex(m.ebx)}`);
     }
     if ((c.ecx & ~flags) !== 0) {
       push([owner], at(i, "ecx"), `leaf 0xd:${i}.ecx ${hex(c.ecx)} shows flags beyond what xsavec/xsaves allow (${hex(flags)})`);

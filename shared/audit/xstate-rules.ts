@@ -1,11 +1,7 @@
-// Which xsave state components each feature needs, and Xen's
-// recalculate_xstate(): leaf 0xd is derived from the features, with component
-// sizes/offsets taken from a policy that describes them (Xen uses raw; a
-// guest max policy carries raw's values for every state it offers).
+// Which xsave state components each feature needs (Xen's recalculate_xstate,
+// whose TS form is shared/derive/xstate.ts), for auditing leaf 0xd.
 
 import { featureByName, type Feature } from "../featureset/features.ts";
-import type { CpuPolicy } from "../policy/cpu-policy.ts";
-import { policyFeatureset } from "../policy/featureset-io.ts";
 
 export const XSTATE_FP_SSE = 0b11;
 /** FXSAVE legacy area (512) + xsave header (64): the smallest uncompressed image */
@@ -44,35 +40,4 @@ export function expectedXcr0(words: Uint32Array): number {
 /** 0xd:i ecx flags a component may show given xsavec/xsaves. */
 export function componentFlagsMask(words: Uint32Array): number {
   return (isOn(words, XSAVEC) ? XSTATE_ECX_ALIGN64 : 0) | (isOn(words, XSAVES) ? XSTATE_ECX_XSS : 0);
-}
-
-/** Xen's xstate_uncompressed_size(): the end of the furthest enabled component. */
-export function uncompressedSize(states: number, layout: CpuPolicy): number {
-  let size = XSTATE_AREA_MIN_SIZE;
-  for (let i = 2; i < 32; i++) {
-    if (!(states & (1 << i))) continue;
-    const c = layout.xstate[i];
-    size = Math.max(size, (c.ebx >>> 0) + (c.eax >>> 0));
-  }
-  return size;
-}
-
-/** Rebuild leaf 0xd of `p` from its features as Xen does; only 0xd:1.eax (Da1) survives. */
-export function recalculateXstate(p: CpuPolicy, layout: CpuPolicy): void {
-  const words = policyFeatureset(p);
-  const da1 = p.xstate[1].eax;
-  const states = expectedXcr0(words);
-  const flags = componentFlagsMask(words);
-  for (const r of p.xstate) r.eax = r.ebx = r.ecx = r.edx = 0;
-  if (!states) return;
-  p.xstate[0].eax = states;
-  p.xstate[0].ecx = uncompressedSize(states, layout);
-  p.xstate[1].eax = da1;
-  for (let i = 2; i < 32; i++) {
-    if (!(states & (1 << i))) continue;
-    const src = layout.xstate[i];
-    p.xstate[i].eax = src.eax;
-    p.xstate[i].ebx = src.ebx;
-    p.xstate[i].ecx = src.ecx & flags;
-  }
 }

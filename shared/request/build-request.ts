@@ -11,7 +11,7 @@ import { WORDS } from "../featureset/words.ts";
 import { EXTD_BASE, copyPolicy, type CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../policy/featureset-io.ts";
 import { deserialisePolicy } from "../policy/serialise.ts";
-import { recalculateXstate } from "../audit/xstate-rules.ts";
+import { recalculateXstate } from "../derive/xstate.ts";
 import { RequestError, type PolicyRequest } from "./parse-request.ts";
 
 /** The guest policies of one host (a subset of what derivation produces). */

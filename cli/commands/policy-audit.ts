@@ -1,0 +1,70 @@
+// cpuidctl policy audit --host <file> --guest pv|hvm --request <file> [-o json|text]
+
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
+import { guestType, jsonOrText, parseCommandArgs, readRequest } from "../policy-args.ts";
+import { derivePolicies, readInput } from "../policy-input.ts";
+import { auditPolicy } from "../../shared/audit/audit.ts";
+import { findingToJson, type Finding } from "../../shared/audit/finding.ts";
+import { buildRequestedPolicy, guestMax } from "../../shared/request/build-request.ts";
+import { RequestError } from "../../shared/request/parse-request.ts";
+
+const usage = `usage: cpuidctl policy audit --host <file> --guest pv|hvm --request <file> [--cmdline <value>] [-o json|text]
+
+Strictly audit a requested guest policy against the host's guest max policy and
+report every finding (Xen itself would silently drop most of them).
+
+  --host <file>     CPUID dump or \`xen-cpuid -p\` output; policies are derived
+                    exactly as \`cpuidctl policy derive\` does
+  --guest pv|hvm    guest type
+  --request <file>  JSON or YAML: {"baseline": "default"|"max", "enable": [...],
+                    "disable": [...]}, or a full serialised policy
+                    {"leaves": [...], "msrs": [...]} (as printed by policy derive)
+  --cmdline <value> Xen's cpuid= boot option on that host
+  -o json|text      output format (default text)
+
+Exit status: 0 clean, 1 findings, 2 bad input.`;
+
+function findingsText(findings: readonly Finding[]): string {
+  if (findings.length === 0) return "ok: the requested policy fits the host's max policy\n";
+  const lines = [`${findings.length} finding${findings.length === 1 ? "" : "s"}:`];
+  for (const f of findings) lines.push(`  ${f.code.padEnd(24)} ${f.message}`);
+  return `${lines.join("\n")}\n`;
+}
+
+const command: Command = {
+  summary: "strictly audit a requested guest policy against a host's max policy",
+  usage,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        host: { type: "string" },
+        guest: { type: "string" },
+        request: { type: "string" },
+        cmdline: { type: "string" },
+        output: { type: "string", short: "o" },
+      },
+      usage,
+    );
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
+    if (!values.host || !values.request) throw new UsageError(`--host and --request are required\n\n${usage}`);
+    const guest = guestType(values.guest, usage);
+    const format = jsonOrText(values.output);
+    const request = readRequest(values.request);
+    const host = derivePolicies(readInput(values.host), values.host, values.cmdline);
+    let requested;
+    try {
+      requested = buildRequestedPolicy(host, guest, request);
+    } catch (e) {
+      if (!(e instanceof RequestError)) throw e;
+      console.error(`cpuidctl: ${values.request}: ${e.message}`);
+      return EXIT_BAD_INPUT;
+    }
+    const findings = auditPolicy(requested, guestMax(host, guest), { guest });
+    if (format === "json") printJson({ ok: findings.length === 0, findings: findings.map(findingToJson) });
+    else process.stdout.write(findingsText(findings));
+    return findings.length === 0 ? EXIT_OK : EXIT_FINDINGS;
+  },
+};
+
+export default command;

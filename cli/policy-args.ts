@@ -1,0 +1,46 @@
+// Argument and request-file handling shared by `policy audit|level|explain`.
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { UsageError } from "./command.ts";
+import { readInput } from "./policy-input.ts";
+import type { GuestType } from "../shared/featureset/masks.ts";
+import { parseRequest, RequestError, type PolicyRequest } from "../shared/request/parse-request.ts";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** node:util parseArgs, with its errors (unknown option, missing value) turned into usage errors. */
+export function parseCommandArgs<O extends Options>(args: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${usage}`);
+  }
+}
+
+export function guestType(value: string | undefined, usage: string): GuestType {
+  if (value === "pv" || value === "hvm") return value;
+  throw new UsageError(value === undefined ? `--guest pv|hvm is required\n\n${usage}` : `--guest must be pv or hvm, not "${value}"`);
+}
+
+export function jsonOrText(value: string | undefined): "json" | "text" {
+  if (value === undefined || value === "text") return "text";
+  if (value === "json") return "json";
+  throw new UsageError(`-o must be json or text, not "${value}"`);
+}
+
+/** A request file in JSON or YAML: a feature request or a full serialised policy. */
+export function readRequest(file: string): PolicyRequest {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readInput(file));
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON or YAML: ${(e as Error).message}`);
+  }
+  try {
+    return parseRequest(doc);
+  } catch (e) {
+    if (e instanceof RequestError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
