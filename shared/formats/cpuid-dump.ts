@@ -137,65 +137,131 @@ function hex(n: number): string {
   return n.toString(16).toUpperCase().padStart(8, "0");
 }
 
-// The parser works on offsets into the whole text (no per-line strings): at
-// is the line's first character, end the position of its "\n" (or a "\r"
-// before it, or the end of the text).
 export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump {
-  const cpus: DumpBlock[] = [];
-  const cpuIndices = new Set<number>();
-  const msrs = new Map<number, bigint>();
-  let section = "outside" as Section;
-  let cpu: DumpBlock | undefined;
-  let cpuHeaderLine = 0;
+  return new DumpParser(text, source).parse();
+}
+
+// A class rather than closures: its methods stay the same functions from one
+// parse to the next, so optimised code is reused instead of thrown away.
+// It walks offsets into the whole text (no per-line strings): `at` is the
+// line's first character, `end` the position of its "\n" (or of a "\r"
+// before it, or the end of the text).
+class DumpParser {
+  readonly text: string;
+  readonly source: string;
+  readonly cpus: DumpBlock[] = [];
+  readonly cpuIndices = new Set<number>();
+  readonly msrs = new Map<number, bigint>();
+  section: Section = "outside";
+  cpu: DumpBlock | undefined;
+  cpuHeaderLine = 0;
   // Dumps list leaves in strictly ascending (leaf, subleaf) order, which rules
   // out duplicates; only blocks that are not get the full check.
-  let ascending = true;
-  let prevLeaf = -1;
-  let prevSubleaf = -1;
-  let lineNo = 0;
-  let at = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a byte-order mark from a Windows editor
-  let end = 0;
+  ascending = true;
+  prevLeaf = -1;
+  prevSubleaf = -1;
+  lineNo = 0;
+  at = 0;
+  end = 0;
 
-  const fail = (pos: number, message: string): never => {
-    throw new FormatError(source, lineNo, pos - at + 1, message);
-  };
-  const quoted = () => JSON.stringify(text.slice(at, Math.min(end, at + 60)));
+  constructor(text: string, source: string) {
+    this.text = text;
+    this.source = source;
+    if (text.charCodeAt(0) === 0xfeff) this.at = 1; // a byte-order mark from a Windows editor
+  }
 
-  const closeCpu = () => {
+  parse(): CpuidDump {
+    const text = this.text;
+    while (this.at <= text.length) {
+      const at = this.at;
+      const nl = text.indexOf("\n", at);
+      const lineEnd = nl < 0 ? text.length : nl;
+      const end = lineEnd > at && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+      this.end = end;
+      this.lineNo++;
+
+      if (text.startsWith("CPUID ", at) && isDataLine(text, at + LEAF_AT, end)) {
+        this.registerLine();
+      } else if (text.startsWith("------[", at)) {
+        this.sectionHeader();
+      } else if (text.startsWith("CPU#", at)) {
+        const m = AFFMASK_HEADER.exec(text.slice(at, end));
+        if (!m) this.fail(at, 'malformed block header (expected "CPU#nnn AffMask: 0x<16 hex digits>")');
+        this.openCpu(Number(m![1]));
+      } else if (this.section !== "outside" && this.section !== "cpu" && text.startsWith("MSR ", at) && isDataLine(text, at + MSR_INDEX_AT, end)) {
+        this.msrLine(this.section === "boot-msrs");
+      }
+      this.at = lineEnd + 1;
+    }
+    this.closeCpu();
+
+    if (this.cpus.length === 0) {
+      throw new FormatError(
+        this.source,
+        1,
+        1,
+        'no logical CPU block found (expected "------[ CPUID Registers / Logical CPU #0 ]------", "------[ Logical CPU #0 ]------" or "CPU#000 AffMask: 0x…")',
+      );
+    }
+    return { cpus: this.cpus, msrs: this.msrs };
+  }
+
+  fail(pos: number, message: string): never {
+    throw new FormatError(this.source, this.lineNo, pos - this.at + 1, message);
+  }
+
+  quotedLine(): string {
+    return JSON.stringify(this.text.slice(this.at, Math.min(this.end, this.at + 60)));
+  }
+
+  closeCpu(): void {
+    const cpu = this.cpu;
     if (!cpu) return;
     if (cpu.size === 0) {
-      throw new FormatError(source, cpuHeaderLine, 1, `CPU #${cpu.index} has no CPUID register lines`);
+      throw new FormatError(this.source, this.cpuHeaderLine, 1, `CPU #${cpu.index} has no CPUID register lines`);
     }
-    if (!ascending) checkDuplicates(cpu, source);
-    cpu = undefined;
-  };
+    if (!this.ascending) checkDuplicates(cpu, this.source);
+    this.cpu = undefined;
+  }
 
-  const openCpu = (index: number) => {
-    closeCpu();
-    if (cpuIndices.has(index)) fail(at, `logical CPU #${index} appears twice`);
-    cpuIndices.add(index);
-    cpu = new DumpBlock(index);
-    cpus.push(cpu);
-    cpuHeaderLine = lineNo;
-    section = "cpu";
-    ascending = true;
-    prevLeaf = prevSubleaf = -1;
-  };
+  openCpu(index: number): void {
+    this.closeCpu();
+    if (this.cpuIndices.has(index)) this.fail(this.at, `logical CPU #${index} appears twice`);
+    this.cpuIndices.add(index);
+    this.cpu = new DumpBlock(index);
+    this.cpus.push(this.cpu);
+    this.cpuHeaderLine = this.lineNo;
+    this.section = "cpu";
+    this.ascending = true;
+    this.prevLeaf = this.prevSubleaf = -1;
+  }
 
-  const parseRegisterLine = (block: DumpBlock) => {
+  sectionHeader(): void {
+    const line = this.text.slice(this.at, this.end);
+    const cpuHeader = CPU_SECTION.exec(line);
+    if (cpuHeader) return this.openCpu(Number(cpuHeader[1]));
+    this.closeCpu();
+    const msrHeader = MSR_SECTION.exec(line);
+    if (!msrHeader) this.section = "outside";
+    else this.section = msrHeader[1] === undefined || Number(msrHeader[1]) === 0 ? "boot-msrs" : "other-msrs";
+  }
+
+  registerLine(): void {
+    const { text, at, end } = this;
+    if (this.section !== "cpu" || !this.cpu) this.fail(at, "CPUID register line outside a logical CPU block");
     const leafAt = at + LEAF_AT;
     const leaf = hexAt(text, leafAt, 8);
     if (leaf < 0 || leafAt + 8 >= end || text.charCodeAt(leafAt + 8) !== 58) {
-      fail(firstBadHex(text, leafAt, 8), `leaf must be 8 hex digits followed by ":" in ${quoted()}`);
+      this.fail(firstBadHex(text, leafAt, 8), `leaf must be 8 hex digits followed by ":" in ${this.quotedLine()}`);
     }
-    if (text.charCodeAt(leafAt + 9) !== 32) fail(leafAt + 9, 'expected a space after "CPUID <leaf>:"');
+    if (text.charCodeAt(leafAt + 9) !== 32) this.fail(leafAt + 9, 'expected a space after "CPUID <leaf>:"');
     const regsAt = at + REGS_AT;
     if (end < regsAt + REGS_LENGTH) {
-      fail(Math.min(end, regsAt + REGS_LENGTH), `register line ends early: expected EAX-EBX-ECX-EDX, 4 × 8 hex digits, in ${quoted()}`);
+      this.fail(Math.min(end, regsAt + REGS_LENGTH), `register line ends early: expected EAX-EBX-ECX-EDX, 4 × 8 hex digits, in ${this.quotedLine()}`);
     }
     for (let r = 0; r < 3; r++) {
       if (text.charCodeAt(regsAt + r * 9 + 8) !== 45 /* - */) {
-        fail(regsAt + r * 9 + 8, `expected "-" after ${REGISTER_NAMES[r]} (a register line has EAX-EBX-ECX-EDX)`);
+        this.fail(regsAt + r * 9 + 8, `expected "-" after ${REGISTER_NAMES[r]} (a register line has EAX-EBX-ECX-EDX)`);
       }
     }
     const eax = hexAt(text, regsAt, 8);
@@ -204,34 +270,35 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
     const edx = hexAt(text, regsAt + 27, 8);
     if (Math.min(eax, ebx, ecx, edx) < 0) {
       const bad = [eax, ebx, ecx, edx].findIndex((v) => v < 0);
-      fail(firstBadHex(text, regsAt + bad * 9, 8), `${REGISTER_NAMES[bad]} must be 8 hex digits`);
+      this.fail(firstBadHex(text, regsAt + bad * 9, 8), `${REGISTER_NAMES[bad]} must be 8 hex digits`);
     }
     let subleaf: number | null = null;
     const afterEdx = regsAt + REGS_LENGTH;
     if (afterEdx < end) {
       if (text.charCodeAt(afterEdx) !== 32) {
-        fail(afterEdx, "expected end of line, or a space and an annotation, after EDX (a register line has 4 registers)");
+        this.fail(afterEdx, "expected end of line, or a space and an annotation, after EDX (a register line has 4 registers)");
       }
       if (text.startsWith(SUBLEAF_TAG, afterEdx)) {
         const tagAt = afterEdx + SUBLEAF_TAG.length;
         subleaf = hexAt(text, tagAt, 2);
         if (subleaf < 0 || tagAt + 2 >= end || text.charCodeAt(tagAt + 2) !== 93 /* ] */) {
-          fail(tagAt, 'subleaf tag must be "[SL nn]" with 2 hex digits');
+          this.fail(tagAt, 'subleaf tag must be "[SL nn]" with 2 hex digits');
         }
       }
     }
     const sub = subleaf ?? 0;
-    if (leaf < prevLeaf || (leaf === prevLeaf && sub <= prevSubleaf)) ascending = false;
-    prevLeaf = leaf;
-    prevSubleaf = sub;
-    block.add(leaf, subleaf, eax, ebx, ecx, edx, lineNo);
-  };
+    if (leaf < this.prevLeaf || (leaf === this.prevLeaf && sub <= this.prevSubleaf)) this.ascending = false;
+    this.prevLeaf = leaf;
+    this.prevSubleaf = sub;
+    this.cpu!.add(leaf, subleaf, eax, ebx, ecx, edx, this.lineNo);
+  }
 
-  const parseMsrLine = (keep: boolean) => {
+  msrLine(keep: boolean): void {
+    const { text, at, end } = this;
     const indexAt = at + MSR_INDEX_AT;
     const index = hexAt(text, indexAt, 8);
     if (index < 0 || !text.startsWith(": ", indexAt + 8)) {
-      fail(firstBadHex(text, indexAt, 8), 'MSR line must be "MSR <8 hex digits>: <value>"');
+      this.fail(firstBadHex(text, indexAt, 8), 'MSR line must be "MSR <8 hex digits>: <value>"');
     }
     const valueAt = at + MSR_VALUE_AT;
     if (text.startsWith(MSR_FAILED, valueAt)) return;
@@ -240,59 +307,15 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
     for (let g = 0; g < 4; g++) {
       const groupAt = valueAt + g * 5;
       const v = groupAt + 4 <= end ? hexAt(text, groupAt, 4) : -1;
-      if (v < 0) fail(Math.min(end, firstBadHex(text, groupAt, 4)), 'MSR value must be "HHHH-HHHH-HHHH-HHHH" or "< FAILED >"');
+      if (v < 0) this.fail(Math.min(end, firstBadHex(text, groupAt, 4)), 'MSR value must be "HHHH-HHHH-HHHH-HHHH" or "< FAILED >"');
       const sepAt = groupAt + 4;
       const sepOk = g < 3 ? sepAt < end && text.charCodeAt(sepAt) === 45 : sepAt === end || text.charCodeAt(sepAt) === 32;
-      if (!sepOk) fail(sepAt, 'MSR value must be "HHHH-HHHH-HHHH-HHHH" or "< FAILED >"');
+      if (!sepOk) this.fail(sepAt, 'MSR value must be "HHHH-HHHH-HHHH-HHHH" or "< FAILED >"');
       if (g < 2) hi = hi * 0x10000 + v;
       else lo = lo * 0x10000 + v;
     }
-    if (keep && !msrs.has(index)) {
-      msrs.set(index, (BigInt(hi) << 32n) | BigInt(lo));
-    }
-  };
-
-  const sectionHeader = () => {
-    const line = text.slice(at, end);
-    let m = CPU_SECTION.exec(line);
-    if (m) return openCpu(Number(m[1]));
-    closeCpu();
-    m = MSR_SECTION.exec(line);
-    if (m) section = m[1] === undefined || Number(m[1]) === 0 ? "boot-msrs" : "other-msrs";
-    else section = "outside";
-  };
-
-  while (at <= text.length) {
-    const nl = text.indexOf("\n", at);
-    const lineEnd = nl < 0 ? text.length : nl;
-    end = lineEnd > at && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
-    lineNo++;
-
-    if (text.startsWith("CPUID ", at) && isDataLine(text, at + LEAF_AT, end)) {
-      if (section !== "cpu" || !cpu) fail(at, "CPUID register line outside a logical CPU block");
-      parseRegisterLine(cpu!);
-    } else if (text.startsWith("------[", at)) {
-      sectionHeader();
-    } else if (text.startsWith("CPU#", at)) {
-      const m = AFFMASK_HEADER.exec(text.slice(at, end));
-      if (!m) fail(at, 'malformed block header (expected "CPU#nnn AffMask: 0x<16 hex digits>")');
-      openCpu(Number(m![1]));
-    } else if ((section === "boot-msrs" || section === "other-msrs") && text.startsWith("MSR ", at) && isDataLine(text, at + MSR_INDEX_AT, end)) {
-      parseMsrLine(section === "boot-msrs");
-    }
-    at = lineEnd + 1;
+    if (keep && !this.msrs.has(index)) this.msrs.set(index, (BigInt(hi) << 32n) | BigInt(lo));
   }
-  closeCpu();
-
-  if (cpus.length === 0) {
-    throw new FormatError(
-      source,
-      1,
-      1,
-      'no logical CPU block found (expected "------[ CPUID Registers / Logical CPU #0 ]------", "------[ Logical CPU #0 ]------" or "CPU#000 AffMask: 0x…")',
-    );
-  }
-  return { cpus, msrs };
 }
 
 /**
