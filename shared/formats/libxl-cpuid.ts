@@ -142,7 +142,7 @@ class Positions {
   }
 }
 
-export function parseLibxlCpuid(text: string, source = "cpuid="): LibxlCpuid {
+export function parseLibxlCpuid(text: string, source = "libxl cpuid string"): LibxlCpuid {
   const pos = new Positions(text, source);
   let start = 0;
   let end = text.length;
