@@ -1,0 +1,94 @@
+// cpuidctl policy audit | level | explain, run as users run them.
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { FindingJson } from "../../../shared/schemas/finding.ts";
+import { FIXTURES_DIR, REPO_ROOT } from "../../support/fixtures.ts";
+
+const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
+const CLI = join(REPO_ROOT, "cli", "cpuidctl.ts");
+const ALDER = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
+const IVY = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt");
+const ROME = join(FIXTURES_DIR, "cpuid-dumps", "amd", "rome-epyc-7402p.txt");
+// each case starts Node; the machine is shared with long builds
+vi.setConfig({ testTimeout: 60_000 });
+const dir = mkdtempSync(join(tmpdir(), "cpuidctl-policy-"));
+
+function cpuidctl(...args: string[]): { code: number; stdout: string; stderr: string } {
+  try {
+    return { code: 0, stdout: execFileSync(NODE, [CLI, ...args], { encoding: "utf8", stdio: "pipe" }), stderr: "" };
+  } catch (e) {
+    const err = e as { status: number; stdout: string; stderr: string };
+    return { code: err.status, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("cpuidctl policy audit", () => {
+  it("exit 0 and ok:true for a clean request (YAML)", () => {
+    const req = file("clean.yaml", "baseline: default\nenable: [itsc]\n");
+    const r = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "pv", "--request", req, "-o", "json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, findings: [] });
+  });
+
+  it("exit 1 with every finding in the JSON contract", () => {
+    const req = file("bad.json", JSON.stringify({ baseline: "max", enable: ["avx512f"], disable: ["xsave"] }));
+    const r = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "hvm", "--request", req, "-o", "json");
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    for (const f of out.findings) FindingJson.parse(f);
+    const codes = new Set(out.findings.map((f: { code: string }) => f.code));
+    expect([...codes].sort()).toEqual(["dependency-missing", "feature-not-in-max"]);
+    expect(out.findings[0]).toMatchObject({ code: "feature-not-in-max", features: ["avx512f"], leaf: "00000007", subleaf: "00000000", register: "ebx" });
+  });
+
+  it("exit 2 for bad input: unknown feature, unreadable host, missing --guest", () => {
+    const req = file("typo.json", JSON.stringify({ enable: ["avx-512f"] }));
+    const typo = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "hvm", "--request", req);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown feature "avx-512f"; did you mean avx512f/);
+    expect(cpuidctl("policy", "audit", "--host", join(dir, "missing"), "--guest", "hvm", "--request", req).code).toBe(2);
+    expect(cpuidctl("policy", "audit", "--host", ALDER, "--request", req).code).toBe(2);
+  });
+});
+
+describe("cpuidctl policy level", () => {
+  it("levels hosts and says who removes what", () => {
+    const r = cpuidctl("policy", "level", ALDER, IVY, "--guest", "pv", "-o", "json");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.policy.features).toContain("avx");
+    expect(out.policy.featureset).toMatch(/^[0-9a-f]{8}(:[0-9a-f]{8}){18}$/);
+    const ivy = out.removed.find((x: { host: string }) => x.host === "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en");
+    expect(ivy.features).toContain("avx2");
+  });
+
+  it("exit 1 with a clear error for mixed vendors", () => {
+    const r = cpuidctl("policy", "level", ALDER, ROME, "--guest", "hvm");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/error: hosts of different vendors .*intel .*xen-cpuid-p_core-i5-12600k_alderlake.*amd .*rome-epyc-7402p/);
+  });
+});
+
+describe("cpuidctl policy explain", () => {
+  it("explains a feature, and suggests names for an unknown one", () => {
+    const r = cpuidctl("policy", "explain", "avx2");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/CPUID 0x00000007:0\.ebx\[5\]/);
+    expect(r.stdout).toMatch(/needs\s+avx/);
+    const bad = cpuidctl("policy", "explain", "avx-2", "-o", "json");
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).suggestions).toContain("avx2");
+  });
+});
