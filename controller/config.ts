@@ -1,0 +1,137 @@
+// The controller's options: command-line flags over environment variables
+// over defaults, validated with zod. startController() takes the parsed
+// ControllerOptions directly, so tests, the demo and the benchmark can run it
+// in-process without flags.
+
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+const seconds = z.coerce.number().positive().max(86_400);
+
+const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:8080 (port 0 picks a free one)")
+  .transform((s) => {
+    const i = s.lastIndexOf(":");
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(s.slice(i + 1)) };
+  });
+
+export const ControllerOptions = z.object({
+  /** kubeconfig file; unset = $KUBECONFIG, in-cluster, or ~/.kube/config */
+  kubeconfig: z.string().min(1).optional(),
+  natsUrl: z.string().min(1),
+  /** nkey seed file of the controller's NATS identity; unset = no authentication */
+  natsSeedFile: z.string().min(1).optional(),
+  /** only this namespace's DomainCpuidPolicies; unset = all namespaces */
+  watchNamespace: z.string().min(1).optional(),
+  leaseNamespace: z.string().min(1),
+  leaseName: z.string().min(1),
+  identity: z.string().min(1),
+  leaseDurationSeconds: seconds,
+  renewDeadlineSeconds: seconds,
+  retryPeriodSeconds: seconds,
+  metricsListen: listenAddress,
+  workers: z.coerce.number().int().positive().max(256),
+  /** every object is reconciled again this often, even without changes */
+  resyncSeconds: seconds,
+  /** a host without heartbeat or publication for this long counts as stale */
+  hostStaleAfterSeconds: seconds,
+  /** timeout of one request to an agent */
+  requestTimeoutSeconds: seconds,
+  /** how often a staged policy is checked for having become active */
+  stagedRefreshSeconds: seconds,
+  /** longest backoff between retries of one object */
+  maxBackoffSeconds: seconds,
+  /** how long deletion waits for an unreachable host before giving up on resetting the domain */
+  deletionGraceSeconds: seconds,
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+});
+export type ControllerOptions = z.output<typeof ControllerOptions>;
+export type ControllerOptionsInput = z.input<typeof ControllerOptions>;
+
+const defaultIdentity = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+const credsSeed = (env: NodeJS.ProcessEnv) => (env.CPUID_FLEET_CREDS_DIR ? `${env.CPUID_FLEET_CREDS_DIR}/controller.nk` : undefined);
+
+/** Each option: its flag, environment variable and default. */
+const SETTINGS = {
+  kubeconfig: { flag: "kubeconfig", env: "KUBECONFIG", default: () => undefined },
+  natsUrl: { flag: "nats-url", env: "NATS_URL", default: () => "nats://127.0.0.1:4222" },
+  natsSeedFile: { flag: "nats-seed-file", env: "CPUID_FLEET_NATS_SEED_FILE", default: credsSeed },
+  watchNamespace: { flag: "namespace", env: "WATCH_NAMESPACE", default: () => undefined },
+  leaseNamespace: { flag: "lease-namespace", env: "POD_NAMESPACE", default: () => "cpuid-fleet-system" },
+  leaseName: { flag: "lease-name", env: "CPUID_FLEET_LEASE_NAME", default: () => "cpuid-fleet-controller" },
+  identity: { flag: "identity", env: "POD_NAME", default: defaultIdentity },
+  leaseDurationSeconds: { flag: "lease-duration", env: "CPUID_FLEET_LEASE_DURATION", default: () => "15" },
+  renewDeadlineSeconds: { flag: "renew-deadline", env: "CPUID_FLEET_RENEW_DEADLINE", default: () => "10" },
+  retryPeriodSeconds: { flag: "retry-period", env: "CPUID_FLEET_RETRY_PERIOD", default: () => "2" },
+  metricsListen: { flag: "metrics-addr", env: "CPUID_FLEET_METRICS_ADDR", default: () => "0.0.0.0:8080" },
+  workers: { flag: "workers", env: "CPUID_FLEET_WORKERS", default: () => "8" },
+  resyncSeconds: { flag: "resync", env: "CPUID_FLEET_RESYNC", default: () => "300" },
+  hostStaleAfterSeconds: { flag: "host-stale-after", env: "CPUID_FLEET_HOST_STALE_AFTER", default: () => "45" },
+  requestTimeoutSeconds: { flag: "request-timeout", env: "CPUID_FLEET_REQUEST_TIMEOUT", default: () => "5" },
+  stagedRefreshSeconds: { flag: "staged-refresh", env: "CPUID_FLEET_STAGED_REFRESH", default: () => "60" },
+  maxBackoffSeconds: { flag: "max-backoff", env: "CPUID_FLEET_MAX_BACKOFF", default: () => "30" },
+  deletionGraceSeconds: { flag: "deletion-grace", env: "CPUID_FLEET_DELETION_GRACE", default: () => "300" },
+  logLevel: { flag: "log-level", env: "CPUID_FLEET_LOG_LEVEL", default: () => "info" },
+} as const satisfies Record<keyof ControllerOptions, { flag: string; env: string; default: (env: NodeJS.ProcessEnv) => string | undefined }>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const USAGE = [
+  "usage: cpuid-fleet-controller [options]",
+  "",
+  "Reconciles DomainCpuidPolicy objects against the hosts in the cpuid-hosts bucket.",
+  "Every option can also be set through the environment variable shown.",
+  "",
+  ...Object.values(SETTINGS).map((s) => {
+    const d = s.default({});
+    return `  --${s.flag.padEnd(20)} ${s.env}${d === undefined ? "" : ` (default ${d})`}`;
+  }),
+  "  --help",
+].join("\n");
+
+/** Defaults for everything not given, for in-process use (tests, demo, benchmark). */
+export function controllerOptions(input: Partial<ControllerOptionsInput>, env: NodeJS.ProcessEnv = {}): ControllerOptions {
+  const raw: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(SETTINGS)) raw[name] = s.default(env);
+  return parse({ ...raw, ...input }, (name) => name);
+}
+
+export function loadOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ControllerOptions {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const raw: Record<string, string | undefined> = {};
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    const flag = flags[s.flag];
+    raw[name] = typeof flag === "string" ? flag : env[s.env] ? env[s.env] : s.default(env);
+  }
+  return parse(raw, (name) => {
+    const s = SETTINGS[name as keyof typeof SETTINGS];
+    return s ? `--${s.flag} (${s.env})` : name;
+  });
+}
+
+function parse(raw: Record<string, unknown>, describe: (name: string) => string): ControllerOptions {
+  const parsed = ControllerOptions.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${describe(String(i.path[0]))}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  if (parsed.data.renewDeadlineSeconds >= parsed.data.leaseDurationSeconds) {
+    throw new ConfigError("invalid configuration:\n  --renew-deadline must be shorter than --lease-duration");
+  }
+  return parsed.data;
+}

@@ -1,0 +1,133 @@
+// Reconciles one DomainCpuidPolicy: resolve its host → build and audit the
+// requested policy → push it to the host's agent when clean → write status
+// (only when it changed), events and metrics. Level-triggered: everything is
+// recomputed from the object, the host index and the agent's answer.
+
+import { isDeepStrictEqual } from "node:util";
+import type { Logger } from "pino";
+import { policyToJson } from "../../shared/schemas/policy.ts";
+import { serialisePolicy } from "../../shared/policy/serialise.ts";
+import { DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { AgentClient } from "../agent-client.ts";
+import type { HostIndex } from "../hosts/host-index.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { ResilientInformer } from "../kube/informer.ts";
+import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
+import { DOMAIN_POLICY_FINALIZER, splitKey, type DomainCpuidPolicyObject } from "../kube/resources.ts";
+import type { ControllerMetrics } from "../metrics.ts";
+import type { HandlerResult } from "../runtime/work-queue.ts";
+import { agentAction } from "./agent-action.ts";
+import { DomainPolicyDeletion } from "./deletion.ts";
+import { evaluateDomainPolicy, type AuditedEvaluation } from "./evaluate.ts";
+import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";
+
+export interface DomainPolicyReconcilerDeps {
+  informer: ResilientInformer<DomainCpuidPolicyObject>;
+  hosts: HostIndex;
+  agents: AgentClient;
+  writer: ObjectWriter;
+  events: EventRecorder;
+  metrics: ControllerMetrics;
+  log: Logger;
+  stagedRefreshMs: number;
+  deletionGraceMs: number;
+}
+
+export class DomainPolicyReconciler {
+  readonly #d: DomainPolicyReconcilerDeps;
+  readonly #deletion: DomainPolicyDeletion;
+
+  constructor(deps: DomainPolicyReconcilerDeps) {
+    this.#d = deps;
+    this.#deletion = new DomainPolicyDeletion(deps);
+  }
+
+  async reconcile(key: string): Promise<HandlerResult> {
+    const { name, namespace } = splitKey(key);
+    let obj = this.#d.informer.get(name, namespace);
+    if (!obj) return;
+    if (obj.metadata.deletionTimestamp) return this.#deletion.finalize(obj);
+    try {
+      obj = await this.#ensureFinalizer(obj);
+    } catch (err) {
+      // deleted or changed meanwhile: the informer brings the new version
+      if (httpStatusOf(err) === 404 || httpStatusOf(err) === 409) return;
+      throw err;
+    }
+
+    const generation = obj.metadata.generation ?? 0;
+    const outcome = await this.#outcome(obj, generation);
+    const decision = decideStatus(obj.status, generation, outcome, new Date());
+
+    if (!isDeepStrictEqual(decision.status, obj.status ?? {})) {
+      try {
+        await this.#d.writer.patchDomainStatus(obj, decision.status);
+        this.#d.metrics.statusWrites.inc({ kind: "domain" });
+      } catch (err) {
+        if (httpStatusOf(err) === 404) return;
+        throw err;
+      }
+    }
+    if (decision.auditFailure) this.#d.metrics.auditFailures.inc({ reason: decision.auditFailure });
+    for (const event of decision.events) await this.#d.events.record(obj, event);
+
+    if (decision.retry) return { requeue: "backoff" };
+    if (decision.status.activation === "Staged") return { requeueAfterMs: this.#d.stagedRefreshMs };
+  }
+
+  async #ensureFinalizer(obj: DomainCpuidPolicyObject): Promise<DomainCpuidPolicyObject> {
+    const finalizers = obj.metadata.finalizers ?? [];
+    if (finalizers.includes(DOMAIN_POLICY_FINALIZER)) return obj;
+    const updated = await this.#d.writer.setDomainFinalizers(obj, [...finalizers, DOMAIN_POLICY_FINALIZER]);
+    // keep the status we read: the patch response has the same one
+    return { ...updated, status: updated.status ?? obj.status };
+  }
+
+  async #outcome(obj: DomainCpuidPolicyObject, generation: number): Promise<Outcome> {
+    const parsed = DomainCpuidPolicySpec.safeParse(obj.spec);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
+      return { kind: "invalid-policy", message: issues };
+    }
+    const spec = parsed.data;
+    const host = this.#d.hosts.get(spec.host);
+    if (!host) return { kind: "host-not-found", hostId: spec.host };
+    const evaluation = evaluateDomainPolicy(spec, host.record);
+    if (evaluation.kind !== "audited") return evaluation;
+    if (evaluation.findings.length > 0) return { kind: "audited", evaluation };
+    const agent = await this.#talkToAgent(obj, spec, evaluation, generation);
+    return { kind: "audited", evaluation, agent };
+  }
+
+  async #talkToAgent(
+    obj: DomainCpuidPolicyObject,
+    spec: DomainCpuidPolicySpec,
+    evaluation: AuditedEvaluation,
+    generation: number,
+  ): Promise<AgentOutcome> {
+    const action = agentAction(obj.status, evaluation.policyHash);
+    if (action === "none") return { kind: "unchanged" };
+    if (action === "refresh") {
+      const r = await this.#d.agents.get(spec.host, spec.domain);
+      if (r.kind !== "ok") return r;
+      const known = r.value.activeHash === evaluation.policyHash || r.value.stagedHash === evaluation.policyHash;
+      // the agent no longer holds the policy (e.g. its state was reset): send it again
+      if (known) return { kind: "domain", info: r.value };
+    }
+    const requestId = `${obj.metadata.uid}/${generation}/${evaluation.policyHash.slice(-12)}`;
+    const started = performance.now();
+    const r = await this.#d.agents.set({
+      hostId: spec.host,
+      domain: spec.domain,
+      guestType: spec.guestType,
+      policy: policyToJson(serialisePolicy(evaluation.requested)),
+      policyHash: evaluation.policyHash,
+      requestId,
+      generation,
+    });
+    const result = r.kind === "ok" ? r.value.result : r.kind;
+    this.#d.metrics.setPolicyDuration.observe({ result }, (performance.now() - started) / 1000);
+    this.#d.log.debug({ host: spec.host, domain: spec.domain, requestId, result }, "set policy");
+    return r.kind === "ok" ? { kind: "reply", reply: r.value, requestId } : r;
+  }
+}

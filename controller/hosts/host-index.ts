@@ -1,0 +1,97 @@
+// The controller's view of the fleet: the last HostPolicies each host
+// published, decoded, and when it was last heard from (publication or
+// heartbeat). Reports what changed so the right objects get reconciled.
+
+import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
+import { decodeHostPolicies, type HostRecord } from "./host-record.ts";
+
+export type HostChange =
+  | "added"
+  /** new policies (fingerprint or content changed) */
+  | "updated"
+  | "removed"
+  /** no heartbeat or publication for longer than the staleness limit */
+  | "stale"
+  /** heard from again after being stale */
+  | "fresh";
+
+export interface IndexedHost {
+  record: HostRecord;
+  /** local time (ms) the host was last heard from */
+  lastSeen: number;
+  stale: boolean;
+}
+
+export class HostIndex {
+  readonly #hosts = new Map<string, IndexedHost>();
+  readonly #staleAfterMs: number;
+  readonly #onChange: (hostId: string, change: HostChange) => void;
+
+  constructor(staleAfterMs: number, onChange: (hostId: string, change: HostChange) => void) {
+    this.#staleAfterMs = staleAfterMs;
+    this.#onChange = onChange;
+  }
+
+  get(hostId: string): IndexedHost | undefined {
+    return this.#hosts.get(hostId);
+  }
+
+  hostIds(): string[] {
+    return [...this.#hosts.keys()];
+  }
+
+  get size(): number {
+    return this.#hosts.size;
+  }
+
+  put(published: HostPolicies, now: number): void {
+    const existing = this.#hosts.get(published.hostId);
+    if (existing && samePolicies(existing.record.published, published)) {
+      existing.record = { ...existing.record, published };
+      this.#seen(published.hostId, existing, now);
+      return;
+    }
+    this.#hosts.set(published.hostId, { record: decodeHostPolicies(published), lastSeen: now, stale: false });
+    this.#onChange(published.hostId, existing ? "updated" : "added");
+  }
+
+  /** A heartbeat (or anything else proving the host's agent is alive). */
+  seen(hostId: string, now: number): void {
+    const host = this.#hosts.get(hostId);
+    if (host) this.#seen(hostId, host, now);
+  }
+
+  remove(hostId: string): void {
+    if (this.#hosts.delete(hostId)) this.#onChange(hostId, "removed");
+  }
+
+  /** Marks hosts not heard from within the limit as stale; call periodically. */
+  checkStaleness(now: number): void {
+    for (const [hostId, host] of this.#hosts) {
+      if (!host.stale && now - host.lastSeen > this.#staleAfterMs) {
+        host.stale = true;
+        this.#onChange(hostId, "stale");
+      }
+    }
+  }
+
+  counts(): { ready: number; stale: number } {
+    let stale = 0;
+    for (const host of this.#hosts.values()) if (host.stale) stale++;
+    return { ready: this.#hosts.size - stale, stale };
+  }
+
+  #seen(hostId: string, host: IndexedHost, now: number): void {
+    host.lastSeen = Math.max(host.lastSeen, now);
+    if (host.stale) {
+      host.stale = false;
+      this.#onChange(hostId, "fresh");
+    }
+  }
+}
+
+function samePolicies(a: HostPolicies, b: HostPolicies): boolean {
+  if (a.fingerprint.digest !== b.fingerprint.digest) return false;
+  const names = Object.keys(b.hashes) as (keyof HostPolicies["hashes"])[];
+  return names.length === Object.keys(a.hashes).length && names.every((n) => a.hashes[n] === b.hashes[n]);
+}

@@ -1,0 +1,129 @@
+// Feeds the HostIndex from NATS: a watch on the `cpuid-hosts` KV bucket
+// (re-established with backoff if it ends) and the agents' heartbeats.
+
+import type { KV, KvWatchEntry } from "@nats-io/kv";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { hostIdFromToken, HOST_SUBJECT_ROOT } from "../../shared/nats/subjects.ts";
+import { Heartbeat, HostPolicies } from "../../shared/schemas/host-policies.ts";
+import { backoffDelay } from "../runtime/backoff.ts";
+import type { HostIndex } from "./host-index.ts";
+
+export const HEARTBEAT_WILDCARD = `${HOST_SUBJECT_ROOT}.*.heartbeat`;
+
+export interface HostWatchOptions {
+  nc: NatsConnection;
+  kv: KV;
+  index: HostIndex;
+  log: Logger;
+  staleCheckIntervalMs: number;
+}
+
+export class HostWatch {
+  readonly #o: HostWatchOptions;
+  #stopped = false;
+  #initialised!: () => void;
+  /** resolves once the bucket's current content is in the index */
+  readonly initialised = new Promise<void>((resolve) => (this.#initialised = resolve));
+  #watcher?: { stop(): void };
+  #heartbeats?: Subscription;
+  #staleTimer?: NodeJS.Timeout;
+  #loop?: Promise<void>;
+
+  constructor(options: HostWatchOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#heartbeats = this.#o.nc.subscribe(HEARTBEAT_WILDCARD, {
+      callback: (err, msg) => {
+        if (err) return void this.#o.log.warn({ err }, "heartbeat subscription failed");
+        const hb = Heartbeat.safeParse(safeJson(msg.data));
+        if (hb.success) this.#o.index.seen(hb.data.hostId, Date.now());
+      },
+    });
+    this.#staleTimer = setInterval(() => this.#o.index.checkStaleness(Date.now()), this.#o.staleCheckIntervalMs);
+    this.#staleTimer.unref();
+    this.#loop = this.#watchForever();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#staleTimer);
+    this.#heartbeats?.unsubscribe();
+    this.#watcher?.stop();
+    await this.#loop;
+  }
+
+  async #watchForever(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopped) {
+      try {
+        await this.#watchOnce();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.#o.log.warn({ err }, "cpuid-hosts watch failed; retrying");
+      }
+      if (this.#stopped) return;
+      await new Promise((r) => setTimeout(r, backoffDelay(Math.max(failures, 1), { baseMs: 200, maxMs: 10_000 })));
+    }
+  }
+
+  /** One watch: replays the current value of every key, then follows changes. */
+  async #watchOnce(): Promise<void> {
+    const { kv, index } = this.#o;
+    const seenInReplay = new Set<string>();
+    let replaying = (await kv.status()).values > 0;
+    const finishReplay = () => {
+      replaying = false;
+      // keys deleted while no watch was running
+      for (const hostId of index.hostIds()) if (!seenInReplay.has(hostId)) index.remove(hostId);
+      this.#initialised();
+    };
+    if (!replaying) finishReplay();
+    const watcher = await kv.watch();
+    this.#watcher = watcher;
+    for await (const entry of watcher) {
+      const hostId = this.#apply(entry);
+      if (replaying) {
+        if (hostId) seenInReplay.add(hostId);
+        if (entry.delta === 0 || entry.isUpdate) finishReplay();
+      }
+    }
+  }
+
+  /** Applies one KV entry; returns the host id it concerned. */
+  #apply(entry: KvWatchEntry): string | undefined {
+    let hostId: string;
+    try {
+      hostId = hostIdFromToken(entry.key);
+    } catch {
+      this.#o.log.warn({ key: entry.key }, "ignoring a cpuid-hosts key that is not a host token");
+      return undefined;
+    }
+    if (entry.operation !== "PUT") {
+      this.#o.index.remove(hostId);
+      return undefined;
+    }
+    const parsed = HostPolicies.safeParse(safeJson(entry.value));
+    if (!parsed.success) {
+      this.#o.log.warn({ hostId, issues: parsed.error.issues.slice(0, 5) }, "ignoring invalid HostPolicies");
+      return hostId;
+    }
+    if (parsed.data.hostId !== hostId) {
+      this.#o.log.warn({ key: entry.key, hostId: parsed.data.hostId }, "ignoring HostPolicies published under another host's key");
+      return hostId;
+    }
+    this.#o.index.put(parsed.data, Date.now());
+    return hostId;
+  }
+}
+
+function safeJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
+}

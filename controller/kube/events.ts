@@ -1,0 +1,43 @@
+// Kubernetes events (events.k8s.io/v1) about a DomainCpuidPolicy. Best
+// effort: a failed event is logged, never retried, and never fails a reconcile.
+
+import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { EventSpec } from "../domain-policy/status.ts";
+import type { DomainCpuidPolicyObject } from "./resources.ts";
+
+export const REPORTING_CONTROLLER = "cpuidfleet.io/controller";
+
+export class EventRecorder {
+  readonly #api: EventsV1Api;
+  readonly #instance: string;
+  readonly #log: Logger;
+
+  constructor(kubeConfig: KubeConfig, instance: string, log: Logger) {
+    this.#api = kubeConfig.makeApiClient(EventsV1Api);
+    this.#instance = instance;
+    this.#log = log;
+  }
+
+  async record(obj: DomainCpuidPolicyObject, event: EventSpec): Promise<void> {
+    const { name, namespace, uid, resourceVersion } = obj.metadata;
+    try {
+      await this.#api.createNamespacedEvent({
+        namespace: namespace!,
+        body: {
+          metadata: { generateName: `${name}.`, namespace },
+          eventTime: new V1MicroTime(),
+          reportingController: REPORTING_CONTROLLER,
+          reportingInstance: this.#instance,
+          type: event.type,
+          reason: event.reason,
+          action: event.action,
+          note: event.note,
+          regarding: { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace, uid, resourceVersion },
+        },
+      });
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message, object: `${namespace}/${name}`, reason: event.reason }, "could not record event");
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// A client-node informer that keeps itself alive: client-node stops an
+// informer on any error other than 410 Gone and never restarts it, so this
+// restarts it with exponential backoff. It also restarts its watch
+// periodically, which recovers from a connection that died silently (the
+// watch has no idle timeout); an expired resourceVersion then re-lists.
+
+import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { backoffDelay, type BackoffOptions } from "../runtime/backoff.ts";
+
+export interface ResilientInformerOptions<T extends KubernetesObject> {
+  kubeConfig: KubeConfig;
+  path: string;
+  list: () => Promise<KubernetesListObject<T>>;
+  log: Logger;
+  backoff: BackoffOptions;
+  rewatchIntervalMs: number;
+  onAdd?: (obj: T) => void;
+  onUpdate?: (obj: T) => void;
+  onDelete?: (obj: T) => void;
+}
+
+export class ResilientInformer<T extends KubernetesObject> {
+  readonly #o: ResilientInformerOptions<T>;
+  readonly #informer: Informer<T> & ObjectCache<T>;
+  #failures = 0;
+  #errors = 0;
+  #stopped = false;
+  #synced = false;
+  #restartTimer?: NodeJS.Timeout;
+  #rewatchTimer?: NodeJS.Timeout;
+
+  constructor(options: ResilientInformerOptions<T>) {
+    this.#o = options;
+    this.#informer = makeInformer<T>(options.kubeConfig, options.path, options.list);
+    if (options.onAdd) this.#informer.on("add", options.onAdd);
+    if (options.onUpdate) this.#informer.on("update", options.onUpdate);
+    if (options.onDelete) this.#informer.on("delete", options.onDelete);
+    this.#informer.on("error", (err) => this.#failed(err));
+  }
+
+  /** True once a list has succeeded (the cache reflects the server). */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  list(): readonly T[] {
+    return this.#informer.list();
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.#informer.get(name, namespace);
+  }
+
+  /** Starts (retrying until a list succeeds or stop()); resolves once synced. */
+  async start(): Promise<void> {
+    this.#rewatchTimer = setInterval(() => void this.#rewatch(), this.#o.rewatchIntervalMs);
+    this.#rewatchTimer.unref();
+    while (!this.#stopped && !this.#synced) {
+      await this.#startOnce();
+      if (!this.#synced && !this.#stopped) await new Promise((r) => setTimeout(r, backoffDelay(this.#failures, this.#o.backoff)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#restartTimer);
+    clearInterval(this.#rewatchTimer);
+    await this.#informer.stop();
+  }
+
+  async #startOnce(): Promise<void> {
+    const errorsBefore = this.#errors;
+    await this.#informer.start();
+    if (this.#errors === errorsBefore) {
+      this.#synced = true;
+      this.#failures = 0;
+    }
+  }
+
+  #failed(err: unknown): void {
+    this.#errors++;
+    this.#failures++;
+    if (this.#stopped) return;
+    const delay = backoffDelay(this.#failures, this.#o.backoff);
+    this.#o.log.warn({ err: describe(err), path: this.#o.path, retryInMs: delay }, "informer stopped; restarting");
+    // start() retries on its own until the first sync
+    if (!this.#synced) return;
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => void this.#startOnce(), delay);
+  }
+
+  async #rewatch(): Promise<void> {
+    if (this.#stopped || !this.#synced) return;
+    await this.#informer.stop();
+    if (!this.#stopped) await this.#startOnce();
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

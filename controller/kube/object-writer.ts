@@ -1,0 +1,96 @@
+// The controller's writes to the apiserver, each the narrowest call that
+// does the job: JSON merge patches of the status subresource, and of
+// metadata.finalizers guarded by resourceVersion.
+
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import type { DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { HostCpuidPolicyStatus } from "../../shared/schemas/host-cpuid-policy.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, type DomainCpuidPolicyObject, type HostCpuidPolicyObject } from "./resources.ts";
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const FIELD_MANAGER = "cpuid-fleet-controller";
+
+export class ObjectWriter {
+  readonly #api: CustomObjectsApi;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  get api(): CustomObjectsApi {
+    return this.#api;
+  }
+
+  /** Replaces the whole status: fields that `previous` has and `next` lacks are removed. */
+  async patchDomainStatus(obj: DomainCpuidPolicyObject, next: DomainCpuidPolicyStatus): Promise<DomainCpuidPolicyObject> {
+    const { name, namespace } = obj.metadata;
+    return (await this.#api.patchNamespacedCustomObjectStatus(
+      {
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: DOMAIN_PLURAL,
+        namespace: namespace!,
+        name: name!,
+        body: { status: replacing(obj.status ?? {}, next) },
+        fieldManager: FIELD_MANAGER,
+      },
+      mergePatch,
+    )) as DomainCpuidPolicyObject;
+  }
+
+  async setDomainFinalizers(obj: DomainCpuidPolicyObject, finalizers: string[]): Promise<DomainCpuidPolicyObject> {
+    const { name, namespace, resourceVersion } = obj.metadata;
+    return (await this.#api.patchNamespacedCustomObject(
+      {
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: DOMAIN_PLURAL,
+        namespace: namespace!,
+        name: name!,
+        body: { metadata: { finalizers, resourceVersion } },
+        fieldManager: FIELD_MANAGER,
+      },
+      mergePatch,
+    )) as DomainCpuidPolicyObject;
+  }
+
+  async createHost(name: string): Promise<HostCpuidPolicyObject> {
+    return (await this.#api.createClusterCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      plural: HOST_PLURAL,
+      body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "HostCpuidPolicy", metadata: { name } },
+      fieldManager: FIELD_MANAGER,
+    })) as HostCpuidPolicyObject;
+  }
+
+  async patchHostStatus(obj: HostCpuidPolicyObject, next: HostCpuidPolicyStatus): Promise<HostCpuidPolicyObject> {
+    return (await this.#api.patchClusterCustomObjectStatus(
+      {
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: HOST_PLURAL,
+        name: obj.metadata.name!,
+        body: { status: replacing(obj.status ?? {}, next) },
+        fieldManager: FIELD_MANAGER,
+      },
+      mergePatch,
+    )) as HostCpuidPolicyObject;
+  }
+
+  async deleteHost(name: string): Promise<void> {
+    await this.#api.deleteClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL, name });
+  }
+}
+
+/** A merge-patch body that turns `previous` into `next` at the top level (null deletes a field). */
+export function replacing<T extends object>(previous: T, next: T): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...(next as Record<string, unknown>) };
+  for (const key of Object.keys(previous)) if (!(key in next)) body[key] = null;
+  return body;
+}
+
+export function httpStatusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "number" ? code : undefined;
+}

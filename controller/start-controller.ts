@@ -1,0 +1,293 @@
+// Wires the controller together and runs it: usable in-process (tests, the
+// demo, the benchmark) or from controller/main.ts as the daemon.
+//
+// Every replica keeps warm caches (informers on DomainCpuidPolicy and
+// HostCpuidPolicy, the host index from NATS) and serves /metrics, /healthz
+// and /readyz; only the Lease holder runs the work queues.
+
+import { KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
+import { Kvm, type KV } from "@nats-io/kv";
+import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { pino, type Logger } from "pino";
+import { startHttp } from "../agent/http.ts";
+import { readSeed } from "../agent/nats.ts";
+import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
+import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
+import { AgentClient } from "./agent-client.ts";
+import type { ControllerOptions } from "./config.ts";
+import { DomainPolicyReconciler } from "./domain-policy/reconciler.ts";
+import { HostMirrorReconciler } from "./host-mirror/reconciler.ts";
+import { HostIndex, type HostChange } from "./hosts/host-index.ts";
+import { HostWatch } from "./hosts/host-watch.ts";
+import { EventRecorder } from "./kube/events.ts";
+import { ResilientInformer } from "./kube/informer.ts";
+import { LeaderElector } from "./kube/leader-election.ts";
+import { ObjectWriter } from "./kube/object-writer.ts";
+import {
+  API_GROUP,
+  API_VERSION,
+  DOMAIN_PLURAL,
+  HOST_PLURAL,
+  domainPoliciesPath,
+  hostPoliciesPath,
+  objectKey,
+  type DomainCpuidPolicyObject,
+  type HostCpuidPolicyObject,
+} from "./kube/resources.ts";
+import { CONDITION_KEY_SEPARATOR, createMetrics } from "./metrics.ts";
+import { WorkQueue } from "./runtime/work-queue.ts";
+
+export interface RunningController {
+  /** the port /metrics, /healthz and /readyz listen on */
+  readonly metricsPort: number;
+  readonly identity: string;
+  isLeader(): boolean;
+  /** Stops reconciling, releases the lease, closes connections. */
+  stop(): Promise<void>;
+}
+
+const HOST_WORKERS = 2;
+const HOST_REFRESH_MS = 120_000;
+const INFORMER_BACKOFF = { baseMs: 200, maxMs: 30_000 };
+const REWATCH_INTERVAL_MS = 10 * 60_000;
+
+export async function startController(options: ControllerOptions, log: Logger = pino({ level: options.logLevel })): Promise<RunningController> {
+  const logger = log.child({ identity: options.identity });
+  const kubeConfig = new KubeConfig();
+  if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
+  else kubeConfig.loadFromDefault();
+
+  let leading = false;
+  let domainQueue: WorkQueue | undefined;
+  let hostQueue: WorkQueue | undefined;
+
+  const metrics = createMetrics({
+    isLeader: () => leading,
+    domainPolicyConditions: () => countConditions(domainInformer.list()),
+    hostCounts: () => hosts.counts(),
+    hostPolicyAges: () => policyAges(hosts),
+    queueDepth: () => (domainQueue?.depth ?? 0) + (hostQueue?.depth ?? 0),
+  });
+
+  // Which DomainCpuidPolicies live on which host, to re-audit them when it changes.
+  const keysByHost = new Map<string, Set<string>>();
+  const hostOfKey = new Map<string, string>();
+  const triggerOfKey = new Map<string, string>();
+  const trackHost = (obj: DomainCpuidPolicyObject) => {
+    const key = objectKey(obj.metadata);
+    const host = (obj.spec as { host?: unknown } | undefined)?.host;
+    untrackHost(key);
+    if (typeof host !== "string") return;
+    hostOfKey.set(key, host);
+    let keys = keysByHost.get(host);
+    if (!keys) keysByHost.set(host, (keys = new Set()));
+    keys.add(key);
+  };
+  const untrackHost = (key: string) => {
+    const host = hostOfKey.get(key);
+    if (host === undefined) return;
+    hostOfKey.delete(key);
+    keysByHost.get(host)?.delete(key);
+  };
+  // Status-only updates (our own writes) do not need a reconcile.
+  const trigger = (obj: DomainCpuidPolicyObject) =>
+    JSON.stringify([obj.metadata.generation, obj.metadata.deletionTimestamp ?? null, obj.metadata.finalizers ?? []]);
+
+  const domainInformer: ResilientInformer<DomainCpuidPolicyObject> = new ResilientInformer<DomainCpuidPolicyObject>({
+    kubeConfig,
+    path: domainPoliciesPath(options.watchNamespace),
+    list: () => listDomainPolicies(writer, options.watchNamespace),
+    log: logger,
+    backoff: INFORMER_BACKOFF,
+    rewatchIntervalMs: REWATCH_INTERVAL_MS,
+    onAdd: (obj) => {
+      trackHost(obj);
+      triggerOfKey.set(objectKey(obj.metadata), trigger(obj));
+      domainQueue?.add(objectKey(obj.metadata));
+    },
+    onUpdate: (obj) => {
+      const key = objectKey(obj.metadata);
+      trackHost(obj);
+      const t = trigger(obj);
+      if (triggerOfKey.get(key) === t) return;
+      triggerOfKey.set(key, t);
+      domainQueue?.add(key);
+    },
+    onDelete: (obj) => {
+      const key = objectKey(obj.metadata);
+      untrackHost(key);
+      triggerOfKey.delete(key);
+      domainQueue?.forget(key);
+    },
+  });
+
+  const hostInformer = new ResilientInformer<HostCpuidPolicyObject>({
+    kubeConfig,
+    path: hostPoliciesPath(),
+    list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL }) as Promise<KubernetesListObject<HostCpuidPolicyObject>>,
+    log: logger,
+    backoff: INFORMER_BACKOFF,
+    rewatchIntervalMs: REWATCH_INTERVAL_MS,
+    // someone deleted a mirror of a host that still exists: recreate it
+    onDelete: (obj) => {
+      const hostId = obj.status?.hostId;
+      if (hostId && hosts.get(hostId)) hostQueue?.add(hostId);
+    },
+  });
+
+  const onHostChange = (hostId: string, change: HostChange) => {
+    logger.info({ host: hostId, change }, "host changed");
+    hostQueue?.add(hostId);
+    if (change === "stale") return;
+    for (const key of keysByHost.get(hostId) ?? []) domainQueue?.add(key);
+  };
+  const hosts = new HostIndex(options.hostStaleAfterSeconds * 1000, onHostChange);
+  const writer = new ObjectWriter(kubeConfig);
+
+  const http = await startHttp(options.metricsListen.host, options.metricsListen.port, {
+    register: metrics.register,
+    notReadyReason: () => {
+      if (!nc || nc.isClosed()) return "not connected to NATS";
+      if (!domainInformer.synced || !hostInformer.synced) return "caches not synced";
+      if (!hostsInitialised) return "cpuid-hosts bucket not loaded";
+      return undefined;
+    },
+  });
+
+  let nc: NatsConnection | undefined;
+  let hostsInitialised = false;
+  nc = await connect({
+    servers: options.natsUrl.split(","),
+    name: `cpuid-fleet-controller/${options.identity}`,
+    ...(options.natsSeedFile ? { authenticator: nkeyAuthenticator(readSeed(options.natsSeedFile)) } : {}),
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: true,
+  });
+  const kv = await openHostsBucket(nc);
+  const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, staleCheckIntervalMs: Math.max(250, (options.hostStaleAfterSeconds * 1000) / 4) });
+  hostWatch.start();
+  const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
+  const events = new EventRecorder(kubeConfig, options.identity, logger);
+
+  const domainReconciler = new DomainPolicyReconciler({
+    informer: domainInformer,
+    hosts,
+    agents,
+    writer,
+    events,
+    metrics,
+    log: logger,
+    stagedRefreshMs: options.stagedRefreshSeconds * 1000,
+    deletionGraceMs: options.deletionGraceSeconds * 1000,
+  });
+  const hostReconciler = new HostMirrorReconciler({ informer: hostInformer, hosts, writer, metrics, refreshMs: HOST_REFRESH_MS });
+
+  await Promise.all([domainInformer.start(), hostInformer.start(), hostWatch.initialised]);
+  hostsInitialised = true;
+  logger.info({ domainPolicies: domainInformer.list().length, hosts: hosts.size }, "caches synced");
+
+  let resyncTimer: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> = Promise.resolve();
+  const enqueueAll = () => {
+    for (const obj of domainInformer.list()) domainQueue?.add(objectKey(obj.metadata));
+    for (const hostId of hostReconciler.sweepKeys()) hostQueue?.add(hostId);
+  };
+  const backoff = { baseMs: 250, maxMs: options.maxBackoffSeconds * 1000 };
+  const onError = (kind: string) => (key: string, err: unknown) => logger.error({ err, kind, key }, "reconcile failed; retrying with backoff");
+  const timed =
+    (kind: "domain" | "host", fn: (key: string) => ReturnType<DomainPolicyReconciler["reconcile"]>) =>
+    async (key: string) => {
+      const end = metrics.reconcileDuration.startTimer({ kind });
+      try {
+        const result = await fn(key);
+        end({ result: result && "requeue" in result ? "retry" : "ok" });
+        return result;
+      } catch (err) {
+        end({ result: "error" });
+        throw err;
+      }
+    };
+
+  const elector = new LeaderElector({
+    kubeConfig,
+    namespace: options.leaseNamespace,
+    name: options.leaseName,
+    identity: options.identity,
+    leaseDurationMs: options.leaseDurationSeconds * 1000,
+    renewDeadlineMs: options.renewDeadlineSeconds * 1000,
+    retryPeriodMs: options.retryPeriodSeconds * 1000,
+    log: logger,
+    onStartedLeading: () => {
+      leading = true;
+      metrics.leaderTransitions.inc({ to: "leader" });
+      domainQueue = new WorkQueue({ backoff, onError: onError("domain") });
+      hostQueue = new WorkQueue({ backoff, onError: onError("host") });
+      enqueueAll();
+      domainQueue.run(options.workers, timed("domain", (key) => domainReconciler.reconcile(key)));
+      hostQueue.run(HOST_WORKERS, timed("host", (key) => hostReconciler.reconcile(key)));
+      resyncTimer = setInterval(enqueueAll, options.resyncSeconds * 1000);
+      resyncTimer.unref();
+    },
+    onStoppedLeading: () => {
+      leading = false;
+      metrics.leaderTransitions.inc({ to: "follower" });
+      clearInterval(resyncTimer);
+      const queues = [domainQueue, hostQueue];
+      domainQueue = hostQueue = undefined;
+      stopping = Promise.all(queues.map((q) => q?.shutdown())).then(() => undefined);
+    },
+  });
+  elector.start();
+
+  return {
+    metricsPort: http.port,
+    identity: options.identity,
+    isLeader: () => leading,
+    async stop() {
+      await elector.stop();
+      await stopping;
+      await hostWatch.stop();
+      await Promise.all([domainInformer.stop(), hostInformer.stop()]);
+      await nc?.drain().catch(() => undefined);
+      await new Promise<void>((resolve) => http.server.close(() => resolve()));
+      logger.info("controller stopped");
+    },
+  };
+}
+
+function listDomainPolicies(writer: ObjectWriter, namespace: string | undefined): Promise<KubernetesListObject<DomainCpuidPolicyObject>> {
+  const base = { group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL };
+  const list = namespace ? writer.api.listNamespacedCustomObject({ ...base, namespace }) : writer.api.listClusterCustomObject(base);
+  return list as Promise<KubernetesListObject<DomainCpuidPolicyObject>>;
+}
+
+/** Creates the bucket when missing (same configuration the agents expect), else binds to it. */
+async function openHostsBucket(nc: NatsConnection): Promise<KV> {
+  const kvm = new Kvm(nc);
+  try {
+    return await kvm.create(HOSTS_BUCKET, { ...HOSTS_BUCKET_CONFIG });
+  } catch {
+    return kvm.open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
+  }
+}
+
+function countConditions(objects: readonly DomainCpuidPolicyObject[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const obj of objects) {
+    for (const c of obj.status?.conditions ?? []) {
+      const key = `${c.type}${CONDITION_KEY_SEPARATOR}${c.status}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+function policyAges(hosts: HostIndex): Map<string, number> {
+  const now = Date.now();
+  const ages = new Map<string, number>();
+  for (const hostId of hosts.hostIds()) {
+    const published = Date.parse(hosts.get(hostId)!.record.published.publishedAt);
+    ages.set(hostId, Math.max(0, (now - published) / 1000));
+  }
+  return ages;
+}

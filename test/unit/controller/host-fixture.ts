@@ -1,0 +1,15 @@
+// HostPolicies of recorded real CPUs, built the way an agent with the file
+// probe publishes them.
+
+import { join } from "node:path";
+import { buildHostPolicies } from "../../../agent/host-policies.ts";
+import { FileProbe } from "../../../agent/probes/file.ts";
+import type { HostPolicies } from "../../../shared/schemas/host-policies.ts";
+import { FIXTURES_DIR } from "../../support/fixtures.ts";
+
+export const HASWELL = join(FIXTURES_DIR, "cpuid-dumps", "intel", "haswell-ep-xeon-e5-2699v3.txt");
+export const SAPPHIRE_RAPIDS = join(FIXTURES_DIR, "cpuid-dumps", "intel", "sapphirerapids-xeon-w7-2475x.txt");
+
+export async function hostPoliciesFrom(hostId: string, dumpFile: string, now = new Date("2026-11-26T10:00:00Z")): Promise<HostPolicies> {
+  return buildHostPolicies(hostId, await new FileProbe(dumpFile).run(), now);
+}
