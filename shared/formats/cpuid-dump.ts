@@ -35,39 +35,50 @@ const DEFAULT_SOURCE = "cpuid dump";
 const ROW = 7; // leaf, subleaf (-1 = untagged), eax, ebx, ecx, edx, line
 
 /**
- * A parsed block keeps its register lines as rows of one flat number array
- * and builds DumpLeaf objects on first use: a 256-CPU dump then costs a few
+ * A parsed block keeps its register lines as rows of one Float64Array and
+ * builds DumpLeaf objects on first use: a 256-CPU dump then costs a few
  * arrays instead of ~20,000 objects with boxed 32-bit fields, and callers
  * mostly look at the boot CPU only.
  */
 class DumpBlock implements DumpCpu {
   readonly index: number;
-  readonly #rows: number[] = [];
-  #leaves: DumpLeaf[] | undefined;
+  size = 0;
+  private rows = new Float64Array(128 * ROW);
+  private cachedLeaves: DumpLeaf[] | undefined;
 
   constructor(index: number) {
     this.index = index;
   }
 
   add(leaf: number, subleaf: number | null, eax: number, ebx: number, ecx: number, edx: number, line: number): void {
-    this.#rows.push(leaf, subleaf ?? -1, eax, ebx, ecx, edx, line);
-    this.#leaves = undefined;
-  }
-
-  get size(): number {
-    return this.#rows.length / ROW;
+    let r = this.rows;
+    const at = this.size * ROW;
+    if (at === r.length) {
+      r = new Float64Array(r.length * 2);
+      r.set(this.rows);
+      this.rows = r;
+    }
+    r[at] = leaf;
+    r[at + 1] = subleaf ?? -1;
+    r[at + 2] = eax;
+    r[at + 3] = ebx;
+    r[at + 4] = ecx;
+    r[at + 5] = edx;
+    r[at + 6] = line;
+    this.size++;
+    this.cachedLeaves = undefined;
   }
 
   get leaves(): DumpLeaf[] {
-    if (!this.#leaves) {
-      const r = this.#rows;
-      this.#leaves = [];
-      for (let i = 0; i < r.length; i += ROW) {
+    if (!this.cachedLeaves) {
+      const r = this.rows;
+      this.cachedLeaves = [];
+      for (let i = 0; i < this.size * ROW; i += ROW) {
         const subleaf = r[i + 1] < 0 ? null : r[i + 1];
-        this.#leaves.push({ leaf: r[i], subleaf, eax: r[i + 2], ebx: r[i + 3], ecx: r[i + 4], edx: r[i + 5], line: r[i + 6] });
+        this.cachedLeaves.push({ leaf: r[i], subleaf, eax: r[i + 2], ebx: r[i + 3], ecx: r[i + 4], edx: r[i + 5], line: r[i + 6] });
       }
     }
-    return this.#leaves;
+    return this.cachedLeaves;
   }
 
   toJSON(): DumpCpu {
