@@ -3,28 +3,17 @@ import { describe, expect, it } from "vitest";
 import { auditPolicy, collectFindings } from "../../../shared/audit/audit.ts";
 import { findingToJson, type Finding } from "../../../shared/audit/finding.ts";
 import { featureWord } from "../../../shared/audit/policy-words.ts";
-import { featureByName } from "../../../shared/featureset/features.ts";
-import { setFeature } from "../../../shared/featureset/featureset.ts";
 import { FEATURESET_WORDS } from "../../../shared/featureset/words.ts";
 import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { FindingCodes, FindingJson } from "../../../shared/schemas/finding.ts";
 import { xenPolicies } from "../derive/support.ts";
-import { derivedHosts, XEN_P_FILES } from "./support.ts";
+import { derivedHosts, withFeatures, XEN_P_FILES } from "./support.ts";
 
 const RUNS = { seed: 42, numRuns: 300 };
 const ALDER = xenPolicies("xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const VBOX = xenPolicies("xen-cpuid-p_core-i7-1185g7_tigerlake_nested-in-virtualbox.txt");
 
-const f = (name: string) => featureByName(name)!;
-function withFeatures(p: CpuPolicy, on: string[], off: string[] = []): CpuPolicy {
-  const q = copyPolicy(p);
-  const fs = policyFeatureset(q);
-  for (const n of on) setFeature(fs, f(n), true);
-  for (const n of off) setFeature(fs, f(n), false);
-  setPolicyFeatureset(q, fs);
-  return q;
-}
 const codes = (fs: readonly Finding[]) => fs.map((x) => x.code);
 const only = (fs: readonly Finding[], code: string) => fs.filter((x) => x.code === code);
 

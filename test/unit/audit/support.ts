@@ -5,6 +5,10 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { derivePolicies } from "../../../cli/policy-input.ts";
 import type { DerivedPolicies } from "../../../shared/derive/derive.ts";
+import { featureByName } from "../../../shared/featureset/features.ts";
+import { setFeature } from "../../../shared/featureset/featureset.ts";
+import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
+import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { policyVendor, type Vendor } from "../../../shared/policy/vendor.ts";
 import { cpuidDumpFixtures, FIXTURES_DIR, xenCpuidFixture } from "../../support/fixtures.ts";
 
@@ -30,4 +34,14 @@ export function derivedHosts(): FixtureHost[] {
     return { name, vendor: policyVendor(policies.host), policies };
   });
   return cache;
+}
+
+/** A copy of `p` with features switched on and off (nothing else recomputed). */
+export function withFeatures(p: CpuPolicy, on: string[], off: string[] = []): CpuPolicy {
+  const q = copyPolicy(p);
+  const fs = policyFeatureset(q);
+  for (const n of on) setFeature(fs, featureByName(n)!, true);
+  for (const n of off) setFeature(fs, featureByName(n)!, false);
+  setPolicyFeatureset(q, fs);
+  return q;
 }

@@ -2,28 +2,19 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { auditPolicy } from "../../../shared/audit/audit.ts";
 import { featureByName } from "../../../shared/featureset/features.ts";
-import { featureNames, hasFeature, setFeature } from "../../../shared/featureset/featureset.ts";
+import { featureNames, hasFeature } from "../../../shared/featureset/featureset.ts";
 import { acceptingHosts, policyFits } from "../../../shared/level/compat.ts";
 import { levelPolicies, type LevelMember } from "../../../shared/level/level.ts";
 import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
-import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
+import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { xenPolicies } from "../derive/support.ts";
-import { derivedHosts } from "../audit/support.ts";
+import { derivedHosts, withFeatures } from "../audit/support.ts";
 
 const RUNS = { seed: 42, numRuns: 60 };
 const ALDER = xenPolicies("xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const IVY = xenPolicies("xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt");
 
-const f = (name: string) => featureByName(name)!;
-function withFeatures(p: CpuPolicy, on: string[], off: string[] = []): CpuPolicy {
-  const q = copyPolicy(p);
-  const fs = policyFeatureset(q);
-  for (const n of on) setFeature(fs, f(n), true);
-  for (const n of off) setFeature(fs, f(n), false);
-  setPolicyFeatureset(q, fs);
-  return q;
-}
-const has = (p: CpuPolicy, name: string) => hasFeature(policyFeatureset(p), f(name));
+const has = (p: CpuPolicy, name: string) => hasFeature(policyFeatureset(p), featureByName(name)!);
 
 describe("levelPolicies", () => {
   it("a pool of one is the host itself", () => {
