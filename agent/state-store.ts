@@ -34,26 +34,31 @@ export class StateStore<S extends z.ZodType> {
   }
 
   save(value: z.input<S>): void {
-    const temp = `${this.path}.tmp-${process.pid}-${++this.#seq}`;
-    const fd = openSync(temp, "w", 0o600);
-    try {
-      writeSync(fd, JSON.stringify(value));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, this.path);
-    const dir = openSync(dirname(this.path), "r");
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    writeFileAtomic(this.path, JSON.stringify(value), ++this.#seq);
   }
 
   #removeLeftoverTemps(): void {
     const prefix = `${basename(this.path)}.tmp-`;
     const dir = dirname(this.path);
     for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Replace `path` with `text` so that a crash leaves either the old or the new content, never a mix. */
+export function writeFileAtomic(path: string, text: string, seq = 0): void {
+  const temp = `${path}.tmp-${process.pid}-${seq}`;
+  const fd = openSync(temp, "w", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  const dir = openSync(dirname(path), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
   }
 }

@@ -2,11 +2,11 @@
 // saved `xen-cpuid -p` output, re-read on every probe so edits are noticed.
 
 import { readFile } from "node:fs/promises";
-import { bootCpu, cpuidQuery, parseCpuidDump } from "../../shared/formats/cpuid-dump.ts";
+import { parseCpuidDump } from "../../shared/formats/cpuid-dump.ts";
+import { deriveFromCpuidDump } from "../../shared/derive/from-dump.ts";
 import { detectPolicyInput } from "../../shared/formats/detect.ts";
 import { parseXenCpuidPolicy } from "../../shared/formats/xen-cpuid-policy.ts";
-import { rawPolicyFromCpuid } from "../../shared/derive/raw.ts";
-import type { Probe, ProbeResult } from "./probe.ts";
+import { policiesFromXen, type Probe, type ProbeResult } from "./probe.ts";
 
 export class FileProbe implements Probe {
   readonly #path: string;
@@ -19,12 +19,10 @@ export class FileProbe implements Probe {
     const text = await readFile(this.#path, "utf8");
     const facts = { probe: "file" as const, source: this.#path };
     switch (detectPolicyInput(text, this.#path)) {
-      case "cpuid-dump": {
-        const dump = parseCpuidDump(text, this.#path);
-        return { kind: "cpuid", raw: rawPolicyFromCpuid(cpuidQuery(bootCpu(dump)), dump.msrs), facts };
-      }
+      case "cpuid-dump":
+        return { policies: deriveFromCpuidDump(parseCpuidDump(text, this.#path)), facts };
       case "xen-cpuid-policy":
-        return { kind: "xen", xen: parseXenCpuidPolicy(text, this.#path), facts };
+        return { policies: policiesFromXen(parseXenCpuidPolicy(text, this.#path), this.#path), facts };
       case "xen-cpuid-featuresets":
         throw new Error(`${this.#path}: xen-cpuid featureset output has no CPUID leaves; give \`xen-cpuid -p\` output or a CPUID dump`);
     }

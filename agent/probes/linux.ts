@@ -5,7 +5,9 @@
 
 import { closeSync, openSync, readSync } from "node:fs";
 import { NO_SUBLEAF, type Regs } from "../../shared/policy/cpu-policy.ts";
+import { deriveHostPolicies } from "../../shared/derive/derive.ts";
 import { rawPolicyFromCpuid } from "../../shared/derive/raw.ts";
+import { policyVendor } from "../../shared/policy/vendor.ts";
 import { MSR_ARCH_CAPABILITIES, MSR_PLATFORM_INFO } from "../../shared/featureset/words.ts";
 import { microcodeRevision } from "./cpuinfo.ts";
 import type { Probe, ProbeResult } from "./probe.ts";
@@ -61,7 +63,10 @@ export class LinuxProbe implements Probe {
     }
     try {
       const raw = rawPolicyFromCpuid((leaf, subleaf) => readCpuid(fd, leaf, subleaf), readMsrs(this.#cpu));
-      return { kind: "cpuid", raw, facts: { probe: "linux", source: device, microcode: await microcodeRevision(this.#cpuinfoPath, this.#cpu) } };
+      const microcode = await microcodeRevision(this.#cpuinfoPath, this.#cpu);
+      const revision = microcode === undefined ? undefined : Number.parseInt(microcode, 16);
+      const policies = deriveHostPolicies(raw, Number.isFinite(revision) && policyVendor(raw) !== "unknown" ? { microcodeRevision: revision } : {});
+      return { policies, facts: { probe: "linux", source: device, microcode } };
     } finally {
       closeSync(fd);
     }

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { parseXenCpuidPolicy } from "../../shared/formats/xen-cpuid-policy.ts";
 import { microcodeRevision } from "./cpuinfo.ts";
-import type { Probe, ProbeResult } from "./probe.ts";
+import { policiesFromXen, type Probe, type ProbeResult } from "./probe.ts";
 import { parseXlInfo, xenFacts } from "./xl-info.ts";
 
 const run = promisify(execFile);
@@ -38,7 +38,8 @@ export class XenProbe implements Probe {
       runTool(this.#xl, ["info"]),
       microcodeRevision(this.#cpuinfoPath),
     ]);
-    const xen = parseXenCpuidPolicy(policyText, `${this.#xenCpuid} -p`);
-    return { kind: "xen", xen, facts: { probe: "xen", source: `${this.#xenCpuid} -p`, microcode, ...xenFacts(parseXlInfo(infoText)) } };
+    const source = `${this.#xenCpuid} -p`;
+    const policies = policiesFromXen(parseXenCpuidPolicy(policyText, source), source);
+    return { policies, facts: { probe: "xen", source, microcode, ...xenFacts(parseXlInfo(infoText)) } };
   }
 }

@@ -1,0 +1,236 @@
+// The running agent: probe → publish → serve, with periodic re-probes and
+// heartbeats, re-publication after every reconnect, and an orderly drain.
+
+import type { Server } from "node:http";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { auditPolicy } from "../shared/audit/audit.ts";
+import { findingToJson } from "../shared/audit/finding.ts";
+import type { GuestType } from "../shared/schemas/guest.ts";
+import type { HostPolicies } from "../shared/schemas/host-policies.ts";
+import { policyToJson } from "../shared/schemas/policy.ts";
+import { serialisePolicy } from "../shared/policy/serialise.ts";
+import type { Backend } from "./backends/backend.ts";
+import { SimBackend } from "./backends/sim.ts";
+import { XenBackend } from "./backends/xen.ts";
+import type { AgentConfig } from "./config.ts";
+import type { GuestMax, HandlerContext } from "./handlers.ts";
+import { buildHostPolicies } from "./host-policies.ts";
+import { startHttp } from "./http.ts";
+import { createAgentMetrics, type AgentMetrics } from "./metrics.ts";
+import { connectAgent, reconnectBackoff } from "./nats.ts";
+import { FileProbe } from "./probes/file.ts";
+import { LinuxProbe } from "./probes/linux.ts";
+import type { Probe, ProbeResult } from "./probes/probe.ts";
+import { XenProbe } from "./probes/xen.ts";
+import { Publisher } from "./publisher.ts";
+import { RequestServer } from "./request-server.ts";
+import { startSimAdmin } from "./sim-admin.ts";
+
+function createProbe(c: AgentConfig): Probe {
+  switch (c.probe) {
+    case "linux":
+      return new LinuxProbe(c.cpu, c.cpuinfoPath);
+    case "xen":
+      return new XenProbe(c.xenCpuidPath, c.xlPath, c.cpuinfoPath);
+    case "file":
+      return new FileProbe(c.probeFile!);
+  }
+}
+
+interface Current {
+  result: ProbeResult;
+  published: HostPolicies;
+}
+
+export class Agent {
+  readonly config: AgentConfig;
+  readonly metrics: AgentMetrics;
+  readonly #log: Logger;
+  readonly #probe: Probe;
+  #current!: Current;
+  #backend!: Backend;
+  #nc!: NatsConnection;
+  #publisher!: Publisher;
+  #requests!: RequestServer;
+  #http!: Server;
+  #simAdmin: Server | undefined;
+  #timers: NodeJS.Timeout[] = [];
+  #stopping: Promise<void> | undefined;
+  #connected = false;
+  httpPort = 0;
+
+  private constructor(config: AgentConfig, log: Logger) {
+    this.config = config;
+    this.#log = log;
+    this.metrics = createAgentMetrics(config.hostId);
+    this.#probe = createProbe(config);
+  }
+
+  static async start(config: AgentConfig, log: Logger): Promise<Agent> {
+    const agent = new Agent(config, log);
+    await agent.#start();
+    return agent;
+  }
+
+  async #start(): Promise<void> {
+    const c = this.config;
+    const result = await this.#runProbe();
+    this.#current = { result, published: buildHostPolicies(c.hostId, result) };
+    this.#backend = this.#createBackend();
+
+    const http = await startHttp(c.metricsListen.host, c.metricsListen.port, {
+      register: this.metrics.register,
+      notReadyReason: () => this.#notReadyReason(),
+    });
+    this.#http = http.server;
+    this.httpPort = http.port;
+    if (this.#backend instanceof SimBackend) {
+      this.#simAdmin = await startSimAdmin(c.stateDir, this.#backend, this.#log, () => void this.#updateDomainGauge());
+    }
+
+    const backoff = reconnectBackoff();
+    this.#nc = await connectAgent({ servers: c.natsServers, hostId: c.hostId, nkeySeedFile: c.nkeySeedFile }, backoff);
+    this.#connected = true;
+    this.metrics.natsConnected.set(1);
+    this.#log.info({ server: this.#nc.getServer() }, "connected to NATS");
+    void this.#watchConnection(backoff);
+
+    this.#publisher = new Publisher(this.#nc, c.hostId, this.metrics, this.#log);
+    this.#requests = new RequestServer(this.#handlerContext(), this.metrics, this.#log);
+    this.#requests.listen(this.#nc);
+    await this.#publisher.publish(this.#current.published);
+    this.#heartbeat();
+    await this.#updateDomainGauge();
+
+    this.#timers.push(setInterval(() => this.#heartbeat(), c.heartbeatIntervalSeconds * 1000));
+    this.#timers.push(setInterval(() => void this.reprobe(), c.reprobeIntervalSeconds * 1000));
+    this.#log.info({ hostId: c.hostId, probe: c.probe, backend: c.backend, metricsPort: this.httpPort, digest: this.#current.published.fingerprint.digest }, "agent started");
+  }
+
+  #createBackend(): Backend {
+    const c = this.config;
+    const defaultPolicy = (g: GuestType) => {
+      const p = this.#current.result.policies[g === "hvm" ? "hvm_default" : "pv_default"];
+      return { hash: this.#current.published.hashes[g === "hvm" ? "hvm_default" : "pv_default"], policy: policyToJson(serialisePolicy(p)) };
+    };
+    if (c.backend === "sim") return new SimBackend(c.stateDir, defaultPolicy);
+    return new XenBackend({
+      stateDir: c.stateDir,
+      xl: c.xlPath,
+      xenCpuid: c.xenCpuidPath,
+      pollIntervalMs: c.xenPollIntervalSeconds * 1000,
+      defaultPolicy: (g) => this.#current.result.policies[g === "hvm" ? "hvm_default" : "pv_default"],
+      log: this.#log,
+      metrics: this.metrics,
+    });
+  }
+
+  #handlerContext(): HandlerContext {
+    return {
+      hostId: this.config.hostId,
+      backend: this.#backend,
+      guestMax: (g: GuestType): GuestMax => {
+        const name = g === "hvm" ? "hvm_max" : "pv_max";
+        return { policy: this.#current.result.policies[name], hash: this.#current.published.hashes[name] };
+      },
+      audit: (requested, max, guest) => auditPolicy(requested, max, { guest }).map(findingToJson),
+    };
+  }
+
+  async #runProbe(): Promise<ProbeResult> {
+    try {
+      const result = await this.#probe.run();
+      this.metrics.probes.inc({ result: "ok" });
+      this.metrics.lastProbe.set(Date.now() / 1000);
+      return result;
+    } catch (e) {
+      this.metrics.probes.inc({ result: "error" });
+      throw e;
+    }
+  }
+
+  /** Probe again; publish when the fingerprint (policies, Xen version, command line, microcode) changed. */
+  async reprobe(): Promise<void> {
+    let result: ProbeResult;
+    try {
+      result = await this.#runProbe();
+    } catch (err) {
+      this.#log.error({ err: (err as Error).message }, "re-probe failed; keeping the last published policies");
+      return;
+    }
+    const next = buildHostPolicies(this.config.hostId, result);
+    if (next.fingerprint.digest === this.#current.published.fingerprint.digest) return;
+    this.#log.warn({ from: this.#current.published.fingerprint.digest, to: next.fingerprint.digest }, "host fingerprint changed; re-publishing");
+    this.#current = { result, published: next };
+    await this.#publisher.publish(next);
+  }
+
+  #heartbeat(): void {
+    if (this.#nc.isClosed()) return;
+    void this.#backend.domains().then((domains) =>
+      this.#publisher.heartbeat({
+        hostId: this.config.hostId,
+        digest: this.#current.published.fingerprint.digest,
+        at: new Date().toISOString(),
+        domains: domains.filter((d) => d.state !== "absent").length,
+      }),
+    );
+    void this.#updateDomainGauge();
+  }
+
+  async #updateDomainGauge(): Promise<void> {
+    const counts = { absent: 0, paused: 0, running: 0, shutdown: 0 };
+    for (const d of await this.#backend.domains()) counts[d.state]++;
+    for (const [state, n] of Object.entries(counts)) this.metrics.domains.set({ state }, n);
+  }
+
+  async #watchConnection(backoff: { reset: () => void }): Promise<void> {
+    for await (const s of this.#nc.status()) {
+      switch (s.type) {
+        case "disconnect":
+          this.#connected = false;
+          this.metrics.natsConnected.set(0);
+          this.#log.warn({ server: s.server }, "disconnected from NATS; reconnecting");
+          break;
+        case "reconnect":
+          backoff.reset();
+          this.#connected = true;
+          this.metrics.natsConnected.set(1);
+          this.metrics.reconnects.inc();
+          this.#log.info({ server: s.server }, "reconnected to NATS; re-publishing");
+          void this.#publisher.republish();
+          this.#heartbeat();
+          break;
+        case "error":
+          this.#log.error({ err: s.error.message }, "NATS error");
+          break;
+      }
+    }
+  }
+
+  #notReadyReason(): string | undefined {
+    if (!this.#nc || this.#nc.isClosed() || !this.#connected) return "not connected to NATS";
+    if (!this.#publisher?.published) return "host policies not yet published";
+    if (!this.#requests?.listening) return "not subscribed to requests";
+    return undefined;
+  }
+
+  get hostPolicies(): HostPolicies {
+    return this.#current.published;
+  }
+
+  /** SIGTERM: stop taking requests, answer those in flight, flush, close. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      for (const t of this.#timers) clearInterval(t);
+      await this.#requests.drain();
+      await this.#publisher.close();
+      await this.#nc.drain().catch(() => undefined);
+      await this.#backend.close();
+      await Promise.all([this.#http, this.#simAdmin].filter((s) => s !== undefined).map((s) => new Promise((r) => s.close(r))));
+      this.#log.info("agent stopped");
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,60 @@
+// A probe's result as the HostPolicies message this host publishes.
+
+import { createHash } from "node:crypto";
+import type { DerivedPolicies } from "../shared/derive/derive.ts";
+import { policyHash } from "../shared/policy/canonical.ts";
+import { basicMaxLeaf, type CpuPolicy } from "../shared/policy/cpu-policy.ts";
+import { policyView } from "../shared/policy/policy-view.ts";
+import { brandString, isAmdLike, policySignature, policyVendor } from "../shared/policy/vendor.ts";
+import type { GuestType } from "../shared/schemas/guest.ts";
+import { HOST_POLICIES_SCHEMA_VERSION, type HostPolicies } from "../shared/schemas/host-policies.ts";
+import { PolicyNames, type PolicyName } from "../shared/schemas/policy.ts";
+import type { ProbeResult } from "./probes/probe.ts";
+
+export const AGENT_VERSION: string = (await import("../package.json", { with: { type: "json" } })).default.version;
+
+const SVM_FEATURES_LEAF = 0x0a; // 0x8000000a, index into extd
+const SVM_TSC_RATE_MSR = 1 << 4;
+
+export function policyHashes(policies: DerivedPolicies): Record<PolicyName, string> {
+  return Object.fromEntries(PolicyNames.map((n) => [n, policyHash(policies[n])])) as Record<PolicyName, string>;
+}
+
+/** Changes whenever the policies or anything that shaped them (Xen version, command line, microcode) change. */
+export function fingerprintDigest(result: ProbeResult, hashes: Record<PolicyName, string>): string {
+  const { probe, xenVersion, xenCommandLine, cpuidCmdline, microcode } = result.facts;
+  const input = JSON.stringify({ hashes, probe, xenVersion, xenCommandLine, cpuidCmdline, microcode });
+  return `sha256:${createHash("sha256").update(input).digest("hex")}`;
+}
+
+/**
+ * TSC scaling on AMD-like CPUs (SVM TSC-ratio MSR, CPUID 0x8000000a edx[4]).
+ * The TSC frequency lives in leaves Xen does not store (0x15/0x16), so no probe knows it.
+ */
+export function tscInfo(raw: CpuPolicy): HostPolicies["tsc"] {
+  if (!isAmdLike(policyVendor(raw)) || raw.extd[0].eax < 0x80000000 + SVM_FEATURES_LEAF) return {};
+  return { scaling: (raw.extd[SVM_FEATURES_LEAF].edx & SVM_TSC_RATE_MSR) !== 0 };
+}
+
+export function guestTypes(policies: DerivedPolicies): GuestType[] {
+  const offered = (p: CpuPolicy) => basicMaxLeaf(p) > 0;
+  return [...(offered(policies.pv_max) ? ["pv" as const] : []), ...(offered(policies.hvm_max) ? ["hvm" as const] : [])];
+}
+
+export function buildHostPolicies(hostId: string, result: ProbeResult, now = new Date()): HostPolicies {
+  const { policies } = result;
+  const hashes = policyHashes(policies);
+  const sig = policySignature(policies.host);
+  return {
+    schemaVersion: HOST_POLICIES_SCHEMA_VERSION,
+    hostId,
+    fingerprint: { ...result.facts, digest: fingerprintDigest(result, hashes) },
+    cpu: { vendor: policyVendor(policies.host), family: sig.family, model: sig.model, stepping: sig.stepping, brand: brandString(policies.raw) },
+    tsc: tscInfo(policies.raw),
+    policies: Object.fromEntries(PolicyNames.map((n) => [n, policyView(policies[n])])) as HostPolicies["policies"],
+    hashes,
+    guestTypes: guestTypes(policies),
+    agentVersion: AGENT_VERSION,
+    publishedAt: now.toISOString(),
+  };
+}
