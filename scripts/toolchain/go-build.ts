@@ -24,14 +24,6 @@ export type KubernetesCommand = "kube-apiserver" | "kubectl";
 
 const WRAPPER_MODULE_PREFIX = "example.invalid/cpuid-fleet-testbin";
 
-export function goVersion(): string | undefined {
-  try {
-    return execFileSync("go", ["env", "GOVERSION"], { env: goEnv(), encoding: "utf8" }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
 export async function buildNatsServer(ctx: GoBuildContext, version: string, outFile: string): Promise<void> {
   // `go install` names the binary itself, so install into a private directory
   // and move the result into place.
@@ -92,15 +84,13 @@ async function go(
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<void> {
-  const logFile = buildLogFile(ctx.cacheRoot, name, version);
-  mkdirSync(join(logFile, ".."), { recursive: true });
   await runLogged({
     label: `${name} ${version}: go ${args[0]}`,
     command: "go",
     args,
     cwd,
     env: goEnv(extraEnv),
-    logFile,
+    logFile: buildLogFile(ctx.cacheRoot, name, version),
     log: ctx.log,
   });
 }

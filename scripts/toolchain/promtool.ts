@@ -1,7 +1,6 @@
 // promtool from Debian's `prometheus` package, unpacked without installing
 // the package (which would also install and start a Prometheus daemon).
 
-import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,15 +10,6 @@ import { runLogged } from "./run-logged.ts";
 export interface DebianContext {
   cacheRoot: string;
   log: (line: string) => void;
-}
-
-export function hasAptGet(): boolean {
-  try {
-    execFileSync("apt-get", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function extractPromtool(ctx: DebianContext, version: string, outFile: string): Promise<void> {

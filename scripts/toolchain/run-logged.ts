@@ -3,7 +3,8 @@
 // the last thing the step printed, so a 15-minute Go build is never silent.
 
 import { spawn } from "node:child_process";
-import { appendFileSync, openSync, closeSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 export interface LoggedStep {
   label: string;
@@ -17,6 +18,7 @@ export interface LoggedStep {
 }
 
 export async function runLogged(step: LoggedStep): Promise<void> {
+  mkdirSync(dirname(step.logFile), { recursive: true });
   appendFileSync(step.logFile, `\n$ (cd ${step.cwd} && ${[step.command, ...step.args].join(" ")})\n`);
   const fd = openSync(step.logFile, "a");
   const started = Date.now();

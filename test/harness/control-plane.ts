@@ -1,6 +1,7 @@
 // The local control plane: real etcd, kube-apiserver and nats-server on free
 // loopback ports, started for the integration tests, the benchmarks and the
-// demo (`npm run cluster:up`). See layout.ts for the directory layout.
+// demo (`npm run cluster:up`). Starting it also installs the CRDs and creates
+// the `cpuid-hosts` KV bucket. See layout.ts for the directory layout.
 //
 //   const plane = await ControlPlane.start({ hosts: ["host-a"] });
 //   plane.info().kubeconfig, plane.addUser("cpuid-controller", []), …
@@ -36,6 +37,7 @@ import { installCrds } from "./crds.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { logFile, type PlaneLayout, planeLayout, userKubeconfig } from "./layout.ts";
 import { killProcessGroupNow, signalProcess, startProcess, stopProcess } from "./managed-process.ts";
+import { connectAs, createHostsBucket } from "./nats-client.ts";
 import { ensureHostIdentity, ensureServiceIdentity, readFleetIdentities } from "./nats-identities.ts";
 import { renderNatsServerConfig } from "./nats-server-config.ts";
 import { type PlaneState, readPlaneState, updatePlaneState, writePlaneState } from "./plane-state.ts";
@@ -76,10 +78,22 @@ export interface PlaneInfo {
   hosts: string[];
 }
 
+/** Milliseconds from the first process start until each milestone. */
+export interface StartTimings {
+  etcdReady: number;
+  apiserverReady: number;
+  crdsEstablished: number;
+  natsReady: number;
+  hostsBucketCreated: number;
+  total: number;
+}
+
 const ownedStateFiles = new Set<string>();
 
 export class ControlPlane {
   readonly layout: PlaneLayout;
+  /** Set on a plane this process started. */
+  startTimings: StartTimings | undefined;
 
   private constructor(dir: string) {
     this.layout = planeLayout(dir);
@@ -123,12 +137,24 @@ export class ControlPlane {
       plane.writeNatsConfig(state);
 
       const t0 = Date.now();
-      const etcd = plane.startComponent("etcd");
-      const natsReady = plane.startComponent("nats-server");
+      const since = () => Date.now() - t0;
+      const timings: Partial<StartTimings> = {};
+      const etcd = plane.startComponent("etcd").then(() => (timings.etcdReady = since()));
+      const nats = plane
+        .startComponent("nats-server")
+        .then(() => (timings.natsReady = since()))
+        .then(() => plane.createHostsBucket())
+        .then(() => (timings.hostsBucketCreated = since()));
+      nats.catch(() => {}); // awaited below; do not let an earlier failure leave it unhandled
       await etcd;
-      await Promise.all([plane.startComponent("kube-apiserver"), natsReady]);
+      await plane.startComponent("kube-apiserver");
+      timings.apiserverReady = since();
       const crds = await installCrds(layout.kubeconfig, options.crdDirs ?? DEFAULT_CRD_DIRS);
-      log(`control plane ready in ${Date.now() - t0} ms (${crds.length} CRDs) at ${dir}`);
+      timings.crdsEstablished = since();
+      await nats;
+      timings.total = since();
+      plane.startTimings = timings as StartTimings;
+      log(`control plane ready in ${timings.total} ms (${crds.length} CRDs) at ${dir}`);
     } catch (err) {
       await plane.stop();
       throw err;
@@ -223,6 +249,16 @@ export class ControlPlane {
 
   serviceSeedFile(identity: ServiceIdentity): string {
     return serviceSeedFile(this.layout.credsDir, identity);
+  }
+
+  /** Creates the `cpuid-hosts` KV bucket as admin (idempotent). */
+  async createHostsBucket(): Promise<void> {
+    const admin = await connectAs(this.info().natsUrl, this.layout.credsDir, "admin");
+    try {
+      await createHostsBucket(admin);
+    } finally {
+      await admin.close();
+    }
   }
 
   async installCrds(dirs: readonly string[]): Promise<string[]> {

@@ -1,26 +1,19 @@
 // vitest globalSetup of the integration project: one control plane per test
-// run, shared by every integration and end-to-end test file (they run one at
-// a time). Unit tests are a separate project and never trigger this.
+// run (binaries built or fetched first if missing), shared by every
+// integration and end-to-end test file (they run one at a time), stopped at
+// the end of the run or when the run is interrupted. A run of the unit
+// project alone (`vitest run --project unit`) never starts it.
 
 import type { TestProject } from "vitest/node";
-import { ensureAllBinaries } from "../../scripts/toolchain/ensure.ts";
 import { ControlPlane, stopPlanesOnSignals } from "./control-plane.ts";
 import { PLANE_HOSTS } from "./shared-plane.ts";
-import { connectAs, createHostsBucket } from "./nats-client.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const log = (line: string) => console.log(`[control-plane] ${line}`);
-  const binaries = await ensureAllBinaries();
   stopPlanesOnSignals();
-  const plane = await ControlPlane.start({ hosts: PLANE_HOSTS, binaries, log });
-  try {
-    const admin = await connectAs(plane.info().natsUrl, plane.layout.credsDir, "admin");
-    await createHostsBucket(admin);
-    await admin.close();
-  } catch (err) {
-    await plane.stop();
-    throw err;
-  }
+  const plane = await ControlPlane.start({
+    hosts: PLANE_HOSTS,
+    log: (line) => console.log(`[control-plane] ${line}`),
+  });
   project.provide("cpuidFleetPlane", plane.info());
   return () => plane.stop();
 }

@@ -1,0 +1,145 @@
+// Developer cluster: the local control plane running in the background.
+//
+//   npm run cluster:up [-- --hosts host-a,host-b]   start it, write .cpuid-fleet/env
+//   npm run cluster:down                            stop it and clean up
+//   node scripts/cluster.ts status                  is it running?
+
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { relative } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ControlPlane, REPO_ROOT } from "../test/harness/control-plane.ts";
+import { killProcessGroupNow, stopProcess } from "../test/harness/managed-process.ts";
+import { clusterPaths } from "./cluster/paths.ts";
+import { serveCluster } from "./cluster/serve.ts";
+import { ensureAllBinaries, MissingBinaryError } from "./toolchain/ensure.ts";
+import { isProcessAlive } from "./toolchain/process-liveness.ts";
+import { tailLines } from "./toolchain/run-logged.ts";
+
+const paths = clusterPaths(REPO_ROOT);
+const DEFAULT_HOSTS = ["host-a", "host-b"];
+const READY_TIMEOUT_MS = 180_000;
+
+function runningPid(): number | undefined {
+  if (!existsSync(paths.pidFile)) return undefined;
+  const pid = Number(readFileSync(paths.pidFile, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
+}
+
+/** Leftovers of a cluster whose background process died without cleaning up. */
+async function removeLeftovers(): Promise<void> {
+  if (existsSync(paths.planeDir)) {
+    try {
+      await ControlPlane.attach(paths.planeDir).stop();
+    } catch {
+      // no usable state: nothing left to stop
+    }
+    rmSync(paths.planeDir, { recursive: true, force: true });
+  }
+  rmSync(paths.envFile, { force: true });
+  rmSync(paths.pidFile, { force: true });
+}
+
+function printUsage(): void {
+  const env = relative(process.cwd(), paths.envFile) || paths.envFile;
+  console.log(
+    [
+      "",
+      `cpuid-fleet control plane is running (log: ${paths.logFile}).`,
+      `  source ${env}     # sets KUBECONFIG, NATS_URL, CPUID_FLEET_CREDS_DIR and PATH`,
+      "  kubectl get ns",
+      "  npm run cluster:down",
+      "",
+      readFileSync(paths.envFile, "utf8"),
+    ].join("\n"),
+  );
+}
+
+async function up(hosts: string[]): Promise<number> {
+  if (runningPid() !== undefined) {
+    console.log("already running");
+    printUsage();
+    return 0;
+  }
+  await removeLeftovers();
+  mkdirSync(paths.root, { recursive: true });
+  // In the foreground, so a first build's progress is visible here.
+  await ensureAllBinaries();
+
+  const out = openSync(paths.logFile, "w");
+  const child = spawn(process.execPath, [import.meta.filename, "serve", "--hosts", hosts.join(",")], {
+    detached: true,
+    stdio: ["ignore", out, out],
+    cwd: REPO_ROOT,
+  });
+  closeSync(out);
+  child.unref();
+  writeFileSync(paths.pidFile, `${child.pid}\n`);
+  const started = Date.now();
+  while (!existsSync(paths.envFile)) {
+    if (!isProcessAlive(child.pid!)) {
+      console.error(`the control plane failed to start; ${paths.logFile}:\n${tailLines(paths.logFile, 40)}`);
+      await removeLeftovers();
+      return 1;
+    }
+    if (Date.now() - started > READY_TIMEOUT_MS) {
+      console.error(`the control plane was not ready after ${READY_TIMEOUT_MS / 1000} s; ${paths.logFile}:\n${tailLines(paths.logFile, 40)}`);
+      await down();
+      return 1;
+    }
+    await sleep(200);
+  }
+  console.log(`started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  printUsage();
+  return 0;
+}
+
+async function down(): Promise<number> {
+  const pid = runningPid();
+  if (pid !== undefined) {
+    await stopProcess(pid, 30_000);
+    killProcessGroupNow(pid);
+  } else {
+    console.log("no running control plane");
+  }
+  await removeLeftovers();
+  console.log("stopped");
+  return 0;
+}
+
+function status(): number {
+  const pid = runningPid();
+  console.log(pid === undefined ? "not running" : `running (pid ${pid}); env: ${paths.envFile}`);
+  return pid === undefined ? 3 : 0;
+}
+
+function hostsArg(args: string[]): string[] {
+  const i = args.indexOf("--hosts");
+  if (i < 0) return DEFAULT_HOSTS;
+  return (args[i + 1] ?? "").split(",").filter(Boolean);
+}
+
+async function main(args: string[]): Promise<number> {
+  switch (args[0]) {
+    case "up":
+      return up(hostsArg(args));
+    case "down":
+      return down();
+    case "status":
+      return status();
+    case "serve":
+      await serveCluster(hostsArg(args));
+      return -1; // keeps running until signalled
+    default:
+      console.error("usage: node scripts/cluster.ts up [--hosts a,b] | down | status");
+      return 2;
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (err) {
+  console.error(err instanceof MissingBinaryError ? err.message : err);
+  process.exit(1);
+}
