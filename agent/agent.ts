@@ -150,7 +150,7 @@ export class Agent {
     }
   }
 
-  /** Probe again; publish when the fingerprint (policies, Xen version, command line, microcode) changed. */
+  /** Probe again; publish the new policies when the fingerprint (policies, Xen version, command line, microcode) changed. */
   async reprobe(): Promise<void> {
     let result: ProbeResult;
     try {
@@ -160,7 +160,11 @@ export class Agent {
       return;
     }
     const next = buildHostPolicies(this.config.hostId, result);
-    if (next.fingerprint.digest === this.#current.published.fingerprint.digest) return;
+    if (next.fingerprint.digest === this.#current.published.fingerprint.digest) {
+      // Unchanged: refresh the entry so its age tells readers of the bucket the host is alive.
+      await this.#publisher.republish();
+      return;
+    }
     this.#log.warn({ from: this.#current.published.fingerprint.digest, to: next.fingerprint.digest }, "host fingerprint changed; re-publishing");
     this.#current = { result, published: next };
     await this.#publisher.publish(next);

@@ -1,0 +1,92 @@
+// A recorded Xen host for the xen probe and backend: a directory the stand-in
+// `xen-cpuid` and `xl` scripts beside this file replay from. The system
+// policies are a real `xen-cpuid -p` capture; domains and their policies are
+// what a test says Xen would report.
+
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serialisePolicy } from "../../../shared/policy/serialise.ts";
+import type { CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
+import { FIXTURES_DIR } from "../fixtures.ts";
+
+export const STAND_IN_DIR = import.meta.dirname;
+export const XEN_CPUID = join(STAND_IN_DIR, "xen-cpuid");
+export const XL = join(STAND_IN_DIR, "xl");
+
+export interface StandInDomain {
+  name: string;
+  domid: number;
+  state: "running" | "paused" | "shutdown";
+}
+
+const STATE_FLAGS = { running: "r-----", paused: "--p---", shutdown: "---s--" };
+
+export interface XlInfo {
+  xenVersion: string;
+  commandLine: string;
+}
+
+export class StandInXenHost {
+  readonly dir: string;
+
+  constructor(xenCpuidFixture: string, info: XlInfo = { xenVersion: "4.19.1", commandLine: "placeholder dom0_mem=4G" }) {
+    this.dir = mkdtempSync(join(tmpdir(), "xen-standin-"));
+    cpSync(join(FIXTURES_DIR, "xen-cpuid", xenCpuidFixture), join(this.dir, "system.txt"));
+    this.setInfo(info);
+    this.setDomains([]);
+  }
+
+  /** Environment for the agent (or a test) so the stand-ins find this host. */
+  get env(): Record<string, string> {
+    return { CPUID_STANDIN_DIR: this.dir };
+  }
+
+  setInfo(info: XlInfo): void {
+    const [major, minor] = info.xenVersion.split(".");
+    const lines = [
+      ["host", "standin"],
+      ["release", "6.1.0-xen"],
+      ["nr_cpus", "12"],
+      ["xen_major", major],
+      ["xen_minor", minor],
+      ["xen_extra", `.${info.xenVersion.split(".").slice(2).join(".")}`],
+      ["xen_version", info.xenVersion],
+      ["xen_caps", "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64"],
+      ["xen_commandline", info.commandLine],
+      ["cc_compiler", "gcc (Debian 12.2.0-14) 12.2.0"],
+    ];
+    writeFileSync(join(this.dir, "xl-info.txt"), lines.map(([k, v]) => `${k.padEnd(23)}: ${v}`).join("\n") + "\n");
+  }
+
+  setDomains(domains: StandInDomain[]): void {
+    const rows = [
+      "Name                                        ID   Mem VCPUs\tState\tTime(s)",
+      "Domain-0                                     0  4096     4     r-----     120.3",
+      ...domains.map((d) => `${d.name.padEnd(40)} ${String(d.domid).padStart(5)}  1024     2     ${STATE_FLAGS[d.state]}       1.2`),
+    ];
+    writeFileSync(join(this.dir, "xl-list.txt"), rows.join("\n") + "\n");
+  }
+
+  /** What `xen-cpuid -p <domid>` prints for this domain. */
+  setDomainPolicy(domid: number, p: CpuPolicy): void {
+    writeFileSync(join(this.dir, `domain-${domid}.txt`), formatDomainPolicy(domid, p));
+  }
+}
+
+const h = (n: number, digits = 8) => (n >>> 0).toString(16).padStart(digits, "0");
+
+/** A `Domain <id> policy` block as xen-cpuid -p prints it (all-zero leaves omitted). */
+export function formatDomainPolicy(domid: number, p: CpuPolicy): string {
+  const s = serialisePolicy(p);
+  const lines = [
+    `Domain ${domid} policy: ${s.leaves.length} leaves, ${s.msrs.length} MSRs`,
+    " CPUID:",
+    "  leaf     subleaf  -> eax      ebx      ecx      edx     ",
+    ...s.leaves.filter((l) => l.eax || l.ebx || l.ecx || l.edx).map((l) => `  ${h(l.leaf)}:${h(l.subleaf)} -> ${h(l.eax)}:${h(l.ebx)}:${h(l.ecx)}:${h(l.edx)}`),
+    " MSRs:",
+    "  index    -> value           ",
+    ...s.msrs.map((m) => `  ${h(m.index)} -> ${m.value.toString(16).padStart(16, "0")}`),
+  ];
+  return lines.join("\n") + "\n";
+}

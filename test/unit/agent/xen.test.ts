@@ -1,0 +1,125 @@
+// The xen probe and backend against stand-in xen-cpuid / xl replaying a real
+// `xen-cpuid -p` capture (test/support/stand-ins).
+
+import { readFileSync } from "node:fs";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { XenBackend, parseXlList, xlConfigPath } from "../../../agent/backends/xen.ts";
+import { createAgentMetrics } from "../../../agent/metrics.ts";
+import { XenProbe } from "../../../agent/probes/xen.ts";
+import { policyHash } from "../../../shared/policy/canonical.ts";
+import { parseLibxlCpuid } from "../../../shared/formats/libxl-cpuid.ts";
+import { StandInXenHost, XEN_CPUID, XL } from "../../support/stand-ins/xen-host.ts";
+import { fixturePolicy, record, tempDir } from "./support.ts";
+
+const FIXTURE = "xen-cpuid-p_core-i5-12600k_alderlake.txt";
+const backends: XenBackend[] = [];
+
+function setup() {
+  const host = new StandInXenHost(FIXTURE);
+  process.env.CPUID_STANDIN_DIR = host.dir;
+  const metrics = createAgentMetrics("xen-test");
+  const stateDir = tempDir();
+  const make = () => {
+    const b = new XenBackend({
+      stateDir,
+      xl: XL,
+      xenCpuid: XEN_CPUID,
+      pollIntervalMs: 60_000,
+      defaultPolicy: (g) => fixturePolicy(g === "hvm" ? "hvm_default" : "pv_default"),
+      log: pino({ level: "silent" }),
+      metrics,
+    });
+    backends.push(b);
+    return b;
+  };
+  return { host, metrics, stateDir, make };
+}
+
+afterEach(async () => {
+  await Promise.all(backends.splice(0).map((b) => b.close()));
+  delete process.env.CPUID_STANDIN_DIR;
+});
+
+function withoutRdrand() {
+  const p = fixturePolicy("hvm_default");
+  p.basic[1].ecx &= ~(1 << 30);
+  return p;
+}
+
+const change = (domain: string, p = withoutRdrand()) => ({ domain, guestType: "hvm" as const, policy: record(p), requestId: "r1", generation: 2 });
+
+describe("xen probe", () => {
+  it("takes Xen's six policies and the fingerprint facts from xl info", async () => {
+    const host = new StandInXenHost(FIXTURE, { xenVersion: "4.20.0", commandLine: "dom0_mem=4G cpuid=no-avx2 console=vga" });
+    process.env.CPUID_STANDIN_DIR = host.dir;
+    const result = await new XenProbe(XEN_CPUID, XL, "/nonexistent").run();
+    expect(result.facts).toMatchObject({ probe: "xen", xenVersion: "4.20.0", xenCommandLine: "dom0_mem=4G cpuid=no-avx2 console=vga", cpuidCmdline: "no-avx2" });
+    expect(policyHash(result.policies.hvm_max)).toBe(policyHash(fixturePolicy("hvm_max")));
+    expect(policyHash(result.policies.pv_default)).toBe(policyHash(fixturePolicy("pv_default")));
+  });
+});
+
+describe("xen backend", () => {
+  it("parses xl list, skipping Domain-0", () => {
+    const text = "Name  ID Mem VCPUs State Time(s)\nDomain-0 0 4096 4 r----- 1.0\nvm1 3 1024 2 -b---- 2.0\nvm2 4 1024 2 --p--- 0.0\nvm3 5 1024 2 ---s-- 0.1\n";
+    expect([...parseXlList(text)]).toEqual([
+      ["vm1", { domid: 3, state: "running" }],
+      ["vm2", { domid: 4, state: "paused" }],
+      ["vm3", { domid: 5, state: "shutdown" }],
+    ]);
+  });
+
+  it("stages a policy as an xl.cfg cpuid= string and verifies it once the domain runs", async () => {
+    const { host, metrics, stateDir, make } = setup();
+    const xen = make();
+    const p = withoutRdrand();
+    const staged = await xen.setPolicy(change("vm1", p));
+    expect(staged).toMatchObject({ result: "staged", domain: { state: "absent", staged: { hash: policyHash(p) } } });
+    const cfg = readFileSync(xlConfigPath(stateDir, "vm1"), "utf8");
+    const value = /^cpuid = "(.*)"$/m.exec(cfg)![1];
+    expect(value).toBe("host,rdrand=0");
+    expect(parseLibxlCpuid(value).form).toBe("libxl");
+
+    host.setDomains([{ name: "vm1", domid: 7, state: "running" }]);
+    host.setDomainPolicy(7, p);
+    await xen.poll();
+    expect(await xen.domain("vm1")).toMatchObject({ state: "running", active: { hash: policyHash(p) }, staged: undefined });
+    expect(await metrics.register.getSingleMetricAsString("cpuid_agent_xen_verifications_total")).toMatch(/result="match".* 1/);
+  });
+
+  it("keeps the staged policy and reports a mismatch when the domain started without it", async () => {
+    const { host, metrics, make } = setup();
+    const xen = make();
+    host.setDomains([{ name: "vm2", domid: 8, state: "running" }]);
+    host.setDomainPolicy(8, fixturePolicy("hvm_default"));
+    await xen.poll();
+    expect((await xen.domain("vm2"))?.active?.hash).toBe(policyHash(fixturePolicy("hvm_default")));
+
+    const p = withoutRdrand();
+    expect((await xen.setPolicy(change("vm2", p))).result).toBe("staged");
+    host.setDomains([{ name: "vm2", domid: 9, state: "running" }]);
+    host.setDomainPolicy(9, fixturePolicy("hvm_default"));
+    await xen.poll();
+    expect(await xen.domain("vm2")).toMatchObject({ active: { hash: policyHash(fixturePolicy("hvm_default")) }, staged: { hash: policyHash(p) } });
+    expect(await metrics.register.getSingleMetricAsString("cpuid_agent_xen_verifications_total")).toMatch(/result="mismatch".* 1/);
+
+    // Asking for what it runs withdraws the staged change.
+    expect((await xen.setPolicy(change("vm2", fixturePolicy("hvm_default")))).result).toBe("applied");
+  });
+
+  it("notices shutdowns and keeps its records across restarts", async () => {
+    const { host, make } = setup();
+    const xen = make();
+    host.setDomains([{ name: "vm3", domid: 10, state: "paused" }]);
+    host.setDomainPolicy(10, fixturePolicy("hvm_default"));
+    await xen.poll();
+    expect((await xen.domain("vm3"))?.state).toBe("paused");
+    host.setDomains([]);
+    await xen.poll();
+    expect((await xen.domain("vm3"))?.state).toBe("shutdown");
+    await xen.setPolicy(change("vm4"));
+    await xen.close();
+    expect(await make().domains()).toEqual(await xen.domains());
+  });
+});
