@@ -139,19 +139,20 @@ function invalidPolicy(ctx: Ctx, message: string): StatusDecision {
 
 function auditFailed(ctx: Ctx, ev: AuditedEvaluation): StatusDecision {
   const prevAudited = findCondition(ctx.previous.conditions, AUDITED);
-  const sameSpec = ctx.previous.observedGeneration === ctx.generation && ctx.previous.policyHash === ev.policyHash;
-  // A policy that passed (or already failed because the host changed) and
-  // fails now under the same spec failed because the host's max moved.
+  // The same spec passed before (or already failed because the host changed)
+  // and fails now against a different max: the host's policy moved. (The
+  // requested policy itself may differ too, as baselines follow the host.)
   const hostChanged =
-    sameSpec &&
+    ctx.previous.observedGeneration === ctx.generation &&
     ((prevAudited?.status === "True" && ctx.previous.hostPolicyHash !== ev.maxHash) || prevAudited?.reason === Reason.HostPolicyChanged);
   const reason = hostChanged ? Reason.HostPolicyChanged : Reason.AuditFailed;
   const summary = summariseFindings(ev.findings);
   const message = hostChanged ? `the host's guest max changed (now ${ev.maxHash}) and no longer admits this policy; ${summary}` : summary;
   set(ctx, { type: AUDITED, status: "False", reason, message });
 
+  // What the agent holds stays on the host: a domain keeps the policy it was given.
   const prevApplied = findCondition(ctx.previous.conditions, APPLIED);
-  const stillOnHost = prevApplied?.status === "True" && ctx.previous.appliedHash === ev.policyHash;
+  const stillOnHost = prevApplied?.status === "True" && (hostChanged || ctx.previous.appliedHash === ev.policyHash);
   if (!stillOnHost) {
     set(ctx, { type: APPLIED, status: "False", reason: Reason.NotAudited, message: "not sent to the host: the audit failed" });
   }

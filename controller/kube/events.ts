@@ -25,7 +25,7 @@ export class EventRecorder {
       await this.#api.createNamespacedEvent({
         namespace: namespace!,
         body: {
-          metadata: { generateName: `${name}.`, namespace },
+          metadata: { name: eventName(name!), namespace },
           eventTime: new V1MicroTime(),
           reportingController: REPORTING_CONTROLLER,
           reportingInstance: this.#instance,
@@ -40,4 +40,12 @@ export class EventRecorder {
       this.#log.warn({ err: (err as Error).message, object: `${namespace}/${name}`, reason: event.reason }, "could not record event");
     }
   }
+}
+
+let sequence = 0;
+
+/** `<object>.<hex>`, unique per process and time, as client-go names events. */
+function eventName(objectName: string): string {
+  sequence = (sequence + 1) % 0x10000;
+  return `${objectName}.${Date.now().toString(16)}${sequence.toString(16).padStart(4, "0")}`;
 }

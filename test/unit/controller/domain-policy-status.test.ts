@@ -100,7 +100,8 @@ describe("decideStatus", () => {
 
   it("a host whose max shrinks under an applied policy gives HostPolicyChanged and keeps Applied (the domain still has it)", () => {
     const ok = decideStatus(undefined, 2, { kind: "audited", evaluation: evaluation(), agent: reply("applied") }, t0);
-    const shrunk = evaluation({ findings: [finding], maxHash: "sha256:max2" });
+    // a default-based policy follows the host, so its own hash moves too
+    const shrunk = evaluation({ findings: [finding], maxHash: "sha256:max2", policyHash: "sha256:p1-on-max2" });
     const d = decideStatus(ok.status, 2, { kind: "audited", evaluation: shrunk }, t1);
     expect(cond(d.status, "Audited")).toMatchObject({ status: "False", reason: "HostPolicyChanged", lastTransitionTime: "2026-11-26T10:01:00Z" });
     expect(cond(d.status, "Applied")).toMatchObject({ status: "True", reason: "Applied" });

@@ -1,0 +1,168 @@
+// cpuidctl audit -f <dcp.yaml>: the controller's audit of DomainCpuidPolicies,
+// run before they are applied, against the live host data in the
+// cpuid-hosts bucket (same evaluation code as the controller).
+
+import { Kvm } from "@nats-io/kv";
+import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { existsSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+import { readSeed } from "../../agent/nats.ts";
+import { evaluateDomainPolicy, type Evaluation } from "../../controller/domain-policy/evaluate.ts";
+import { summariseFindings } from "../../controller/domain-policy/status.ts";
+import { decodeHostPolicies } from "../../controller/hosts/host-record.ts";
+import { serviceSeedFile } from "../../shared/nats/credentials-layout.ts";
+import { HOSTS_BUCKET_CONFIG } from "../../shared/nats/hosts-bucket.ts";
+import { HOSTS_BUCKET, hostKey } from "../../shared/nats/subjects.ts";
+import { API_GROUP, DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { FindingJson } from "../../shared/schemas/finding.ts";
+import { HostPolicies } from "../../shared/schemas/host-policies.ts";
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
+import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
+import { readInput } from "../policy-input.ts";
+
+const usage = `usage: cpuidctl audit -f <file> [--nats-url <url>] [--nats-seed-file <file>] [-o json|text]
+
+Audit DomainCpuidPolicy objects before applying them, against the policies their
+hosts published to the cpuid-hosts bucket, exactly as the controller will.
+
+  -f <file>               YAML or JSON with one or more DomainCpuidPolicy objects
+                          ("-" reads standard input)
+  --nats-url <url>        NATS server (default $NATS_URL, else nats://127.0.0.1:4222)
+  --nats-seed-file <file> nkey seed to connect with (default $CPUID_FLEET_NATS_SEED_FILE,
+                          else admin.nk or controller.nk in $CPUID_FLEET_CREDS_DIR)
+  -o json|text            output format (default text)
+
+Exit status: 0 clean, 1 findings, 2 bad input (or nothing to audit against).`;
+
+interface DocumentResult {
+  name: string;
+  namespace?: string;
+  host: string;
+  domain: string;
+  guestType: string;
+  ok: boolean;
+  findings: FindingJson[];
+  policyHash?: string;
+  hostPolicyHash?: string;
+  addedFeatures?: string[];
+  removedFeatures?: string[];
+}
+
+interface PolicyDocument {
+  name: string;
+  namespace?: string;
+  spec: DomainCpuidPolicySpec;
+}
+
+function readPolicies(file: string): PolicyDocument[] {
+  const docs = parseAllDocuments(readInput(file));
+  const out: PolicyDocument[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length) throw new UsageError(`${file}: not valid YAML: ${doc.errors[0].message}`);
+    const value = doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string }; spec?: unknown; items?: unknown[] } | null;
+    if (value === null) continue;
+    const objects = value.kind?.endsWith("List") && Array.isArray(value.items) ? (value.items as (typeof value)[]) : [value];
+    for (const obj of objects) {
+      if (obj?.kind !== "DomainCpuidPolicy" || !obj.apiVersion?.startsWith(`${API_GROUP}/`)) continue;
+      const name = obj.metadata?.name ?? "(unnamed)";
+      const spec = DomainCpuidPolicySpec.safeParse(obj.spec);
+      if (!spec.success) {
+        const issues = spec.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
+        throw new UsageError(`${file}: DomainCpuidPolicy ${name}: ${issues}`);
+      }
+      out.push({ name, namespace: obj.metadata?.namespace, spec: spec.data });
+    }
+  }
+  if (out.length === 0) throw new UsageError(`${file}: no ${API_GROUP} DomainCpuidPolicy objects found`);
+  return out;
+}
+
+function defaultSeedFile(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.CPUID_FLEET_NATS_SEED_FILE) return env.CPUID_FLEET_NATS_SEED_FILE;
+  const dir = env.CPUID_FLEET_CREDS_DIR;
+  if (!dir) return undefined;
+  return [serviceSeedFile(dir, "admin"), serviceSeedFile(dir, "controller")].find((f) => existsSync(f));
+}
+
+async function fetchHost(nc: NatsConnection, hostId: string) {
+  const kv = await new Kvm(nc).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
+  const entry = await kv.get(hostKey(hostId));
+  if (!entry || entry.operation !== "PUT") return undefined;
+  const parsed = HostPolicies.safeParse(entry.json());
+  if (!parsed.success) throw new UsageError(`host ${hostId}: the published HostPolicies are invalid`);
+  return decodeHostPolicies(parsed.data);
+}
+
+function auditOne(doc: PolicyDocument, evaluation: Evaluation): DocumentResult {
+  const { host, domain, guestType } = doc.spec;
+  const base = { name: doc.name, ...(doc.namespace ? { namespace: doc.namespace } : {}), host, domain, guestType };
+  if (evaluation.kind !== "audited") throw new UsageError(`DomainCpuidPolicy ${doc.name}: ${evaluation.message}`);
+  return {
+    ...base,
+    ok: evaluation.findings.length === 0,
+    findings: evaluation.findings,
+    policyHash: evaluation.policyHash,
+    hostPolicyHash: evaluation.maxHash,
+    addedFeatures: evaluation.added,
+    removedFeatures: evaluation.removed,
+  };
+}
+
+function resultText(r: DocumentResult): string {
+  const head = `${r.namespace ? `${r.namespace}/` : ""}${r.name} (host ${r.host}, domain ${r.domain}, ${r.guestType}): `;
+  if (r.ok) {
+    return `${head}ok: fits the host's guest max; ${r.addedFeatures?.length ?? 0} features added and ${r.removedFeatures?.length ?? 0} removed versus the host default\n`;
+  }
+  const lines = [`${head}${summariseFindings(r.findings).split(":")[0]}:`];
+  for (const f of r.findings) lines.push(`  ${f.code.padEnd(24)} ${f.message}`);
+  return `${lines.join("\n")}\n`;
+}
+
+const command: Command = {
+  summary: "dry-run the controller's audit of DomainCpuidPolicy objects against live host data",
+  usage,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        filename: { type: "string", short: "f" },
+        "nats-url": { type: "string" },
+        "nats-seed-file": { type: "string" },
+        output: { type: "string", short: "o" },
+      },
+      usage,
+    );
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
+    if (!values.filename) throw new UsageError(`-f <file> is required\n\n${usage}`);
+    const format = jsonOrText(values.output);
+    const docs = readPolicies(values.filename);
+    const seedFile = values["nats-seed-file"] ?? defaultSeedFile(process.env);
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: (values["nats-url"] ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222").split(","),
+        name: "cpuidctl audit",
+        ...(seedFile ? { authenticator: nkeyAuthenticator(readSeed(seedFile)) } : {}),
+      });
+    } catch (e) {
+      console.error(`cpuidctl: cannot connect to NATS: ${(e as Error).message}`);
+      return EXIT_BAD_INPUT;
+    }
+    try {
+      const results: DocumentResult[] = [];
+      for (const doc of docs) {
+        const host = await fetchHost(nc, doc.spec.host);
+        if (!host) throw new UsageError(`DomainCpuidPolicy ${doc.name}: host ${doc.spec.host} has not published policies to the ${HOSTS_BUCKET} bucket`);
+        results.push(auditOne(doc, evaluateDomainPolicy(doc.spec, host)));
+      }
+      const ok = results.every((r) => r.ok);
+      if (format === "json") printJson({ ok, results });
+      else for (const r of results) process.stdout.write(resultText(r));
+      return ok ? EXIT_OK : EXIT_FINDINGS;
+    } finally {
+      await nc.close();
+    }
+  },
+};
+
+export default command;

@@ -1,0 +1,213 @@
+// What the controller's integration and end-to-end tests run on the shared
+// control plane: controller replicas as real processes (bin/cpuid-fleet-controller),
+// sim agents as real processes, kubectl, and polling helpers.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { simAdmin } from "../../agent/sim-admin.ts";
+import type { DomainCpuidPolicyObject } from "../../controller/kube/resources.ts";
+import type { Condition } from "../../shared/schemas/conditions.ts";
+import { attachPlane, kubectl, planeInfo, type KubectlOptions } from "../harness/context.ts";
+import { eventually } from "../harness/eventually.ts";
+import { freePorts } from "../harness/ports.ts";
+import { AgentProcess } from "../integration/agent/agent-process.ts";
+import { REPO_ROOT, FIXTURES_DIR } from "../support/fixtures.ts";
+
+export { eventually };
+
+export const CONTROLLER_BIN = join(REPO_ROOT, "bin", "cpuid-fleet-controller");
+export const LEASE_NAMESPACE = "cpuid-fleet-system";
+
+export const HASWELL = join(FIXTURES_DIR, "cpuid-dumps", "intel", "haswell-ep-xeon-e5-2699v3.txt");
+export const SAPPHIRE_RAPIDS = join(FIXTURES_DIR, "cpuid-dumps", "intel", "sapphirerapids-xeon-w7-2475x.txt");
+
+/** Fast timings so failures and recoveries show within seconds. */
+export const FAST_CONTROLLER_FLAGS = [
+  "--lease-duration=4",
+  "--renew-deadline=3",
+  "--retry-period=0.5",
+  "--host-stale-after=3",
+  "--request-timeout=1",
+  "--max-backoff=2",
+  "--staged-refresh=2",
+  "--resync=30",
+  "--deletion-grace=10",
+  "--log-level=debug",
+];
+
+export class ControllerProcess {
+  readonly child: ChildProcess;
+  readonly identity: string;
+  readonly metricsPort: number;
+  readonly logFile: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(child: ChildProcess, identity: string, metricsPort: number, logFile: string) {
+    this.child = child;
+    this.identity = identity;
+    this.metricsPort = metricsPort;
+    this.logFile = logFile;
+    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Starts a replica and waits until it is ready (caches synced); it may or may not lead. */
+  static async start(identity: string, options: { kubeconfig?: string; args?: string[] } = {}): Promise<ControllerProcess> {
+    const info = planeInfo();
+    const [port] = await freePorts(1);
+    const logFile = join(mkdtempSync(join(tmpdir(), `controller-${identity}-`)), "controller.log");
+    const child = spawn(
+      CONTROLLER_BIN,
+      [
+        `--kubeconfig=${options.kubeconfig ?? info.kubeconfig}`,
+        `--nats-url=${info.natsUrl}`,
+        `--nats-seed-file=${attachPlane().serviceSeedFile("controller")}`,
+        `--lease-namespace=${LEASE_NAMESPACE}`,
+        `--identity=${identity}`,
+        `--metrics-addr=127.0.0.1:${port}`,
+        ...FAST_CONTROLLER_FLAGS,
+        ...(options.args ?? []),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const log = createWriteStream(logFile);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    const controller = new ControllerProcess(child, identity, port, logFile);
+    await controller.#waitReady();
+    return controller;
+  }
+
+  async #waitReady(timeoutMs = 30_000): Promise<void> {
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    await eventually(`controller ${this.identity} ready`, async () => {
+      if (exited) throw new Error(`exited; log:\n${this.log().slice(-3000)}`);
+      const r = await fetch(`http://127.0.0.1:${this.metricsPort}/readyz`);
+      if (r.status !== 200) throw new Error(await r.text());
+    }, timeoutMs);
+  }
+
+  log(): string {
+    return readFileSync(this.logFile, "utf8");
+  }
+
+  async metrics(): Promise<string> {
+    return (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
+  }
+
+  async isLeader(): Promise<boolean> {
+    return metricValue(await this.metrics(), "cpuid_controller_leader") === 1;
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** The value of one sample (metric name plus exact label set) in Prometheus text, or 0 when absent. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  const want = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort()
+    .join(",");
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = (m[2] ?? "").split(",").filter(Boolean).sort().join(",");
+    if (have === want) return Number(m[3]);
+  }
+  return 0;
+}
+
+export interface SimHost {
+  hostId: string;
+  agent: AgentProcess;
+  stateDir: string;
+  seedFile: string;
+}
+
+/** A sim agent for a host, probing a recorded CPU, heartbeating every second. */
+export async function startSimHost(hostId: string, dumpFile: string, stateDir?: string): Promise<SimHost> {
+  const info = planeInfo();
+  const seedFile = await attachPlane().addNatsHost(hostId);
+  const agent = await AgentProcess.start({
+    hostId,
+    natsUrl: info.natsUrl,
+    seedFile,
+    ...(stateDir ? { stateDir } : {}),
+    args: ["--probe", "file", "--probe-file", dumpFile, "--heartbeat-interval", "1"],
+  });
+  return { hostId, agent, stateDir: agent.stateDir, seedFile };
+}
+
+export async function restartSimHost(host: SimHost, dumpFile: string): Promise<SimHost> {
+  await host.agent.stop();
+  return startSimHost(host.hostId, dumpFile, host.stateDir);
+}
+
+export async function createDomain(host: SimHost, domain: string, state: "created" | "running", guestType: "pv" | "hvm" = "hvm"): Promise<void> {
+  await simAdmin(host.stateDir, state === "running" ? "start" : "create", domain, guestType);
+}
+
+/** `kubectl <args>`; throws with stderr unless it exits 0. */
+export async function kubectlOk(args: readonly string[], options: KubectlOptions = {}): Promise<string> {
+  const r = await kubectl(args, options);
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+export async function ensureNamespace(name: string): Promise<void> {
+  const r = await kubectl(["create", "namespace", name]);
+  if (r.status !== 0 && !r.stderr.includes("AlreadyExists")) throw new Error(r.stderr);
+}
+
+export function domainPolicyYaml(name: string, namespace: string, spec: Record<string, unknown>): string {
+  return JSON.stringify({ apiVersion: "cpuidfleet.io/v1alpha1", kind: "DomainCpuidPolicy", metadata: { name, namespace }, spec });
+}
+
+export async function applyDomainPolicy(name: string, namespace: string, spec: Record<string, unknown>): Promise<void> {
+  await kubectlOk(["apply", "-f", "-"], { stdin: domainPolicyYaml(name, namespace, spec) });
+}
+
+export async function getDomainPolicy(name: string, namespace: string): Promise<DomainCpuidPolicyObject> {
+  return JSON.parse(await kubectlOk(["get", "dcp", name, "-n", namespace, "-o", "json"])) as DomainCpuidPolicyObject;
+}
+
+export function condition(obj: DomainCpuidPolicyObject, type: string): Condition | undefined {
+  return obj.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Polls the object until `check` passes (returns it) or the time is up. */
+export async function waitForDomainPolicy(
+  name: string,
+  namespace: string,
+  what: string,
+  check: (obj: DomainCpuidPolicyObject) => boolean,
+  timeoutMs = 20_000,
+): Promise<DomainCpuidPolicyObject> {
+  let last: DomainCpuidPolicyObject | undefined;
+  try {
+    return await eventually(
+      `${namespace}/${name} ${what}`,
+      async () => {
+        last = await getDomainPolicy(name, namespace);
+        if (!check(last)) throw new Error("not yet");
+        return last;
+      },
+      timeoutMs,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status?.conditions ?? null)}`);
+  }
+}
+
+/** Events (events.k8s.io) about one object, oldest first. */
+export async function eventsFor(name: string, namespace: string): Promise<{ reason: string; type: string; note: string }[]> {
+  const list = JSON.parse(await kubectlOk(["get", "events.events.k8s.io", "-n", namespace, "-o", "json"])) as {
+    items: { reason: string; type: string; note: string; regarding?: { name?: string } }[];
+  };
+  return list.items.filter((e) => e.regarding?.name === name).map(({ reason, type, note }) => ({ reason, type, note }));
+}

@@ -1,0 +1,101 @@
+// The controller runs with deploy/'s least-privilege roles only: a
+// certificate identity with no groups, bound to the ClusterRole and the
+// leader-election Role exactly as rendered by `kubectl kustomize deploy/base`.
+
+import { parseAllDocuments } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { attachPlane, kubectl } from "../../harness/context.ts";
+import {
+  ControllerProcess,
+  LEASE_NAMESPACE,
+  SAPPHIRE_RAPIDS,
+  applyDomainPolicy,
+  condition,
+  createDomain,
+  ensureNamespace,
+  eventsFor,
+  eventually,
+  kubectlOk,
+  startSimHost,
+  waitForDomainPolicy,
+  type SimHost,
+} from "../../e2e/fleet.ts";
+import { REPO_ROOT } from "../../support/fixtures.ts";
+
+const USER = "cpuid-controller-rbac";
+const NS = "rbac-test";
+let userKubeconfig: string;
+let controller: ControllerProcess;
+let host: SimHost;
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  subjects?: unknown[];
+  rules?: unknown[];
+}
+
+async function renderedRbac(): Promise<K8sObject[]> {
+  const text = await kubectlOk(["kustomize", `${REPO_ROOT}/deploy/base`]);
+  const objects = parseAllDocuments(text).map((d) => d.toJS() as K8sObject);
+  return objects.filter((o) => ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(o.kind));
+}
+
+beforeAll(async () => {
+  await Promise.all([ensureNamespace(NS), ensureNamespace(LEASE_NAMESPACE)]);
+  userKubeconfig = attachPlane().addUser(USER);
+  // bind the deploy/ roles to the test identity instead of the ServiceAccount
+  const rbac = (await renderedRbac()).map((o) =>
+    o.subjects ? { ...o, subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: USER }] } : o,
+  );
+  expect(rbac.map((o) => o.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]);
+  await kubectlOk(["apply", "-f", "-"], { stdin: rbac.map((o) => JSON.stringify(o)).join("\n") });
+  host = await startSimHost("rbac-host", SAPPHIRE_RAPIDS);
+  await createDomain(host, "vm-rbac", "created");
+  controller = await ControllerProcess.start("rbac-1", { kubeconfig: userKubeconfig });
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await host?.agent.stop();
+});
+
+describe("controller RBAC", () => {
+  it("reconciles, mirrors hosts, records events and leads with only the deploy/ roles", async () => {
+    await eventually("leads", async () => expect(await controller.isLeader()).toBe(true));
+    await applyDomainPolicy("rbac", NS, { host: host.hostId, domain: "vm-rbac", guestType: "hvm" });
+    const obj = await waitForDomainPolicy("rbac", NS, "Ready", (o) => condition(o, "Ready")?.status === "True");
+    expect(obj.metadata.finalizers).toContain("cpuidfleet.io/domain-policy");
+    await eventually("host mirrored", () => kubectlOk(["get", "hcp", host.hostId]));
+    expect((await eventsFor("rbac", NS)).map((e) => e.reason)).toContain("Applied");
+    const lease = JSON.parse(await kubectlOk(["get", "lease", "cpuid-fleet-controller", "-n", LEASE_NAMESPACE, "-o", "json"]));
+    expect(lease.spec.holderIdentity).toBe("rbac-1");
+    // deletion (finalizer removal) works too
+    await kubectlOk(["delete", "dcp", "rbac", "-n", NS, "--timeout=20s"]);
+    expect(controller.log()).not.toMatch(/forbidden/i);
+  });
+
+  it("the identity is refused everything else", async () => {
+    const as = (args: string[]) => kubectl(args, { kubeconfig: userKubeconfig });
+    const refused = async (args: string[]) => {
+      const r = await as(args);
+      expect(r.status, `kubectl ${args.join(" ")} should be refused`).not.toBe(0);
+      expect(r.stderr).toMatch(/forbidden/i);
+    };
+    await refused(["get", "secrets", "-A"]);
+    await refused(["get", "dcp", "-n", NS, "rbac-missing"]);
+    await refused(["delete", "dcp", "anything", "-n", NS]);
+    await refused(["create", "namespace", "rbac-escalate"]);
+    await refused(["get", "lease", "some-other-lease", "-n", LEASE_NAMESPACE]);
+    await refused(["get", "lease", "cpuid-fleet-controller", "-n", "default"]);
+    const canI = async (verb: string, resource: string, ns?: string) =>
+      (await as(["auth", "can-i", verb, resource, ...(ns ? ["-n", ns] : [])])).stdout.trim();
+    expect(await canI("list", "domaincpuidpolicies.cpuidfleet.io", NS)).toBe("yes");
+    expect(await canI("patch", "domaincpuidpolicies.cpuidfleet.io/status", NS)).toBe("yes");
+    expect(await canI("create", "events.events.k8s.io", NS)).toBe("yes");
+    expect(await canI("create", "events", NS)).toBe("no");
+    expect(await canI("update", "domaincpuidpolicies.cpuidfleet.io", NS)).toBe("no");
+    expect(await canI("delete", "domaincpuidpolicies.cpuidfleet.io", NS)).toBe("no");
+  });
+});
