@@ -15,7 +15,7 @@ import { msrFindings, msrsClean } from "./check-msrs.ts";
 import { vendorClean, vendorFindings } from "./check-vendor.ts";
 import { xstateClean, xstateFindings } from "./check-xstate.ts";
 import type { Finding } from "./finding.ts";
-import { featureWord, loadFeatureWords } from "./policy-words.ts";
+import { loadFeatureWords } from "./policy-words.ts";
 
 export interface AuditOptions {
   /** guest type of the max policy; lets messages say why Xen never offers a feature */
@@ -50,7 +50,8 @@ function narrowing(opts: AuditOptions): Uint32Array {
 
 function loadAllowed(max: CpuPolicy, opts: AuditOptions, out: Uint32Array): void {
   const mask = narrowing(opts);
-  for (let w = 0; w < out.length; w++) out[w] = featureWord(max, w) & mask[w];
+  loadFeatureWords(max, out);
+  for (let w = 0; w < out.length; w++) out[w] &= mask[w];
 }
 
 // Reused by every clean-path call (single-threaded, never re-entered).

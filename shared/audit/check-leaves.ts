@@ -11,13 +11,16 @@ import { bitPosition, describeFeature, hex, type Finding } from "./finding.ts";
 const WORD_LEAF = Uint32Array.from(WORDS, (w) => (w.source.kind === "msr" ? 0 : w.source.leaf));
 const WORD_SUBLEAF = Uint32Array.from(WORDS, (w) => (w.source.kind === "cpuid" ? (w.source.subleaf ?? 0) : 0));
 
-export function wordVisible(p: CpuPolicy, w: number): boolean {
+/** Whether word w's leaf is visible under these max leaf/subleaf values. */
+export function wordVisibleAt(basicMax: number, featMax: number, extdMax: number, w: number): boolean {
   const leaf = WORD_LEAF[w];
   if (leaf === 0) return true;
-  if (leaf >= EXTD_BASE) return extdMaxLeaf(p) >>> 0 >= leaf;
-  if (basicMaxLeaf(p) >>> 0 < leaf) return false;
-  return leaf !== 7 || featMaxSubleaf(p) >>> 0 >= WORD_SUBLEAF[w];
+  if (leaf >= EXTD_BASE) return extdMax >>> 0 >= leaf;
+  if (basicMax >>> 0 < leaf) return false;
+  return leaf !== 7 || featMax >>> 0 >= WORD_SUBLEAF[w];
 }
+
+export const wordVisible = (p: CpuPolicy, w: number) => wordVisibleAt(basicMaxLeaf(p), featMaxSubleaf(p), extdMaxLeaf(p), w);
 
 const ADDRESS_LEAF = 0x80000008;
 const physBits = (p: CpuPolicy) => p.extd[8].eax & 0xff;

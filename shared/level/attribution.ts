@@ -1,47 +1,90 @@
 // Who removes what: each feature in the union of the members but not in the
-// level is put on the hosts that lack it (or don't accept it, or hide its
-// leaf); failing that, on the hosts that lack something it depends on.
+// level is put on the hosts that lack it, don't accept it, or hide its leaf;
+// a feature no host lacks directly (lost through a pool rule or a dependency)
+// goes to the hosts the rule names or that lack something it depends on.
+// Built word-wise per host; hosts with the same removals share one name list.
 
 import { FEATURES, type Feature } from "../featureset/features.ts";
 import { deepRequirements } from "../featureset/dependencies.ts";
-import { wordVisible } from "../audit/check-leaves.ts";
-import type { CpuPolicy } from "../policy/cpu-policy.ts";
+import { featureNames } from "../featureset/featureset.ts";
+import { FEATURESET_WORDS } from "../featureset/words.ts";
+import { wordVisibleAt } from "../audit/check-leaves.ts";
+import { LEAF_FIELDS, memberHas, type PoolBits } from "./pool-bits.ts";
 
 export interface Removal {
   host: string;
-  features: string[];
-}
-
-export interface MemberBits {
-  host: string;
-  policy: CpuPolicy;
-  /** the member's contributed and accepted featureset words */
-  contributed: Uint32Array;
-  accepted: Uint32Array;
+  /** may be shared between hosts with the same removals: do not mutate */
+  features: readonly string[];
 }
 
 const on = (fs: Uint32Array, f: Feature) => (fs[f.word] & (1 << f.bit)) !== 0;
 
-export function attributeRemovals(
-  lost: Uint32Array,
-  members: readonly MemberBits[],
-  extraLosers: ReadonlyMap<Feature, readonly string[]>,
-): Removal[] {
+/** Features of `unblamed` (lost, but no host lacks them directly) by host to blame. */
+function indirectLosses(unblamed: Uint32Array, pool: PoolBits, ruleLosers: ReadonlyMap<Feature, readonly string[]>) {
   const byHost = new Map<string, string[]>();
-  const blame = (host: string, f: Feature) => {
-    const list = byHost.get(host);
-    if (list) list.push(f.name);
-    else byHost.set(host, [f.name]);
-  };
   for (const f of FEATURES) {
-    if (!on(lost, f)) continue;
-    let culprits = members.filter((m) => !on(m.contributed, f) || !on(m.accepted, f) || !wordVisible(m.policy, f.word)).map((m) => m.host);
-    if (culprits.length === 0) culprits = [...(extraLosers.get(f) ?? [])];
-    if (culprits.length === 0) {
+    if (!on(unblamed, f)) continue;
+    let hosts = ruleLosers.get(f);
+    if (!hosts?.length) {
       const reqs = deepRequirements(f);
-      culprits = members.filter((m) => reqs.some((r) => !on(m.contributed, r) || !on(m.accepted, r))).map((m) => m.host);
+      hosts = pool.hosts.filter((_, i) => reqs.some((r) => !memberHas(pool.contributed, i, r) || !memberHas(pool.accepted, i, r)));
     }
-    for (const h of culprits) blame(h, f);
+    for (const h of hosts) byHost.set(h, [...(byHost.get(h) ?? []), f.name]);
   }
-  return members.filter((m) => byHost.has(m.host)).map((m) => ({ host: m.host, features: byHost.get(m.host)! }));
+  return byHost;
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array): boolean {
+  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
+  return true;
+}
+
+/** Names of one removal pattern, computed once per distinct pattern (keyed by a word hash). */
+class NameCache {
+  private readonly entries = new Map<number, { words: Uint32Array; names: readonly string[] }[]>();
+  names(words: Uint32Array): readonly string[] {
+    let h = 0x811c9dc5;
+    for (let w = 0; w < words.length; w++) h = Math.imul(h ^ words[w], 0x01000193);
+    const bucket = this.entries.get(h) ?? [];
+    const hit = bucket.find((e) => sameWords(e.words, words));
+    if (hit) return hit.names;
+    const names = Object.freeze(featureNames(words));
+    bucket.push({ words: words.slice(), names });
+    this.entries.set(h, bucket);
+    return names;
+  }
+}
+
+export function attributeRemovals(lost: Uint32Array, pool: PoolBits, ruleLosers: ReadonlyMap<Feature, readonly string[]>): Removal[] {
+  const W = FEATURESET_WORDS;
+  const n = pool.hosts.length;
+  const direct = new Uint32Array(n * W);
+  const blamed = new Uint32Array(W);
+  const leaves = pool.contributedLeaves;
+  for (let i = 0; i < n; i++) {
+    for (let w = 0; w < W; w++) {
+      const at = i * LEAF_FIELDS;
+      const visible = wordVisibleAt(leaves[at], leaves[at + 1], leaves[at + 2], w);
+      const kept = visible ? pool.contributed[i * W + w] & pool.accepted[i * W + w] : 0;
+      const mine = lost[w] & ~kept;
+      direct[i * W + w] = mine;
+      blamed[w] |= mine;
+    }
+  }
+  const unblamed = new Uint32Array(W);
+  for (let w = 0; w < W; w++) unblamed[w] = lost[w] & ~blamed[w];
+  const indirect = unblamed.some((x) => x !== 0) ? indirectLosses(unblamed, pool, ruleLosers) : new Map<string, string[]>();
+
+  const cache = new NameCache();
+  const mine = new Uint32Array(W);
+  const out: Removal[] = [];
+  for (let i = 0; i < n; i++) {
+    let any = 0;
+    for (let w = 0; w < W; w++) any |= mine[w] = direct[i * W + w];
+    const extra = indirect.get(pool.hosts[i]);
+    if (!any && !extra) continue;
+    const names = any ? cache.names(mine) : [];
+    out.push({ host: pool.hosts[i], features: extra ? [...names, ...extra] : names });
+  }
+  return out;
 }

@@ -6,7 +6,8 @@ import { featureByName } from "../featureset/features.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { auditPolicy, type AuditOptions } from "../audit/audit.ts";
 import { describeFeature, featurePosition, type Finding } from "../audit/finding.ts";
-import { featureWord } from "../audit/policy-words.ts";
+import { hasFeature } from "../featureset/featureset.ts";
+import { policyFeatureset } from "../policy/featureset-io.ts";
 import { keepsInvariantTsc, type HostFacts } from "./host-facts.ts";
 
 export interface FitOptions extends AuditOptions {
@@ -22,7 +23,7 @@ export interface Fit {
 const ITSC = featureByName("itsc")!;
 
 function tscFinding(policy: CpuPolicy, facts: HostFacts | undefined, opts: FitOptions): Finding | undefined {
-  if (!(featureWord(policy, ITSC.word) & (1 << ITSC.bit))) return undefined;
+  if (!hasFeature(policyFeatureset(policy), ITSC)) return undefined;
   if (keepsInvariantTsc(opts.tscKhz, facts, opts.guest ?? "pv") !== false) return undefined;
   return {
     code: "tsc-incompatible",

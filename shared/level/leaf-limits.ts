@@ -1,6 +1,7 @@
 // The pool's max leaves and address widths: the minimum over its members.
 
-import { basicMaxLeaf, extdMaxLeaf, featMaxSubleaf, type CpuPolicy } from "../policy/cpu-policy.ts";
+import type { CpuPolicy } from "../policy/cpu-policy.ts";
+import { LEAF_FIELDS, type PoolBits } from "./pool-bits.ts";
 
 export interface LeafLimits {
   basic: number;
@@ -11,16 +12,17 @@ export interface LeafLimits {
   linBits?: number;
 }
 
-export function commonLeafLimits(policies: readonly CpuPolicy[]): LeafLimits {
+export function commonLeafLimits(pool: PoolBits): LeafLimits {
+  const l = pool.contributedLeaves;
   const limits: LeafLimits = { basic: 0xffffffff, feat: 0xffffffff, extd: 0xffffffff };
-  for (const p of policies) {
-    limits.basic = Math.min(limits.basic, basicMaxLeaf(p) >>> 0);
-    limits.feat = Math.min(limits.feat, featMaxSubleaf(p) >>> 0);
-    limits.extd = Math.min(limits.extd, extdMaxLeaf(p) >>> 0);
-    if (extdMaxLeaf(p) >>> 0 >= 0x80000008) {
-      const a = p.extd[8].eax;
-      limits.physBits = Math.min(limits.physBits ?? 0xff, a & 0xff);
-      limits.linBits = Math.min(limits.linBits ?? 0xff, (a >>> 8) & 0xff);
+  for (let i = 0; i < pool.hosts.length; i++) {
+    const at = i * LEAF_FIELDS;
+    limits.basic = Math.min(limits.basic, l[at]);
+    limits.feat = Math.min(limits.feat, l[at + 1]);
+    limits.extd = Math.min(limits.extd, l[at + 2]);
+    if (l[at + 2] >= 0x80000008) {
+      limits.physBits = Math.min(limits.physBits ?? 0xff, l[at + 3] & 0xff);
+      limits.linBits = Math.min(limits.linBits ?? 0xff, (l[at + 3] >>> 8) & 0xff);
     }
   }
   return limits;

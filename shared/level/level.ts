@@ -12,15 +12,15 @@ import { deepRequirements, sanitiseFeatureset } from "../featureset/dependencies
 import { FEATURESET_WORDS } from "../featureset/words.ts";
 import { copyPolicy, type CpuPolicy } from "../policy/cpu-policy.ts";
 import { setPolicyFeatureset } from "../policy/featureset-io.ts";
-import { auditPolicy } from "../audit/audit.ts";
 import { wordVisible } from "../audit/check-leaves.ts";
-import { loadFeatureWords } from "../audit/policy-words.ts";
 import { XSAVE } from "../audit/xstate-rules.ts";
 import { recalculateXstate } from "../derive/xstate.ts";
-import { attributeRemovals, type MemberBits, type Removal } from "./attribution.ts";
+import { attributeRemovals, type Removal } from "./attribution.ts";
 import type { HostFacts } from "./host-facts.ts";
+import { levelFitErrors } from "./fit-check.ts";
 import { applyLeafLimits, commonLeafLimits } from "./leaf-limits.ts";
 import { invariantTscLosers } from "./tsc.ts";
+import { hostsWhere, loadPoolBits, memberHas, type PoolBits } from "./pool-bits.ts";
 import { emptyPolicyErrors, vendorErrors } from "./vendors.ts";
 
 export type { Removal } from "./attribution.ts";
@@ -66,18 +66,16 @@ const ACCUMULATE: Featureset = (() => {
 const ACCUMULATED_FEATURES: readonly Feature[] = FEATURES.filter((f) => hasFeature(ACCUMULATE, f));
 
 const on = (fs: Uint32Array, f: Feature) => (fs[f.word] & (1 << f.bit)) !== 0;
-const hostsWhere = (members: readonly MemberBits[], pred: (m: MemberBits) => boolean) =>
-  members.filter(pred).map((m) => m.host).join(", ");
 
 /**
  * An accumulated hint some member has but another will not accept, although
  * the level has everything the hint depends on: the level must drop it.
  */
-function unacceptedHintWarnings(level: Featureset, union: Featureset, accept: Featureset, members: readonly MemberBits[]): string[] {
+function unacceptedHintWarnings(level: Featureset, union: Featureset, accept: Featureset, pool: PoolBits): string[] {
   const dependable = (f: Feature) => deepRequirements(f).every((r) => on(level, r));
   return ACCUMULATED_FEATURES.filter((f) => on(union, f) && !on(accept, f) && dependable(f)).map(
     (f) =>
-      `${f.name} is a pool-wide hint (on at ${hostsWhere(members, (m) => on(m.contributed, f))}) but ${hostsWhere(members, (m) => !on(m.accepted, f))} do not accept it, so the level cannot advertise it`,
+      `${f.name} is a pool-wide hint (on at ${hostsWhere(pool, (i) => memberHas(pool.contributed, i, f))}) but ${hostsWhere(pool, (i) => !memberHas(pool.accepted, i, f))} do not accept it, so the level cannot advertise it`,
   );
 }
 
@@ -99,31 +97,26 @@ function rsbaRule(level: Featureset, union: Featureset, accept: Featureset): str
 export function levelPolicies(members: readonly LevelMember[], opts: LevelOptions = {}): LevelResult {
   const warnings: string[] = [];
   if (members.length === 0) return { policy: null, removed: [], errors: ["no hosts to level"], warnings };
-  const errors = [...emptyPolicyErrors(members), ...vendorErrors(members)];
+  const pool = loadPoolBits(members);
+  const errors = [...emptyPolicyErrors(pool), ...vendorErrors(pool)];
   if (errors.length) return { policy: null, removed: [], errors, warnings };
 
-  const bits: MemberBits[] = members.map((m) => {
-    const contributed = new Uint32Array(FEATURESET_WORDS);
-    const accepted = new Uint32Array(FEATURESET_WORDS);
-    loadFeatureWords(m.policy, contributed);
-    loadFeatureWords(m.max ?? m.policy, accepted);
-    return { host: m.host, policy: m.policy, contributed, accepted };
-  });
-  const all = new Uint32Array(FEATURESET_WORDS).fill(0xffffffff);
-  const union = new Uint32Array(FEATURESET_WORDS);
-  const accept = new Uint32Array(FEATURESET_WORDS).fill(0xffffffff);
-  for (const b of bits) {
-    for (let w = 0; w < FEATURESET_WORDS; w++) {
-      all[w] &= b.contributed[w];
-      union[w] |= b.contributed[w];
-      accept[w] &= b.accepted[w];
+  const W = FEATURESET_WORDS;
+  const all = new Uint32Array(W).fill(0xffffffff);
+  const union = new Uint32Array(W);
+  const accept = new Uint32Array(W).fill(0xffffffff);
+  for (let i = 0; i < members.length; i++) {
+    for (let w = 0; w < W; w++) {
+      all[w] &= pool.contributed[i * W + w];
+      union[w] |= pool.contributed[i * W + w];
+      accept[w] &= pool.accepted[i * W + w];
     }
   }
   const level = new Uint32Array(FEATURESET_WORDS);
   for (let w = 0; w < FEATURESET_WORDS; w++) level[w] = (all[w] | (union[w] & ACCUMULATE[w])) & accept[w];
 
   const policy = copyPolicy(members[0].policy);
-  applyLeafLimits(policy, commonLeafLimits(members.map((m) => m.policy)));
+  applyLeafLimits(policy, commonLeafLimits(pool));
   for (let w = 0; w < FEATURESET_WORDS; w++) if (!wordVisible(policy, w)) level[w] = 0;
   if (policy.basic[0].eax >>> 0 < 0xd) setFeature(level, XSAVE, false);
 
@@ -137,21 +130,20 @@ export function levelPolicies(members: readonly LevelMember[], opts: LevelOption
     }
   }
   sanitiseFeatureset(level, KNOWN_FEATURES);
-  warnings.push(...unacceptedHintWarnings(level, union, accept, bits));
+  warnings.push(...unacceptedHintWarnings(level, union, accept, pool));
   warnings.push(...rsbaRule(level, union, accept));
   warnings.push(...lbrWarnings(members));
 
   setPolicyFeatureset(policy, level);
-  policy.platformInfo = members.reduce((acc, m) => acc & m.policy.platformInfo & (m.max ?? m.policy).platformInfo, 0xffffffff) >>> 0;
+  policy.platformInfo = 0xffffffff;
+  for (let i = 0; i < members.length; i++) policy.platformInfo &= pool.contributedPlatformInfo[i] & pool.acceptedPlatformInfo[i];
+  policy.platformInfo >>>= 0;
   recalculateXstate(policy, members[0].policy);
 
-  for (const m of members) {
-    const findings = auditPolicy(policy, m.max ?? m.policy, { guest: opts.guest });
-    if (findings.length) errors.push(`the level does not fit host ${m.host}: ${findings.map((x) => x.message).join("; ")}`);
-  }
+  errors.push(...levelFitErrors(policy, pool, opts.guest));
   const lost = new Uint32Array(FEATURESET_WORDS);
   for (let w = 0; w < FEATURESET_WORDS; w++) lost[w] = union[w] & ~level[w];
-  const removed = attributeRemovals(lost, bits, extraLosers);
+  const removed = attributeRemovals(lost, pool, extraLosers);
   return { policy: errors.length ? null : policy, removed, errors, warnings };
 }
 

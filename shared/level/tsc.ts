@@ -17,15 +17,15 @@ export interface TscVerdict {
 
 /** Which hosts break ITSC for the pool; guest undefined is treated as PV (no scaling). */
 export function invariantTscLosers(members: readonly Member[], guest: GuestType | undefined): TscVerdict {
+  if (!members.some((m) => m.facts?.tsc?.khz !== undefined)) {
+    return { losers: [], warnings: ["itsc kept without any TSC frequency known: it holds only if every host runs the same TSC frequency or can scale TSC"] };
+  }
   const byKhz = new Map<number, string[]>();
   const unknown: string[] = [];
   for (const m of members) {
     const khz = m.facts?.tsc?.khz;
     if (khz === undefined) unknown.push(m.host);
     else byKhz.set(khz, [...(byKhz.get(khz) ?? []), m.host]);
-  }
-  if (byKhz.size === 0) {
-    return { losers: [], warnings: ["itsc kept without any TSC frequency known: it holds only if every host runs the same TSC frequency or can scale TSC"] };
   }
   if (byKhz.size === 1) {
     const warnings = unknown.length ? [`itsc kept, but the TSC frequency of ${unknown.join(", ")} is unknown; migrating there may change the guest's TSC rate`] : [];

@@ -1,36 +1,36 @@
 // Members that cannot be levelled at all: empty policies and mixed vendors.
 
-import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyVendor, vendorString } from "../policy/vendor.ts";
+import { LEAF_FIELDS, type PoolBits } from "./pool-bits.ts";
 
-interface Named {
-  host: string;
-  policy: CpuPolicy;
-}
-
-const isEmptyPolicy = (p: CpuPolicy) => {
-  const l0 = p.basic[0];
-  return (l0.eax | l0.ebx | l0.ecx | l0.edx) === 0;
-};
+const isEmpty = (pool: PoolBits, i: number) =>
+  (pool.contributedLeaves[i * LEAF_FIELDS] | pool.vendor[i * 3] | pool.vendor[i * 3 + 1] | pool.vendor[i * 3 + 2]) === 0;
 
 /** Xen shows an empty max policy for a guest type it cannot run (e.g. HVM without VT-x/SVM). */
-export function emptyPolicyErrors(members: readonly Named[]): string[] {
-  return members.filter((m) => isEmptyPolicy(m.policy)).map((m) => `host ${m.host} has an empty policy: Xen offers no such guests there`);
+export function emptyPolicyErrors(pool: PoolBits): string[] {
+  return pool.hosts.filter((_, i) => isEmpty(pool, i)).map((h) => `host ${h} has an empty policy: Xen offers no such guests there`);
 }
 
-export function vendorErrors(members: readonly Named[]): string[] {
-  const groups = new Map<string, string[]>();
-  for (const m of members) {
-    if (isEmptyPolicy(m.policy)) continue;
-    const key = vendorString(m.policy);
-    const hosts = groups.get(key);
-    if (hosts) hosts.push(m.host);
-    else groups.set(key, [m.host]);
+export function vendorErrors(pool: PoolBits): string[] {
+  const v = pool.vendor;
+  const n = pool.hosts.length;
+  let first = -1;
+  let mixed = false;
+  for (let i = 0; i < n && !mixed; i++) {
+    if (isEmpty(pool, i)) continue;
+    if (first < 0) first = i;
+    else mixed = v[i * 3] !== v[first * 3] || v[i * 3 + 1] !== v[first * 3 + 1] || v[i * 3 + 2] !== v[first * 3 + 2];
   }
-  if (groups.size <= 1) return [];
-  const parts = [...groups].map(([, hosts]) => {
-    const p = members.find((m) => m.host === hosts[0])!.policy;
-    return `${policyVendor(p)} ("${vendorString(p).replace(/[^\x20-\x7e]/g, "?")}"): ${hosts.join(", ")}`;
+  if (!mixed) return [];
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    if (isEmpty(pool, i)) continue;
+    const key = vendorString(pool.policies[i]);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  const parts = [...groups].map(([key, members]) => {
+    const name = policyVendor(pool.policies[members[0]]);
+    return `${name} ("${key.replace(/[^\x20-\x7e]/g, "?")}"): ${members.map((i) => pool.hosts[i]).join(", ")}`;
   });
   return [`hosts of different vendors cannot share a pool level; ${parts.join("; ")}`];
 }
