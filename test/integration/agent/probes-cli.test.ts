@@ -1,0 +1,127 @@
+// Every probe publishes a HostPolicies through a real agent process; the
+// operator CLI reads them back (hosts list/get) and drives sim domains; the
+// xen backend stages through the stand-in toolstack. Also a host id that is
+// not a plain subject token, end to end.
+
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { xlConfigPath } from "../../../agent/backends/xen.ts";
+import { HostPolicies } from "../../../shared/schemas/host-policies.ts";
+import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
+import { FIXTURES_DIR, REPO_ROOT } from "../../support/fixtures.ts";
+import { StandInXenHost, XEN_CPUID, XL } from "../../support/stand-ins/xen-host.ts";
+import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";
+import { AgentProcess, requestHost } from "./agent-process.ts";
+
+const run = promisify(execFile);
+const agents: AgentProcess[] = [];
+let controller: NatsConnection;
+
+async function cpuidctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const info = planeInfo();
+  const env = { ...process.env, CPUID_FLEET_NATS_URL: info.natsUrl, CPUID_FLEET_CREDS_DIR: info.credsDir };
+  try {
+    const r = await run(join(REPO_ROOT, "node_modules", ".bin", "node"), [join(REPO_ROOT, "cli", "cpuidctl.ts"), ...args], { env });
+    return { code: 0, ...r };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+async function startAgent(hostId: string, args: string[], env: Record<string, string> = {}): Promise<AgentProcess> {
+  const seedFile = await attachPlane().addNatsHost(hostId);
+  const agent = await AgentProcess.start({ hostId, natsUrl: planeInfo().natsUrl, seedFile, args, env });
+  agents.push(agent);
+  return agent;
+}
+
+async function hostsGet(hostId: string): Promise<HostPolicies> {
+  const r = await cpuidctl("hosts", "get", hostId, "-o", "json");
+  expect(r.code, r.stderr).toBe(0);
+  return HostPolicies.parse(JSON.parse(r.stdout));
+}
+
+beforeAll(async () => {
+  controller = await connectNats("controller");
+});
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.stop()));
+  await controller?.close();
+});
+
+describe("probes", () => {
+  it.skipIf(!existsSync("/dev/cpu/0/cpuid"))("linux: reads this machine's CPUID through /dev/cpu/0/cpuid", async () => {
+    await startAgent("probe-linux", ["--probe", "linux"]);
+    const hp = await hostsGet("probe-linux");
+    const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+    expect(hp.fingerprint).toMatchObject({ probe: "linux", source: "/dev/cpu/0/cpuid" });
+    expect(cpuinfo).toContain(hp.cpu.brand);
+    expect(hp.policies.raw.features).toContain(/\bavx2\b/.test(cpuinfo) ? "avx2" : "sse2");
+  });
+
+  it("file: a CPUID dump, derived with Xen's rules", async () => {
+    await startAgent("probe-dump", ["--probe", "file", "--probe-file", join(FIXTURES_DIR, "cpuid-dumps", "amd", "genoa-epyc-9124.txt")]);
+    const hp = await hostsGet("probe-dump");
+    expect(hp.cpu).toMatchObject({ vendor: "amd", family: 0x19, model: 0x11, brand: "AMD EPYC 9124 16-Core Processor" });
+    expect(hp.tsc.scaling).toBe(true);
+    expect(hp.policies.hvm_max.features).toContain("avx512f");
+  });
+
+  it("xen: Xen's reported policies and the xl info fingerprint; the xen backend stages into xl.cfg", async () => {
+    const xen = new StandInXenHost("xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt", { xenVersion: "4.15.1", commandLine: "dom0_mem=2G cpuid=no-rdrand" });
+    const hostId = "xen01.lab"; // not a plain subject token
+    const agent = await startAgent(hostId, ["--probe", "xen", "--backend", "xen", "--xen-cpuid", XEN_CPUID, "--xl", XL], xen.env);
+    const hp = await hostsGet(hostId);
+    expect(hp.fingerprint).toMatchObject({ probe: "xen", xenVersion: "4.15.1", cpuidCmdline: "no-rdrand" });
+    expect(hp.cpu.brand).toMatch(/E5-2430L v2/);
+
+    const p = fixturePolicy("hvm_default"); // Alder Lake's default is not within Ivy Bridge's max
+    const body = JSON.parse(new TextDecoder().decode(setRequest("vm1", p, { hostId })));
+    expect(await requestHost(controller, hostId, "set", body)).toMatchObject({ ok: true, result: "rejected" });
+
+    const own = hp.policies.hvm_default;
+    const ownBody = JSON.parse(new TextDecoder().decode(setRequest("vm1", fixturePolicy("hvm_default"), { hostId })));
+    ownBody.policy = { leaves: own.leaves, msrs: own.msrs };
+    ownBody.policyHash = hp.hashes.hvm_default;
+    const staged = await requestHost(controller, hostId, "set", ownBody);
+    expect(staged).toMatchObject({ ok: true, result: "staged", domainState: "absent", stagedHash: hp.hashes.hvm_default });
+    expect(readFileSync(xlConfigPath(agent.stateDir, "vm1"), "utf8")).toMatch(/^cpuid = "host"$/m);
+  });
+});
+
+describe("cpuidctl", () => {
+  it("hosts list shows every publishing host and marks old entries stale", async () => {
+    const fresh = await cpuidctl("hosts", "list");
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toMatch(/^HOST\s+VENDOR\s+MODEL\s+RAW\s+HOST\s+PV_MAX/m);
+    expect(fresh.stdout).toMatch(/^probe-dump\s+amd\s+25\/17\/1 AMD EPYC 9124.*\sok$/m);
+    expect(fresh.stdout).toMatch(/^xen01\.lab\s+intel/m);
+    await new Promise((r) => setTimeout(r, 2100));
+    const stale = await cpuidctl("hosts", "list", "--stale-after", "1", "-o", "json");
+    const rows = JSON.parse(stale.stdout) as Array<{ host: string; stale: boolean }>;
+    expect(rows.find((r) => r.host === "probe-dump")?.stale).toBe(true);
+  });
+
+  it("hosts get of an unknown host fails clearly", async () => {
+    const r = await cpuidctl("hosts", "get", "nobody");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/host "nobody" has published nothing/);
+  });
+
+  it("sim commands drive a sim agent's domains", async () => {
+    const agent = agents.find((a) => a.child.spawnargs.includes("probe-dump"))!;
+    const started = await cpuidctl("sim", "start", "web1", "--state-dir", agent.stateDir);
+    expect(started.code, started.stderr).toBe(0);
+    expect(JSON.parse(started.stdout)).toMatchObject({ domain: "web1", state: "running", guestType: "hvm" });
+    const again = await cpuidctl("sim", "create", "web1", "--state-dir", agent.stateDir);
+    expect(again).toMatchObject({ code: 2, stderr: expect.stringMatching(/already exists/) });
+    const listed = JSON.parse((await cpuidctl("sim", "list", "--state-dir", agent.stateDir)).stdout);
+    expect(listed).toEqual([expect.objectContaining({ domain: "web1", state: "running" })]);
+  });
+});
