@@ -8,7 +8,6 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BinaryName } from "./binaries.ts";
-import { isProcessAlive } from "./process-liveness.ts";
 
 const PROVIDER_ENTRY = join(import.meta.dirname, "ensure.ts");
 const REPO_NODE = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "node");
@@ -30,17 +29,24 @@ export async function provideInBackground(names: readonly BinaryName[], root: st
     env: { ...process.env, CPUID_FLEET_CACHE: root },
   });
   closeSync(out);
-  child.on("error", () => {});
-  child.unref();
   log(`providing ${names.join(", ")} in the background (pid ${child.pid}; it continues if this run stops; log ${logFile})`);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  while (isProcessAlive(child.pid!)) {
+  let exitCode: number | string | null | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once("error", (err) => {
+      exitCode = err.message;
+      resolve();
+    });
+    child.once("exit", (code) => {
+      exitCode = code;
+      resolve();
+    });
+  });
+  while (exitCode === undefined) {
     offset = relayNewLines(logFile, offset, log);
     await Promise.race([sleep(500), exited]);
   }
   relayNewLines(logFile, offset, log);
-  const code = await exited;
-  if (code !== 0) throw new Error(`providing ${names.join(", ")} failed (exit ${code}); see ${logFile}`);
+  if (exitCode !== 0) throw new Error(`providing ${names.join(", ")} failed (${exitCode}); see ${logFile}`);
 }
 
 function relayNewLines(file: string, offset: number, log: (line: string) => void): number {

@@ -56,6 +56,6 @@ export function reportsVersion(output: string, version: string): boolean {
 
 export function providerHint(provider: Provider): string {
   return provider === "go"
-    ? "install Go >= 1.25 (Debian: apt-get install golang-go from a recent suite, or a Go toolchain on PATH) so it can be built from the Go module proxy"
+    ? "put a Go toolchain >= 1.26 on PATH (the `go` command; etcd and nats-server declare go 1.26.0) so it can be built from the Go module proxy"
     : "run on Debian/Ubuntu with apt-get (promtool is unpacked from the `prometheus` package)";
 }

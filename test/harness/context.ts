@@ -4,6 +4,7 @@
 //   planeInfo()            kubeconfig, URLs, creds dir, bin dir, … (PlaneInfo)
 //   attachPlane()          the ControlPlane: addUser, addNatsHost, restartComponent, …
 //   kubectl(args, opts)    the pinned kubectl against the plane (admin unless opts.kubeconfig)
+//   kubectlOk(args, opts)  the same, returning stdout and throwing on a non-zero exit
 //   connectNats(identity)  a NATS connection as "admin" | "controller" | { host }
 
 import { spawn } from "node:child_process";
@@ -12,6 +13,7 @@ import { inject } from "vitest";
 import { ControlPlane, type PlaneInfo } from "./control-plane.ts";
 import { connectAs, type NatsIdentity } from "./nats-client.ts";
 
+export { eventually } from "./eventually.ts";
 export { PLANE_HOSTS } from "./shared-plane.ts";
 
 declare module "vitest" {
@@ -60,6 +62,12 @@ export function kubectl(args: readonly string[], options: KubectlOptions = {}): 
     child.once("close", (status) => resolve({ status, stdout, stderr }));
     child.stdin.end(options.stdin ?? "");
   });
+}
+
+export async function kubectlOk(args: readonly string[], options: KubectlOptions = {}): Promise<string> {
+  const r = await kubectl(args, options);
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed (exit ${r.status}): ${r.stderr.trim()}`);
+  return r.stdout;
 }
 
 export function connectNats(identity: NatsIdentity): Promise<NatsConnection> {

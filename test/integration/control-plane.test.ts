@@ -6,10 +6,9 @@ import { jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostKey, hostSubject, hostSubjectWildcard } from "../../shared/nats/subjects.ts";
-import { attachPlane, connectNats, kubectl, planeInfo } from "../harness/context.ts";
+import { attachPlane, connectNats, eventually, kubectl, kubectlOk as ok, planeInfo } from "../harness/context.ts";
 import { openHostsBucket } from "../harness/nats-client.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "harness", "fixtures");
@@ -19,24 +18,6 @@ kind: Widget
 metadata: { name: ${name}, namespace: ${namespace} }
 spec: { size: ${size} }
 `;
-
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await kubectl(args, { stdin });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
-
-async function eventually<T>(what: string, attempt: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: still failing after ${timeoutMs} ms: ${(err as Error).message}`);
-      await sleep(200);
-    }
-  }
-}
 
 beforeAll(async () => {
   await attachPlane().installCrds([join(FIXTURES, "crds")]);
@@ -54,7 +35,7 @@ describe("Kubernetes", () => {
   });
 
   it("kubectl applies and reads a custom resource, validated by its schema", async () => {
-    expect(await ok(["apply", "-f", "-"], widget("small", 3))).toMatch(/widget.harness.cpuidfleet.io\/small created/);
+    expect(await ok(["apply", "-f", "-"], { stdin: widget("small", 3) })).toMatch(/widget.harness.cpuidfleet.io\/small created/);
     const got = JSON.parse(await ok(["get", "widget", "small", "-o", "json"])) as { spec: { size: number } };
     expect(got.spec.size).toBe(3);
     expect(await ok(["get", "wdg"])).toMatch(/small\s+3/);
@@ -66,7 +47,7 @@ describe("Kubernetes", () => {
 
   it("an RBAC-limited identity may read widgets in its namespace and nothing more", async () => {
     await ok(["apply", "-f", join(FIXTURES, "widget-reader-rbac.yaml")]);
-    await ok(["apply", "-f", "-"], widget("visible", 2, "harness-rbac"));
+    await ok(["apply", "-f", "-"], { stdin: widget("visible", 2, "harness-rbac") });
     const kubeconfig = attachPlane().addUser("widget-viewer", ["widget-readers"]);
     const asViewer = (args: string[], stdin?: string) => kubectl(args, { kubeconfig, stdin });
     const canI = async (...args: string[]) => (await asViewer(["auth", "can-i", ...args])).stdout.trim();
