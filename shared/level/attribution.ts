@@ -29,7 +29,11 @@ function indirectLosses(unblamed: Uint32Array, pool: PoolBits, ruleLosers: Reado
       const reqs = deepRequirements(f);
       hosts = pool.hosts.filter((_, i) => reqs.some((r) => !memberHas(pool.contributed, i, r) || !memberHas(pool.accepted, i, r)));
     }
-    for (const h of hosts) byHost.set(h, [...(byHost.get(h) ?? []), f.name]);
+    for (const h of hosts) {
+      const list = byHost.get(h);
+      if (list) list.push(f.name);
+      else byHost.set(h, [f.name]);
+    }
   }
   return byHost;
 }

@@ -22,6 +22,7 @@ import { applyLeafLimits, commonLeafLimits } from "./leaf-limits.ts";
 import { invariantTscLosers } from "./tsc.ts";
 import { hostsWhere, loadPoolBits, memberHas, type PoolBits } from "./pool-bits.ts";
 import { emptyPolicyErrors, vendorErrors } from "./vendors.ts";
+import { groupBy, hostList } from "./group.ts";
 
 export type { Removal } from "./attribution.ts";
 
@@ -148,12 +149,8 @@ export function levelPolicies(members: readonly LevelMember[], opts: LevelOption
 }
 
 function lbrWarnings(members: readonly LevelMember[]): string[] {
-  const formats = new Map<number, string[]>();
-  for (const m of members) {
-    const fmt = m.facts?.lbrFormat;
-    if (fmt !== undefined) formats.set(fmt, [...(formats.get(fmt) ?? []), m.host]);
-  }
+  const formats = groupBy(members, (m) => m.facts?.lbrFormat);
   if (formats.size <= 1) return [];
-  const parts = [...formats].map(([fmt, hosts]) => `format ${fmt}: ${hosts.join(", ")}`).join("; ");
+  const parts = [...formats].map(([fmt, ms]) => `format ${fmt}: ${hostList(ms.map((m) => m.host))}`).join("; ");
   return [`LBR formats differ (${parts}); Xen keeps LBR out of the policy, so guests using LBR through vPMU may misread records after migrating`];
 }

@@ -6,6 +6,7 @@ import type { Feature } from "../featureset/features.ts";
 import { FEATURESET_WORDS } from "../featureset/words.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { loadFeatureWords } from "../audit/policy-words.ts";
+import { hostList } from "./group.ts";
 
 /** Per member and policy: basic max leaf, leaf-7 max subleaf, extended max leaf, 0x80000008.eax. */
 export const LEAF_FIELDS = 4;
@@ -67,7 +68,7 @@ export function loadPoolBits(members: readonly { host: string; policy: CpuPolicy
 /** Whether member i has feature f in `words` (pool.contributed or pool.accepted). */
 export const memberHas = (words: Uint32Array, i: number, f: Feature) => (words[i * FEATURESET_WORDS + f.word] & (1 << f.bit)) !== 0;
 
-/** Comma-separated hosts for which pred(i) holds. */
+/** The hosts for which pred(i) holds, listed for a message. */
 export function hostsWhere(pool: PoolBits, pred: (i: number) => boolean): string {
-  return pool.hosts.filter((_, i) => pred(i)).join(", ");
+  return hostList(pool.hosts.filter((_, i) => pred(i)));
 }

@@ -1,6 +1,7 @@
 // Members that cannot be levelled at all: empty policies and mixed vendors.
 
 import { policyVendor, vendorString } from "../policy/vendor.ts";
+import { groupBy, hostList } from "./group.ts";
 import { LEAF_FIELDS, type PoolBits } from "./pool-bits.ts";
 
 const isEmpty = (pool: PoolBits, i: number) =>
@@ -22,15 +23,11 @@ export function vendorErrors(pool: PoolBits): string[] {
     else mixed = v[i * 3] !== v[first * 3] || v[i * 3 + 1] !== v[first * 3 + 1] || v[i * 3 + 2] !== v[first * 3 + 2];
   }
   if (!mixed) return [];
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    if (isEmpty(pool, i)) continue;
-    const key = vendorString(pool.policies[i]);
-    groups.set(key, [...(groups.get(key) ?? []), i]);
-  }
+  const nonEmpty = pool.hosts.map((_, i) => i).filter((i) => !isEmpty(pool, i));
+  const groups = groupBy(nonEmpty, (i) => vendorString(pool.policies[i]));
   const parts = [...groups].map(([key, members]) => {
     const name = policyVendor(pool.policies[members[0]]);
-    return `${name} ("${key.replace(/[^\x20-\x7e]/g, "?")}"): ${members.map((i) => pool.hosts[i]).join(", ")}`;
+    return `${name} ("${key.replace(/[^\x20-\x7e]/g, "?")}"): ${hostList(members.map((i) => pool.hosts[i]))}`;
   });
   return [`hosts of different vendors cannot share a pool level; ${parts.join("; ")}`];
 }
