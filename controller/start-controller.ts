@@ -48,8 +48,7 @@ export interface RunningController {
 
 const HOST_WORKERS = 2;
 const HOST_REFRESH_MS = 120_000;
-const INFORMER_BACKOFF = { baseMs: 200, maxMs: 30_000 };
-const REWATCH_INTERVAL_MS = 10 * 60_000;
+const INFORMER_BACKOFF = { baseMs: 200, maxMs: 10_000 };
 
 export async function startController(options: ControllerOptions, log: Logger = pino({ level: options.logLevel })): Promise<RunningController> {
   const logger = log.child({ identity: options.identity });
@@ -99,7 +98,6 @@ export async function startController(options: ControllerOptions, log: Logger = 
     list: () => listDomainPolicies(writer, options.watchNamespace),
     log: logger,
     backoff: INFORMER_BACKOFF,
-    rewatchIntervalMs: REWATCH_INTERVAL_MS,
     onAdd: (obj) => {
       trackHost(obj);
       triggerOfKey.set(objectKey(obj.metadata), trigger(obj));
@@ -127,7 +125,6 @@ export async function startController(options: ControllerOptions, log: Logger = 
     list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL }) as Promise<KubernetesListObject<HostCpuidPolicyObject>>,
     log: logger,
     backoff: INFORMER_BACKOFF,
-    rewatchIntervalMs: REWATCH_INTERVAL_MS,
     // someone deleted a mirror of a host that still exists: recreate it
     onDelete: (obj) => {
       const hostId = obj.status?.hostId;

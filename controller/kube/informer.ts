@@ -1,8 +1,11 @@
 // A client-node informer that keeps itself alive: client-node stops an
 // informer on any error other than 410 Gone and never restarts it, so this
-// restarts it with exponential backoff. It also restarts its watch
-// periodically, which recovers from a connection that died silently (the
-// watch has no idle timeout); an expired resourceVersion then re-lists.
+// restarts it with exponential backoff. A watch that died silently is
+// bounded by the apiserver, which ends every watch after 30–60 minutes
+// (--min-request-timeout), and by TCP keep-alive; the controller's periodic
+// resync re-reconciles from the cache meanwhile. (Restarting a healthy watch
+// from here is unsafe: client-node's aborted stream reports its end late and
+// would abort the new one.)
 
 import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from "@kubernetes/client-node";
 import type { Logger } from "pino";
@@ -14,7 +17,6 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   list: () => Promise<KubernetesListObject<T>>;
   log: Logger;
   backoff: BackoffOptions;
-  rewatchIntervalMs: number;
   onAdd?: (obj: T) => void;
   onUpdate?: (obj: T) => void;
   onDelete?: (obj: T) => void;
@@ -28,7 +30,6 @@ export class ResilientInformer<T extends KubernetesObject> {
   #stopped = false;
   #synced = false;
   #restartTimer?: NodeJS.Timeout;
-  #rewatchTimer?: NodeJS.Timeout;
 
   constructor(options: ResilientInformerOptions<T>) {
     this.#o = options;
@@ -54,8 +55,6 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   /** Starts (retrying until a list succeeds or stop()); resolves once synced. */
   async start(): Promise<void> {
-    this.#rewatchTimer = setInterval(() => void this.#rewatch(), this.#o.rewatchIntervalMs);
-    this.#rewatchTimer.unref();
     while (!this.#stopped && !this.#synced) {
       await this.#startOnce();
       if (!this.#synced && !this.#stopped) await new Promise((r) => setTimeout(r, backoffDelay(this.#failures, this.#o.backoff)));
@@ -65,7 +64,6 @@ export class ResilientInformer<T extends KubernetesObject> {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#restartTimer);
-    clearInterval(this.#rewatchTimer);
     await this.#informer.stop();
   }
 
@@ -88,12 +86,6 @@ export class ResilientInformer<T extends KubernetesObject> {
     if (!this.#synced) return;
     clearTimeout(this.#restartTimer);
     this.#restartTimer = setTimeout(() => void this.#startOnce(), delay);
-  }
-
-  async #rewatch(): Promise<void> {
-    if (this.#stopped || !this.#synced) return;
-    await this.#informer.stop();
-    if (!this.#stopped) await this.#startOnce();
   }
 }
 
