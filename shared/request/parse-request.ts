@@ -26,6 +26,9 @@ export function parseRequest(value: unknown): PolicyRequest {
     if (!r.success) throw new RequestError(`invalid serialised policy: ${describeIssues(r.error)}`);
     return { kind: "policy", policy: policyFromJson(r.data) };
   }
+  if (typeof value === "object" && value !== null && "policies" in value) {
+    throw new RequestError('this is a whole `policy derive`/`policy show` document; give one of its policies (e.g. jq .policies.hvm_default)');
+  }
   const r = FeatureRequestJson.safeParse(value);
   if (!r.success) throw new RequestError(`invalid request: ${describeIssues(r.error)}`);
   return { kind: "features", ...r.data };

@@ -48,6 +48,7 @@ describe("parseRequest", () => {
     const p = buildRequestedPolicy(ALDER, "hvm", r);
     expect(auditPolicy(p, ALDER.hvm_max)).toEqual([]);
     expect(() => parseRequest({ leaves: [{ leaf: "zz" }], msrs: [] })).toThrow(/invalid serialised policy/);
+    expect(() => parseRequest({ vendor: "intel", policies: {} })).toThrow(/jq \.policies\.hvm_default/);
   });
 
   it("a full policy gets Xen's acceptance rules", () => {
