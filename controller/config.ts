@@ -58,11 +58,11 @@ const credsSeed = (env: NodeJS.ProcessEnv) => (env.CPUID_FLEET_CREDS_DIR ? `${en
 const SETTINGS = {
   kubeconfig: { flag: "kubeconfig", env: "KUBECONFIG", default: () => undefined },
   natsUrl: { flag: "nats-url", env: "NATS_URL", default: () => "nats://127.0.0.1:4222" },
-  natsSeedFile: { flag: "nats-seed-file", env: "CPUID_FLEET_NATS_SEED_FILE", default: credsSeed },
+  natsSeedFile: { flag: "nats-seed-file", env: "CPUID_FLEET_NATS_SEED_FILE", default: credsSeed, shown: "$CPUID_FLEET_CREDS_DIR/controller.nk" },
   watchNamespace: { flag: "namespace", env: "WATCH_NAMESPACE", default: () => undefined },
   leaseNamespace: { flag: "lease-namespace", env: "POD_NAMESPACE", default: () => "cpuid-fleet-system" },
   leaseName: { flag: "lease-name", env: "CPUID_FLEET_LEASE_NAME", default: () => "cpuid-fleet-controller" },
-  identity: { flag: "identity", env: "POD_NAME", default: defaultIdentity },
+  identity: { flag: "identity", env: "POD_NAME", default: defaultIdentity, shown: "<hostname>-<pid>-<random>" },
   leaseDurationSeconds: { flag: "lease-duration", env: "CPUID_FLEET_LEASE_DURATION", default: () => "15" },
   renewDeadlineSeconds: { flag: "renew-deadline", env: "CPUID_FLEET_RENEW_DEADLINE", default: () => "10" },
   retryPeriodSeconds: { flag: "retry-period", env: "CPUID_FLEET_RETRY_PERIOD", default: () => "2" },
@@ -75,7 +75,15 @@ const SETTINGS = {
   maxBackoffSeconds: { flag: "max-backoff", env: "CPUID_FLEET_MAX_BACKOFF", default: () => "30" },
   deletionGraceSeconds: { flag: "deletion-grace", env: "CPUID_FLEET_DELETION_GRACE", default: () => "300" },
   logLevel: { flag: "log-level", env: "CPUID_FLEET_LOG_LEVEL", default: () => "info" },
-} as const satisfies Record<keyof ControllerOptions, { flag: string; env: string; default: (env: NodeJS.ProcessEnv) => string | undefined }>;
+} as const satisfies Record<keyof ControllerOptions, Setting>;
+
+interface Setting {
+  flag: string;
+  env: string;
+  default: (env: NodeJS.ProcessEnv) => string | undefined;
+  /** how --help shows a computed default */
+  shown?: string;
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -87,8 +95,8 @@ export const USAGE = [
   "Reconciles DomainCpuidPolicy objects against the hosts in the cpuid-hosts bucket.",
   "Every option can also be set through the environment variable shown.",
   "",
-  ...Object.values(SETTINGS).map((s) => {
-    const d = s.default({});
+  ...Object.values(SETTINGS).map((s: Setting) => {
+    const d = s.shown ?? s.default({});
     return `  --${s.flag.padEnd(20)} ${s.env}${d === undefined ? "" : ` (default ${d})`}`;
   }),
   "  --help",

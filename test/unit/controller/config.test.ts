@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, controllerOptions, loadOptions, USAGE } from "../../../controller/config.ts";
+
+describe("controller options", () => {
+  it("takes flags over environment over defaults", () => {
+    const o = loadOptions(["--workers=3", "--metrics-addr", "127.0.0.1:0"], {
+      NATS_URL: "nats://n:4222",
+      CPUID_FLEET_WORKERS: "7",
+      POD_NAME: "pod-a",
+      POD_NAMESPACE: "ops",
+      CPUID_FLEET_CREDS_DIR: "/creds",
+    });
+    expect(o).toMatchObject({
+      workers: 3,
+      natsUrl: "nats://n:4222",
+      identity: "pod-a",
+      leaseNamespace: "ops",
+      natsSeedFile: "/creds/controller.nk",
+      metricsListen: { host: "127.0.0.1", port: 0 },
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+    });
+  });
+
+  it("names the flag and variable of a bad value, and rejects a renew deadline not shorter than the lease", () => {
+    expect(() => loadOptions(["--resync=soon"], {})).toThrow(/--resync \(CPUID_FLEET_RESYNC\)/);
+    expect(() => loadOptions(["--no-such-flag"], {})).toThrow(ConfigError);
+    expect(() => loadOptions(["--lease-duration=5", "--renew-deadline=5"], {})).toThrow(/--renew-deadline must be shorter/);
+  });
+
+  it("gives in-process callers defaults for everything they leave out", () => {
+    const o = controllerOptions({ natsUrl: "nats://x:1", workers: 2 });
+    expect(o.workers).toBe(2);
+    expect(o.identity).toMatch(/-\d+-[0-9a-f]{6}$/);
+    expect(o.leaseName).toBe("cpuid-fleet-controller");
+  });
+
+  it("documents every option with its variable", () => {
+    for (const flag of ["--kubeconfig", "--nats-url", "--lease-duration", "--host-stale-after", "--deletion-grace"]) expect(USAGE).toContain(flag);
+    expect(USAGE).toContain("(default <hostname>-<pid>-<random>)");
+  });
+});
