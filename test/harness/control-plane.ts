@@ -11,7 +11,7 @@
 // Another process (a test worker) can operate on a running plane with
 // ControlPlane.attach(dir).
 
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -33,6 +33,7 @@ import {
   natsUrl,
   START_TIMEOUT_MS,
 } from "./components.ts";
+import { reapAbandonedPlanes } from "./abandoned-planes.ts";
 import { installCrds } from "./crds.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { logFile, type PlaneLayout, planeLayout, userKubeconfig } from "./layout.ts";
@@ -40,13 +41,14 @@ import { killProcessGroupNow, signalProcess, startProcess, stopProcess } from ".
 import { connectAs, createHostsBucket } from "./nats-client.ts";
 import { ensureHostIdentity, ensureServiceIdentity, readFleetIdentities } from "./nats-identities.ts";
 import { renderNatsServerConfig } from "./nats-server-config.ts";
-import { type PlaneState, readPlaneState, updatePlaneState, writePlaneState } from "./plane-state.ts";
+import { type PlaneState, readPlaneState, removePlaneDirs, updatePlaneState, writePlaneState } from "./plane-state.ts";
 import { freePorts } from "./ports.ts";
 import { httpGet, waitUntilReady } from "./readiness.ts";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 export const DEFAULT_CRD_DIRS = [join(REPO_ROOT, "crds")];
 const ADMIN_USER = "admin";
+const PLANE_DIR_PREFIX = "cpuid-fleet-plane-";
 
 export interface StartOptions {
   /** Plane directory; must not exist or be empty. Default: a new temp dir. */
@@ -108,6 +110,7 @@ export class ControlPlane {
   static async start(options: StartOptions = {}): Promise<ControlPlane> {
     const log = options.log ?? (() => {});
     const binaries = options.binaries ?? (await ensureAllBinaries());
+    await reapAbandonedPlanes(tmpdir(), PLANE_DIR_PREFIX, log);
     const dir = preparePlaneDir(options.dir);
     const plane = new ControlPlane(dir);
     const { layout } = plane;
@@ -117,6 +120,7 @@ export class ControlPlane {
     const [etcdClient, etcdPeer, apiserver, nats, natsMonitor] = await freePorts(5);
     const state: PlaneState = {
       dir,
+      ownerPid: process.pid,
       etcdDataDir: etcdDataDirFor(dir),
       ports: { etcdClient, etcdPeer, apiserver, nats, natsMonitor },
       binaries: Object.fromEntries(BINARY_NAMES.map((n) => [n, binaries[n].path])) as Record<BinaryName, string>,
@@ -370,13 +374,8 @@ function killOwnedPlanesNow(): void {
   ownedStateFiles.clear();
 }
 
-function removePlaneDirs(state: PlaneState): void {
-  rmSync(state.etcdDataDir, { recursive: true, force: true });
-  rmSync(state.dir, { recursive: true, force: true });
-}
-
 function preparePlaneDir(dir: string | undefined): string {
-  if (dir === undefined) return mkdtempSync(join(tmpdir(), "cpuid-fleet-plane-"));
+  if (dir === undefined) return mkdtempSync(join(tmpdir(), PLANE_DIR_PREFIX));
   mkdirSync(dir, { recursive: true });
   if (readdirSync(dir).length > 0) throw new Error(`plane directory ${dir} is not empty`);
   return dir;

@@ -2,12 +2,14 @@
 // that operates on the plane — the one that started it, test workers,
 // `cluster down` — reads it, so pids survive restarts done elsewhere.
 
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { BinaryName } from "../../scripts/toolchain/binaries.ts";
 import type { ComponentName, PlanePorts } from "./components.ts";
 
 export interface PlaneState {
   dir: string;
+  /** The process that started the plane and stops it. */
+  ownerPid: number;
   etcdDataDir: string;
   ports: PlanePorts;
   binaries: Record<BinaryName, string>;
@@ -32,4 +34,9 @@ export function updatePlaneState(stateFile: string, change: (state: PlaneState) 
   change(state);
   writePlaneState(stateFile, state);
   return state;
+}
+
+export function removePlaneDirs(state: PlaneState): void {
+  rmSync(state.etcdDataDir, { recursive: true, force: true });
+  rmSync(state.dir, { recursive: true, force: true });
 }
