@@ -92,15 +92,3 @@ export async function requestHost(nc: NatsConnection, hostId: string, op: "set" 
   const msg = await nc.request(hostSubject(hostId, op), payload, { timeout });
   return msg.json();
 }
-
-export async function eventually<T>(what: string, attempt: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: still failing after ${timeoutMs} ms: ${(err as Error).message}`);
-      await sleep(100);
-    }
-  }
-}

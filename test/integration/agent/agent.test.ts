@@ -17,7 +17,8 @@ import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
 import { openHostsBucket } from "../../harness/nats-client.ts";
 import { FIXTURES_DIR } from "../../support/fixtures.ts";
 import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";
-import { AgentProcess, eventually, requestHost } from "./agent-process.ts";
+import { eventually } from "../../harness/eventually.ts";
+import { AgentProcess, requestHost } from "./agent-process.ts";
 
 const HOST = "host-a";
 const ALDERLAKE = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
