@@ -21,6 +21,7 @@ export interface ControllerMetrics {
   reconcileDuration: client.Histogram<"kind" | "result">;
   statusWrites: client.Counter<"kind">;
   leaderTransitions: client.Counter<"to">;
+  eventsDropped: client.Counter;
 }
 
 export const CONDITION_KEY_SEPARATOR = "\u0000";
@@ -111,6 +112,11 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
       name: "cpuid_status_writes_total",
       help: "Status subresource patches, by kind (domain, host)",
       labelNames: ["kind"],
+      registers,
+    }),
+    eventsDropped: new client.Counter({
+      name: "cpuid_events_dropped_total",
+      help: "Kubernetes events not recorded because the event queue was full",
       registers,
     }),
     leaderTransitions: new client.Counter({

@@ -15,6 +15,7 @@ import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
 import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
+import { PolicyIndex } from "./domain-policy/policy-index.ts";
 import { DomainPolicyReconciler } from "./domain-policy/reconciler.ts";
 import { HostMirrorReconciler } from "./host-mirror/reconciler.ts";
 import { HostIndex, type HostChange } from "./hosts/host-index.ts";
@@ -68,25 +69,16 @@ export async function startController(options: ControllerOptions, log: Logger = 
     queueDepth: () => (domainQueue?.depth ?? 0) + (hostQueue?.depth ?? 0),
   });
 
-  // Which DomainCpuidPolicies live on which host, to re-audit them when it changes.
-  const keysByHost = new Map<string, Set<string>>();
-  const hostOfKey = new Map<string, string>();
+  const policies = new PolicyIndex();
   const triggerOfKey = new Map<string, string>();
-  const trackHost = (obj: DomainCpuidPolicyObject) => {
+  const track = (obj: DomainCpuidPolicyObject) => {
     const key = objectKey(obj.metadata);
-    const host = (obj.spec as { host?: unknown } | undefined)?.host;
-    untrackHost(key);
-    if (typeof host !== "string") return;
-    hostOfKey.set(key, host);
-    let keys = keysByHost.get(host);
-    if (!keys) keysByHost.set(host, (keys = new Set()));
-    keys.add(key);
-  };
-  const untrackHost = (key: string) => {
-    const host = hostOfKey.get(key);
-    if (host === undefined) return;
-    hostOfKey.delete(key);
-    keysByHost.get(host)?.delete(key);
+    const spec = obj.spec as { host?: unknown; domain?: unknown } | undefined;
+    const affected =
+      typeof spec?.host === "string" && typeof spec.domain === "string"
+        ? policies.set(key, { host: spec.host, domain: spec.domain, createdAt: String(obj.metadata.creationTimestamp ?? "") })
+        : policies.remove(key);
+    for (const other of affected) domainQueue?.add(other);
   };
   // Status-only updates (our own writes) do not need a reconcile.
   const trigger = (obj: DomainCpuidPolicyObject) =>
@@ -99,13 +91,13 @@ export async function startController(options: ControllerOptions, log: Logger = 
     log: logger,
     backoff: INFORMER_BACKOFF,
     onAdd: (obj) => {
-      trackHost(obj);
+      track(obj);
       triggerOfKey.set(objectKey(obj.metadata), trigger(obj));
       domainQueue?.add(objectKey(obj.metadata));
     },
     onUpdate: (obj) => {
       const key = objectKey(obj.metadata);
-      trackHost(obj);
+      track(obj);
       const t = trigger(obj);
       if (triggerOfKey.get(key) === t) return;
       triggerOfKey.set(key, t);
@@ -113,7 +105,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     },
     onDelete: (obj) => {
       const key = objectKey(obj.metadata);
-      untrackHost(key);
+      for (const other of policies.remove(key)) domainQueue?.add(other);
       triggerOfKey.delete(key);
       domainQueue?.forget(key);
     },
@@ -136,7 +128,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     logger.info({ host: hostId, change }, "host changed");
     hostQueue?.add(hostId);
     if (change === "stale") return;
-    for (const key of keysByHost.get(hostId) ?? []) domainQueue?.add(key);
+    for (const key of policies.keysOnHost(hostId)) domainQueue?.add(key);
   };
   const hosts = new HostIndex(options.hostStaleAfterSeconds * 1000, onHostChange);
   const writer = new ObjectWriter(kubeConfig);
@@ -164,10 +156,11 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, staleCheckIntervalMs: Math.max(250, (options.hostStaleAfterSeconds * 1000) / 4) });
   hostWatch.start();
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
-  const events = new EventRecorder(kubeConfig, options.identity, logger);
+  const events = new EventRecorder(kubeConfig, options.identity, logger, () => metrics.eventsDropped.inc());
 
   const domainReconciler = new DomainPolicyReconciler({
     informer: domainInformer,
+    policies,
     hosts,
     agents,
     writer,
@@ -243,6 +236,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     async stop() {
       await elector.stop();
       await stopping;
+      await events.flush();
       await hostWatch.stop();
       await Promise.all([domainInformer.stop(), hostInformer.stop()]);
       await nc?.drain().catch(() => undefined);

@@ -5,8 +5,9 @@
 // the host default to the agent, which stages it for a running domain (a
 // running domain keeps the CPUID it booted with; Xen fixes it at first
 // unpause) or applies it to one not yet started, replacing any staged policy.
-// Nothing is sent when no policy was ever applied, or when the host has left
-// the cpuid-hosts bucket. An unreachable host is retried with backoff for the
+// Nothing is sent when no policy was ever applied, when another (older)
+// DomainCpuidPolicy governs the domain, or when the host has left the
+// cpuid-hosts bucket. An unreachable host is retried with backoff for the
 // deletion grace period; after that the finalizer is released anyway with a
 // Warning event, so a dead host cannot block deletion forever.
 
@@ -18,11 +19,13 @@ import type { AgentClient } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
-import { DOMAIN_POLICY_FINALIZER, type DomainCpuidPolicyObject } from "../kube/resources.ts";
+import { DOMAIN_POLICY_FINALIZER, objectKey, type DomainCpuidPolicyObject } from "../kube/resources.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import { evaluateDomainPolicy } from "./evaluate.ts";
+import type { PolicyIndex } from "./policy-index.ts";
 
 export interface DomainPolicyDeletionDeps {
+  policies: PolicyIndex;
   hosts: HostIndex;
   agents: AgentClient;
   writer: ObjectWriter;
@@ -45,7 +48,7 @@ export class DomainPolicyDeletion {
     if (reset === "retry") {
       const since = Date.now() - new Date(obj.metadata.deletionTimestamp!).getTime();
       if (since < this.#d.deletionGraceMs) return { requeue: "backoff" };
-      await this.#d.events.record(obj, {
+      this.#d.events.record(obj, {
         type: "Warning",
         reason: "ResetAbandoned",
         action: "Delete",
@@ -66,6 +69,8 @@ export class DomainPolicyDeletion {
     const spec = DomainCpuidPolicySpec.safeParse(obj.spec);
     if (!spec.success || !obj.status?.appliedHash) return "done";
     const { host: hostId, domain, guestType } = spec.data;
+    const owner = this.#d.policies.owner(hostId, domain);
+    if (owner !== undefined && owner !== objectKey(obj.metadata)) return "done";
     const host = this.#d.hosts.get(hostId);
     if (!host) return "done";
     const evaluation = evaluateDomainPolicy({ ...spec.data, baseline: "default", pool: undefined, enable: [], disable: [], policy: undefined }, host.record);
@@ -85,7 +90,7 @@ export class DomainPolicyDeletion {
         ? `host default ${r.value.result} on ${hostId} for domain ${domain}${r.value.result === "staged" ? " (takes effect at its next start)" : ""}`
         : `the agent refused the reset to the host default (${r.code}): ${r.message}`;
     this.#d.log.info({ host: hostId, domain, note }, "domain policy deleted");
-    await this.#d.events.record(obj, { type: r.kind === "ok" ? "Normal" : "Warning", reason: "ResetToDefault", action: "Delete", note });
+    this.#d.events.record(obj, { type: r.kind === "ok" ? "Normal" : "Warning", reason: "ResetToDefault", action: "Delete", note });
     return "done";
   }
 }

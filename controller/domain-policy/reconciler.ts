@@ -19,10 +19,12 @@ import type { HandlerResult } from "../runtime/work-queue.ts";
 import { agentAction } from "./agent-action.ts";
 import { DomainPolicyDeletion } from "./deletion.ts";
 import { evaluateDomainPolicy, type AuditedEvaluation } from "./evaluate.ts";
+import type { PolicyIndex } from "./policy-index.ts";
 import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";
 
 export interface DomainPolicyReconcilerDeps {
   informer: ResilientInformer<DomainCpuidPolicyObject>;
+  policies: PolicyIndex;
   hosts: HostIndex;
   agents: AgentClient;
   writer: ObjectWriter;
@@ -56,7 +58,7 @@ export class DomainPolicyReconciler {
     }
 
     const generation = obj.metadata.generation ?? 0;
-    const outcome = await this.#outcome(obj, generation);
+    const outcome = await this.#outcome(obj, key, generation);
     const decision = decideStatus(obj.status, generation, outcome, new Date());
 
     if (!isDeepStrictEqual(decision.status, obj.status ?? {})) {
@@ -69,7 +71,7 @@ export class DomainPolicyReconciler {
       }
     }
     if (decision.auditFailure) this.#d.metrics.auditFailures.inc({ reason: decision.auditFailure });
-    for (const event of decision.events) await this.#d.events.record(obj, event);
+    for (const event of decision.events) this.#d.events.record(obj, event);
 
     if (decision.retry) return { requeue: "backoff" };
     if (decision.status.activation === "Staged") return { requeueAfterMs: this.#d.stagedRefreshMs };
@@ -83,13 +85,15 @@ export class DomainPolicyReconciler {
     return { ...updated, status: updated.status ?? obj.status };
   }
 
-  async #outcome(obj: DomainCpuidPolicyObject, generation: number): Promise<Outcome> {
+  async #outcome(obj: DomainCpuidPolicyObject, key: string, generation: number): Promise<Outcome> {
     const parsed = DomainCpuidPolicySpec.safeParse(obj.spec);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
       return { kind: "invalid-policy", message: issues };
     }
     const spec = parsed.data;
+    const owner = this.#d.policies.owner(spec.host, spec.domain);
+    if (owner !== undefined && owner !== key) return { kind: "conflict", host: spec.host, domain: spec.domain, owner };
     const host = this.#d.hosts.get(spec.host);
     if (!host) return { kind: "host-not-found", hostId: spec.host };
     const evaluation = evaluateDomainPolicy(spec, host.record);

@@ -20,6 +20,7 @@ export const Reason = {
   InvalidPolicy: "InvalidPolicy",
   HostNotFound: "HostNotFound",
   PoolNotSupported: "PoolNotSupported",
+  Conflict: "Conflict",
   Applied: "Applied",
   Staged: "Staged",
   NotAudited: "NotAudited",
@@ -43,6 +44,8 @@ export type Outcome =
   | { kind: "host-not-found"; hostId: string }
   | { kind: "pool-unsupported"; message: string }
   | { kind: "invalid-policy"; message: string }
+  /** an older DomainCpuidPolicy governs the same domain */
+  | { kind: "conflict"; host: string; domain: string; owner: string }
   | { kind: "audited"; evaluation: AuditedEvaluation; agent?: AgentOutcome };
 
 export interface EventSpec {
@@ -109,6 +112,8 @@ export function decideStatus(
       return unresolved(ctx, Reason.PoolNotSupported, outcome.message);
     case "invalid-policy":
       return invalidPolicy(ctx, outcome.message);
+    case "conflict":
+      return conflict(ctx, `domain ${outcome.domain} on host ${outcome.host} is governed by the older DomainCpuidPolicy ${outcome.owner}`);
     case "audited":
       return outcome.evaluation.findings.length > 0
         ? auditFailed(ctx, outcome.evaluation)
@@ -122,6 +127,19 @@ function unresolved(ctx: Ctx, reason: string, message: string): StatusDecision {
   set(ctx, { type: APPLIED, status: "Unknown", reason, message });
   setReady(ctx);
   return { status: keepHostState(ctx, {}), events: [], retry: false };
+}
+
+/** Another policy governs the domain: nothing is sent, and this one says so once. */
+function conflict(ctx: Ctx, message: string): StatusDecision {
+  const wasConflict = findCondition(ctx.previous.conditions, APPLIED)?.reason === Reason.Conflict;
+  set(ctx, { type: AUDITED, status: "Unknown", reason: Reason.Conflict, message });
+  set(ctx, { type: APPLIED, status: "False", reason: Reason.Conflict, message });
+  setReady(ctx);
+  return {
+    status: keepHostState(ctx, {}),
+    events: wasConflict ? [] : [{ type: "Warning", reason: Reason.Conflict, action: "Apply", note: message }],
+    retry: false,
+  };
 }
 
 function invalidPolicy(ctx: Ctx, message: string): StatusDecision {

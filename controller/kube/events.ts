@@ -1,5 +1,7 @@
 // Kubernetes events (events.k8s.io/v1) about a DomainCpuidPolicy. Best
-// effort: a failed event is logged, never retried, and never fails a reconcile.
+// effort, like client-go's recorder: record() only queues the event and
+// returns, a few senders post them, a full queue drops new events (counted),
+// and a failed event is logged, never retried, and never fails a reconcile.
 
 import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
@@ -8,18 +10,48 @@ import type { DomainCpuidPolicyObject } from "./resources.ts";
 
 export const REPORTING_CONTROLLER = "cpuidfleet.io/controller";
 
+const MAX_QUEUED = 1000;
+const SENDERS = 4;
+
 export class EventRecorder {
   readonly #api: EventsV1Api;
   readonly #instance: string;
   readonly #log: Logger;
+  readonly #onDropped: () => void;
+  readonly #queue: [DomainCpuidPolicyObject, EventSpec][] = [];
+  #sending = 0;
+  #idle: (() => void)[] = [];
 
-  constructor(kubeConfig: KubeConfig, instance: string, log: Logger) {
+  constructor(kubeConfig: KubeConfig, instance: string, log: Logger, onDropped: () => void) {
     this.#api = kubeConfig.makeApiClient(EventsV1Api);
     this.#instance = instance;
     this.#log = log;
+    this.#onDropped = onDropped;
   }
 
-  async record(obj: DomainCpuidPolicyObject, event: EventSpec): Promise<void> {
+  record(obj: DomainCpuidPolicyObject, event: EventSpec): void {
+    if (this.#queue.length >= MAX_QUEUED) {
+      this.#onDropped();
+      return;
+    }
+    this.#queue.push([obj, event]);
+    if (this.#sending < SENDERS) void this.#drain();
+  }
+
+  /** Resolves once every queued event has been sent (or failed). */
+  flush(): Promise<void> {
+    if (this.#queue.length === 0 && this.#sending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async #drain(): Promise<void> {
+    this.#sending++;
+    for (let next = this.#queue.shift(); next; next = this.#queue.shift()) await this.#send(...next);
+    this.#sending--;
+    if (this.#sending === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  async #send(obj: DomainCpuidPolicyObject, event: EventSpec): Promise<void> {
     const { name, namespace, uid, resourceVersion } = obj.metadata;
     try {
       await this.#api.createNamespacedEvent({

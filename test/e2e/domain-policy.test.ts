@@ -205,6 +205,22 @@ describe("DomainCpuidPolicy end to end", () => {
     expect(table).toMatch(/NAME\s+VENDOR\s+FAMILY\s+MODEL\s+HVM-MAX\s+HVM-DEFAULT\s+READY\s+STALE\s+AGE/);
   });
 
+  it("a second policy for an already governed domain reports Conflict, and deleting it leaves the domain alone", async () => {
+    await applyDomainPolicy("dup", NS, { host: big.hostId, domain: "vm-created", guestType: "hvm", disable: ["rdrand"] });
+    const dup = await waitForDomainPolicy("dup", NS, "Conflict", (o) => condition(o, "Applied")?.reason === "Conflict");
+    expect(condition(dup, "Applied")?.message).toContain(`${NS}/created`);
+    const owner = await getDomainPolicy("created", NS);
+    expect(condition(owner, "Ready")?.status).toBe("True");
+    await kubectlOk(["delete", "dcp", "dup", "-n", NS, "--timeout=20s"]);
+    const nc = await connectNats("admin");
+    try {
+      const info = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-created" });
+      expect(info.domain.activeHash).toBe(owner.status?.appliedHash);
+    } finally {
+      await nc.close();
+    }
+  });
+
   it("deleting a policy resets the domain to the host default (dropping its staged policy) and releases the finalizer", async () => {
     const obj = await getDomainPolicy("running", NS);
     expect(obj.metadata.finalizers).toContain("cpuidfleet.io/domain-policy");

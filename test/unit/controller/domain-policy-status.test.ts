@@ -161,3 +161,15 @@ describe("decideStatus", () => {
     expect(again.status).toEqual(d.status);
   });
 });
+
+describe("decideStatus on a conflict", () => {
+  it("reports Conflict once and sends nothing", () => {
+    const outcome = { kind: "conflict", host: "h1", domain: "vm1", owner: "ns/older" } as const;
+    const d = decideStatus(undefined, 1, outcome, t0);
+    expect(cond(d.status, "Applied")).toMatchObject({ status: "False", reason: "Conflict" });
+    expect(cond(d.status, "Ready")).toMatchObject({ status: "Unknown", reason: "Conflict" });
+    expect(cond(d.status, "Applied")?.message).toContain("ns/older");
+    expect(d.events.map((e) => e.reason)).toEqual(["Conflict"]);
+    expect(decideStatus(d.status, 1, outcome, t1).events).toEqual([]);
+  });
+});
