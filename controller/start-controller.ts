@@ -5,7 +5,7 @@
 // HostCpuidPolicy, the host index from NATS) and serves /metrics, /healthz
 // and /readyz; only the Lease holder runs the work queues.
 
-import { KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
+import type { KubernetesListObject } from "@kubernetes/client-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
@@ -22,6 +22,7 @@ import { HostIndex, type HostChange } from "./hosts/host-index.ts";
 import { HostWatch } from "./hosts/host-watch.ts";
 import { EventRecorder } from "./kube/events.ts";
 import { ResilientInformer } from "./kube/informer.ts";
+import { loadKubeConfig } from "./kube/kube-config.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
 import { ObjectWriter } from "./kube/object-writer.ts";
 import {
@@ -53,9 +54,7 @@ const INFORMER_BACKOFF = { baseMs: 200, maxMs: 10_000 };
 
 export async function startController(options: ControllerOptions, log: Logger = pino({ level: options.logLevel })): Promise<RunningController> {
   const logger = log.child({ identity: options.identity });
-  const kubeConfig = new KubeConfig();
-  if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  const kubeConfig = loadKubeConfig(options.kubeconfig);
 
   let leading = false;
   let domainQueue: WorkQueue | undefined;

@@ -203,6 +203,10 @@ describe("DomainCpuidPolicy end to end", () => {
     expect(hcp.status.conditions.find((c: { type: string }) => c.type === "Ready").status).toBe("True");
     const table = await kubectlOk(["get", "hcp"]);
     expect(table).toMatch(/NAME\s+VENDOR\s+FAMILY\s+MODEL\s+HVM-MAX\s+HVM-DEFAULT\s+READY\s+STALE\s+AGE/);
+    // the cpuid category lists both kinds
+    const all = await kubectlOk(["get", "cpuid", "-A", "-o", "name"]);
+    expect(all).toContain(`hostcpuidpolicy.cpuidfleet.io/${big.hostId}`);
+    expect(all).toContain("domaincpuidpolicy.cpuidfleet.io/created");
   });
 
   it("a second policy for an already governed domain reports Conflict, and deleting it leaves the domain alone", async () => {

@@ -33,7 +33,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(replicas.map((r) => r.stop("SIGKILL")));
+  // SIGTERM releases the lease, so later tests' controllers lead at once
+  await Promise.all(replicas.map((r) => r.stop("SIGTERM")));
   await host?.agent.stop();
 });
 
