@@ -146,9 +146,10 @@ async function worker(url: string, credsDir: string, from: number, to: number, h
   const stateRoot = mkdtempSync(join(tmpdir(), "bench-workers-"));
   const running: Array<{ nc: NatsConnection; publisher: Publisher; hostId: string }> = [];
   const maxes = { hvm: result.policies.hvm_max, pv: result.policies.pv_max };
+  // One registry per worker: a real host runs one agent, so per-agent process metrics would only add noise.
+  const metrics = createAgentMetrics(`worker-${from}`);
   for (let i = from; i < to; i++) {
     const hostId = hostName(i);
-    const metrics = createAgentMetrics(hostId);
     const nc = await connectAgent({ servers: [url], hostId, nkeySeedFile: hostSeedFile(credsDir, hostId) });
     const backend = new SimBackend(join(stateRoot, hostId), () => ({ hash: "", policy: { leaves: [], msrs: [] } }));
     const requests = new RequestServer(
