@@ -1,0 +1,35 @@
+// The demo's few direct API calls (kubectl is for what users do: apply).
+
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import type { DomainCpuidPolicyObject, HostCpuidPolicyObject } from "../../controller/kube/resources.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL } from "../../controller/kube/resources.ts";
+
+export class DemoKube {
+  readonly #core: CoreV1Api;
+  readonly #custom: CustomObjectsApi;
+
+  constructor(kubeconfigFile: string) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigFile);
+    this.#core = kc.makeApiClient(CoreV1Api);
+    this.#custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  async ensureNamespace(name: string): Promise<void> {
+    try {
+      await this.#core.createNamespace({ body: { metadata: { name } } });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+
+  async domainPolicies(): Promise<DomainCpuidPolicyObject[]> {
+    const list = await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL });
+    return (list as { items: DomainCpuidPolicyObject[] }).items;
+  }
+
+  async hostPolicies(): Promise<HostCpuidPolicyObject[]> {
+    const list = await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL });
+    return (list as { items: HostCpuidPolicyObject[] }).items;
+  }
+}

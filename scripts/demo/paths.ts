@@ -1,0 +1,47 @@
+// Files of the demo fleet. The root is the repo's git-ignored .cpuid-fleet/
+// (shared with `npm run cluster:up`, whose env file the demo writes too), or
+// another directory given with --dir (the end-to-end test uses a temp dir).
+//
+//   <root>/env                  source it: KUBECONFIG, NATS_URL, … (like cluster:up)
+//   <root>/demo.pid             the detached demo process (--detach)
+//   <root>/demo.log             its output
+//   <root>/demo/fleet.json      pids and URLs of the running fleet (for --stop and the tests)
+//   <root>/demo/plane/          the control plane (test/harness layout)
+//   <root>/demo/hosts/<host>/   each agent's state dir (sim domains, admin socket)
+//   <root>/demo/logs/           controller and agent logs
+
+import { join } from "node:path";
+
+export interface DemoPaths {
+  root: string;
+  envFile: string;
+  pidFile: string;
+  logFile: string;
+  dir: string;
+  fleetFile: string;
+  planeDir: string;
+  hostsDir: string;
+  logsDir: string;
+  /** the pid file of `npm run cluster:up`, which uses the same env file */
+  clusterPidFile: string;
+}
+
+export function demoPaths(root: string): DemoPaths {
+  const dir = join(root, "demo");
+  return {
+    root,
+    envFile: join(root, "env"),
+    pidFile: join(root, "demo.pid"),
+    logFile: join(root, "demo.log"),
+    dir,
+    fleetFile: join(dir, "fleet.json"),
+    planeDir: join(dir, "plane"),
+    hostsDir: join(dir, "hosts"),
+    logsDir: join(dir, "logs"),
+    clusterPidFile: join(root, "cluster.pid"),
+  };
+}
+
+export function hostStateDir(paths: DemoPaths, hostId: string): string {
+  return join(paths.hostsDir, hostId);
+}

@@ -1,0 +1,74 @@
+// One run of the demo, in the foreground or as the detached process behind
+// --detach: fleet up → kubectl apply -f examples/ → wait until settled →
+// summary → env file → keep running until SIGINT/SIGTERM, then stop it all.
+
+import { rmSync, writeFileSync } from "node:fs";
+import { renderEnvFile } from "../cluster/env-file.ts";
+import { DEMO_HOSTS } from "./hosts.ts";
+import { examplePolicies, kubectlApply } from "./examples.ts";
+import type { DemoPaths } from "./paths.ts";
+import type { Progress } from "./progress.ts";
+import { waitUntilSettled } from "./settle.ts";
+import { startDemoFleet, type DemoFleet } from "./start-fleet.ts";
+import { renderSummary } from "./summary.ts";
+import { renderUsage } from "./usage.ts";
+
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/** What --stop and the tests read: the processes and endpoints of the running fleet. */
+export interface FleetRecord {
+  pids: Record<string, number>;
+  planeDir: string;
+  controllerMetricsUrl: string;
+  agents: { hostId: string; metricsUrl: string; stateDir: string }[];
+  firstSummarySeconds: number;
+}
+
+export async function runDemo(paths: DemoPaths, progress: Progress, detached: boolean): Promise<void> {
+  let fleet: DemoFleet | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => {
+    if (stopping) return; // npm forwards the terminal's SIGINT as well: one stop is enough
+    progress.print(`\n${signal}: stopping the controller, the agents and the control plane…`);
+    stopping = (async () => {
+      rmSync(paths.envFile, { force: true });
+      await fleet?.stop();
+      rmSync(paths.pidFile, { force: true });
+      progress.print("stopped; nothing left running.");
+      process.exit(0);
+    })();
+  };
+  // Until the fleet object exists, exiting is the way to stop: the exit hooks
+  // of the control plane and of the child group kill what was started.
+  const early = (signal: NodeJS.Signals) => process.exit(signal === "SIGINT" ? 130 : 143);
+  process.on("SIGINT", early).on("SIGTERM", early);
+
+  progress.print("cpuid-fleet demo: six simulated Xen hosts, the controller, and the policies in examples/\n");
+  fleet = await startDemoFleet(paths, progress);
+  process.off("SIGINT", early).off("SIGTERM", early);
+  process.on("SIGINT", () => stop("SIGINT")).on("SIGTERM", () => stop("SIGTERM"));
+
+  const examples = examplePolicies();
+  progress.step(`kubectl apply -f examples/ (${examples.length} DomainCpuidPolicies)`);
+  for (const line of await kubectlApply(fleet.plane.info())) progress.detail(line);
+
+  const snapshot = await waitUntilSettled(fleet.kube, examples, DEMO_HOSTS.map((h) => h.id), SETTLE_TIMEOUT_MS);
+  const firstSummarySeconds = progress.elapsedSeconds();
+  progress.step(snapshot.settled ? "every policy settled" : `not settled after ${SETTLE_TIMEOUT_MS / 1000} s`);
+  progress.print(`\n${renderSummary(snapshot)}`);
+
+  const info = fleet.plane.info();
+  const record: FleetRecord = {
+    pids: fleet.pids(),
+    planeDir: info.dir,
+    controllerMetricsUrl: fleet.controller.metricsUrl,
+    agents: fleet.agents.map((a) => ({ hostId: a.hostId, metricsUrl: a.metricsUrl, stateDir: a.stateDir })),
+    firstSummarySeconds,
+  };
+  writeFileSync(paths.fleetFile, JSON.stringify(record, null, 2) + "\n");
+  progress.print(renderUsage({ paths, controller: fleet.controller, agents: fleet.agents, detached }));
+  // Last: its appearance tells `--detach` that the demo is up (as with cluster:up).
+  writeFileSync(paths.envFile, renderEnvFile({ kubeconfig: info.kubeconfig, natsUrl: info.natsUrl, credsDir: info.credsDir, planeDir: info.dir, pathDirs: [info.binDir] }));
+  // The servers are child processes; stay alive to own them until signalled.
+  setInterval(() => {}, 1 << 30);
+}

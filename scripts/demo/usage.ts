@@ -1,0 +1,41 @@
+// What the demo tells the user once the fleet has settled: how to look at it
+// with kubectl and cpuidctl, where metrics and logs are, how to stop it.
+
+import { relative } from "node:path";
+import { REPO_ROOT } from "../../test/harness/control-plane.ts";
+import type { StartedAgent } from "../fleet/agent-process.ts";
+import type { StartedController } from "../fleet/controller-process.ts";
+import { type DemoPaths, hostStateDir } from "./paths.ts";
+
+export interface UsageFacts {
+  paths: DemoPaths;
+  controller: StartedController;
+  agents: readonly StartedAgent[];
+  detached: boolean;
+}
+
+export function renderUsage({ paths, controller, agents, detached }: UsageFacts): string {
+  const rel = (p: string) => relative(process.cwd(), p) || p;
+  const cpuidctl = rel(`${REPO_ROOT}/bin/cpuidctl`);
+  const haswell = rel(hostStateDir(paths, "host-haswell"));
+  const longest = Math.max(...agents.map((a) => a.hostId.length));
+  return [
+    "Try it (in another terminal, from the repo):",
+    `  source ${rel(paths.envFile)}                   # KUBECONFIG, NATS_URL, PATH with the pinned kubectl`,
+    "  kubectl get dcp -A                             # domain policies: audited? applied or staged?",
+    "  kubectl get hcp                                # the hosts the controller mirrors from NATS",
+    "  kubectl describe dcp haswell-analytics-1       # the failed audit: findings, conditions, events",
+    "  kubectl get events --field-selector reason=AuditFailed",
+    `  ${cpuidctl} audit -f examples/audit-failure.yaml          # the same audit as a dry run`,
+    `  ${cpuidctl} hosts list --nats-url "$NATS_URL"`,
+    `  ${cpuidctl} sim stop web-1 --state-dir ${haswell}`,
+    `  ${cpuidctl} sim start web-1 --state-dir ${haswell}   # web-1 restarts: haswell-web-1 turns Active`,
+    "",
+    "Metrics:",
+    `  controller${" ".repeat(Math.max(0, longest - 10))}  ${controller.metricsUrl}/metrics`,
+    ...agents.map((a) => `  ${a.hostId.padEnd(Math.max(longest, 10))}  ${a.metricsUrl}/metrics`),
+    `Logs: ${rel(paths.logsDir)}/ (controller.log, agent-<host>.log); control plane: ${rel(paths.planeDir)}/logs/`,
+    "",
+    detached ? "The fleet keeps running in the background. Stop it with: npm run demo -- --stop" : "Press Ctrl-C to stop the fleet.",
+  ].join("\n") + "\n";
+}
