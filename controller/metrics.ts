@@ -26,6 +26,8 @@ export interface ControllerMetrics {
 
 export const CONDITION_KEY_SEPARATOR = "\u0000";
 
+export const AUDIT_FAILURE_REASONS = ["AuditFailed", "HostPolicyChanged", "InvalidPolicy", "Rejected"] as const;
+
 export function createMetrics(sources: ScrapeSources): ControllerMetrics {
   const register = new Registry();
   const registers = [register];
@@ -86,14 +88,18 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     },
   });
 
+  const auditFailures = new client.Counter({
+    name: "cpuid_audit_failures_total",
+    help: "DomainCpuidPolicy audit failures by reason (AuditFailed, HostPolicyChanged, InvalidPolicy, Rejected), counted once per failing policy version and host policy",
+    labelNames: ["reason"],
+    registers,
+  });
+  // Present from the start at 0, so that increase() sees the very first failure.
+  for (const reason of AUDIT_FAILURE_REASONS) auditFailures.inc({ reason }, 0);
+
   return {
     register,
-    auditFailures: new client.Counter({
-      name: "cpuid_audit_failures_total",
-      help: "DomainCpuidPolicy audit failures by reason (AuditFailed, HostPolicyChanged, InvalidPolicy, Rejected), counted once per failing policy version and host policy",
-      labelNames: ["reason"],
-      registers,
-    }),
+    auditFailures,
     setPolicyDuration: new client.Histogram({
       name: "cpuid_set_policy_duration_seconds",
       help: "Round trip of set requests to host agents, by result (applied, staged, rejected, error, unavailable)",

@@ -196,6 +196,26 @@ describe("DomainCpuidPolicy end to end", () => {
     }
   });
 
+  it("serves /metrics with every controller metric, /healthz and /readyz", async () => {
+    const text = await controller.metrics();
+    for (const name of [
+      "cpuid_audit_failures_total",
+      "cpuid_domain_policies",
+      "cpuid_set_policy_duration_seconds_bucket",
+      "cpuid_reconcile_duration_seconds_bucket",
+      "cpuid_workqueue_depth",
+      "cpuid_hosts",
+      "cpuid_host_policy_age_seconds",
+    ]) {
+      expect(text, name).toMatch(new RegExp(`^${name}[{ ]`, "m"));
+    }
+    expect(metricValue(text, "cpuid_domain_policies", { condition: "Ready", status: "True" })).toBeGreaterThan(0);
+    expect(metricValue(text, "cpuid_hosts", { state: "ready" })).toBeGreaterThanOrEqual(2);
+    for (const path of ["/healthz", "/readyz"]) {
+      expect((await fetch(`http://127.0.0.1:${controller.metricsPort}${path}`)).status).toBe(200);
+    }
+  });
+
   it("mirrors each host as a HostCpuidPolicy with Ready/Stale conditions", async () => {
     const hcp = JSON.parse(await kubectlOk(["get", "hcp", big.hostId, "-o", "json"]));
     expect(hcp.status).toMatchObject({ hostId: big.hostId, vendor: "intel" });
