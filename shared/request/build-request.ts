@@ -1,11 +1,15 @@
 // Building the policy a request asks for: a copy of the guest type's default
-// or max policy with the requested features switched on or off. Dependencies
-// are deliberately not fixed up — reporting them is the audit's job. Only what
-// Xen itself derives from features is recomputed: leaf 0xd, and max leaves
-// raised so that an enabled feature's leaf is visible.
+// or max policy with the requested features switched on or off. Disabling a
+// feature also disables everything that depends on it (Xen's deep
+// dependencies: no-xsave takes AVX and all above it) unless the request
+// explicitly enables that dependent — an enable whose prerequisites are off is
+// left for the audit to report. Only what Xen itself derives from features is
+// recomputed: leaf 0xd, and max leaves raised so an enabled feature's leaf is
+// visible.
 
 import { lookupFeature, unknownFeatureMessage } from "../featureset/suggest.ts";
-import { setFeature, type Featureset } from "../featureset/featureset.ts";
+import { DEEP_DEPENDENTS } from "../featureset/dependencies.ts";
+import { emptyFeatureset, setFeature, type Featureset } from "../featureset/featureset.ts";
 import type { GuestType } from "../featureset/masks.ts";
 import { WORDS } from "../featureset/words.ts";
 import { EXTD_BASE, copyPolicy, type CpuPolicy } from "../policy/cpu-policy.ts";
@@ -51,8 +55,15 @@ export function buildRequestedPolicy(host: GuestPolicies, guest: GuestType, requ
   const p = copyPolicy(request.baseline === "max" ? max : guestDefault(host, guest));
   if (request.enable.length === 0 && request.disable.length === 0) return p;
   const fs = policyFeatureset(p);
-  for (const name of request.enable) setFeature(fs, requireFeature(name), true);
-  for (const name of request.disable) setFeature(fs, requireFeature(name), false);
+  const enabled = emptyFeatureset();
+  for (const name of request.enable) setFeature(enabled, requireFeature(name), true);
+  for (const name of request.disable) {
+    const f = requireFeature(name);
+    setFeature(fs, f, false);
+    const dependents = DEEP_DEPENDENTS.get(f.value);
+    if (dependents) for (let i = 0; i < fs.length; i++) fs[i] &= ~(dependents[i] & ~enabled[i]);
+  }
+  for (let i = 0; i < fs.length; i++) fs[i] |= enabled[i];
   setPolicyFeatureset(p, fs);
   coverFeatureLeaves(p, fs);
   recalculateXstate(p, max);

@@ -58,12 +58,25 @@ describe("parseRequest", () => {
 });
 
 describe("buildRequestedPolicy", () => {
-  it("copies the baseline and switches features without fixing dependencies", () => {
+  it("copies the baseline; a disabled feature takes its deep dependents with it", () => {
     const p = buildRequestedPolicy(ALDER, "hvm", { kind: "features", baseline: "default", enable: [], disable: ["avx"] });
     const names = featureNames(policyFeatureset(p));
     expect(names).not.toContain("avx");
-    expect(names).toContain("avx2");
+    expect(names).not.toContain("avx2");
+    expect(names).not.toContain("fma");
+    expect(names).toContain("xsave");
     expect(p.xstate[0].eax & (1 << 2)).toBe(0); // leaf 0xd follows the features
+    expect(auditPolicy(p, ALDER.hvm_max, { guest: "hvm" })).toEqual([]);
+  });
+
+  it("an explicitly enabled dependent of a disabled feature stays on and is reported", () => {
+    const p = buildRequestedPolicy(ALDER, "hvm", { kind: "features", baseline: "default", enable: ["avx2"], disable: ["avx"] });
+    const names = featureNames(policyFeatureset(p));
+    expect(names).toContain("avx2");
+    expect(names).not.toContain("fma");
+    const findings = auditPolicy(p, ALDER.hvm_max, { guest: "hvm" });
+    expect(findings.map((f) => f.code)).toContain("dependency-missing");
+    expect(findings.find((f) => f.code === "dependency-missing")!.features).toEqual(expect.arrayContaining(["avx2", "avx"]));
   });
 
   it("raises the max leaf so an enabled feature is visible", () => {
