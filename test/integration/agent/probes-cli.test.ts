@@ -4,7 +4,8 @@
 // not a plain subject token, end to end.
 
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -15,6 +16,7 @@ import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
 import { FIXTURES_DIR, REPO_ROOT } from "../../support/fixtures.ts";
 import { StandInXenHost, XEN_CPUID, XL } from "../../support/stand-ins/xen-host.ts";
 import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";
+import { eventually } from "../../harness/eventually.ts";
 import { AgentProcess, requestHost } from "./agent-process.ts";
 
 const run = promisify(execFile);
@@ -92,6 +94,25 @@ describe("probes", () => {
     const staged = await requestHost(controller, hostId, "set", ownBody);
     expect(staged).toMatchObject({ ok: true, result: "staged", domainState: "absent", stagedHash: hp.hashes.hvm_default });
     expect(readFileSync(xlConfigPath(agent.stateDir, "vm1"), "utf8")).toMatch(/^cpuid = "host"$/m);
+  });
+});
+
+describe("continuous discovery", () => {
+  it("re-publishes when a re-probe finds different policies, and serves health endpoints", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "probe-change-")), "host.txt");
+    copyFileSync(join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt"), file);
+    const agent = await startAgent("probe-change", ["--probe", "file", "--probe-file", file, "--reprobe-interval", "1"]);
+    const before = await hostsGet("probe-change");
+    expect((await fetch(`http://127.0.0.1:${agent.metricsPort}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${agent.metricsPort}/readyz`)).status).toBe(200);
+    copyFileSync(join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt"), file);
+    const after = await eventually("re-published with the new policies", async () => {
+      const hp = await hostsGet("probe-change");
+      if (hp.fingerprint.digest === before.fingerprint.digest) throw new Error("digest unchanged");
+      return hp;
+    });
+    expect(after.cpu.brand).toMatch(/E5-2430L v2/);
+    expect(after.hashes.hvm_max).not.toBe(before.hashes.hvm_max);
   });
 });
 
