@@ -220,10 +220,6 @@ export class Agent {
     return undefined;
   }
 
-  get hostPolicies(): HostPolicies {
-    return this.#current.published;
-  }
-
   /** SIGTERM: stop taking requests, answer those in flight, flush, close. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
