@@ -1,0 +1,108 @@
+// `npm run demo -- --detach` as a user runs it (its own control plane,
+// controller and agent processes, kubectl apply of examples/): the summary
+// shows every example settled as its file says, the env file it writes works
+// with kubectl, and `--stop` leaves no process behind.
+
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DomainCpuidPolicyObject } from "../../controller/kube/resources.ts";
+import { eventually } from "../harness/eventually.ts";
+import { planeLayout } from "../harness/layout.ts";
+import { readPlaneState } from "../harness/plane-state.ts";
+import { isProcessAlive } from "../../scripts/toolchain/process-liveness.ts";
+import { demoPaths } from "../../scripts/demo/paths.ts";
+import type { FleetRecord } from "../../scripts/demo/run.ts";
+import { REPO_ROOT } from "../support/fixtures.ts";
+
+const run = promisify(execFile);
+const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
+const DEMO = join(REPO_ROOT, "scripts", "demo.ts");
+const FIRST_SUMMARY_GOAL_S = 30;
+
+/** AUDITED and APPLIED columns of the summary, as examples/README.md promises them. */
+const EXPECTED: Record<string, [string, string]> = {
+  "haswell-analytics-1": ["False", "not sent"],
+  "haswell-db-1": ["True", "applied"],
+  "haswell-web-1": ["True", "staged"],
+  "skylake-app-1": ["True", "applied"],
+  "icelake-ci-1": ["True", "applied"],
+  "sapphirerapids-ml-1": ["True", "applied"],
+  "sapphirerapids-pv-1": ["True", "staged"],
+  "rome-web-2": ["True", "staged"],
+  "genoa-db-2": ["True", "applied"],
+};
+
+const root = mkdtempSync(join(tmpdir(), "cpuid-fleet-demo-e2e-"));
+const paths = demoPaths(root);
+let output = "";
+let record: FleetRecord;
+let planePids: number[] = [];
+
+beforeAll(async () => {
+  const r = await run(NODE, [DEMO, "--detach", "--dir", root], { cwd: REPO_ROOT, timeout: 240_000 });
+  output = r.stdout;
+  record = JSON.parse(readFileSync(paths.fleetFile, "utf8")) as FleetRecord;
+  planePids = Object.values(readPlaneState(planeLayout(record.planeDir).stateFile).pids);
+}, 300_000);
+
+afterAll(async () => {
+  await run(NODE, [DEMO, "--stop", "--dir", root], { cwd: REPO_ROOT, timeout: 60_000 });
+  rmSync(root, { recursive: true, force: true });
+});
+
+function summaryRows(text: string): Map<string, string[]> {
+  const section = text.slice(text.indexOf("Domain policies"), text.indexOf("Try it"));
+  const rows = section.split("\n").slice(2).filter((l) => /^  \S/.test(l) && !l.includes(": "));
+  return new Map(rows.map((l) => l.trim().split(/\s{2,}/)).map((cells) => [cells[0], cells]));
+}
+
+async function kubectlWithEnv(args: string): Promise<string> {
+  // what the summary tells the user: source the env file, then kubectl
+  const r = await run("sh", ["-c", `. "$1" && kubectl ${args}`, "sh", paths.envFile]);
+  return r.stdout;
+}
+
+describe("npm run demo -- --detach", () => {
+  it(`prints a settled summary within ${FIRST_SUMMARY_GOAL_S} s`, () => {
+    expect(output).toContain("every policy settled");
+    expect(record.firstSummarySeconds).toBeLessThanOrEqual(FIRST_SUMMARY_GOAL_S);
+    const rows = summaryRows(output);
+    expect([...rows.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
+    for (const [name, [audited, applied]] of Object.entries(EXPECTED)) {
+      const cells = rows.get(name)!;
+      expect({ name, audited: cells[4], applied: cells[5] }).toEqual({ name, audited, applied });
+    }
+    expect(output).toMatch(/host-skylake\s.*no AVX \(GDS\)/);
+    expect(output).toContain("npm run demo -- --stop");
+  });
+
+  it("leaves an env file that points kubectl at the fleet", async () => {
+    const list = JSON.parse(await kubectlWithEnv("get dcp -A -o json")) as { items: DomainCpuidPolicyObject[] };
+    const failed = list.items.find((p) => p.metadata.name === "haswell-analytics-1")!;
+    expect(failed.status?.conditions?.find((c) => c.type === "Audited")).toMatchObject({ status: "False", reason: "AuditFailed" });
+    expect(failed.status?.findings?.map((f) => f.features)).toEqual([["avx512f"]]);
+    const staged = list.items.find((p) => p.metadata.name === "haswell-web-1")!;
+    expect(staged.status).toMatchObject({ activation: "Staged", domainState: "running" });
+    const hosts = (await kubectlWithEnv("get hcp -o name")).trim().split("\n");
+    expect(hosts).toHaveLength(6);
+    // the controller counts the failure right after writing the status the summary read
+    await eventually("cpuid_audit_failures_total{reason=\"AuditFailed\"} 1", async () => {
+      const metrics = await (await fetch(`${record.controllerMetricsUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^cpuid_audit_failures_total\{reason="AuditFailed"\} 1$/m);
+    }, 5_000);
+  });
+
+  it("--stop stops the controller, the agents and the control plane", async () => {
+    const pids = [...Object.values(record.pids), ...planePids];
+    expect(pids.length).toBe(7 + 3);
+    expect(pids.every(isProcessAlive)).toBe(true);
+    const r = await run(NODE, [DEMO, "--stop", "--dir", root], { cwd: REPO_ROOT, timeout: 60_000 });
+    expect(r.stdout).toContain("stopped");
+    expect(pids.filter(isProcessAlive)).toEqual([]);
+    expect(existsSync(paths.envFile)).toBe(false);
+  });
+});
