@@ -1,0 +1,25 @@
+# Sourced by the daemon bins. Runs the compiled daemon from dist/ (built by
+# `npm run build`, which `npm install` runs) when it is newer than every
+# TypeScript source, else the sources themselves through Node's type
+# stripping. Compiled code skips the type-stripping WASM (~18 MB per process).
+# usage: launch <entry without extension> <node flags> <extra flags for compiled code> -- args…
+root=$(dirname "$(dirname "$(readlink -f "$0")")")
+node="$root/node_modules/.bin/node"
+
+compiled_is_current() {
+  [ -f "$root/dist/.built" ] &&
+    [ -z "$(find "$root/agent" "$root/controller" "$root/shared" -name '*.ts' -newer "$root/dist/.built" -print -quit)" ]
+}
+
+launch() {
+  entry=$1
+  flags=$2
+  compiled_flags=$3
+  shift 4
+  # shellcheck disable=SC2086
+  if compiled_is_current; then
+    exec "$node" $flags $compiled_flags "$root/dist/$entry.js" "$@"
+  fi
+  # shellcheck disable=SC2086
+  exec "$node" $flags "$root/$entry.ts" "$@"
+}
