@@ -16,7 +16,7 @@ import { XenBackend } from "./backends/xen.ts";
 import type { AgentConfig } from "./config.ts";
 import type { GuestMax, HandlerContext } from "./handlers.ts";
 import { buildHostPolicies } from "./host-policies.ts";
-import { startHttp } from "./http.ts";
+import { startHttp } from "../runtime/http-endpoints.ts";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.ts";
 import { connectAgent, reconnectBackoff } from "./nats.ts";
 import { FileProbe } from "./probes/file.ts";

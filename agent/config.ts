@@ -3,9 +3,11 @@
 // is reported with the flag and variable it came from.
 
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ProbeKind } from "../shared/schemas/host-policies.ts";
+import { readSettings, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
+
+export { ConfigError } from "../runtime/settings.ts";
 
 export const BackendKind = z.enum(["sim", "xen"]);
 export type BackendKind = z.infer<typeof BackendKind>;
@@ -72,52 +74,13 @@ const SETTINGS = {
   xlPath: { flag: "xl", env: "CPUID_AGENT_XL", default: () => "xl" },
   cpuinfoPath: { flag: "cpuinfo", env: "CPUID_AGENT_CPUINFO", default: () => "/proc/cpuinfo" },
   logLevel: { flag: "log-level", env: "CPUID_AGENT_LOG_LEVEL", default: () => "info" },
-} as const satisfies Record<keyof AgentConfig, { flag: string; env: string; default: () => string | undefined }>;
+} as const satisfies Record<keyof AgentConfig, Setting>;
 
-type SettingName = keyof typeof SETTINGS;
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-export const USAGE = [
-  "usage: cpuid-fleet-agent [options]",
-  "",
-  "Every option can also be set through the environment variable shown.",
-  "",
-  ...Object.values(SETTINGS).map((s) => {
-    const d = s.default();
-    return `  --${s.flag.padEnd(20)} ${s.env}${d === undefined ? "" : ` (default ${d})`}`;
-  }),
-  "  --help",
-].join("\n");
+export const USAGE = settingsUsage(["usage: cpuid-fleet-agent [options]", ""], SETTINGS);
 
 /** Merge flags over environment over defaults, then validate. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig {
-  let flags: Record<string, string | boolean | undefined>;
-  try {
-    flags = parseArgs({
-      args: [...argv],
-      options: Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const }])),
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new ConfigError(`${(e as Error).message}\n\n${USAGE}`);
-  }
-  const raw: Record<string, string | undefined> = {};
-  for (const [name, s] of Object.entries(SETTINGS)) {
-    const flag = flags[s.flag];
-    raw[name] = typeof flag === "string" ? flag : env[s.env] !== undefined && env[s.env] !== "" ? env[s.env] : s.default();
-  }
-  const parsed = AgentConfig.safeParse(raw);
-  const lines = (parsed.error?.issues ?? []).map((issue) => {
-    const name = String(issue.path[0]) as SettingName;
-    const s = SETTINGS[name];
-    const given = raw[name] === undefined ? "unset" : JSON.stringify(raw[name]);
-    return s ? `  --${s.flag} / ${s.env} = ${given}: ${issue.message}` : `  ${issue.message}`;
-  });
-  if (raw.probe === "file" && !raw.probeFile) lines.push("  --probe file needs --probe-file <path> (CPUID_AGENT_PROBE_FILE)");
-  if (!parsed.success || lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
-  return parsed.data;
+  const raw = readSettings(SETTINGS, argv, env, USAGE);
+  const extra = raw.probe === "file" && !raw.probeFile ? ["  --probe file needs --probe-file <path> (CPUID_AGENT_PROBE_FILE)"] : [];
+  return validateSettings(AgentConfig, raw, SETTINGS, extra);
 }

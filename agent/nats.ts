@@ -2,9 +2,9 @@
 // (so replies to it land where no other host may subscribe), and reconnection
 // forever with capped exponential backoff.
 
-import { readFileSync } from "node:fs";
 import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { hostInboxPrefix } from "../shared/nats/subjects.ts";
+import { readSeed } from "../runtime/nkey-seed.ts";
 
 export interface AgentConnectionOptions {
   servers: string[];
@@ -29,11 +29,6 @@ export function reconnectBackoff(): { next: () => number; reset: () => void } {
   };
 }
 
-export function readSeed(path: string): Uint8Array {
-  const seed = readFileSync(path, "utf8").trim();
-  if (!/^SU[A-Z2-7]+$/.test(seed)) throw new Error(`${path} does not hold an nkey user seed (SU…)`);
-  return new TextEncoder().encode(seed);
-}
 
 export async function connectAgent(opts: AgentConnectionOptions, backoff = reconnectBackoff()): Promise<NatsConnection> {
   return connect({

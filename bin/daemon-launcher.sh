@@ -8,7 +8,7 @@ node="$root/node_modules/.bin/node"
 
 compiled_is_current() {
   [ -f "$root/dist/.built" ] &&
-    [ -z "$(find "$root/agent" "$root/controller" "$root/shared" -name '*.ts' -newer "$root/dist/.built" -print -quit)" ]
+    [ -z "$(find "$root/agent" "$root/controller" "$root/runtime" "$root/shared" -name '*.ts' -newer "$root/dist/.built" -print -quit)" ]
 }
 
 launch() {

@@ -1,9 +1,11 @@
-// How cpuidctl reaches NATS for fleet inspection: --nats-url / CPUID_FLEET_NATS_URL
-// and an nkey seed from --nkey-seed-file, or the controller's (else admin's)
-// seed in CPUID_FLEET_CREDS_DIR.
+// How cpuidctl reaches NATS (fleet inspection, the audit dry run): --nats-url,
+// else $NATS_URL (what `npm run cluster:up` exports); an nkey seed from
+// --nkey-seed-file, else $CPUID_FLEET_NATS_SEED_FILE, else the controller's
+// (or admin's) seed in $CPUID_FLEET_CREDS_DIR.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { readSeed } from "../runtime/nkey-seed.ts";
 import { serviceSeedFile } from "../shared/nats/credentials-layout.ts";
 
 export const NATS_OPTIONS = {
@@ -11,19 +13,23 @@ export const NATS_OPTIONS = {
   "nkey-seed-file": { type: "string" },
 } as const;
 
-export const NATS_USAGE = `  --nats-url <url>        default $CPUID_FLEET_NATS_URL or nats://127.0.0.1:4222
-  --nkey-seed-file <f>    default controller.nk (else admin.nk) in $CPUID_FLEET_CREDS_DIR`;
+export const NATS_USAGE = `  --nats-url <url>        default $NATS_URL, else nats://127.0.0.1:4222
+  --nkey-seed-file <f>    default $CPUID_FLEET_NATS_SEED_FILE, else controller.nk
+                          (or admin.nk) in $CPUID_FLEET_CREDS_DIR`;
 
-export function connectCli(values: { "nats-url"?: string; "nkey-seed-file"?: string }): Promise<NatsConnection> {
-  const servers = values["nats-url"] ?? process.env.CPUID_FLEET_NATS_URL ?? "nats://127.0.0.1:4222";
-  const credsDir = process.env.CPUID_FLEET_CREDS_DIR;
-  const seedFile =
-    values["nkey-seed-file"] ??
-    (credsDir ? [serviceSeedFile(credsDir, "controller"), serviceSeedFile(credsDir, "admin")].find((f) => existsSync(f)) : undefined);
+function defaultSeedFile(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.CPUID_FLEET_NATS_SEED_FILE) return env.CPUID_FLEET_NATS_SEED_FILE;
+  const dir = env.CPUID_FLEET_CREDS_DIR;
+  return dir ? [serviceSeedFile(dir, "controller"), serviceSeedFile(dir, "admin")].find((f) => existsSync(f)) : undefined;
+}
+
+export function connectCli(values: { "nats-url"?: string; "nkey-seed-file"?: string }, name = "cpuidctl"): Promise<NatsConnection> {
+  const servers = values["nats-url"] ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+  const seedFile = values["nkey-seed-file"] ?? defaultSeedFile(process.env);
   return connect({
     servers: servers.split(","),
-    name: "cpuidctl",
+    name,
     timeout: 5_000,
-    ...(seedFile ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(readFileSync(seedFile, "utf8").trim())) } : {}),
+    ...(seedFile ? { authenticator: nkeyAuthenticator(readSeed(seedFile)) } : {}),
   });
 }

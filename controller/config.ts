@@ -5,8 +5,10 @@
 
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { ConfigError, readSettings, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
+
+export { ConfigError } from "../runtime/settings.ts";
 
 const seconds = z.coerce.number().positive().max(86_400);
 
@@ -77,69 +79,28 @@ const SETTINGS = {
   logLevel: { flag: "log-level", env: "CPUID_FLEET_LOG_LEVEL", default: () => "info" },
 } as const satisfies Record<keyof ControllerOptions, Setting>;
 
-interface Setting {
-  flag: string;
-  env: string;
-  default: (env: NodeJS.ProcessEnv) => string | undefined;
-  /** how --help shows a computed default */
-  shown?: string;
-}
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
-export const USAGE = [
-  "usage: cpuid-fleet-controller [options]",
-  "",
-  "Reconciles DomainCpuidPolicy objects against the hosts in the cpuid-hosts bucket.",
-  "Every option can also be set through the environment variable shown.",
-  "",
-  ...Object.values(SETTINGS).map((s: Setting) => {
-    const d = s.shown ?? s.default({});
-    return `  --${s.flag.padEnd(20)} ${s.env}${d === undefined ? "" : ` (default ${d})`}`;
-  }),
-  "  --help",
-].join("\n");
+export const USAGE = settingsUsage(
+  ["usage: cpuid-fleet-controller [options]", "", "Reconciles DomainCpuidPolicy objects against the hosts in the cpuid-hosts bucket."],
+  SETTINGS,
+);
 
 /** Defaults for everything not given, for in-process use (tests, demo, benchmark). */
 export function controllerOptions(input: Partial<ControllerOptionsInput>, env: NodeJS.ProcessEnv = {}): ControllerOptions {
   const raw: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(SETTINGS)) raw[name] = s.default(env);
-  return parse({ ...raw, ...input }, (name) => name);
+  return parse({ ...raw, ...input });
 }
 
 export function loadOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ControllerOptions {
-  let flags: Record<string, string | boolean | undefined>;
-  try {
-    flags = parseArgs({
-      args: [...argv],
-      options: Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const }])),
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new ConfigError(`${(e as Error).message}\n\n${USAGE}`);
-  }
-  const raw: Record<string, string | undefined> = {};
-  for (const [name, s] of Object.entries(SETTINGS)) {
-    const flag = flags[s.flag];
-    raw[name] = typeof flag === "string" ? flag : env[s.env] ? env[s.env] : s.default(env);
-  }
-  return parse(raw, (name) => {
-    const s = SETTINGS[name as keyof typeof SETTINGS];
-    return s ? `--${s.flag} (${s.env})` : name;
-  });
+  return parse(readSettings(SETTINGS, argv, env, USAGE));
 }
 
-function parse(raw: Record<string, unknown>, describe: (name: string) => string): ControllerOptions {
-  const parsed = ControllerOptions.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${describe(String(i.path[0]))}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
-  }
-  if (parsed.data.renewDeadlineSeconds >= parsed.data.leaseDurationSeconds) {
+function parse(raw: Record<string, unknown>): ControllerOptions {
+  const options = validateSettings(ControllerOptions, raw, SETTINGS);
+  if (options.renewDeadlineSeconds >= options.leaseDurationSeconds) {
     throw new ConfigError("invalid configuration:\n  --renew-deadline must be shorter than --lease-duration");
   }
-  return parsed.data;
+  return options;
 }

@@ -3,14 +3,11 @@
 // cpuid-hosts bucket (same evaluation code as the controller).
 
 import { Kvm } from "@nats-io/kv";
-import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { existsSync } from "node:fs";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { parseAllDocuments } from "yaml";
-import { readSeed } from "../../agent/nats.ts";
 import { evaluateDomainPolicy, type Evaluation } from "../../controller/domain-policy/evaluate.ts";
 import { summariseFindings } from "../../controller/domain-policy/status.ts";
 import { decodeHostPolicies } from "../../controller/hosts/host-record.ts";
-import { serviceSeedFile } from "../../shared/nats/credentials-layout.ts";
 import { HOSTS_BUCKET_CONFIG } from "../../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET, hostKey } from "../../shared/nats/subjects.ts";
 import { API_GROUP, DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
@@ -19,17 +16,16 @@ import { HostPolicies } from "../../shared/schemas/host-policies.ts";
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
 import { readInput } from "../policy-input.ts";
+import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 
-const usage = `usage: cpuidctl audit -f <file> [--nats-url <url>] [--nats-seed-file <file>] [-o json|text]
+const usage = `usage: cpuidctl audit -f <file> [--nats-url <url>] [--nkey-seed-file <file>] [-o json|text]
 
 Audit DomainCpuidPolicy objects before applying them, against the policies their
 hosts published to the cpuid-hosts bucket, exactly as the controller will.
 
   -f <file>               YAML or JSON with one or more DomainCpuidPolicy objects
                           ("-" reads standard input)
-  --nats-url <url>        NATS server (default $NATS_URL, else nats://127.0.0.1:4222)
-  --nats-seed-file <file> nkey seed to connect with (default $CPUID_FLEET_NATS_SEED_FILE,
-                          else admin.nk or controller.nk in $CPUID_FLEET_CREDS_DIR)
+${NATS_USAGE}
   -o json|text            output format (default text)
 
 Exit status: 0 clean, 1 findings, 2 bad input (or nothing to audit against).`;
@@ -77,12 +73,6 @@ function readPolicies(file: string): PolicyDocument[] {
   return out;
 }
 
-function defaultSeedFile(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.CPUID_FLEET_NATS_SEED_FILE) return env.CPUID_FLEET_NATS_SEED_FILE;
-  const dir = env.CPUID_FLEET_CREDS_DIR;
-  if (!dir) return undefined;
-  return [serviceSeedFile(dir, "admin"), serviceSeedFile(dir, "controller")].find((f) => existsSync(f));
-}
 
 async function fetchHost(nc: NatsConnection, hostId: string) {
   const kv = await new Kvm(nc).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
@@ -126,8 +116,7 @@ const command: Command = {
       args,
       {
         filename: { type: "string", short: "f" },
-        "nats-url": { type: "string" },
-        "nats-seed-file": { type: "string" },
+        ...NATS_OPTIONS,
         output: { type: "string", short: "o" },
       },
       usage,
@@ -136,14 +125,9 @@ const command: Command = {
     if (!values.filename) throw new UsageError(`-f <file> is required\n\n${usage}`);
     const format = jsonOrText(values.output);
     const docs = readPolicies(values.filename);
-    const seedFile = values["nats-seed-file"] ?? defaultSeedFile(process.env);
     let nc: NatsConnection;
     try {
-      nc = await connect({
-        servers: (values["nats-url"] ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222").split(","),
-        name: "cpuidctl audit",
-        ...(seedFile ? { authenticator: nkeyAuthenticator(readSeed(seedFile)) } : {}),
-      });
+      nc = await connectCli(values, "cpuidctl audit");
     } catch (e) {
       console.error(`cpuidctl: cannot connect to NATS: ${(e as Error).message}`);
       return EXIT_BAD_INPUT;

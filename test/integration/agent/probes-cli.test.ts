@@ -25,7 +25,7 @@ let controller: NatsConnection;
 
 async function cpuidctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const info = planeInfo();
-  const env = { ...process.env, CPUID_FLEET_NATS_URL: info.natsUrl, CPUID_FLEET_CREDS_DIR: info.credsDir };
+  const env = { ...process.env, NATS_URL: info.natsUrl, CPUID_FLEET_CREDS_DIR: info.credsDir };
   try {
     const r = await run(join(REPO_ROOT, "node_modules", ".bin", "node"), [join(REPO_ROOT, "cli", "cpuidctl.ts"), ...args], { env });
     return { code: 0, ...r };

@@ -1,0 +1,77 @@
+// Daemon settings: command-line flags over environment variables over
+// defaults, validated with zod, with errors that name the flag and variable a
+// bad value came from.
+
+import { parseArgs } from "node:util";
+import type { z } from "zod";
+
+export interface Setting {
+  flag: string;
+  env: string;
+  default: (env: NodeJS.ProcessEnv) => string | undefined;
+  /** how --help shows a computed default */
+  shown?: string;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function settingsUsage(header: readonly string[], settings: Record<string, Setting>): string {
+  return [
+    ...header,
+    "Every option can also be set through the environment variable shown.",
+    "",
+    ...Object.values(settings).map((s) => {
+      const d = s.shown ?? s.default({});
+      return `  --${s.flag.padEnd(20)} ${s.env}${d === undefined ? "" : ` (default ${d})`}`;
+    }),
+    "  --help",
+  ].join("\n");
+}
+
+/** The raw string value of every setting: flag, else non-empty env variable, else default. */
+export function readSettings(
+  settings: Record<string, Setting>,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  usage: string,
+): Record<string, string | undefined> {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(Object.values(settings).map((s) => [s.flag, { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}\n\n${usage}`);
+  }
+  const raw: Record<string, string | undefined> = {};
+  for (const [name, s] of Object.entries(settings)) {
+    const flag = flags[s.flag];
+    raw[name] = typeof flag === "string" ? flag : env[s.env] ? env[s.env] : s.default(env);
+  }
+  return raw;
+}
+
+/** Validate raw values; every problem is listed with its flag, variable and given value. */
+export function validateSettings<T extends z.ZodType>(
+  schema: T,
+  raw: Record<string, unknown>,
+  settings: Record<string, Setting>,
+  extraProblems: string[] = [],
+): z.output<T> {
+  const parsed = schema.safeParse(raw);
+  const lines = (parsed.error?.issues ?? []).map((issue) => {
+    const name = String(issue.path[0]);
+    const s = settings[name];
+    if (!s) return `  ${name}: ${issue.message}`;
+    const given = raw[name] === undefined ? "unset" : JSON.stringify(raw[name]);
+    return `  --${s.flag} / ${s.env} = ${given}: ${issue.message}`;
+  });
+  lines.push(...extraProblems);
+  if (!parsed.success || lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  return parsed.data;
+}
