@@ -1,0 +1,56 @@
+// The benchmark's DomainCpuidPolicies: created straight through the API
+// (client-node) with bounded concurrency, and patched the same way to
+// measure the apiserver's status-patch ceiling.
+
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../controller/kube/resources.ts";
+
+export interface BenchPolicy {
+  name: string;
+  host: string;
+  domain: string;
+}
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function forEachBounded<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) await task(items[i], i);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+export class PolicyClient {
+  readonly #api: CustomObjectsApi;
+  readonly #namespace: string;
+
+  constructor(kubeConfig: KubeConfig, namespace: string) {
+    this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#namespace = namespace;
+  }
+
+  async create(p: BenchPolicy): Promise<void> {
+    await this.#api.createNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      plural: DOMAIN_PLURAL,
+      namespace: this.#namespace,
+      body: {
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: "DomainCpuidPolicy",
+        metadata: { name: p.name, namespace: this.#namespace },
+        spec: { host: p.host, domain: p.domain, guestType: "hvm", baseline: "default" },
+      },
+    });
+  }
+
+  /** A plain JSON merge patch of the status subresource, the kind of write the controller makes. */
+  async patchStatus(name: string, status: Record<string, unknown>): Promise<void> {
+    await this.#api.patchNamespacedCustomObjectStatus(
+      { group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL, namespace: this.#namespace, name, body: { status } },
+      mergePatch,
+    );
+  }
+}

@@ -1,0 +1,75 @@
+// One process running many agents (the real Agent of agent/agent.ts, one per
+// simulated host, each with its own NATS identity and connection, metrics
+// endpoint, sim backend and admin socket), for fleets too large for a
+// process per host. Started by agent-pool.ts; reports over IPC.
+//
+//   node scripts/fleet/agent-pool-main.ts <spec.json>
+
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import pino from "pino";
+import { Agent } from "../../agent/agent.ts";
+import { loadConfig } from "../../agent/config.ts";
+import { simAdmin } from "../../agent/sim-admin.ts";
+import { hostSeedFile } from "../../shared/nats/credentials-layout.ts";
+
+export interface AgentPoolSpec {
+  natsUrl: string;
+  credsDir: string;
+  stateRoot: string;
+  hosts: { hostId: string; profile: string }[];
+  /** domains created paused on every host: <prefix>0, <prefix>1, … */
+  domainsPerHost: number;
+  domainPrefix: string;
+  heartbeatSeconds: number;
+  /** agents started at the same time */
+  startConcurrency: number;
+}
+
+export type PoolMessage = { kind: "started"; count: number } | { kind: "ready"; seconds: number };
+
+async function main(spec: AgentPoolSpec): Promise<void> {
+  const log = pino({ level: "warn" });
+  const started = performance.now();
+  const agents: Agent[] = [];
+  const queue = [...spec.hosts];
+  const startNext = async (): Promise<void> => {
+    for (let host = queue.shift(); host; host = queue.shift()) {
+      const stateDir = join(spec.stateRoot, host.hostId);
+      mkdirSync(stateDir, { recursive: true });
+      const config = loadConfig(
+        [
+          "--host-id", host.hostId,
+          "--nats-url", spec.natsUrl,
+          "--nkey-seed-file", hostSeedFile(spec.credsDir, host.hostId),
+          "--probe", "file",
+          "--probe-file", host.profile,
+          "--backend", "sim",
+          "--state-dir", stateDir,
+          "--metrics-listen", "127.0.0.1:0",
+          "--heartbeat-interval", String(spec.heartbeatSeconds),
+          "--log-level", "warn",
+        ],
+        {},
+      );
+      agents.push(await Agent.start(config, log.child({ host: host.hostId })));
+      for (let d = 0; d < spec.domainsPerHost; d++) await simAdmin(stateDir, "create", `${spec.domainPrefix}${d}`, "hvm");
+      if (agents.length % 50 === 0) send({ kind: "started", count: agents.length });
+    }
+  };
+  await Promise.all(Array.from({ length: spec.startConcurrency }, startNext));
+  send({ kind: "ready", seconds: (performance.now() - started) / 1000 });
+
+  const stop = () => void Promise.all(agents.map((a) => a.stop())).then(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  // the launching process is gone (even killed): do not outlive it
+  process.once("disconnect", stop);
+}
+
+function send(message: PoolMessage): void {
+  process.send?.(message);
+}
+
+if (import.meta.main) {
+  await main(JSON.parse(readFileSync(process.argv[2], "utf8")) as AgentPoolSpec);
+}
