@@ -74,6 +74,16 @@ function scratchDir(prefix: string): string {
   }
 }
 
+/** Calls `f` at most every 2 s (progress that arrives in bursts). */
+function throttled<T>(f: (value: T) => void): (value: T) => void {
+  let last = 0;
+  return (value) => {
+    if (performance.now() - last < 2_000) return;
+    last = performance.now();
+    f(value);
+  };
+}
+
 async function waitForLeader(metricsUrl: string): Promise<void> {
   for (;;) {
     const text = await (await fetch(`${metricsUrl}/metrics`)).text();
@@ -104,7 +114,7 @@ async function main(): Promise<void> {
       startConcurrency: 8,
       pools: Number(values.pools),
       dir: work,
-      onProgress: (n) => say(`agents started: ${n}/${hostCount}`),
+      onProgress: throttled((n) => say(`agents started: ${n}/${hostCount}`)),
     });
     say(`${hostCount} agents ready in ${values.pools} processes after ${pools.startupSeconds.toFixed(1)} s (domains created paused)`);
 

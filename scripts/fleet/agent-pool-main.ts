@@ -54,7 +54,7 @@ async function main(spec: AgentPoolSpec): Promise<void> {
       );
       agents.push(await Agent.start(config, log.child({ host: host.hostId })));
       for (let d = 0; d < spec.domainsPerHost; d++) await simAdmin(stateDir, "create", `${spec.domainPrefix}${d}`, "hvm");
-      if (agents.length % 50 === 0) send({ kind: "started", count: agents.length });
+      send({ kind: "started", count: agents.length });
     }
   };
   await Promise.all(Array.from({ length: spec.startConcurrency }, startNext));
