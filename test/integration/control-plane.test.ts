@@ -7,7 +7,7 @@ import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hostKey, hostSubject, hostSubjectWildcard } from "../../shared/nats/subjects.ts";
+import { hostKey, hostKeySubject, hostSubject, hostSubjectWildcard } from "../../shared/nats/subjects.ts";
 import { attachPlane, connectNats, eventually, kubectl, kubectlOk as ok, planeInfo } from "../harness/context.ts";
 import { openHostsBucket } from "../harness/nats-client.ts";
 
@@ -88,6 +88,12 @@ describe("Kubernetes", () => {
   });
 });
 
+// The bucket is shared with every other test file: these tests use hosts of
+// their own and purge what they wrote.
+const HOST_A = "harness-a";
+const HOST_B = "harness-b";
+const ADDED_HOST = "xen07.lab.example";
+
 describe("NATS", () => {
   const connections: NatsConnection[] = [];
   const connect = async (identity: Parameters<typeof connectNats>[0]) => {
@@ -97,70 +103,76 @@ describe("NATS", () => {
   };
   const hostBucket = async (host: string): Promise<KV> => openHostsBucket(await connect({ host }));
 
+  beforeAll(async () => {
+    for (const host of [HOST_A, HOST_B]) await attachPlane().addNatsHost(host);
+  });
+
   afterAll(async () => {
+    const admin = await openHostsBucket(await connect("admin"));
+    for (const host of [HOST_A, HOST_B, ADDED_HOST]) await admin.purge(hostKey(host));
     await Promise.all(connections.map((nc) => nc.close()));
   });
 
   it("a host writes and reads its own key; the controller sees it", async () => {
-    const kvA = await hostBucket("host-a");
-    await kvA.put(hostKey("host-a"), "policy-a");
-    expect((await kvA.get(hostKey("host-a")))?.string()).toBe("policy-a");
+    const kvA = await hostBucket(HOST_A);
+    await kvA.put(hostKey(HOST_A), "policy-a");
+    expect((await kvA.get(hostKey(HOST_A)))?.string()).toBe("policy-a");
 
     const controller = await openHostsBucket(await connect("controller"));
-    expect((await controller.get(hostKey("host-a")))?.string()).toBe("policy-a");
+    expect((await controller.get(hostKey(HOST_A)))?.string()).toBe("policy-a");
     const keys: string[] = [];
     for await (const k of await controller.keys()) keys.push(k);
-    expect(keys).toContain("host-a");
+    expect(keys).toContain(HOST_A);
   });
 
-  it("host-a cannot write or read host-b's key", async () => {
-    const kvA = await hostBucket("host-a");
-    await expect(kvA.put(hostKey("host-b"), "forged")).rejects.toThrow(/Permissions Violation for Publish to "?\$KV\.cpuid-hosts\.host-b/);
-    await expect(kvA.get(hostKey("host-b"))).rejects.toThrow(/Permissions Violation.*DIRECT\.GET.*host-b/);
-    const kvB = await hostBucket("host-b");
-    expect(await kvB.get(hostKey("host-b"))).toBeNull(); // nothing was written
+  it("a host cannot write or read another host's key", async () => {
+    const kvA = await hostBucket(HOST_A);
+    await expect(kvA.put(hostKey(HOST_B), "forged")).rejects.toThrow(/Permissions Violation for Publish to "?\$KV\.cpuid-hosts\.harness-b/);
+    await expect(kvA.get(hostKey(HOST_B))).rejects.toThrow(/Permissions Violation.*DIRECT\.GET.*harness-b/);
+    const kvB = await hostBucket(HOST_B);
+    expect(await kvB.get(hostKey(HOST_B))).toBeNull(); // nothing was written
   });
 
-  it("host-a cannot subscribe to host-b's subjects, nor read the bucket via the stream API", async () => {
-    const ncA = await connect({ host: "host-a" });
-    const sub = ncA.subscribe(hostSubjectWildcard("host-b"));
+  it("a host cannot subscribe to another host's subjects, nor read the bucket via the stream API", async () => {
+    const ncA = await connect({ host: HOST_A });
+    const sub = ncA.subscribe(hostSubjectWildcard(HOST_B));
     const closedWith = await sub.closed;
-    expect(String(closedWith)).toMatch(/Permissions Violation for Subscription to "?cpuid\.v1\.host\.host-b\.>/);
+    expect(String(closedWith)).toMatch(/Permissions Violation for Subscription to "?cpuid\.v1\.host\.harness-b\.>/);
 
     const js = jetstream(ncA, { checkAPI: false });
     const jsm = await js.jetstreamManager(false);
-    await expect(jsm.streams.getMessage("KV_cpuid-hosts", { last_by_subj: "$KV.cpuid-hosts.host-a" })).rejects.toThrow(
+    await expect(jsm.streams.getMessage("KV_cpuid-hosts", { last_by_subj: hostKeySubject(HOST_A) })).rejects.toThrow(
       /Permissions Violation/,
     );
   });
 
   it("the controller's request reaches only the addressed host, which may answer it", async () => {
-    const ncA = await connect({ host: "host-a" });
-    ncA.subscribe(hostSubject("host-a", "get"), { callback: (_err, msg) => void msg.respond("from host-a") });
+    const ncA = await connect({ host: HOST_A });
+    ncA.subscribe(hostSubject(HOST_A, "get"), { callback: (_err, msg) => void msg.respond("from harness-a") });
     await ncA.flush();
     const controller = await connect("controller");
-    const reply = await controller.request(hostSubject("host-a", "get"), "", { timeout: 5_000 });
-    expect(reply.string()).toBe("from host-a");
+    const reply = await controller.request(hostSubject(HOST_A, "get"), "", { timeout: 5_000 });
+    expect(reply.string()).toBe("from harness-a");
     // A host may not send requests (publish) to another host.
-    await expect(ncA.request(hostSubject("host-b", "get"), "", { timeout: 2_000 })).rejects.toThrow(/Permissions Violation/);
+    await expect(ncA.request(hostSubject(HOST_B, "get"), "", { timeout: 2_000 })).rejects.toThrow(/Permissions Violation/);
   });
 
   it("a host added while the server runs can use its own key at once", async () => {
-    await attachPlane().addNatsHost("xen07.lab.example");
-    const kv = await hostBucket("xen07.lab.example");
-    await kv.put(hostKey("xen07.lab.example"), "policy-7");
-    expect((await kv.get(hostKey("xen07.lab.example")))?.string()).toBe("policy-7");
-    expect(planeInfo().hosts).not.toContain("xen07.lab.example"); // provided once, at setup
-    expect(attachPlane().info().hosts).toContain("xen07.lab.example");
+    await attachPlane().addNatsHost(ADDED_HOST);
+    const kv = await hostBucket(ADDED_HOST);
+    await kv.put(hostKey(ADDED_HOST), "policy-7");
+    expect((await kv.get(hostKey(ADDED_HOST)))?.string()).toBe("policy-7");
+    expect(planeInfo().hosts).not.toContain(ADDED_HOST); // provided once, at setup
+    expect(attachPlane().info().hosts).toContain(ADDED_HOST);
   });
 
   it("nats-server restart keeps JetStream KV data", async () => {
-    const before = await hostBucket("host-b");
-    await before.put(hostKey("host-b"), "policy-b");
+    const before = await hostBucket(HOST_B);
+    await before.put(hostKey(HOST_B), "policy-b");
     await attachPlane().restartComponent("nats-server");
-    const after = await hostBucket("host-b");
+    const after = await hostBucket(HOST_B);
     const entry = await eventually("read after nats-server restart", async () => {
-      const e = await after.get(hostKey("host-b"));
+      const e = await after.get(hostKey(HOST_B));
       if (!e) throw new Error("missing");
       return e;
     });
