@@ -10,8 +10,9 @@
 // Goals: throughput >= 50 % of that ceiling; controller RSS <= 300 MB.
 //
 //   node_modules/.bin/node bench/fleet.ts [--policies 10000] [--hosts 1000] [--pools 4]
-//     [--concurrency 32] [--controller-workers 8] [--controller-node-options "<node flags>"] [--profile]
+//     [--concurrency 32] [--controller-workers 8] [--controller-node-options "<node flags>"] [--profile] [--heap-profile]
 //   --profile: CPU-profile the controller and print where its time went
+//   --heap-profile: sample the controller's heap and print what holds it at the end
 
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -28,7 +29,7 @@ import { DemoKube } from "../scripts/demo/kube.ts";
 import { ensureAllBinaries } from "../scripts/toolchain/ensure.ts";
 import { AppliedWatch } from "./fleet/applied-watch.ts";
 import { apiserverWrites, writesBetween } from "./fleet/apiserver-writes.ts";
-import { summariseCpuProfile } from "./fleet/cpu-profile.ts";
+import { type ProfileSummary, summariseCpuProfile, summariseHeapProfile } from "./fleet/profiles.ts";
 import { type BenchPolicy, forEachBounded, PolicyClient } from "./fleet/policies.ts";
 import { cpuSeconds, percentile, RssSampler } from "./fleet/process-stats.ts";
 
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     "controller-workers": { type: "string", default: "8" },
     "controller-node-options": { type: "string", default: "" },
     profile: { type: "boolean", default: false },
+    "heap-profile": { type: "boolean", default: false },
   },
 });
 const policyCount = Number(values.policies);
@@ -82,6 +84,13 @@ function throttled<T>(f: (value: T) => void): (value: T) => void {
     last = performance.now();
     f(value);
   };
+}
+
+function printProfile(title: string, summary: ProfileSummary, unit: (amount: number) => string): void {
+  console.log(`\n${title}: ${unit(summary.total)}; by file:`);
+  for (const s of summary.byFile) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.what}`);
+  console.log("by function:");
+  for (const s of summary.byFunction) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.what}`);
 }
 
 async function waitForLeader(metricsUrl: string): Promise<void> {
@@ -126,7 +135,13 @@ async function main(): Promise<void> {
       plane: info,
       logFile: join(work, "controller.log"),
       args: [`--workers=${values["controller-workers"]}`, "--log-level=warn"],
-      env: { NODE_OPTIONS: [values["controller-node-options"], values.profile ? `--cpu-prof --cpu-prof-dir=${profileDir}` : ""].join(" ").trim() },
+      env: {
+        NODE_OPTIONS: [
+          values["controller-node-options"],
+          values.profile ? `--cpu-prof --cpu-prof-dir=${profileDir}` : "",
+          values["heap-profile"] ? `--heap-prof --heap-prof-dir=${profileDir}` : "",
+        ].join(" ").trim(),
+      },
     });
     await waitForLeader(controller.metricsUrl);
     say(`controller ready and leading (pid ${controller.pid}, ${values["controller-workers"]} workers)`);
@@ -170,9 +185,14 @@ async function main(): Promise<void> {
     // The ceiling, on the same objects, with nothing else writing to them.
     await children.stopAll();
     say("controller stopped; measuring the apiserver's status-patch rate on the same objects");
-    const patchStart = Date.now();
-    await forEachBounded(policies, concurrency, (p, i) => client.patchStatus(p.name, { lastRequestId: `ceiling-${i}` }));
-    const patchSeconds = (Date.now() - patchStart) / 1000;
+    // best of two rounds: other load on the machine only ever lowers it
+    const rounds: number[] = [];
+    for (const round of [1, 2]) {
+      const patchStart = Date.now();
+      await forEachBounded(policies, concurrency, (p, i) => client.patchStatus(p.name, { lastRequestId: `ceiling-${round}-${i}` }));
+      rounds.push((Date.now() - patchStart) / 1000);
+    }
+    const patchSeconds = Math.min(...rounds);
 
     const totalSeconds = (end - start) / 1000;
     const throughput = watch.appliedAt.size / totalSeconds;
@@ -187,22 +207,17 @@ results (${policyCount} policies, ${hostCount} hosts, create concurrency ${concu
   throughput                  ${throughput.toFixed(0)} policies/s
   create → Applied latency    p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms
   controller                  RSS peak ${rss.peakMb.toFixed(0)} MB (goal <= ${RSS_GOAL_MB} MB: ${rss.peakMb <= RSS_GOAL_MB ? "met" : "MISSED"}), ${controllerCpu.toFixed(1)} s CPU (${((controllerCpu / totalSeconds) * 100).toFixed(0)} % of a core)
-  status-patch ceiling        ${ceiling.toFixed(0)} patches/s (${policyCount} merge patches of .status, concurrency ${concurrency}, ${patchSeconds.toFixed(1)} s)
+  status-patch ceiling        ${ceiling.toFixed(0)} patches/s (best of 2 rounds of ${policyCount} merge patches of .status, concurrency ${concurrency}: ${rounds.map((r) => `${r.toFixed(1)} s`).join(", ")})
   throughput / ceiling        ${((throughput / ceiling) * 100).toFixed(0)} % (goal >= ${CEILING_GOAL * 100} %: ${throughput / ceiling >= CEILING_GOAL ? "met" : "MISSED"})
   CPU during the run (% of one core) ${cpuShare.join(", ")}
   apiserver writes in the run ${totalWrites} (${(totalWrites / totalSeconds).toFixed(0)}/s, ${((totalWrites / totalSeconds / ceiling) * 100).toFixed(0)} % of the ceiling rate), per policy:
 ${writes.map(([what, n]) => `    ${(n / policyCount).toFixed(2).padStart(6)}  ${what}`).join("\n")}`);
 
-    if (values.profile) {
-      const file = readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
-      if (file) {
-        const summary = summariseCpuProfile(join(profileDir, file), REPO_ROOT);
-        console.log(`\ncontroller CPU profile (${(summary.total / 1000).toFixed(1)} s sampled), self time by file:`);
-        for (const s of summary.byFile) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.what}`);
-        console.log("by function:");
-        for (const s of summary.byFunction) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.what}`);
-      }
-    }
+    const profiles = readdirSync(profileDir);
+    const cpuProfile = profiles.find((f) => f.endsWith(".cpuprofile"));
+    if (cpuProfile) printProfile("controller CPU profile (self time)", summariseCpuProfile(join(profileDir, cpuProfile), REPO_ROOT), (ms) => `${(ms / 1000).toFixed(1)} s`);
+    const heapProfile = profiles.find((f) => f.endsWith(".heapprofile"));
+    if (heapProfile) printProfile("controller heap at exit (sampled)", summariseHeapProfile(join(profileDir, heapProfile), REPO_ROOT), (b) => `${(b / 1048576).toFixed(0)} MB`);
   } finally {
     await children.stopAll();
     await pools?.stop();

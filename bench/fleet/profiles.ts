@@ -1,5 +1,6 @@
-// Where a process spent its CPU, from a V8 .cpuprofile (node --cpu-prof):
-// self time per function and per source file, largest first.
+// Where a process spent its CPU (a V8 .cpuprofile, node --cpu-prof) or its
+// heap (a .heapprofile, node --heap-prof: sampled allocations still live when
+// the process exits), per function and per source file, largest first.
 
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
@@ -17,29 +18,54 @@ interface CpuProfile {
   samples: number[];
 }
 
-export interface SelfTime {
+interface HeapProfileNode {
+  callFrame: ProfileNode["callFrame"];
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+
+export interface Share {
   what: string;
-  ms: number;
+  amount: number;
   share: number;
 }
 
-export function summariseCpuProfile(file: string, root: string, top = 15): { total: number; byFunction: SelfTime[]; byFile: SelfTime[] } {
+export interface ProfileSummary {
+  /** ms of CPU, or bytes of heap */
+  total: number;
+  byFunction: Share[];
+  byFile: Share[];
+}
+
+export function summariseCpuProfile(file: string, root: string, top = 15): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const msPerSample = (profile.endTime - profile.startTime) / 1000 / Math.max(1, profile.samples.length);
+  return summarise(profile.nodes.map((n) => [n.callFrame, (n.hitCount ?? 0) * msPerSample]), root, top);
+}
+
+export function summariseHeapProfile(file: string, root: string, top = 15): ProfileSummary {
+  const nodes: [ProfileNode["callFrame"], number][] = [];
+  const walk = (n: HeapProfileNode) => {
+    nodes.push([n.callFrame, n.selfSize]);
+    n.children.forEach(walk);
+  };
+  walk((JSON.parse(readFileSync(file, "utf8")) as { head: HeapProfileNode }).head);
+  return summarise(nodes, root, top);
+}
+
+function summarise(samples: [ProfileNode["callFrame"], number][], root: string, top: number): ProfileSummary {
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   let total = 0;
-  for (const node of profile.nodes) {
-    const ms = (node.hitCount ?? 0) * msPerSample;
-    if (ms === 0) continue;
-    total += ms;
-    const { functionName, url, lineNumber } = node.callFrame;
+  for (const [{ functionName, url, lineNumber }, amount] of samples) {
+    if (amount === 0) continue;
+    total += amount;
     const where = url.startsWith("file://") ? relative(root, new URL(url).pathname) : url || "(native)";
     const fn = `${functionName || "(anonymous)"} ${where}${url ? `:${lineNumber + 1}` : ""}`;
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
-    byFile.set(where, (byFile.get(where) ?? 0) + ms);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + amount);
+    byFile.set(where, (byFile.get(where) ?? 0) + amount);
   }
   const ranked = (m: Map<string, number>) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([what, ms]) => ({ what, ms, share: ms / total }));
+    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([what, amount]) => ({ what, amount, share: amount / total }));
   return { total, byFunction: ranked(byFunction), byFile: ranked(byFile) };
 }

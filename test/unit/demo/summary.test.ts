@@ -21,7 +21,7 @@ function host(hostId: string, vendor: string, raw: string[], hostFeatures: strin
 }
 
 function policy(name: string, audited: "True" | "False", applied: { status: "True" | "False"; reason: string; message?: string }, findings = 0): DomainCpuidPolicyObject {
-  const condition = (type: string, status: string, reason: string, message = "") => ({ type, status, reason, message, lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 1 });
+  const condition = (type: string, status: "True" | "False", reason: string, message = "") => ({ type, status, reason, message, lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 1 });
   return {
     apiVersion: "cpuidfleet.io/v1alpha1",
     kind: "DomainCpuidPolicy",
