@@ -28,14 +28,7 @@ function runningPid(): number | undefined {
 
 /** Leftovers of a cluster whose background process died without cleaning up. */
 async function removeLeftovers(): Promise<void> {
-  if (existsSync(paths.planeDir)) {
-    try {
-      await ControlPlane.attach(paths.planeDir).stop();
-    } catch {
-      // no usable state: nothing left to stop
-    }
-    rmSync(paths.planeDir, { recursive: true, force: true });
-  }
+  await ControlPlane.removeLeftovers(paths.planeDir);
   rmSync(paths.envFile, { force: true });
   rmSync(paths.pidFile, { force: true });
 }

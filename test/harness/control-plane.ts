@@ -11,7 +11,7 @@
 // Another process (a test worker) can operate on a running plane with
 // ControlPlane.attach(dir).
 
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -105,6 +105,15 @@ export class ControlPlane {
     const plane = new ControlPlane(dir);
     if (!existsSync(plane.layout.stateFile)) throw new Error(`no control plane in ${dir} (missing plane.json)`);
     return plane;
+  }
+
+  /**
+   * Stops whatever a plane in `dir` still runs (its owner died without
+   * stopping it) and removes the directory. Nothing there is fine.
+   */
+  static async removeLeftovers(dir: string): Promise<void> {
+    if (existsSync(planeLayout(dir).stateFile)) await ControlPlane.attach(dir).stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 
   static async start(options: StartOptions = {}): Promise<ControlPlane> {
