@@ -1,9 +1,10 @@
 // One JSON document kept in a file that is never torn: each save writes a
-// temporary file, fsyncs it, renames it over the old one and fsyncs the
+// temporary file, flushes its data (fdatasync: the rename's metadata is made
+// durable by the directory fsync), renames it over the old one and fsyncs the
 // directory, so after a crash (even kill -9 mid-save) the file holds either
 // the previous or the new document, complete.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { z } from "zod";
 
@@ -50,7 +51,7 @@ export function writeFileAtomic(path: string, text: string, seq = 0): void {
   const fd = openSync(temp, "w", 0o600);
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
+    fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }

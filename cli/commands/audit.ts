@@ -12,6 +12,7 @@ import { HOSTS_BUCKET_CONFIG } from "../../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET, hostKey } from "../../shared/nats/subjects.ts";
 import { API_GROUP, DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
 import type { FindingJson } from "../../shared/schemas/finding.ts";
+import { decodeJson } from "../../shared/schemas/decode-json.ts";
 import { HostPolicies } from "../../shared/schemas/host-policies.ts";
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
@@ -78,7 +79,7 @@ async function fetchHost(nc: NatsConnection, hostId: string) {
   const kv = await new Kvm(nc).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
   const entry = await kv.get(hostKey(hostId));
   if (!entry || entry.operation !== "PUT") return undefined;
-  const parsed = HostPolicies.safeParse(entry.json());
+  const parsed = decodeJson(HostPolicies, entry.value);
   if (!parsed.success) throw new UsageError(`host ${hostId}: the published HostPolicies are invalid`);
   return decodeHostPolicies(parsed.data);
 }

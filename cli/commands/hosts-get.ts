@@ -7,6 +7,7 @@ import { EXIT_BAD_INPUT, EXIT_OK, UsageError, printJson, type Command } from "..
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { HOSTS_BUCKET_CONFIG } from "../../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET, hostKey } from "../../shared/nats/subjects.ts";
+import { decodeJson } from "../../shared/schemas/decode-json.ts";
 import { HostPolicies } from "../../shared/schemas/host-policies.ts";
 
 const usage = `usage: cpuidctl hosts get <host> [-o json|yaml]
@@ -34,9 +35,13 @@ const command: Command = {
         console.error(`cpuidctl: host ${JSON.stringify(host)} has published nothing to ${HOSTS_BUCKET}`);
         return EXIT_BAD_INPUT;
       }
-      const hp = HostPolicies.parse(e.json());
-      if (format === "json") printJson(hp);
-      else process.stdout.write(stringify(hp));
+      const parsed = decodeJson(HostPolicies, e.value);
+      if (!parsed.success) {
+        console.error(`cpuidctl: host ${JSON.stringify(host)} published an invalid entry: ${parsed.error.issues[0].message}`);
+        return EXIT_BAD_INPUT;
+      }
+      if (format === "json") printJson(parsed.data);
+      else process.stdout.write(stringify(parsed.data));
       return EXIT_OK;
     } finally {
       await nc.close();

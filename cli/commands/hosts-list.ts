@@ -6,6 +6,7 @@ import { EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { HOSTS_BUCKET_CONFIG } from "../../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../../shared/nats/subjects.ts";
+import { decodeJson } from "../../shared/schemas/decode-json.ts";
 import { HostPolicies } from "../../shared/schemas/host-policies.ts";
 import { PolicyNames } from "../../shared/schemas/policy.ts";
 
@@ -50,7 +51,7 @@ const command: Command = {
         const e = await kv.get(key);
         if (!e || e.operation !== "PUT") continue;
         const ageSeconds = Math.max(0, Math.round((Date.now() - e.created.getTime()) / 1000));
-        const parsed = HostPolicies.safeParse(e.json());
+        const parsed = decodeJson(HostPolicies, e.value);
         if (!parsed.success) {
           rows.push({ host: key, ageSeconds, stale: ageSeconds > staleAfter, invalid: parsed.error.issues[0].message });
           continue;

@@ -5,6 +5,7 @@ import type { KV, KvWatchEntry } from "@nats-io/kv";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { hostIdFromToken, HOST_SUBJECT_ROOT } from "../../shared/nats/subjects.ts";
+import { decodeJson } from "../../shared/schemas/decode-json.ts";
 import { Heartbeat, HostPolicies } from "../../shared/schemas/host-policies.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import type { HostIndex } from "./host-index.ts";
@@ -38,7 +39,7 @@ export class HostWatch {
     this.#heartbeats = this.#o.nc.subscribe(HEARTBEAT_WILDCARD, {
       callback: (err, msg) => {
         if (err) return void this.#o.log.warn({ err }, "heartbeat subscription failed");
-        const hb = Heartbeat.safeParse(safeJson(msg.data));
+        const hb = decodeJson(Heartbeat, msg.data);
         if (hb.success) this.#o.index.seen(hb.data.hostId, Date.now());
       },
     });
@@ -106,7 +107,7 @@ export class HostWatch {
       this.#o.index.remove(hostId);
       return undefined;
     }
-    const parsed = HostPolicies.safeParse(safeJson(entry.value));
+    const parsed = decodeJson(HostPolicies, entry.value);
     if (!parsed.success) {
       this.#o.log.warn({ hostId, issues: parsed.error.issues.slice(0, 5) }, "ignoring invalid HostPolicies");
       return hostId;
@@ -120,10 +121,3 @@ export class HostWatch {
   }
 }
 
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return undefined;
-  }
-}
