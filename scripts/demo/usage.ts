@@ -19,17 +19,22 @@ export function renderUsage({ paths, controller, agents, detached }: UsageFacts)
   const cpuidctl = rel(`${REPO_ROOT}/bin/cpuidctl`);
   const haswell = rel(hostStateDir(paths, "host-haswell"));
   const longest = Math.max(...agents.map((a) => a.hostId.length));
+  const tries: [string, string][] = [
+    [`source ${rel(paths.envFile)}`, "KUBECONFIG, NATS_URL, PATH with the pinned kubectl"],
+    ["kubectl get dcp -A", "domain policies: audited? applied or staged?"],
+    ["kubectl get hcp", "the hosts the controller mirrors from NATS"],
+    ["kubectl describe dcp haswell-analytics-1", "the failed audit: findings, conditions, events"],
+    ["kubectl get events --field-selector reason=AuditFailed", ""],
+    [`${cpuidctl} audit -f examples/audit-failure.yaml`, "the same audit as a dry run"],
+    [`${cpuidctl} hosts list --nats-url "$NATS_URL"`, "what the agents published"],
+    [`${cpuidctl} sim stop web-1 --state-dir ${haswell}`, ""],
+    [`${cpuidctl} sim start web-1 --state-dir ${haswell}`, "web-1 restarts: haswell-web-1 turns Active"],
+  ];
+  // comments line up, except after the few long commands
+  const width = Math.max(...tries.map(([command]) => command.length).filter((n) => n <= 56));
   return [
     "Try it (in another terminal, from the repo):",
-    `  source ${rel(paths.envFile)}                   # KUBECONFIG, NATS_URL, PATH with the pinned kubectl`,
-    "  kubectl get dcp -A                             # domain policies: audited? applied or staged?",
-    "  kubectl get hcp                                # the hosts the controller mirrors from NATS",
-    "  kubectl describe dcp haswell-analytics-1       # the failed audit: findings, conditions, events",
-    "  kubectl get events --field-selector reason=AuditFailed",
-    `  ${cpuidctl} audit -f examples/audit-failure.yaml          # the same audit as a dry run`,
-    `  ${cpuidctl} hosts list --nats-url "$NATS_URL"`,
-    `  ${cpuidctl} sim stop web-1 --state-dir ${haswell}`,
-    `  ${cpuidctl} sim start web-1 --state-dir ${haswell}   # web-1 restarts: haswell-web-1 turns Active`,
+    ...tries.map(([command, comment]) => `  ${comment ? `${command.padEnd(width)}   # ${comment}` : command}`),
     "",
     "Metrics:",
     `  controller${" ".repeat(Math.max(0, longest - 10))}  ${controller.metricsUrl}/metrics`,
