@@ -67,13 +67,7 @@ async function removeLeftovers(paths: DemoPaths): Promise<void> {
     const record = JSON.parse(readFileSync(paths.fleetFile, "utf8")) as FleetRecord;
     await Promise.all(Object.values(record.pids).filter(isProcessAlive).map((p) => stopProcess(p)));
   }
-  if (existsSync(paths.planeDir)) {
-    try {
-      await ControlPlane.attach(paths.planeDir).stop();
-    } catch {
-      // no usable plane state: nothing left to stop
-    }
-  }
+  await ControlPlane.removeLeftovers(paths.planeDir);
   rmSync(paths.dir, { recursive: true, force: true });
   rmSync(paths.envFile, { force: true });
   rmSync(paths.pidFile, { force: true });
