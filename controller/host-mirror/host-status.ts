@@ -4,7 +4,6 @@
 
 import { createHash } from "node:crypto";
 import type { HostCpuidPolicyStatus } from "../../shared/schemas/host-cpuid-policy.ts";
-import { PolicyNames } from "../../shared/schemas/policy.ts";
 import type { IndexedHost } from "../hosts/host-index.ts";
 import { setCondition } from "../status/conditions.ts";
 
@@ -18,12 +17,7 @@ export function hostObjectName(hostId: string): string {
 
 export function hostStatus(host: IndexedHost, previous: HostCpuidPolicyStatus | undefined, now: Date, lastSeenResolutionMs: number): HostCpuidPolicyStatus {
   const { published } = host.record;
-  const policies = Object.fromEntries(
-    PolicyNames.map((name) => {
-      const view = published.policies[name];
-      return [name, { hash: published.hashes[name] ?? "", featureset: view.featureset, featureCount: view.features.length }];
-    }),
-  ) as HostCpuidPolicyStatus["policies"];
+  const policies = published.summaries;
 
   const seen = new Date(host.lastSeen);
   const previousSeen = previous?.lastSeen ? new Date(previous.lastSeen).getTime() : 0;

@@ -3,7 +3,7 @@
 // heartbeat). Reports what changed so the right objects get reconciled.
 
 import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
-import { decodeHostPolicies, type HostRecord } from "./host-record.ts";
+import { decodeHostPolicies, type HostFacts, type HostRecord } from "./host-record.ts";
 
 export type HostChange =
   | "added"
@@ -47,7 +47,8 @@ export class HostIndex {
   put(published: HostPolicies, now: number): void {
     const existing = this.#hosts.get(published.hostId);
     if (existing && samePolicies(existing.record.published, published)) {
-      existing.record = { ...existing.record, published };
+      const { policies: _views, ...facts } = published;
+      existing.record = { ...existing.record, published: { ...facts, summaries: existing.record.published.summaries } };
       this.#seen(published.hostId, existing, now);
       return;
     }
@@ -90,7 +91,7 @@ export class HostIndex {
   }
 }
 
-function samePolicies(a: HostPolicies, b: HostPolicies): boolean {
+function samePolicies(a: HostFacts, b: HostPolicies): boolean {
   if (a.fingerprint.digest !== b.fingerprint.digest) return false;
   const names = Object.keys(b.hashes) as (keyof HostPolicies["hashes"])[];
   return names.length === Object.keys(a.hashes).length && names.every((n) => a.hashes[n] === b.hashes[n]);

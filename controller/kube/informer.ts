@@ -34,8 +34,16 @@ export class ResilientInformer<T extends KubernetesObject> {
   constructor(options: ResilientInformerOptions<T>) {
     this.#o = options;
     this.#informer = makeInformer<T>(options.kubeConfig, options.path, options.list);
-    if (options.onAdd) this.#informer.on("add", options.onAdd);
-    if (options.onUpdate) this.#informer.on("update", options.onUpdate);
+    // The cache holds the very objects these events carry: trimming them here
+    // keeps server-side-apply bookkeeping (often half an object) out of memory.
+    this.#informer.on("add", (obj) => {
+      dropManagedFields(obj);
+      options.onAdd?.(obj);
+    });
+    this.#informer.on("update", (obj) => {
+      dropManagedFields(obj);
+      options.onUpdate?.(obj);
+    });
     if (options.onDelete) this.#informer.on("delete", options.onDelete);
     this.#informer.on("error", (err) => this.#failed(err));
   }
@@ -87,6 +95,10 @@ export class ResilientInformer<T extends KubernetesObject> {
     clearTimeout(this.#restartTimer);
     this.#restartTimer = setTimeout(() => void this.#startOnce(), delay);
   }
+}
+
+function dropManagedFields(obj: KubernetesObject): void {
+  if (obj.metadata) delete obj.metadata.managedFields;
 }
 
 function describe(err: unknown): string {

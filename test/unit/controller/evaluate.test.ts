@@ -2,13 +2,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateDomainPolicy, type AuditedEvaluation } from "../../../controller/domain-policy/evaluate.ts";
 import { decodeHostPolicies, type HostRecord } from "../../../controller/hosts/host-record.ts";
 import { DomainCpuidPolicySpec } from "../../../shared/schemas/domain-cpuid-policy.ts";
+import type { HostPolicies } from "../../../shared/schemas/host-policies.ts";
 import { HASWELL, SAPPHIRE_RAPIDS, hostPoliciesFrom } from "./host-fixture.ts";
 
 let haswell: HostRecord;
 let sapphire: HostRecord;
+let sapphirePublished: HostPolicies;
 beforeAll(async () => {
   haswell = decodeHostPolicies(await hostPoliciesFrom("h1", HASWELL));
-  sapphire = decodeHostPolicies(await hostPoliciesFrom("h1", SAPPHIRE_RAPIDS));
+  sapphirePublished = await hostPoliciesFrom("h1", SAPPHIRE_RAPIDS);
+  sapphire = decodeHostPolicies(sapphirePublished);
 });
 
 const spec = (s: Record<string, unknown>) => DomainCpuidPolicySpec.parse({ host: "h1", domain: "vm1", guestType: "hvm", ...s });
@@ -22,7 +25,7 @@ describe("evaluateDomainPolicy", () => {
     const e = audited(evaluateDomainPolicy(spec({}), haswell));
     expect(e.findings).toEqual([]);
     expect(e.policyHash).toBe(haswell.published.hashes.hvm_default);
-    expect(e.featureset).toBe(haswell.published.policies.hvm_default.featureset);
+    expect(e.featureset).toBe(haswell.published.summaries.hvm_default.featureset);
     expect([e.added, e.removed]).toEqual([[], []]);
     expect(e.maxHash).toBe(haswell.published.hashes.hvm_max);
   });
@@ -44,7 +47,7 @@ describe("evaluateDomainPolicy", () => {
 
   it("a policy that fits a bigger host fails on a smaller one (what HostPolicyChanged reports)", () => {
     const onSapphire = audited(evaluateDomainPolicy(spec({}), sapphire));
-    const view = sapphire.published.policies.hvm_default;
+    const view = sapphirePublished.policies.hvm_default;
     const full = spec({ policy: { leaves: view.leaves, msrs: view.msrs } });
     const onHaswell = audited(evaluateDomainPolicy(full, haswell));
     expect(onHaswell.policyHash).toBe(onSapphire.policyHash);
@@ -53,5 +56,21 @@ describe("evaluateDomainPolicy", () => {
 
   it("baseline pool is reported as not supported yet", () => {
     expect(evaluateDomainPolicy(spec({ baseline: "pool", pool: "p1" }), haswell)).toMatchObject({ kind: "pool-unsupported" });
+  });
+});
+
+describe("decodeHostPolicies", () => {
+  it("shares identical guest policies between hosts, keyed by the hash it computes", async () => {
+    const other = decodeHostPolicies(await hostPoliciesFrom("h2", HASWELL));
+    expect(other.guest.hvm_max).toBe(haswell.guest.hvm_max);
+    expect(other.guestHashes.hvm_max).toBe(haswell.published.hashes.hvm_max);
+  });
+
+  it("ignores the hash a host claims: a forged hash cannot borrow another host's policy", async () => {
+    const forged = await hostPoliciesFrom("h3", HASWELL);
+    forged.hashes.hvm_max = sapphire.guestHashes.hvm_max;
+    const record = decodeHostPolicies(forged);
+    expect(record.guest.hvm_max).toBe(haswell.guest.hvm_max);
+    expect(record.guestHashes.hvm_max).toBe(haswell.guestHashes.hvm_max);
   });
 });
