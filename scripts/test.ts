@@ -9,7 +9,7 @@ interface VitestJson {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
-  numFailedTestSuites: number;
+  testResults: Array<{ status: string; assertionResults: unknown[] }>;
 }
 
 const root = join(import.meta.dirname, "..");
@@ -31,7 +31,8 @@ try {
   const r = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
   passed = r.numPassedTests;
   // A file that fails to load has no test results but is still a failure.
-  failed = r.numFailedTests + r.numFailedTestSuites;
+  const unloadable = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  failed = r.numFailedTests + unloadable;
   skipped = r.numPendingTests + r.numTodoTests;
 } catch {
   failed = 1;

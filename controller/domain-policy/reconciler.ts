@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { policyToJson } from "../../shared/schemas/policy.ts";
 import { serialisePolicy } from "../../shared/policy/serialise.ts";
-import { DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
+import { DomainCpuidPolicySpec, type DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
 import type { AgentClient } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -38,6 +38,14 @@ export interface DomainPolicyReconcilerDeps {
 export class DomainPolicyReconciler {
   readonly #d: DomainPolicyReconcilerDeps;
   readonly #deletion: DomainPolicyDeletion;
+  /**
+   * The status this controller last wrote per object, until the informer's copy
+   * shows it. The controller is the only status writer, so this is the truth
+   * meanwhile; without it a quick second reconcile (our own finalizer patch
+   * triggers one) would compare against a stale copy and count an audit
+   * failure, or send an event, twice.
+   */
+  readonly #written = new Map<string, { generation: number; status: DomainCpuidPolicyStatus }>();
 
   constructor(deps: DomainPolicyReconcilerDeps) {
     this.#d = deps;
@@ -47,8 +55,15 @@ export class DomainPolicyReconciler {
   async reconcile(key: string): Promise<HandlerResult> {
     const { name, namespace } = splitKey(key);
     let obj = this.#d.informer.get(name, namespace);
-    if (!obj) return;
-    if (obj.metadata.deletionTimestamp) return this.#deletion.finalize(obj);
+    if (!obj) {
+      this.#written.delete(key);
+      return;
+    }
+    if (obj.metadata.deletionTimestamp) {
+      // a deletion arrives after every status write it follows: obj is current
+      this.#written.delete(key);
+      return this.#deletion.finalize(obj);
+    }
     try {
       obj = await this.#ensureFinalizer(obj);
     } catch (err) {
@@ -58,12 +73,14 @@ export class DomainPolicyReconciler {
     }
 
     const generation = obj.metadata.generation ?? 0;
-    const outcome = await this.#outcome(obj, key, generation);
-    const decision = decideStatus(obj.status, generation, outcome, new Date());
+    const previous = this.#lastStatus(key, obj, generation);
+    const outcome = await this.#outcome(obj, key, generation, previous);
+    const decision = decideStatus(previous, generation, outcome, new Date());
 
-    if (!isDeepStrictEqual(decision.status, obj.status ?? {})) {
+    if (!isDeepStrictEqual(decision.status, previous ?? {})) {
       try {
         await this.#d.writer.patchDomainStatus(obj, decision.status);
+        this.#written.set(key, { generation, status: decision.status });
         this.#d.metrics.statusWrites.inc({ kind: "domain" });
       } catch (err) {
         if (httpStatusOf(err) === 404) return;
@@ -77,6 +94,16 @@ export class DomainPolicyReconciler {
     if (decision.status.activation === "Staged") return { requeueAfterMs: this.#d.stagedRefreshMs };
   }
 
+  #lastStatus(key: string, obj: DomainCpuidPolicyObject, generation: number): DomainCpuidPolicyStatus | undefined {
+    const written = this.#written.get(key);
+    if (!written) return obj.status;
+    if (written.generation !== generation || isDeepStrictEqual(obj.status ?? {}, written.status)) {
+      this.#written.delete(key);
+      return obj.status;
+    }
+    return written.status;
+  }
+
   async #ensureFinalizer(obj: DomainCpuidPolicyObject): Promise<DomainCpuidPolicyObject> {
     const finalizers = obj.metadata.finalizers ?? [];
     if (finalizers.includes(DOMAIN_POLICY_FINALIZER)) return obj;
@@ -85,7 +112,7 @@ export class DomainPolicyReconciler {
     return { ...updated, status: updated.status ?? obj.status };
   }
 
-  async #outcome(obj: DomainCpuidPolicyObject, key: string, generation: number): Promise<Outcome> {
+  async #outcome(obj: DomainCpuidPolicyObject, key: string, generation: number, previous: DomainCpuidPolicyStatus | undefined): Promise<Outcome> {
     const parsed = DomainCpuidPolicySpec.safeParse(obj.spec);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
@@ -99,7 +126,7 @@ export class DomainPolicyReconciler {
     const evaluation = evaluateDomainPolicy(spec, host.record);
     if (evaluation.kind !== "audited") return evaluation;
     if (evaluation.findings.length > 0) return { kind: "audited", evaluation };
-    const agent = await this.#talkToAgent(obj, spec, evaluation, generation);
+    const agent = await this.#talkToAgent(obj, spec, evaluation, generation, previous);
     return { kind: "audited", evaluation, agent };
   }
 
@@ -108,8 +135,9 @@ export class DomainPolicyReconciler {
     spec: DomainCpuidPolicySpec,
     evaluation: AuditedEvaluation,
     generation: number,
+    previous: DomainCpuidPolicyStatus | undefined,
   ): Promise<AgentOutcome> {
-    const action = agentAction(obj.status, evaluation.policyHash);
+    const action = agentAction(previous, evaluation.policyHash);
     if (action === "none") return { kind: "unchanged" };
     if (action === "refresh") {
       const r = await this.#d.agents.get(spec.host, spec.domain);
