@@ -12,7 +12,8 @@ import { ControlPlane, REPO_ROOT } from "../test/harness/control-plane.ts";
 import { killProcessGroupNow, stopProcess } from "../test/harness/managed-process.ts";
 import { clusterPaths } from "./cluster/paths.ts";
 import { serveCluster } from "./cluster/serve.ts";
-import { ensureAllBinaries, MissingBinaryError } from "./toolchain/ensure.ts";
+import { ensureAllBinaries } from "./toolchain/ensure.ts";
+import { runMain } from "./run-main.ts";
 import { isProcessAlive } from "./toolchain/process-liveness.ts";
 import { tailLines } from "./toolchain/run-logged.ts";
 
@@ -129,10 +130,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-try {
-  const code = await main(process.argv.slice(2));
-  if (code >= 0) process.exit(code);
-} catch (err) {
-  console.error(err instanceof MissingBinaryError ? err.message : err);
-  process.exit(1);
-}
+await runMain(main);

@@ -17,7 +17,7 @@ import { detach, runningPid, stopDemo } from "./demo/detach.ts";
 import { demoPaths, type DemoPaths } from "./demo/paths.ts";
 import { consoleProgress } from "./demo/progress.ts";
 import { runDemo } from "./demo/run.ts";
-import { MissingBinaryError } from "./toolchain/ensure.ts";
+import { runMain } from "./run-main.ts";
 
 const USAGE = "usage: npm run demo [-- --detach | --stop] [--dir <path>]";
 
@@ -61,10 +61,4 @@ async function main(argv: string[]): Promise<number> {
   return -1; // runs until Ctrl-C
 }
 
-try {
-  const code = await main(process.argv.slice(2));
-  if (code >= 0) process.exit(code);
-} catch (err) {
-  console.error(err instanceof MissingBinaryError ? err.message : err);
-  process.exit(1);
-}
+await runMain(main);
