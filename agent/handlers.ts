@@ -116,6 +116,13 @@ async function handleSet(body: unknown, ctx: HandlerContext): Promise<Handled> {
     maxHash: max.hash,
   };
   const existing = await ctx.backend.domain(req.domain);
+  if (req.resourceUid && existing?.resourceUid === req.resourceUid && existing.generation !== undefined && req.generation < existing.generation) {
+    throw new RequestError(
+      "stale-request",
+      `generation ${req.generation} of this resource is older than generation ${existing.generation}, which set domain ${req.domain}'s policy; nothing changed`,
+      "generation",
+    );
+  }
   if (existing && existing.state !== "absent" && existing.guestType && existing.guestType !== req.guestType) {
     throw new RequestError("bad-request", `domain ${req.domain} is a ${existing.guestType} guest, the policy is for ${req.guestType}`, "guestType");
   }
@@ -155,6 +162,7 @@ async function handleSet(body: unknown, ctx: HandlerContext): Promise<Handled> {
     policy: { hash, policy: policyToJson(serialisePolicy(policy)) },
     requestId: req.requestId,
     generation: req.generation,
+    ...(req.resourceUid ? { resourceUid: req.resourceUid } : {}),
   });
   const reply: SetPolicyReply = {
     ...base,

@@ -21,6 +21,8 @@ export const DomainRecord = z.object({
   creationFinished: z.boolean(),
   lastRequestId: z.string().optional(),
   generation: z.number().int().optional(),
+  /** uid of the resource whose request set the policy; orders requests with generation */
+  resourceUid: z.string().optional(),
 });
 export type DomainRecord = z.output<typeof DomainRecord>;
 
@@ -30,6 +32,7 @@ export interface PolicyChange {
   policy: PolicyRecord;
   requestId: string;
   generation: number;
+  resourceUid?: string;
 }
 
 export interface ChangeOutcome {

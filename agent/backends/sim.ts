@@ -33,7 +33,7 @@ export class SimBackend implements Backend {
   setPolicy(change: PolicyChange): Promise<ChangeOutcome> {
     return this.#serial.run(() => {
       const current = this.#domains.get(change.domain);
-      const stamp = { lastRequestId: change.requestId, generation: change.generation };
+      const stamp = { lastRequestId: change.requestId, generation: change.generation, resourceUid: change.resourceUid };
       if (!current || current.state === "absent") {
         const d: DomainRecord = {
           name: change.domain,

@@ -100,7 +100,7 @@ export class XenBackend implements Backend {
         file,
         `# cpuid-fleet: ${change.guestType} policy ${change.policy.hash} (request ${change.requestId}, generation ${change.generation})\ncpuid = "${cpuid}"\n`,
       );
-      const stamp = { lastRequestId: change.requestId, generation: change.generation, guestType: change.guestType };
+      const stamp = { lastRequestId: change.requestId, generation: change.generation, resourceUid: change.resourceUid, guestType: change.guestType };
       const exists = current !== undefined && current.state !== "absent" && current.state !== "shutdown";
       if (exists && current.active?.hash === change.policy.hash) {
         const d = { ...current, staged: undefined, ...stamp };

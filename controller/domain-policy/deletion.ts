@@ -83,6 +83,7 @@ export class DomainPolicyDeletion {
       policyHash: evaluation.policyHash,
       requestId: `${obj.metadata.uid}/delete`,
       generation: obj.metadata.generation ?? 0,
+      ...(obj.metadata.uid ? { resourceUid: obj.metadata.uid } : {}),
     });
     if (r.kind === "unavailable") return "retry";
     const note =

@@ -156,6 +156,7 @@ export class DomainPolicyReconciler {
       policyHash: evaluation.policyHash,
       requestId,
       generation,
+      ...(obj.metadata.uid ? { resourceUid: obj.metadata.uid } : {}),
     });
     const result = r.kind === "ok" ? r.value.result : r.kind;
     this.#d.metrics.setPolicyDuration.observe({ result }, (performance.now() - started) / 1000);

@@ -24,6 +24,12 @@ export const SetPolicyRequest = z.object({
   requestId: z.string().min(1).max(128),
   /** metadata.generation of the DomainCpuidPolicy this came from */
   generation: z.number().int().nonnegative(),
+  /**
+   * metadata.uid of that DomainCpuidPolicy: with generation it orders the
+   * requests of one resource, so a late request of an older generation (say,
+   * from a controller that lost its lease) cannot undo a newer one
+   */
+  resourceUid: z.string().min(1).max(128).optional(),
 });
 export type SetPolicyRequest = z.input<typeof SetPolicyRequest>;
 
@@ -78,7 +84,7 @@ export const ListDomainsReply = z.object({
   domains: z.array(DomainInfo.omit({ activePolicy: true, stagedPolicy: true })),
 });
 
-export const ErrorCode = z.enum(["bad-request", "too-large", "wrong-host", "policy-invalid", "internal", "unknown-domain"]);
+export const ErrorCode = z.enum(["bad-request", "too-large", "wrong-host", "policy-invalid", "internal", "unknown-domain", "stale-request"]);
 export const ErrorReply = z.object({
   ok: z.literal(false),
   hostId: z.string(),

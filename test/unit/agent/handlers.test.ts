@@ -90,6 +90,24 @@ describe("set", () => {
     expect(reply.maxHash).toBe(policyHash(fixturePolicy("pv_max")));
   });
 
+  it("refuses a request of an older generation of the same resource, not of another resource", async () => {
+    const { backend, ctx } = setup();
+    await backend.create("vm1", "hvm");
+    const newer = fixturePolicy("hvm_default");
+    newer.basic[1].ecx &= ~(1 << 30);
+    const older = fixturePolicy("hvm_default");
+    older.feat[0].ebx &= ~(1 << 18); // rdseed off
+    const sent = (policy: typeof newer, generation: number, resourceUid: string) =>
+      handleRequest("set", setRequest("vm1", policy, { generation, resourceUid, requestId: `${resourceUid}/${generation}` }), ctx);
+    expect(asSet((await sent(newer, 3, "uid-a")).reply).result).toBe("applied");
+    const late = asError((await sent(older, 2, "uid-a")).reply);
+    expect(late.code).toBe("stale-request");
+    expect(late.message).toMatch(/generation 2 .* older than generation 3/);
+    expect((await backend.domain("vm1"))?.active?.hash).toBe(policyHash(newer));
+    // a recreated resource starts at generation 1 again under a new uid
+    expect(asSet((await sent(older, 1, "uid-b")).reply).result).toBe("applied");
+  });
+
   it("refuses a guest type that differs from the existing domain's", async () => {
     const { backend, ctx } = setup();
     await backend.create("vm1", "pv");
