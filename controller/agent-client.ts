@@ -1,4 +1,4 @@
-// Requests to host agents over NATS (cpuid.v1.host.<token>.{set,get}), with
+// Requests to host agents over NATS (cpuid.v1.host.<token>.{set,get,domains}), with
 // every failure sorted into "the host is unavailable" (no responders, timeout,
 // broker down: retry later) or "the agent answered with an error".
 
@@ -7,8 +7,10 @@ import { hostSubject } from "../shared/nats/subjects.ts";
 import {
   ErrorReply,
   GetDomainReply,
+  ListDomainsReply,
   SetPolicyReply,
   type DomainInfo,
+  type DomainInfoSummary,
   type SetPolicyRequest,
 } from "../shared/schemas/agent-messages.ts";
 
@@ -35,9 +37,14 @@ export class AgentClient {
     return r.kind === "ok" ? { kind: "ok", value: r.value.domain } : r;
   }
 
+  async domains(hostId: string): Promise<AgentResult<DomainInfoSummary[]>> {
+    const r = await this.#request(hostId, "domains", { hostId }, (body) => ListDomainsReply.safeParse(body));
+    return r.kind === "ok" ? { kind: "ok", value: r.value.domains } : r;
+  }
+
   async #request<T>(
     hostId: string,
-    operation: "set" | "get",
+    operation: "set" | "get" | "domains",
     body: unknown,
     parseOk: (body: unknown) => { success: true; data: T } | { success: false },
   ): Promise<AgentResult<T>> {

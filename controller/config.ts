@@ -36,7 +36,7 @@ export const ControllerOptions = z.object({
   retryPeriodSeconds: seconds,
   metricsListen: listenAddress,
   workers: z.coerce.number().int().positive().max(256),
-  /** every object is reconciled again this often, even without changes */
+  /** every object is reconciled, and every host swept for orphaned domains, again this often */
   resyncSeconds: seconds,
   /** a host without heartbeat or publication for this long counts as stale */
   hostStaleAfterSeconds: seconds,
@@ -46,8 +46,6 @@ export const ControllerOptions = z.object({
   stagedRefreshSeconds: seconds,
   /** longest backoff between retries of one object */
   maxBackoffSeconds: seconds,
-  /** how long deletion waits for an unreachable host before giving up on resetting the domain */
-  deletionGraceSeconds: seconds,
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
 });
 export type ControllerOptions = z.output<typeof ControllerOptions>;
@@ -75,7 +73,6 @@ const SETTINGS = {
   requestTimeoutSeconds: { flag: "request-timeout", env: "CPUID_FLEET_REQUEST_TIMEOUT", default: () => "5" },
   stagedRefreshSeconds: { flag: "staged-refresh", env: "CPUID_FLEET_STAGED_REFRESH", default: () => "60" },
   maxBackoffSeconds: { flag: "max-backoff", env: "CPUID_FLEET_MAX_BACKOFF", default: () => "30" },
-  deletionGraceSeconds: { flag: "deletion-grace", env: "CPUID_FLEET_DELETION_GRACE", default: () => "300" },
   logLevel: { flag: "log-level", env: "CPUID_FLEET_LOG_LEVEL", default: () => "info" },
 } as const satisfies Record<keyof ControllerOptions, Setting>;
 

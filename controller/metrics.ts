@@ -22,6 +22,7 @@ export interface ControllerMetrics {
   statusWrites: client.Counter<"kind">;
   leaderTransitions: client.Counter<"to">;
   eventsDropped: client.Counter;
+  domainResets: client.Counter<"result">;
 }
 
 export const CONDITION_KEY_SEPARATOR = "\u0000";
@@ -109,7 +110,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     }),
     reconcileDuration: new client.Histogram({
       name: "cpuid_reconcile_duration_seconds",
-      help: "Duration of one reconcile, by kind (domain, host) and result (ok, retry, error)",
+      help: "Duration of one reconcile, by kind (domain, host, sweep) and result (ok, retry, error)",
       labelNames: ["kind", "result"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
@@ -123,6 +124,12 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     eventsDropped: new client.Counter({
       name: "cpuid_events_dropped_total",
       help: "Kubernetes events not recorded because the event queue was full",
+      registers,
+    }),
+    domainResets: new client.Counter({
+      name: "cpuid_domain_resets_total",
+      help: "Domains no DomainCpuidPolicy governs any more, reset to the host default, by the agent's result (applied, staged, rejected) or error code",
+      labelNames: ["result"],
       registers,
     }),
     leaderTransitions: new client.Counter({

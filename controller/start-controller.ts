@@ -15,6 +15,7 @@ import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
 import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
+import { OrphanReset } from "./domain-policy/orphan-reset.ts";
 import { PolicyIndex } from "./domain-policy/policy-index.ts";
 import { DomainPolicyReconciler } from "./domain-policy/reconciler.ts";
 import { HostMirrorReconciler } from "./host-mirror/reconciler.ts";
@@ -49,6 +50,7 @@ export interface RunningController {
 }
 
 const HOST_WORKERS = 2;
+const SWEEP_WORKERS = 4;
 const HOST_REFRESH_MS = 120_000;
 const INFORMER_BACKOFF = { baseMs: 200, maxMs: 10_000 };
 
@@ -59,13 +61,15 @@ export async function startController(options: ControllerOptions, log: Logger = 
   let leading = false;
   let domainQueue: WorkQueue | undefined;
   let hostQueue: WorkQueue | undefined;
+  /** hosts to sweep for domains no policy governs any more (./domain-policy/orphan-reset.ts) */
+  let sweepQueue: WorkQueue | undefined;
 
   const metrics = createMetrics({
     isLeader: () => leading,
     domainPolicyConditions: () => countConditions(domainInformer.list()),
     hostCounts: () => hosts.counts(),
     hostPolicyAges: () => policyAges(hosts),
-    queueDepth: () => (domainQueue?.depth ?? 0) + (hostQueue?.depth ?? 0),
+    queueDepth: () => (domainQueue?.depth ?? 0) + (hostQueue?.depth ?? 0) + (sweepQueue?.depth ?? 0),
   });
 
   const policies = new PolicyIndex();
@@ -73,6 +77,8 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const track = (obj: DomainCpuidPolicyObject) => {
     const key = objectKey(obj.metadata);
     const spec = obj.spec as { host?: unknown; domain?: unknown } | undefined;
+    const previous = policies.target(key);
+    if (previous && (previous.host !== spec?.host || previous.domain !== spec?.domain)) sweepQueue?.add(previous.host);
     const affected =
       typeof spec?.host === "string" && typeof spec.domain === "string"
         ? policies.set(key, { host: spec.host, domain: spec.domain, createdAt: String(obj.metadata.creationTimestamp ?? "") })
@@ -80,8 +86,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     for (const other of affected) domainQueue?.add(other);
   };
   // Status-only updates (our own writes) do not need a reconcile.
-  const trigger = (obj: DomainCpuidPolicyObject) =>
-    JSON.stringify([obj.metadata.generation, obj.metadata.deletionTimestamp ?? null, obj.metadata.finalizers ?? []]);
+  const trigger = (obj: DomainCpuidPolicyObject) => JSON.stringify([obj.metadata.generation, obj.metadata.deletionTimestamp ?? null]);
 
   const domainInformer: ResilientInformer<DomainCpuidPolicyObject> = new ResilientInformer<DomainCpuidPolicyObject>({
     kubeConfig,
@@ -104,6 +109,11 @@ export async function startController(options: ControllerOptions, log: Logger = 
     },
     onDelete: (obj) => {
       const key = objectKey(obj.metadata);
+      const target = policies.target(key);
+      if (target && sweepQueue) {
+        orphans.noteDeleted(obj);
+        sweepQueue.add(target.host);
+      }
       for (const other of policies.remove(key)) domainQueue?.add(other);
       triggerOfKey.delete(key);
       domainQueue?.forget(key);
@@ -128,6 +138,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     hostQueue?.add(hostId);
     if (change === "stale") return;
     for (const key of policies.keysOnHost(hostId)) domainQueue?.add(key);
+    if (change !== "removed") sweepQueue?.add(hostId);
   };
   const hosts = new HostIndex(options.hostStaleAfterSeconds * 1000, onHostChange);
   const writer = new ObjectWriter(kubeConfig);
@@ -167,8 +178,8 @@ export async function startController(options: ControllerOptions, log: Logger = 
     metrics,
     log: logger,
     stagedRefreshMs: options.stagedRefreshSeconds * 1000,
-    deletionGraceMs: options.deletionGraceSeconds * 1000,
   });
+  const orphans = new OrphanReset({ policies, hosts, agents, events, metrics, log: logger });
   const hostReconciler = new HostMirrorReconciler({ informer: hostInformer, hosts, writer, metrics, refreshMs: HOST_REFRESH_MS });
 
   await Promise.all([domainInformer.start(), hostInformer.start(), hostWatch.initialised]);
@@ -180,11 +191,12 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const enqueueAll = () => {
     for (const obj of domainInformer.list()) domainQueue?.add(objectKey(obj.metadata));
     for (const hostId of hostReconciler.sweepKeys()) hostQueue?.add(hostId);
+    for (const hostId of hosts.hostIds()) sweepQueue?.add(hostId);
   };
   const backoff = { baseMs: 250, maxMs: options.maxBackoffSeconds * 1000 };
   const onError = (kind: string) => (key: string, err: unknown) => logger.error({ err, kind, key }, "reconcile failed; retrying with backoff");
   const timed =
-    (kind: "domain" | "host", fn: (key: string) => ReturnType<DomainPolicyReconciler["reconcile"]>) =>
+    (kind: "domain" | "host" | "sweep", fn: (key: string) => ReturnType<DomainPolicyReconciler["reconcile"]>) =>
     async (key: string) => {
       const end = metrics.reconcileDuration.startTimer({ kind });
       try {
@@ -211,9 +223,11 @@ export async function startController(options: ControllerOptions, log: Logger = 
       metrics.leaderTransitions.inc({ to: "leader" });
       domainQueue = new WorkQueue({ backoff, onError: onError("domain") });
       hostQueue = new WorkQueue({ backoff, onError: onError("host") });
+      sweepQueue = new WorkQueue({ backoff, onError: onError("sweep") });
       enqueueAll();
       domainQueue.run(options.workers, timed("domain", (key) => domainReconciler.reconcile(key)));
       hostQueue.run(HOST_WORKERS, timed("host", (key) => hostReconciler.reconcile(key)));
+      sweepQueue.run(SWEEP_WORKERS, timed("sweep", (key) => orphans.sweepHost(key)));
       resyncTimer = setInterval(enqueueAll, options.resyncSeconds * 1000);
       resyncTimer.unref();
     },
@@ -221,8 +235,8 @@ export async function startController(options: ControllerOptions, log: Logger = 
       leading = false;
       metrics.leaderTransitions.inc({ to: "follower" });
       clearInterval(resyncTimer);
-      const queues = [domainQueue, hostQueue];
-      domainQueue = hostQueue = undefined;
+      const queues = [domainQueue, hostQueue, sweepQueue];
+      domainQueue = hostQueue = sweepQueue = undefined;
       stopping = Promise.all(queues.map((q) => q?.shutdown())).then(() => undefined);
     },
   });

@@ -69,5 +69,6 @@ export function domainInfo(d: DomainRecord, withPolicies: boolean): DomainInfo {
     ...(withPolicies ? { activePolicy: d.active?.policy, stagedPolicy: d.staged?.policy } : {}),
     lastRequestId: d.lastRequestId,
     generation: d.generation,
+    resourceUid: d.resourceUid,
   };
 }

@@ -41,6 +41,10 @@ export class PolicyIndex {
     return [...rest];
   }
 
+  target(key: string): PolicyTarget | undefined {
+    return this.#targets.get(key);
+  }
+
   keysOnHost(host: string): Iterable<string> {
     return this.#byHost.get(host) ?? [];
   }

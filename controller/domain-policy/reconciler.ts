@@ -1,7 +1,8 @@
 // Reconciles one DomainCpuidPolicy: resolve its host → build and audit the
 // requested policy → push it to the host's agent when clean → write status
 // (only when it changed), events and metrics. Level-triggered: everything is
-// recomputed from the object, the host index and the agent's answer.
+// recomputed from the object, the host index and the agent's answer. What
+// happens to a domain once no policy governs it: ./orphan-reset.ts.
 
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
@@ -13,11 +14,10 @@ import type { HostIndex } from "../hosts/host-index.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
 import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
-import { DOMAIN_POLICY_FINALIZER, splitKey, type DomainCpuidPolicyObject } from "../kube/resources.ts";
+import { splitKey, type DomainCpuidPolicyObject } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import { agentAction } from "./agent-action.ts";
-import { DomainPolicyDeletion } from "./deletion.ts";
 import { evaluateDomainPolicy, type AuditedEvaluation } from "./evaluate.ts";
 import type { PolicyIndex } from "./policy-index.ts";
 import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";
@@ -32,44 +32,30 @@ export interface DomainPolicyReconcilerDeps {
   metrics: ControllerMetrics;
   log: Logger;
   stagedRefreshMs: number;
-  deletionGraceMs: number;
 }
 
 export class DomainPolicyReconciler {
   readonly #d: DomainPolicyReconcilerDeps;
-  readonly #deletion: DomainPolicyDeletion;
   /**
    * The status this controller last wrote per object, until the informer's copy
    * shows it. The controller is the only status writer, so this is the truth
-   * meanwhile; without it a quick second reconcile (our own finalizer patch
-   * triggers one) would compare against a stale copy and count an audit
-   * failure, or send an event, twice.
+   * meanwhile; without it a quick second reconcile (a host change or a rival
+   * policy can trigger one) would compare against a stale copy and count an
+   * audit failure, or send an event, twice.
    */
   readonly #written = new Map<string, { generation: number; status: DomainCpuidPolicyStatus }>();
 
   constructor(deps: DomainPolicyReconcilerDeps) {
     this.#d = deps;
-    this.#deletion = new DomainPolicyDeletion(deps);
   }
 
   async reconcile(key: string): Promise<HandlerResult> {
     const { name, namespace } = splitKey(key);
-    let obj = this.#d.informer.get(name, namespace);
-    if (!obj) {
+    const obj = this.#d.informer.get(name, namespace);
+    // being deleted (another party's finalizer holds it): nothing new goes to the host
+    if (!obj || obj.metadata.deletionTimestamp) {
       this.#written.delete(key);
       return;
-    }
-    if (obj.metadata.deletionTimestamp) {
-      // a deletion arrives after every status write it follows: obj is current
-      this.#written.delete(key);
-      return this.#deletion.finalize(obj);
-    }
-    try {
-      obj = await this.#ensureFinalizer(obj);
-    } catch (err) {
-      // deleted or changed meanwhile: the informer brings the new version
-      if (httpStatusOf(err) === 404 || httpStatusOf(err) === 409) return;
-      throw err;
     }
 
     const generation = obj.metadata.generation ?? 0;
@@ -104,14 +90,6 @@ export class DomainPolicyReconciler {
     return written.status;
   }
 
-  async #ensureFinalizer(obj: DomainCpuidPolicyObject): Promise<DomainCpuidPolicyObject> {
-    const finalizers = obj.metadata.finalizers ?? [];
-    if (finalizers.includes(DOMAIN_POLICY_FINALIZER)) return obj;
-    const updated = await this.#d.writer.setDomainFinalizers(obj, [...finalizers, DOMAIN_POLICY_FINALIZER]);
-    // keep the status we read: the patch response has the same one
-    return { ...updated, status: updated.status ?? obj.status };
-  }
-
   async #outcome(obj: DomainCpuidPolicyObject, key: string, generation: number, previous: DomainCpuidPolicyStatus | undefined): Promise<Outcome> {
     const parsed = DomainCpuidPolicySpec.safeParse(obj.spec);
     if (!parsed.success) {
@@ -137,7 +115,7 @@ export class DomainPolicyReconciler {
     generation: number,
     previous: DomainCpuidPolicyStatus | undefined,
   ): Promise<AgentOutcome> {
-    const action = agentAction(previous, evaluation.policyHash);
+    const action = agentAction(previous, generation, evaluation.policyHash);
     if (action === "none") return { kind: "unchanged" };
     if (action === "refresh") {
       const r = await this.#d.agents.get(spec.host, spec.domain);

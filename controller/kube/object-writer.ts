@@ -1,6 +1,7 @@
 // The controller's writes to the apiserver, each the narrowest call that
-// does the job: JSON merge patches of the status subresource, and of
-// metadata.finalizers guarded by resourceVersion.
+// does the job: JSON merge patches of the status subresource, and the
+// HostCpuidPolicy mirrors' creation and deletion. The controller never writes
+// a DomainCpuidPolicy's spec or metadata.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
@@ -32,22 +33,6 @@ export class ObjectWriter {
         namespace: namespace!,
         name: name!,
         body: { status: replacing(obj.status ?? {}, next) },
-        fieldManager: FIELD_MANAGER,
-      },
-      mergePatch,
-    )) as DomainCpuidPolicyObject;
-  }
-
-  async setDomainFinalizers(obj: DomainCpuidPolicyObject, finalizers: string[]): Promise<DomainCpuidPolicyObject> {
-    const { name, namespace, resourceVersion } = obj.metadata;
-    return (await this.#api.patchNamespacedCustomObject(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: DOMAIN_PLURAL,
-        namespace: namespace!,
-        name: name!,
-        body: { metadata: { finalizers, resourceVersion } },
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,

@@ -9,9 +9,6 @@ export { API_GROUP, API_VERSION };
 export const DOMAIN_PLURAL = DOMAIN_POLICY_NAMES.plural;
 export const HOST_PLURAL = HOST_POLICY_NAMES.plural;
 
-/** Set on every DomainCpuidPolicy the controller manages; see controller/domain-policy/deletion.ts. */
-export const DOMAIN_POLICY_FINALIZER = `${API_GROUP}/domain-policy`;
-
 export interface DomainCpuidPolicyObject {
   apiVersion: string;
   kind: string;

@@ -72,6 +72,8 @@ export const DomainInfo = z.object({
   stagedPolicy: SerialisedPolicyJson.optional(),
   lastRequestId: z.string().optional(),
   generation: z.number().int().optional(),
+  /** uid of the resource whose request set the domain's policy (absent when none did) */
+  resourceUid: z.string().optional(),
 });
 export type DomainInfo = z.infer<typeof DomainInfo>;
 
@@ -83,6 +85,7 @@ export const ListDomainsReply = z.object({
   hostId: z.string(),
   domains: z.array(DomainInfo.omit({ activePolicy: true, stagedPolicy: true })),
 });
+export type DomainInfoSummary = z.infer<typeof ListDomainsReply>["domains"][number];
 
 export const ErrorCode = z.enum(["bad-request", "too-large", "wrong-host", "policy-invalid", "internal", "unknown-domain", "stale-request"]);
 export const ErrorReply = z.object({

@@ -245,24 +245,88 @@ describe("DomainCpuidPolicy end to end", () => {
     }
   });
 
-  it("deleting a policy resets the domain to the host default (dropping its staged policy) and releases the finalizer", async () => {
+  it("deleting a policy resets the domain to the host default (dropping its staged policy); the controller adds no finalizer", async () => {
     const obj = await getDomainPolicy("running", NS);
-    expect(obj.metadata.finalizers).toContain("cpuidfleet.io/domain-policy");
+    expect(obj.metadata.finalizers ?? []).toEqual([]);
     const nc = await connectNats("admin");
     try {
       const before = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-running" });
       expect(before.domain.stagedHash).toBe(obj.status?.appliedHash);
+      expect(before.domain.resourceUid).toBe(obj.metadata.uid);
       await kubectlOk(["delete", "dcp", "running", "-n", NS, "--wait=true", "--timeout=20s"]);
-      const after = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-running" });
-      // the running domain keeps what it booted with (the host default) and nothing is staged any more
-      expect(after.domain.state).toBe("running");
-      expect(after.domain.stagedHash).toBeUndefined();
       const hcp = JSON.parse(await kubectlOk(["get", "hcp", big.hostId, "-o", "json"]));
-      expect(after.domain.activeHash).toBe(hcp.status.policies.hvm_default.hash);
+      await eventually("domain reset", async () => {
+        const after = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-running" });
+        // the running domain keeps what it booted with (the host default) and nothing is staged any more
+        expect(after.domain.state).toBe("running");
+        expect(after.domain.stagedHash).toBeUndefined();
+        expect(after.domain.activeHash).toBe(hcp.status.policies.hvm_default.hash);
+      });
     } finally {
       await nc.close();
     }
-    const events = await eventsFor("running", NS);
-    expect(events.find((e) => e.reason === "ResetToDefault")?.note).toContain("host default");
+    await eventually("ResetToDefault event", async () => {
+      const events = await eventsFor("running", NS);
+      expect(events.find((e) => e.reason === "ResetToDefault")?.note).toContain("host default");
+    });
+    // it already runs the default, so the reset withdraws the staged policy and answers "applied"
+    expect(metricValue(await controller.metrics(), "cpuid_domain_resets_total", { result: "applied" })).toBeGreaterThanOrEqual(1);
+  });
+
+  it("moving a policy to another domain resets the domain it left", async () => {
+    await createDomain(big, "vm-left", "created");
+    await createDomain(big, "vm-moved-to", "created");
+    await applyDomainPolicy("mover", NS, { host: big.hostId, domain: "vm-left", guestType: "hvm", disable: ["rdrand"] });
+    const first = await waitForDomainPolicy("mover", NS, "Ready", ready);
+    await applyDomainPolicy("mover", NS, { host: big.hostId, domain: "vm-moved-to", guestType: "hvm", disable: ["rdrand"] });
+    await waitForDomainPolicy("mover", NS, "Ready at generation 2", (o) => ready(o) && o.status?.observedGeneration === 2);
+    const hcp = JSON.parse(await kubectlOk(["get", "hcp", big.hostId, "-o", "json"]));
+    const nc = await connectNats("admin");
+    try {
+      await eventually("left domain reset", async () => {
+        const left = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-left" });
+        expect(left.domain.activeHash).toBe(hcp.status.policies.hvm_default.hash);
+      });
+      const moved = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-moved-to" });
+      expect(moved.domain.activeHash).toBe(first.status?.appliedHash);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it("a policy deleted while no controller runs is reset by the next controller to lead; a policy set by hand is left alone", async () => {
+    await createDomain(big, "vm-offline", "created");
+    await createDomain(big, "vm-by-hand", "created");
+    await applyDomainPolicy("offline", NS, { host: big.hostId, domain: "vm-offline", guestType: "hvm", disable: ["rdrand"] });
+    const applied = await waitForDomainPolicy("offline", NS, "Ready", ready);
+    await controller.stop();
+    await kubectlOk(["delete", "dcp", "offline", "-n", NS, "--timeout=20s"]);
+    const nc = await connectNats("admin");
+    try {
+      const held = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-offline" });
+      expect(held.domain.activeHash).toBe(applied.status?.appliedHash);
+      // an operator gives another domain the same (non-default) policy directly: no resource uid
+      const byHand = { hostId: big.hostId, domain: "vm-by-hand", guestType: "hvm", policy: held.domain.activePolicy, policyHash: held.domain.activeHash, requestId: "by-hand", generation: 0 };
+      expect(await requestHost(nc, big.hostId, "set", byHand)).toMatchObject({ ok: true, result: "applied" });
+      controller = await ControllerProcess.start("e2e-2");
+      const hcp = JSON.parse(await kubectlOk(["get", "hcp", big.hostId, "-o", "json"]));
+      await eventually("domain reset by the new leader", async () => {
+        const after = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-offline" });
+        expect(after.domain.activeHash).toBe(hcp.status.policies.hvm_default.hash);
+      }, 20_000);
+      const untouched = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-by-hand" });
+      expect(untouched.domain.activeHash).toBe(applied.status?.appliedHash);
+    } finally {
+      await nc.close();
+    }
+    // the policies that still exist keep their domains' policies
+    const created = await getDomainPolicy("created", NS);
+    const nc2 = await connectNats("admin");
+    try {
+      const kept = await requestHost(nc2, big.hostId, "get", { hostId: big.hostId, domain: "vm-created" });
+      expect(kept.domain.activeHash).toBe(created.status?.appliedHash);
+    } finally {
+      await nc2.close();
+    }
   });
 });

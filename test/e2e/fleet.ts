@@ -33,7 +33,6 @@ export const FAST_CONTROLLER_FLAGS = [
   "--max-backoff=2",
   "--staged-refresh=2",
   "--resync=30",
-  "--deletion-grace=10",
   "--log-level=debug",
 ];
 

@@ -60,8 +60,10 @@ describe("decideStatus", () => {
     expect(d.events.map((e) => e.reason)).toEqual(["Applied"]);
     expect(d.auditFailure).toBeUndefined();
     expect(d.retry).toBe(false);
-    expect(agentAction(d.status, "sha256:p1")).toBe("none");
-    expect(agentAction(d.status, "sha256:p2")).toBe("set");
+    expect(agentAction(d.status, 1, "sha256:p1")).toBe("none");
+    expect(agentAction(d.status, 1, "sha256:p2")).toBe("set");
+    // a new generation with the same policy (say, moved to another domain) is sent again
+    expect(agentAction(d.status, 2, "sha256:p1")).toBe("set");
   });
 
   it("a running domain gets Staged, refreshes later and turns Active when the domain restarted with it", () => {
@@ -69,7 +71,7 @@ describe("decideStatus", () => {
     expect(staged.status.activation).toBe("Staged");
     expect(cond(staged.status, "Applied")).toMatchObject({ status: "True", reason: "Staged" });
     expect(staged.events.map((e) => e.reason)).toEqual(["Staged"]);
-    expect(agentAction(staged.status, "sha256:p1")).toBe("refresh");
+    expect(agentAction(staged.status, 1, "sha256:p1")).toBe("refresh");
 
     const still = decideStatus(staged.status, 1, { kind: "audited", evaluation: evaluation(), agent: { kind: "domain", info: { domain: "vm1", state: "running", stagedHash: "sha256:p1" } } }, t1);
     expect(still.status).toEqual(staged.status);
