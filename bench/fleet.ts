@@ -10,9 +10,12 @@
 // Goals: throughput >= 50 % of that ceiling; controller RSS <= 300 MB.
 //
 //   node_modules/.bin/node bench/fleet.ts [--policies 10000] [--hosts 1000] [--pools 4]
-//     [--concurrency 32] [--controller-workers 8] [--controller-node-options "<node flags>"] [--profile] [--heap-profile]
+//     [--concurrency 32] [--controller-workers 8] [--agent-nice 10] [--controller-node-options "<node flags>"] [--profile] [--heap-profile]
+//   --agent-nice: CPU niceness of the simulated hosts' processes; in a fleet each
+//     agent runs on its own host, here they share two cores with the control plane
 //   --profile: CPU-profile the controller and print where its time went
 //   --heap-profile: sample the controller's heap and print what holds it at the end
+//   --keep: keep the working directory (controller and agent pool logs)
 
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -45,9 +48,11 @@ const { values } = parseArgs({
     pools: { type: "string", default: "4" },
     concurrency: { type: "string", default: "32" },
     "controller-workers": { type: "string", default: "8" },
+    "agent-nice": { type: "string", default: "10" },
     "controller-node-options": { type: "string", default: "" },
     profile: { type: "boolean", default: false },
     "heap-profile": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
   },
 });
 const policyCount = Number(values.policies);
@@ -101,6 +106,21 @@ async function waitForLeader(metricsUrl: string): Promise<void> {
   }
 }
 
+/**
+ * Until the controller has mirrored every host and has nothing queued (the
+ * start-up sweeps done): in a fleet, hosts are up long before policies come.
+ */
+async function waitForSettledHosts(metricsUrl: string): Promise<void> {
+  let idlePolls = 0;
+  while (idlePolls < 3) {
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const hostWrites = Number(/^cpuid_status_writes_total\{kind="host"\} (\S+)$/m.exec(text)?.[1] ?? 0);
+    const depth = Number(/^cpuid_workqueue_depth (\S+)$/m.exec(text)?.[1] ?? NaN);
+    idlePolls = hostWrites >= hostCount && depth === 0 ? idlePolls + 1 : 0;
+    await sleep(500);
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`fleet benchmark: ${policyCount} DomainCpuidPolicies on ${hostCount} simulated hosts; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
   const binaries = await ensureAllBinaries();
@@ -121,6 +141,7 @@ async function main(): Promise<void> {
       domainPrefix: "vm-",
       heartbeatSeconds: 15,
       startConcurrency: 8,
+      niceness: Number(values["agent-nice"]),
       pools: Number(values.pools),
       dir: work,
       onProgress: throttled((n) => say(`agents started: ${n}/${hostCount}`)),
@@ -145,6 +166,8 @@ async function main(): Promise<void> {
     });
     await waitForLeader(controller.metricsUrl);
     say(`controller ready and leading (pid ${controller.pid}, ${values["controller-workers"]} workers)`);
+    await waitForSettledHosts(controller.metricsUrl);
+    say(`all ${hostCount} hosts mirrored as HostCpuidPolicies; controller idle`);
 
     // keep-alive connections, as the controller's own clients use
     const kc = loadKubeConfig(info.kubeconfig);
@@ -153,7 +176,10 @@ async function main(): Promise<void> {
     await watch.start();
     const rss = new RssSampler(controller.pid);
     const watched = { controller: controller.pid, ...plane.state.pids, "agent pools": pools.pids };
-    const cpuOf = () => Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, [pid].flat().reduce((sum, p) => sum + cpuSeconds(p!), 0)]));
+    const cpuOf = (): Record<string, number> => ({
+      ...Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, [pid].flat().reduce((sum, p) => sum + cpuSeconds(p!), 0)])),
+      "this benchmark (creates, watch)": cpuSeconds(process.pid),
+    });
     const cpuBefore = cpuOf();
     const policies = benchPolicies();
     const createdAt = new Map<string, number>();
@@ -179,6 +205,7 @@ async function main(): Promise<void> {
     const cpuAfter = cpuOf();
     const cpuShare = Object.entries(cpuAfter).map(([name, seconds]) => `${name} ${(((seconds - cpuBefore[name]) / ((Date.now() - start) / 1000)) * 100).toFixed(0)} %`);
     const controllerCpu = cpuAfter.controller - cpuBefore.controller;
+    const apiserverCpuInRun = cpuAfter["kube-apiserver"] - cpuBefore["kube-apiserver"];
     const writes = writesBetween(writesBefore, await apiserverWrites(kc));
     if (!applied) say(`only ${watch.appliedAt.size}/${policyCount} Applied after ${APPLY_TIMEOUT_MS / 60_000} min`);
 
@@ -186,13 +213,15 @@ async function main(): Promise<void> {
     await children.stopAll();
     say("controller stopped; measuring the apiserver's status-patch rate on the same objects");
     // best of two rounds: other load on the machine only ever lowers it
-    const rounds: number[] = [];
+    const rounds: { seconds: number; apiserverCpu: number }[] = [];
     for (const round of [1, 2]) {
       const patchStart = Date.now();
+      const apiserverCpuBefore = cpuSeconds(plane.state.pids["kube-apiserver"]!);
       await forEachBounded(policies, concurrency, (p, i) => client.patchStatus(p.name, { lastRequestId: `ceiling-${round}-${i}` }));
-      rounds.push((Date.now() - patchStart) / 1000);
+      rounds.push({ seconds: (Date.now() - patchStart) / 1000, apiserverCpu: cpuSeconds(plane.state.pids["kube-apiserver"]!) - apiserverCpuBefore });
     }
-    const patchSeconds = Math.min(...rounds);
+    const best = rounds.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    const patchSeconds = best.seconds;
 
     const totalSeconds = (end - start) / 1000;
     const throughput = watch.appliedAt.size / totalSeconds;
@@ -207,10 +236,10 @@ results (${policyCount} policies, ${hostCount} hosts, create concurrency ${concu
   throughput                  ${throughput.toFixed(0)} policies/s
   create → Applied latency    p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms
   controller                  RSS peak ${rss.peakMb.toFixed(0)} MB (goal <= ${RSS_GOAL_MB} MB: ${rss.peakMb <= RSS_GOAL_MB ? "met" : "MISSED"}), ${controllerCpu.toFixed(1)} s CPU (${((controllerCpu / totalSeconds) * 100).toFixed(0)} % of a core)
-  status-patch ceiling        ${ceiling.toFixed(0)} patches/s (best of 2 rounds of ${policyCount} merge patches of .status, concurrency ${concurrency}: ${rounds.map((r) => `${r.toFixed(1)} s`).join(", ")})
+  status-patch ceiling        ${ceiling.toFixed(0)} patches/s (best of 2 rounds of ${policyCount} merge patches of .status, concurrency ${concurrency}: ${rounds.map((r) => `${r.seconds.toFixed(1)} s`).join(", ")}; kube-apiserver at ${((best.apiserverCpu / best.seconds) * 100).toFixed(0)} % of a core, ${((best.apiserverCpu / policyCount) * 1000).toFixed(2)} ms CPU per patch)
   throughput / ceiling        ${((throughput / ceiling) * 100).toFixed(0)} % (goal >= ${CEILING_GOAL * 100} %: ${throughput / ceiling >= CEILING_GOAL ? "met" : "MISSED"})
   CPU during the run (% of one core) ${cpuShare.join(", ")}
-  apiserver writes in the run ${totalWrites} (${(totalWrites / totalSeconds).toFixed(0)}/s, ${((totalWrites / totalSeconds / ceiling) * 100).toFixed(0)} % of the ceiling rate), per policy:
+  apiserver writes in the run ${totalWrites} (${(totalWrites / totalSeconds).toFixed(0)}/s, ${((totalWrites / totalSeconds / ceiling) * 100).toFixed(0)} % of the ceiling rate; ${((apiserverCpuInRun / totalWrites) * 1000).toFixed(2)} ms kube-apiserver CPU per write), per policy:
 ${writes.map(([what, n]) => `    ${(n / policyCount).toFixed(2).padStart(6)}  ${what}`).join("\n")}`);
 
     const profiles = readdirSync(profileDir);
@@ -222,7 +251,8 @@ ${writes.map(([what, n]) => `    ${(n / policyCount).toFixed(2).padStart(6)}  ${
     await children.stopAll();
     await pools?.stop();
     await plane.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (values.keep) console.log(`kept ${work} (controller.log, pool logs)`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -21,7 +21,7 @@ export interface ControllerMetrics {
   reconcileDuration: client.Histogram<"kind" | "result">;
   statusWrites: client.Counter<"kind">;
   leaderTransitions: client.Counter<"to">;
-  eventsDropped: client.Counter;
+  eventsDropped: client.Counter<"reason">;
   domainResets: client.Counter<"result">;
 }
 
@@ -123,7 +123,8 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     }),
     eventsDropped: new client.Counter({
       name: "cpuid_events_dropped_total",
-      help: "Kubernetes events not recorded because the event queue was full",
+      help: "Kubernetes events not recorded, by reason: queue-full, or rate-limited (Normal events beyond 10/s, burst 100)",
+      labelNames: ["reason"],
       registers,
     }),
     domainResets: new client.Counter({

@@ -161,12 +161,14 @@ export async function startController(options: ControllerOptions, log: Logger = 
     ...(options.natsSeedFile ? { authenticator: nkeyAuthenticator(readSeed(options.natsSeedFile)) } : {}),
     maxReconnectAttempts: -1,
     waitOnFirstConnect: true,
+    // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
+    noAsyncTraces: true,
   });
   const kv = await openHostsBucket(nc);
   const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, staleCheckIntervalMs: Math.max(250, (options.hostStaleAfterSeconds * 1000) / 4) });
   hostWatch.start();
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
-  const events = new EventRecorder(kubeConfig, options.identity, logger, () => metrics.eventsDropped.inc());
+  const events = new EventRecorder(kubeConfig, options.identity, logger, (reason) => metrics.eventsDropped.inc({ reason }));
 
   const domainReconciler = new DomainPolicyReconciler({
     informer: domainInformer,

@@ -6,7 +6,8 @@
 
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
-import { policyToJson } from "../../shared/schemas/policy.ts";
+import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
+import { policyToJson, type SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
 import { serialisePolicy } from "../../shared/policy/serialise.ts";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
 import type { AgentClient } from "../agent-client.ts";
@@ -18,7 +19,8 @@ import { splitKey, type DomainCpuidPolicyObject } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import { agentAction } from "./agent-action.ts";
-import { evaluateDomainPolicy, type AuditedEvaluation } from "./evaluate.ts";
+import type { AuditedEvaluation } from "./evaluate.ts";
+import { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
 import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";
 
@@ -36,6 +38,9 @@ export interface DomainPolicyReconcilerDeps {
 
 export class DomainPolicyReconciler {
   readonly #d: DomainPolicyReconcilerDeps;
+  readonly #evaluations = new EvaluationCache();
+  /** the wire form of each (shared) requested policy, made once */
+  readonly #wire = new WeakMap<CpuPolicy, SerialisedPolicyJson>();
   /**
    * The status this controller last wrote per object, until the informer's copy
    * shows it. The controller is the only status writer, so this is the truth
@@ -101,11 +106,17 @@ export class DomainPolicyReconciler {
     if (owner !== undefined && owner !== key) return { kind: "conflict", host: spec.host, domain: spec.domain, owner };
     const host = this.#d.hosts.get(spec.host);
     if (!host) return { kind: "host-not-found", hostId: spec.host };
-    const evaluation = evaluateDomainPolicy(spec, host.record);
+    const evaluation = this.#evaluations.evaluate(spec, host.record);
     if (evaluation.kind !== "audited") return evaluation;
     if (evaluation.findings.length > 0) return { kind: "audited", evaluation };
     const agent = await this.#talkToAgent(obj, spec, evaluation, generation, previous);
     return { kind: "audited", evaluation, agent };
+  }
+
+  #wireForm(policy: CpuPolicy): SerialisedPolicyJson {
+    let wire = this.#wire.get(policy);
+    if (!wire) this.#wire.set(policy, (wire = policyToJson(serialisePolicy(policy))));
+    return wire;
   }
 
   async #talkToAgent(
@@ -130,7 +141,7 @@ export class DomainPolicyReconciler {
       hostId: spec.host,
       domain: spec.domain,
       guestType: spec.guestType,
-      policy: policyToJson(serialisePolicy(evaluation.requested)),
+      policy: this.#wireForm(evaluation.requested),
       policyHash: evaluation.policyHash,
       requestId,
       generation,

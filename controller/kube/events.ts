@@ -2,27 +2,37 @@
 // effort, like client-go's recorder: record() only queues the event and
 // returns, a few senders post them, a full queue drops new events (counted),
 // and a failed event is logged, never retried, and never fails a reconcile.
+//
+// Normal events (Applied, Staged, ResetToDefault) pass a token bucket: a
+// fleet-wide rollout would otherwise add an event write to nearly every
+// status write, and crowd Warnings (audit failures) out of the queue. The
+// status carries the same facts. Warnings are never rate-limited.
 
 import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { EventSpec } from "../domain-policy/status.ts";
+import { TokenBucket, type TokenBucketOptions } from "../runtime/token-bucket.ts";
 import type { DomainCpuidPolicyObject } from "./resources.ts";
 
 export const REPORTING_CONTROLLER = "cpuidfleet.io/controller";
 
 const MAX_QUEUED = 1000;
 const SENDERS = 4;
+const NORMAL_EVENTS: TokenBucketOptions = { perSecond: 10, burst: 100 };
+
+export type EventDropReason = "queue-full" | "rate-limited";
 
 export class EventRecorder {
   readonly #api: EventsV1Api;
   readonly #instance: string;
   readonly #log: Logger;
-  readonly #onDropped: () => void;
+  readonly #onDropped: (reason: EventDropReason) => void;
+  readonly #normalEvents = new TokenBucket(NORMAL_EVENTS, Date.now());
   readonly #queue: [DomainCpuidPolicyObject, EventSpec][] = [];
   #sending = 0;
   #idle: (() => void)[] = [];
 
-  constructor(kubeConfig: KubeConfig, instance: string, log: Logger, onDropped: () => void) {
+  constructor(kubeConfig: KubeConfig, instance: string, log: Logger, onDropped: (reason: EventDropReason) => void) {
     this.#api = kubeConfig.makeApiClient(EventsV1Api);
     this.#instance = instance;
     this.#log = log;
@@ -31,7 +41,11 @@ export class EventRecorder {
 
   record(obj: DomainCpuidPolicyObject, event: EventSpec): void {
     if (this.#queue.length >= MAX_QUEUED) {
-      this.#onDropped();
+      this.#onDropped("queue-full");
+      return;
+    }
+    if (event.type === "Normal" && !this.#normalEvents.take(Date.now())) {
+      this.#onDropped("rate-limited");
       return;
     }
     this.#queue.push([obj, event]);

@@ -3,11 +3,18 @@
 // pays a TCP and TLS handshake; a controller writing thousands of statuses
 // cannot afford that. (Watches go through applyToFetchOptions and keep their
 // own long-lived connection.)
+//
+// The pool has no socket limit on purpose (the callers' own concurrency bounds
+// it): with one, requests queue for busy sockets, and node-fetch 2 (inside
+// client-node) then reports responses read over a reused socket as
+// "Premature close" although they arrived whole (node-fetch/node-fetch#1767),
+// so a status write that succeeded looked failed and was retried.
 
 import { Agent } from "node:https";
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
 
-const MAX_SOCKETS = 32;
+/** idle connections kept for reuse */
+const MAX_FREE_SOCKETS = 64;
 
 export class PooledKubeConfig extends KubeConfig {
   #agent?: Agent;
@@ -17,7 +24,7 @@ export class PooledKubeConfig extends KubeConfig {
     const perRequest = context.getAgent();
     // proxies and plain http keep client-node's own agent
     if (!(perRequest instanceof Agent)) return;
-    this.#agent ??= new Agent({ ...(perRequest as Agent & { options: object }).options, keepAlive: true, maxSockets: MAX_SOCKETS });
+    this.#agent ??= new Agent({ ...(perRequest as Agent & { options: object }).options, keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS });
     context.setAgent(this.#agent);
   }
 }

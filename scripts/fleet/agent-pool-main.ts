@@ -5,7 +5,8 @@
 //
 //   node scripts/fleet/agent-pool-main.ts <spec.json>
 
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { setPriority } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { Agent } from "../../agent/agent.ts";
@@ -24,12 +25,26 @@ export interface AgentPoolSpec {
   heartbeatSeconds: number;
   /** agents started at the same time */
   startConcurrency: number;
+  /** CPU niceness of the pool process (0 = as its parent) */
+  niceness?: number;
 }
 
 export type PoolMessage = { kind: "started"; count: number } | { kind: "ready"; seconds: number };
 
+/** Every thread of this process (Linux niceness is per thread; V8's helper threads already exist). */
+function renice(niceness: number): void {
+  let threads: string[];
+  try {
+    threads = readdirSync("/proc/self/task");
+  } catch {
+    threads = ["0"];
+  }
+  for (const tid of threads) setPriority(Number(tid), niceness);
+}
+
 async function main(spec: AgentPoolSpec): Promise<void> {
   const log = pino({ level: "warn" });
+  if (spec.niceness) renice(spec.niceness);
   const started = performance.now();
   const agents: Agent[] = [];
   const queue = [...spec.hosts];

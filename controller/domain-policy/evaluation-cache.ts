@@ -1,0 +1,44 @@
+// Evaluations of DomainCpuidPolicy specs, remembered per (host guest policies,
+// request). Fleets repeat themselves: many hosts publish identical guest
+// policies (same CPU, microcode and Xen) and many policies ask for the same
+// features, so building, auditing and hashing each requested policy again per
+// reconcile is waste. Keyed by the content hashes the controller computed
+// itself, never by anything a host claims. Least recently used entries go first.
+
+import type { DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { HostRecord } from "../hosts/host-record.ts";
+import { evaluateDomainPolicy, type Evaluation } from "./evaluate.ts";
+
+const DEFAULT_CAPACITY = 1024;
+
+export class EvaluationCache {
+  readonly #capacity: number;
+  readonly #entries = new Map<string, Evaluation>();
+
+  constructor(capacity = DEFAULT_CAPACITY) {
+    this.#capacity = capacity;
+  }
+
+  /** The same result as evaluateDomainPolicy; treat it as read-only, it is shared. */
+  evaluate(spec: DomainCpuidPolicySpec, host: HostRecord): Evaluation {
+    const key = cacheKey(spec, host);
+    if (key === undefined) return evaluateDomainPolicy(spec, host);
+    const hit = this.#entries.get(key);
+    if (hit) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      return hit;
+    }
+    const evaluation = evaluateDomainPolicy(spec, host);
+    this.#entries.set(key, evaluation);
+    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
+    return evaluation;
+  }
+}
+
+/** Everything the evaluation depends on; a full spec.policy (rare, large) is not cached. */
+function cacheKey(spec: DomainCpuidPolicySpec, host: HostRecord): string | undefined {
+  if (spec.policy) return undefined;
+  const [max, def] = spec.guestType === "pv" ? ["pv_max", "pv_default"] as const : ["hvm_max", "hvm_default"] as const;
+  return [host.guestHashes[max], host.guestHashes[def], spec.guestType, spec.baseline, spec.pool ?? "", spec.enable.join(","), spec.disable.join(",")].join("|");
+}
