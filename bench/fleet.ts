@@ -10,7 +10,7 @@
 // Goals: throughput >= 50 % of that ceiling; controller RSS <= 300 MB.
 //
 //   node_modules/.bin/node bench/fleet.ts [--policies 10000] [--hosts 1000] [--pools 4]
-//     [--concurrency 32] [--controller-workers 8] [--agent-nice 10] [--controller-node-options "<node flags>"] [--profile] [--heap-profile]
+//     [--concurrency 32] [--controller-workers 32] [--agent-nice 10] [--controller-node-options "<node flags>"] [--profile] [--heap-profile]
 //   --agent-nice: CPU niceness of the simulated hosts' processes; in a fleet each
 //     agent runs on its own host, here they share two cores with the control plane
 //   --profile: CPU-profile the controller and print where its time went
@@ -47,7 +47,7 @@ const { values } = parseArgs({
     hosts: { type: "string", default: "1000" },
     pools: { type: "string", default: "4" },
     concurrency: { type: "string", default: "32" },
-    "controller-workers": { type: "string", default: "8" },
+    "controller-workers": { type: "string", default: "32" },
     "agent-nice": { type: "string", default: "10" },
     "controller-node-options": { type: "string", default: "" },
     profile: { type: "boolean", default: false },

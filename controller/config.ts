@@ -67,7 +67,9 @@ const SETTINGS = {
   renewDeadlineSeconds: { flag: "renew-deadline", env: "CPUID_FLEET_RENEW_DEADLINE", default: () => "10" },
   retryPeriodSeconds: { flag: "retry-period", env: "CPUID_FLEET_RETRY_PERIOD", default: () => "2" },
   metricsListen: { flag: "metrics-addr", env: "CPUID_FLEET_METRICS_ADDR", default: () => "0.0.0.0:8080" },
-  workers: { flag: "workers", env: "CPUID_FLEET_WORKERS", default: () => "8" },
+  // reconciles wait on two round trips (agent, status write): 8 → 16 → 32
+  // workers took 45 → 48 → 54 % of the apiserver's ceiling (BENCHMARKS.md)
+  workers: { flag: "workers", env: "CPUID_FLEET_WORKERS", default: () => "32" },
   resyncSeconds: { flag: "resync", env: "CPUID_FLEET_RESYNC", default: () => "300" },
   hostStaleAfterSeconds: { flag: "host-stale-after", env: "CPUID_FLEET_HOST_STALE_AFTER", default: () => "45" },
   requestTimeoutSeconds: { flag: "request-timeout", env: "CPUID_FLEET_REQUEST_TIMEOUT", default: () => "5" },

@@ -7,17 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../../controller/kube/kube-config.ts";
 import { ObjectWriter } from "../../../controller/kube/object-writer.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL, type DomainCpuidPolicyObject } from "../../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyStatus } from "../../../shared/schemas/domain-cpuid-policy.ts";
 import { ensureNamespace, kubectlOk } from "../../e2e/fleet.ts";
 import { planeInfo } from "../../harness/context.ts";
 
 const NS = "object-writer";
 /** a status as large as real ones, so that the apiserver's replies are chunked like theirs */
-const bigStatus = (i: number) => ({
+const bigStatus = (i: number): DomainCpuidPolicyStatus => ({
   observedGeneration: 1,
   lastRequestId: `r-${i}`,
   conditions: ["Audited", "Applied", "Ready"].map((type) => ({
     type,
-    status: "True",
+    status: "True" as const,
     reason: "Applied",
     message: `applied on host h to domain d-${i}; `.repeat(12),
     lastTransitionTime: "2026-11-27T00:00:00Z",
