@@ -1,5 +1,6 @@
-// Runs the whole test suite (unit + integration + e2e) and ends with the plain
-// summary line CI reads: "N passed, N failed, N skipped".
+// Runs the type check (counted as one test: vitest strips types without
+// checking them) and the whole test suite (unit + integration + e2e), and ends
+// with the plain summary line CI reads: "N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,10 @@ const root = join(import.meta.dirname, "..");
 const out = join(root, ".cpuid-fleet", "vitest-results.json");
 mkdirSync(join(root, ".cpuid-fleet"), { recursive: true });
 rmSync(out, { force: true });
+
+console.log("type check: tsc --noEmit -p .");
+const typecheck = spawnSync(join(root, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", "."], { cwd: root, stdio: "inherit" });
+console.log(`type check ${typecheck.status === 0 ? "passed" : "FAILED"}`);
 
 const vitest = join(root, "node_modules", ".bin", "vitest");
 const run = spawnSync(
@@ -38,5 +43,7 @@ try {
   failed = 1;
 }
 if (run.status !== 0 && failed === 0) failed = 1;
+if (typecheck.status === 0) passed++;
+else failed++;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
