@@ -3,6 +3,7 @@
 // that two replicas never report the same objects twice.
 
 import client, { Registry } from "prom-client";
+import { EVENT_DROP_REASONS } from "./kube/events.ts";
 
 export interface ScrapeSources {
   isLeader(): boolean;
@@ -95,8 +96,15 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     labelNames: ["reason"],
     registers,
   });
-  // Present from the start at 0, so that increase() sees the very first failure.
+  const eventsDropped = new client.Counter({
+    name: "cpuid_events_dropped_total",
+    help: "Kubernetes events not recorded, by reason: queue-full, or rate-limited (Normal events beyond 10/s, burst 100)",
+    labelNames: ["reason"],
+    registers,
+  });
+  // Present from the start at 0, so that increase() sees the very first one.
   for (const reason of AUDIT_FAILURE_REASONS) auditFailures.inc({ reason }, 0);
+  for (const reason of EVENT_DROP_REASONS) eventsDropped.inc({ reason }, 0);
 
   return {
     register,
@@ -121,12 +129,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
       labelNames: ["kind"],
       registers,
     }),
-    eventsDropped: new client.Counter({
-      name: "cpuid_events_dropped_total",
-      help: "Kubernetes events not recorded, by reason: queue-full, or rate-limited (Normal events beyond 10/s, burst 100)",
-      labelNames: ["reason"],
-      registers,
-    }),
+    eventsDropped,
     domainResets: new client.Counter({
       name: "cpuid_domain_resets_total",
       help: "Domains no DomainCpuidPolicy governs any more, reset to the host default, by the agent's result (applied, staged, rejected) or error code",

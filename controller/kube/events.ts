@@ -20,7 +20,8 @@ const MAX_QUEUED = 1000;
 const SENDERS = 4;
 const NORMAL_EVENTS: TokenBucketOptions = { perSecond: 10, burst: 100 };
 
-export type EventDropReason = "queue-full" | "rate-limited";
+export const EVENT_DROP_REASONS = ["queue-full", "rate-limited"] as const;
+export type EventDropReason = (typeof EVENT_DROP_REASONS)[number];
 
 export class EventRecorder {
   readonly #api: EventsV1Api;

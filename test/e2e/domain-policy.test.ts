@@ -206,6 +206,7 @@ describe("DomainCpuidPolicy end to end", () => {
       "cpuid_workqueue_depth",
       "cpuid_hosts",
       "cpuid_host_policy_age_seconds",
+      "cpuid_events_dropped_total",
     ]) {
       expect(text, name).toMatch(new RegExp(`^${name}[{ ]`, "m"));
     }
