@@ -180,6 +180,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     metrics,
     log: logger,
     stagedRefreshMs: options.stagedRefreshSeconds * 1000,
+    sweepHost: (hostId) => sweepQueue?.add(hostId),
   });
   const orphans = new OrphanReset({ policies, hosts, agents, events, metrics, log: logger });
   const hostReconciler = new HostMirrorReconciler({ informer: hostInformer, hosts, writer, metrics, refreshMs: HOST_REFRESH_MS });

@@ -34,6 +34,8 @@ export interface DomainPolicyReconcilerDeps {
   metrics: ControllerMetrics;
   log: Logger;
   stagedRefreshMs: number;
+  /** queues a sweep of the host for domains no policy governs (./orphan-reset.ts) */
+  sweepHost(hostId: string): void;
 }
 
 export class DomainPolicyReconciler {
@@ -149,6 +151,10 @@ export class DomainPolicyReconciler {
     });
     const result = r.kind === "ok" ? r.value.result : r.kind;
     this.#d.metrics.setPolicyDuration.observe({ result }, (performance.now() - started) / 1000);
+    // deleted, recreated or changed while the request was in flight: the sweep
+    // that followed may have listed the domain before the request landed
+    const current = this.#d.informer.get(obj.metadata.name!, obj.metadata.namespace);
+    if (current?.metadata.uid !== obj.metadata.uid || current?.metadata.generation !== obj.metadata.generation) this.#d.sweepHost(spec.host);
     this.#d.log.debug({ host: spec.host, domain: spec.domain, requestId, result }, "set policy");
     return r.kind === "ok" ? { kind: "reply", reply: r.value, requestId } : r;
   }
