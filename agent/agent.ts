@@ -6,6 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { auditPolicy } from "../shared/audit/audit.ts";
 import { findingToJson } from "../shared/audit/finding.ts";
+import type { DomainState } from "../shared/schemas/agent-messages.ts";
 import type { GuestType } from "../shared/schemas/guest.ts";
 import type { HostPolicies } from "../shared/schemas/host-policies.ts";
 import { policyToJson } from "../shared/schemas/policy.ts";
@@ -86,7 +87,7 @@ export class Agent {
     this.#http = http.server;
     this.httpPort = http.port;
     if (this.#backend instanceof SimBackend) {
-      this.#simAdmin = await startSimAdmin(c.stateDir, this.#backend, this.#log, () => void this.#updateDomainGauge());
+      this.#simAdmin = await startSimAdmin(c.stateDir, this.#backend, this.#log, () => void this.#countDomains());
     }
 
     const backoff = reconnectBackoff();
@@ -101,7 +102,6 @@ export class Agent {
     this.#requests.listen(this.#nc);
     await this.#publisher.publish(this.#current.published);
     this.#heartbeat();
-    await this.#updateDomainGauge();
 
     this.#timers.push(setInterval(() => this.#heartbeat(), c.heartbeatIntervalSeconds * 1000));
     this.#timers.push(setInterval(() => void this.reprobe(), c.reprobeIntervalSeconds * 1000));
@@ -170,23 +170,26 @@ export class Agent {
     await this.#publisher.publish(next);
   }
 
+  /** Publishes a heartbeat and updates the domain gauge; a closing connection only skips the beat. */
   #heartbeat(): void {
     if (this.#nc.isClosed()) return;
-    void this.#backend.domains().then((domains) =>
-      this.#publisher.heartbeat({
-        hostId: this.config.hostId,
-        digest: this.#current.published.fingerprint.digest,
-        at: new Date().toISOString(),
-        domains: domains.filter((d) => d.state !== "absent").length,
-      }),
-    );
-    void this.#updateDomainGauge();
+    void this.#countDomains()
+      .then((counts) =>
+        this.#publisher.heartbeat({
+          hostId: this.config.hostId,
+          digest: this.#current.published.fingerprint.digest,
+          at: new Date().toISOString(),
+          domains: counts.paused + counts.running + counts.shutdown,
+        }),
+      )
+      .catch((err: Error) => this.#log.warn({ err: err.message }, "heartbeat not sent"));
   }
 
-  async #updateDomainGauge(): Promise<void> {
+  async #countDomains(): Promise<Record<DomainState, number>> {
     const counts = { absent: 0, paused: 0, running: 0, shutdown: 0 };
     for (const d of await this.#backend.domains()) counts[d.state]++;
     for (const [state, n] of Object.entries(counts)) this.metrics.domains.set({ state }, n);
+    return counts;
   }
 
   async #watchConnection(backoff: { reset: () => void }): Promise<void> {

@@ -123,6 +123,13 @@ async function handleSet(body: unknown, ctx: HandlerContext): Promise<Handled> {
       "generation",
     );
   }
+  if (req.ifResourceUid && existing?.resourceUid !== req.ifResourceUid) {
+    throw new RequestError(
+      "stale-request",
+      `domain ${req.domain}'s policy no longer comes from resource ${req.ifResourceUid}; nothing changed`,
+      "ifResourceUid",
+    );
+  }
   if (existing && existing.state !== "absent" && existing.guestType && existing.guestType !== req.guestType) {
     throw new RequestError("bad-request", `domain ${req.domain} is a ${existing.guestType} guest, the policy is for ${req.guestType}`, "guestType");
   }

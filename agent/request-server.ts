@@ -1,18 +1,22 @@
 // Serves cpuid.v1.host.<token>.{set,get,domains} for this host only: every
 // message is handed to the request logic and answered exactly once; a
-// malformed one gets an error reply, a metric and a log line.
+// malformed one gets an error reply, a metric and a log line. Sets run one
+// at a time: each reads the domain, checks generation, duplicates and guest
+// type, then writes, and two interleaved sets could both pass the checks.
 
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { hostSubject } from "../shared/nats/subjects.ts";
 import { handleRequest, type HandlerContext, type Operation } from "./handlers.ts";
 import type { AgentMetrics } from "./metrics.ts";
+import { Serial } from "./serial.ts";
 
 const OPERATIONS: readonly Operation[] = ["set", "get", "domains"];
 
 export class RequestServer {
   readonly #subs: Subscription[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #sets = new Serial();
   readonly #ctx: HandlerContext;
   readonly #metrics: AgentMetrics;
   readonly #log: Logger;
@@ -42,7 +46,8 @@ export class RequestServer {
 
   #serve(op: Operation, msg: Msg): void {
     const started = process.hrtime.bigint();
-    const task = handleRequest(op, msg.data, this.#ctx).then(({ reply, outcome }) => {
+    const handled = op === "set" ? this.#sets.run(() => handleRequest(op, msg.data, this.#ctx)) : handleRequest(op, msg.data, this.#ctx);
+    const task = handled.then(({ reply, outcome }) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.#metrics.requests.inc({ op, result: outcome });
       this.#metrics.requestSeconds.observe({ op }, seconds);

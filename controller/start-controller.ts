@@ -15,6 +15,7 @@ import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
 import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
+import { EvaluationCache } from "./domain-policy/evaluation-cache.ts";
 import { OrphanReset } from "./domain-policy/orphan-reset.ts";
 import { PolicyIndex } from "./domain-policy/policy-index.ts";
 import { DomainPolicyReconciler } from "./domain-policy/reconciler.ts";
@@ -170,6 +171,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
   const events = new EventRecorder(kubeConfig, options.identity, logger, (reason) => metrics.eventsDropped.inc({ reason }));
 
+  const evaluations = new EvaluationCache();
   const domainReconciler = new DomainPolicyReconciler({
     informer: domainInformer,
     policies,
@@ -180,9 +182,10 @@ export async function startController(options: ControllerOptions, log: Logger = 
     metrics,
     log: logger,
     stagedRefreshMs: options.stagedRefreshSeconds * 1000,
+    evaluations,
     sweepHost: (hostId) => sweepQueue?.add(hostId),
   });
-  const orphans = new OrphanReset({ policies, hosts, agents, events, metrics, log: logger });
+  const orphans = new OrphanReset({ policies, hosts, agents, events, metrics, evaluations, log: logger });
   const hostReconciler = new HostMirrorReconciler({ informer: hostInformer, hosts, writer, metrics, refreshMs: HOST_REFRESH_MS });
 
   await Promise.all([domainInformer.start(), hostInformer.start(), hostWatch.initialised]);

@@ -142,7 +142,12 @@ export class XenBackend implements Backend {
         if (d.state !== seen.state) this.#commit({ ...d, state: seen.state, creationFinished: d.creationFinished || seen.state === "running" });
         continue;
       }
-      this.#commit(await this.#verifyNewInstance(name, seen, d));
+      try {
+        this.#commit(await this.#verifyNewInstance(name, seen, d));
+      } catch (err) {
+        // e.g. destroyed between `xl list` and `xen-cpuid`: the next poll looks again
+        this.#o.log.warn({ domain: name, domid: seen.domid, err: (err as Error).message }, "could not read the domain's policy");
+      }
     }
     for (const d of this.#domains.values()) {
       if (!listed.has(d.name) && d.domid !== undefined && d.state !== "shutdown") this.#commit({ ...d, state: "shutdown", domid: undefined });

@@ -4,8 +4,13 @@
 // features, so building, auditing and hashing each requested policy again per
 // reconcile is waste. Keyed by the content hashes the controller computed
 // itself, never by anything a host claims. Least recently used entries go first.
+// Shared by the reconciler and the orphan reset, with the wire form of each
+// requested policy (what a set request carries), made once.
 
+import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
+import { serialisePolicy } from "../../shared/policy/serialise.ts";
 import type { DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
+import { policyToJson, type SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
 import type { HostRecord } from "../hosts/host-record.ts";
 import { evaluateDomainPolicy, type Evaluation } from "./evaluate.ts";
 
@@ -14,6 +19,7 @@ const DEFAULT_CAPACITY = 1024;
 export class EvaluationCache {
   readonly #capacity: number;
   readonly #entries = new Map<string, Evaluation>();
+  readonly #wire = new WeakMap<CpuPolicy, SerialisedPolicyJson>();
 
   constructor(capacity = DEFAULT_CAPACITY) {
     this.#capacity = capacity;
@@ -33,6 +39,13 @@ export class EvaluationCache {
     this.#entries.set(key, evaluation);
     if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
     return evaluation;
+  }
+
+  /** The policy as a set request carries it. */
+  wireForm(policy: CpuPolicy): SerialisedPolicyJson {
+    let wire = this.#wire.get(policy);
+    if (!wire) this.#wire.set(policy, (wire = policyToJson(serialisePolicy(policy))));
+    return wire;
   }
 }
 

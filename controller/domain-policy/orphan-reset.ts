@@ -18,10 +18,8 @@
 // goes stale; its return triggers the next sweep.
 
 import type { Logger } from "pino";
-import { serialisePolicy } from "../../shared/policy/serialise.ts";
 import type { DomainInfoSummary } from "../../shared/schemas/agent-messages.ts";
 import type { GuestType } from "../../shared/schemas/guest.ts";
-import { policyToJson } from "../../shared/schemas/policy.ts";
 import type { AgentClient } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
 import type { HostRecord } from "../hosts/host-record.ts";
@@ -29,7 +27,8 @@ import type { EventRecorder } from "../kube/events.ts";
 import type { DomainCpuidPolicyObject } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
-import { evaluateDomainPolicy, type AuditedEvaluation } from "./evaluate.ts";
+import type { AuditedEvaluation } from "./evaluate.ts";
+import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
 
 /** Deleted objects remembered to name them in events; the oldest are forgotten first. */
@@ -41,6 +40,7 @@ export interface OrphanResetDeps {
   agents: AgentClient;
   events: EventRecorder;
   metrics: ControllerMetrics;
+  evaluations: EvaluationCache;
   log: Logger;
 }
 
@@ -75,12 +75,17 @@ export class OrphanReset {
     for (const domain of listed.value) {
       const guestType = domain.guestType;
       if (!domain.resourceUid || !guestType || this.#d.policies.owner(hostId, domain.domain) !== undefined) continue;
-      if (!defaults.has(guestType)) defaults.set(guestType, hostDefault(host.record, guestType));
+      if (!defaults.has(guestType)) defaults.set(guestType, this.#hostDefault(host.record, guestType));
       const target = defaults.get(guestType);
       if (!target || (domain.stagedHash ?? domain.activeHash) === target.policyHash) continue;
       retry = (await this.#reset(hostId, domain, guestType, target)) === "retry" || retry;
     }
     if (retry) return { requeue: "backoff" };
+  }
+
+  #hostDefault(record: HostRecord, guestType: GuestType): AuditedEvaluation | undefined {
+    const evaluation = this.#d.evaluations.evaluate({ host: record.hostId, domain: "-", guestType, baseline: "default", enable: [], disable: [] }, record);
+    return evaluation.kind === "audited" ? evaluation : undefined;
   }
 
   async #reset(hostId: string, domain: DomainInfoSummary, guestType: GuestType, target: AuditedEvaluation): Promise<"done" | "retry"> {
@@ -89,11 +94,12 @@ export class OrphanReset {
       hostId,
       domain: domain.domain,
       guestType,
-      policy: policyToJson(serialisePolicy(target.requested)),
+      policy: this.#d.evaluations.wireForm(target.requested),
       policyHash: target.policyHash,
       requestId: `${resourceUid}/reset`,
       generation: domain.generation ?? 0,
       resourceUid,
+      ifResourceUid: resourceUid,
     });
     if (r.kind === "unavailable") return "retry";
     const result = r.kind === "ok" ? r.value.result : r.code;
@@ -111,7 +117,4 @@ export class OrphanReset {
   }
 }
 
-function hostDefault(record: HostRecord, guestType: GuestType): AuditedEvaluation | undefined {
-  const evaluation = evaluateDomainPolicy({ host: record.published.hostId, domain: "-", guestType, baseline: "default", enable: [], disable: [] }, record);
-  return evaluation.kind === "audited" ? evaluation : undefined;
-}
+

@@ -6,9 +6,6 @@
 
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
-import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
-import { policyToJson, type SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
-import { serialisePolicy } from "../../shared/policy/serialise.ts";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
 import type { AgentClient } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
@@ -20,7 +17,7 @@ import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import { agentAction } from "./agent-action.ts";
 import type { AuditedEvaluation } from "./evaluate.ts";
-import { EvaluationCache } from "./evaluation-cache.ts";
+import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
 import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";
 
@@ -34,15 +31,13 @@ export interface DomainPolicyReconcilerDeps {
   metrics: ControllerMetrics;
   log: Logger;
   stagedRefreshMs: number;
+  evaluations: EvaluationCache;
   /** queues a sweep of the host for domains no policy governs (./orphan-reset.ts) */
   sweepHost(hostId: string): void;
 }
 
 export class DomainPolicyReconciler {
   readonly #d: DomainPolicyReconcilerDeps;
-  readonly #evaluations = new EvaluationCache();
-  /** the wire form of each (shared) requested policy, made once */
-  readonly #wire = new WeakMap<CpuPolicy, SerialisedPolicyJson>();
   /**
    * The status this controller last wrote per object, until the informer's copy
    * shows it. The controller is the only status writer, so this is the truth
@@ -108,17 +103,11 @@ export class DomainPolicyReconciler {
     if (owner !== undefined && owner !== key) return { kind: "conflict", host: spec.host, domain: spec.domain, owner };
     const host = this.#d.hosts.get(spec.host);
     if (!host) return { kind: "host-not-found", hostId: spec.host };
-    const evaluation = this.#evaluations.evaluate(spec, host.record);
+    const evaluation = this.#d.evaluations.evaluate(spec, host.record);
     if (evaluation.kind !== "audited") return evaluation;
     if (evaluation.findings.length > 0) return { kind: "audited", evaluation };
     const agent = await this.#talkToAgent(obj, spec, evaluation, generation, previous);
     return { kind: "audited", evaluation, agent };
-  }
-
-  #wireForm(policy: CpuPolicy): SerialisedPolicyJson {
-    let wire = this.#wire.get(policy);
-    if (!wire) this.#wire.set(policy, (wire = policyToJson(serialisePolicy(policy))));
-    return wire;
   }
 
   async #talkToAgent(
@@ -143,7 +132,7 @@ export class DomainPolicyReconciler {
       hostId: spec.host,
       domain: spec.domain,
       guestType: spec.guestType,
-      policy: this.#wireForm(evaluation.requested),
+      policy: this.#d.evaluations.wireForm(evaluation.requested),
       policyHash: evaluation.policyHash,
       requestId,
       generation,

@@ -30,6 +30,12 @@ export const SetPolicyRequest = z.object({
    * from a controller that lost its lease) cannot undo a newer one
    */
   resourceUid: z.string().min(1).max(128).optional(),
+  /**
+   * Apply only while the domain's policy still comes from the resource with
+   * this uid (the controller's reset of a domain whose policy was deleted: a
+   * policy created for the domain meanwhile must win)
+   */
+  ifResourceUid: z.string().min(1).max(128).optional(),
 });
 export type SetPolicyRequest = z.input<typeof SetPolicyRequest>;
 

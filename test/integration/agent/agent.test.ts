@@ -111,6 +111,20 @@ describe("set / get / domains", () => {
     expect(await agent.metrics()).toMatch(/cpuid_agent_requests_total\{op="set",result="duplicate",host="host-a"\} 1/);
   });
 
+  it("handles sets one at a time: a late, older generation sent right behind a newer one is refused, not applied over it", async () => {
+    await simAdmin(agent.stateDir, "create", "vm-order", "hvm");
+    const newer = variant();
+    const older = variant(23);
+    const [first, second] = await Promise.all([
+      requestHost(controller, HOST, "set", setBody("vm-order", newer, { resourceUid: "uid-o", generation: 5, requestId: "o/5" })),
+      requestHost(controller, HOST, "set", setBody("vm-order", older, { resourceUid: "uid-o", generation: 4, requestId: "o/4" })),
+    ]);
+    expect(first).toMatchObject({ ok: true, result: "applied" });
+    expect(second).toMatchObject({ ok: false, error: { code: "stale-request" } });
+    const got = await requestHost(controller, HOST, "get", { hostId: HOST, domain: "vm-order" });
+    expect(got.domain).toMatchObject({ activeHash: policyHash(newer), generation: 5, resourceUid: "uid-o" });
+  });
+
   it("rejects a policy beyond this host's max with findings", async () => {
     const p = fixturePolicy("hvm_default");
     p.feat[0].ebx |= 1 << 16; // avx512f: not on Alder Lake

@@ -108,6 +108,26 @@ describe("set", () => {
     expect(asSet((await sent(older, 1, "uid-b")).reply).result).toBe("applied");
   });
 
+  it("applies a set with ifResourceUid only while the domain's policy still comes from that resource", async () => {
+    const { backend, ctx } = setup();
+    await backend.create("vm1", "hvm");
+    const policyA = fixturePolicy("hvm_default");
+    policyA.basic[1].ecx &= ~(1 << 30); // rdrand off
+    const policyB = fixturePolicy("hvm_default");
+    policyB.feat[0].ebx &= ~(1 << 18); // rdseed off
+    const defaults = fixturePolicy("hvm_default");
+    const set = (policy: typeof policyA, extra: Record<string, unknown>) => handleRequest("set", setRequest("vm1", policy, { generation: 1, ...extra }), ctx);
+    expect(asSet((await set(policyA, { resourceUid: "uid-a", requestId: "a/1" })).reply).result).toBe("applied");
+    // the policy was deleted and recreated as uid-b before the reset of uid-a's domain arrived
+    expect(asSet((await set(policyB, { resourceUid: "uid-b", requestId: "b/1" })).reply).result).toBe("applied");
+    const reset = asError((await set(defaults, { resourceUid: "uid-a", ifResourceUid: "uid-a", requestId: "a/reset" })).reply);
+    expect(reset.code).toBe("stale-request");
+    expect(reset.path).toBe("ifResourceUid");
+    expect((await backend.domain("vm1"))?.active?.hash).toBe(policyHash(policyB));
+    // while it still comes from uid-b, a reset for uid-b goes through
+    expect(asSet((await set(defaults, { resourceUid: "uid-b", ifResourceUid: "uid-b", requestId: "b/reset" })).reply).result).toBe("applied");
+  });
+
   it("refuses a guest type that differs from the existing domain's", async () => {
     const { backend, ctx } = setup();
     await backend.create("vm1", "pv");

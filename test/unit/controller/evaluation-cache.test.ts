@@ -47,6 +47,15 @@ describe("EvaluationCache", () => {
     expect(cache.evaluate(spec({ disable: ["rdrand"] }), haswell)).not.toBe(b);
   });
 
+  it("makes the wire form of a requested policy once", () => {
+    const cache = new EvaluationCache();
+    const e = cache.evaluate(spec({ disable: ["rdrand"] }), haswell);
+    if (e.kind !== "audited") throw new Error(e.kind);
+    const wire = cache.wireForm(e.requested);
+    expect(wire).toEqual(policyToJson(serialisePolicy(e.requested)));
+    expect(cache.wireForm(e.requested)).toBe(wire);
+  });
+
   it("does not cache a full spec.policy", () => {
     const cache = new EvaluationCache();
     const policy = policyToJson(serialisePolicy(guestDefault(haswell.guest, "hvm")));
