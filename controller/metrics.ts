@@ -132,7 +132,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     eventsDropped,
     domainResets: new client.Counter({
       name: "cpuid_domain_resets_total",
-      help: "Domains no DomainCpuidPolicy governs any more, reset to the host default, by the agent's result (applied, staged, rejected) or error code",
+      help: "Requests resetting a domain no DomainCpuidPolicy governs any more to the host default, by the agent's result (applied, staged, rejected) or error code (stale-request: a policy now governs it); a refused reset is retried at the next sweep",
       labelNames: ["result"],
       registers,
     }),

@@ -165,7 +165,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
     noAsyncTraces: true,
   });
-  const kv = await openHostsBucket(nc);
+  const kv = await openHostsBucket(nc, logger);
   const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, staleCheckIntervalMs: Math.max(250, (options.hostStaleAfterSeconds * 1000) / 4) });
   hostWatch.start();
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
@@ -227,15 +227,18 @@ export async function startController(options: ControllerOptions, log: Logger = 
     onStartedLeading: () => {
       leading = true;
       metrics.leaderTransitions.inc({ to: "leader" });
-      domainQueue = new WorkQueue({ backoff, onError: onError("domain") });
-      hostQueue = new WorkQueue({ backoff, onError: onError("host") });
-      sweepQueue = new WorkQueue({ backoff, onError: onError("sweep") });
+      const [domains, hostMirrors, sweeps] = [new WorkQueue({ backoff, onError: onError("domain") }), new WorkQueue({ backoff, onError: onError("host") }), new WorkQueue({ backoff, onError: onError("sweep") })];
+      [domainQueue, hostQueue, sweepQueue] = [domains, hostMirrors, sweeps];
       enqueueAll();
-      domainQueue.run(options.workers, timed("domain", (key) => domainReconciler.reconcile(key)));
-      hostQueue.run(HOST_WORKERS, timed("host", (key) => hostReconciler.reconcile(key)));
-      sweepQueue.run(SWEEP_WORKERS, timed("sweep", (key) => orphans.sweepHost(key)));
       resyncTimer = setInterval(enqueueAll, options.resyncSeconds * 1000);
       resyncTimer.unref();
+      // leading again soon after stepping down: the old workers finish first, so no key runs twice at once
+      void stopping.then(() => {
+        if (domainQueue !== domains) return;
+        domains.run(options.workers, timed("domain", (key) => domainReconciler.reconcile(key)));
+        hostMirrors.run(HOST_WORKERS, timed("host", (key) => hostReconciler.reconcile(key)));
+        sweeps.run(SWEEP_WORKERS, timed("sweep", (key) => orphans.sweepHost(key)));
+      });
     },
     onStoppedLeading: () => {
       leading = false;
@@ -272,11 +275,13 @@ function listDomainPolicies(writer: ObjectWriter, namespace: string | undefined)
 }
 
 /** Creates the bucket when missing (same configuration the agents expect), else binds to it. */
-async function openHostsBucket(nc: NatsConnection): Promise<KV> {
+async function openHostsBucket(nc: NatsConnection, log: Logger): Promise<KV> {
   const kvm = new Kvm(nc);
   try {
     return await kvm.create(HOSTS_BUCKET, { ...HOSTS_BUCKET_CONFIG });
-  } catch {
+  } catch (err) {
+    // usually: it exists with another configuration, or this identity may not create it
+    log.info({ err: (err as Error).message, bucket: HOSTS_BUCKET }, "could not create the hosts bucket; opening it as it is");
     return kvm.open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
   }
 }

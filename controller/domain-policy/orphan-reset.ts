@@ -52,11 +52,11 @@ export class OrphanReset {
     this.#d = deps;
   }
 
-  /** Keeps a deleted policy's last state so that the reset's event can be about it. */
+  /** Keeps what names a deleted policy, so that the reset's event can be about it. */
   noteDeleted(obj: DomainCpuidPolicyObject): void {
-    const uid = obj.metadata.uid;
+    const { uid, name, namespace } = obj.metadata;
     if (!uid) return;
-    this.#deleted.set(uid, obj);
+    this.#deleted.set(uid, { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { uid, name, namespace }, spec: undefined });
     if (this.#deleted.size > MAX_REMEMBERED) this.#deleted.delete(this.#deleted.keys().next().value!);
   }
 

@@ -67,7 +67,7 @@ export class DomainPolicyReconciler {
 
     if (!isDeepStrictEqual(decision.status, previous ?? {})) {
       try {
-        await this.#d.writer.patchDomainStatus(obj, decision.status);
+        await this.#d.writer.patchDomainStatus(obj, previous, decision.status);
         this.#written.set(key, { generation, status: decision.status });
         this.#d.metrics.statusWrites.inc({ kind: "domain" });
       } catch (err) {

@@ -22,8 +22,11 @@ export class ObjectWriter {
     return this.#api;
   }
 
-  /** Replaces the whole status: fields that `previous` has and `next` lacks are removed. */
-  async patchDomainStatus(obj: DomainCpuidPolicyObject, next: DomainCpuidPolicyStatus): Promise<DomainCpuidPolicyObject> {
+  /**
+   * Replaces the whole status: fields that `previous` (the status last written,
+   * which the informer's copy may not show yet) has and `next` lacks are removed.
+   */
+  async patchDomainStatus(obj: DomainCpuidPolicyObject, previous: DomainCpuidPolicyStatus | undefined, next: DomainCpuidPolicyStatus): Promise<DomainCpuidPolicyObject> {
     const { name, namespace } = obj.metadata;
     return (await this.#api.patchNamespacedCustomObjectStatus(
       {
@@ -32,7 +35,7 @@ export class ObjectWriter {
         plural: DOMAIN_PLURAL,
         namespace: namespace!,
         name: name!,
-        body: { status: replacing(obj.status ?? {}, next) },
+        body: { status: replacing({ ...obj.status, ...previous }, next) },
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,

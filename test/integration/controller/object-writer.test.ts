@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe("ObjectWriter", () => {
   it(`writes ${COUNT} statuses, ${CONCURRENCY} at a time, over the shared pool without a single failure`, async () => {
-    const results = await Promise.allSettled(objects.map((obj, i) => writer.patchDomainStatus(obj, bigStatus(i))));
+    const results = await Promise.allSettled(objects.map((obj, i) => writer.patchDomainStatus(obj, obj.status, bigStatus(i))));
     const failures = results.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).message)] : []));
     expect(failures).toEqual([]);
     const listed = JSON.parse(await kubectlOk(["get", "dcp", "-n", NS, "-o", "json"])) as { items: DomainCpuidPolicyObject[] };
