@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { ProbeKind } from "../shared/schemas/host-policies.ts";
-import { readSettings, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
+import { listenAddress, readSettings, seconds, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
 
@@ -15,17 +15,6 @@ export type BackendKind = z.infer<typeof BackendKind>;
 const natsServer = z
   .string()
   .regex(/^(nats|tls):\/\/[^\s,/]+(:\d+)?$|^[^\s,/:]+:\d+$/, "expected nats://host:port (comma-separated for several)");
-
-const listenAddress = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:9464")
-  .transform((s) => {
-    const i = s.lastIndexOf(":");
-    return { host: s.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(s.slice(i + 1)) };
-  })
-  .refine((a) => a.port <= 65535, "port must be at most 65535");
-
-const seconds = z.coerce.number().positive().max(86_400);
 
 export const AgentConfig = z
   .object({

@@ -6,19 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { ConfigError, readSettings, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
+import { ConfigError, listenAddress, readSettings, seconds, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
-
-const seconds = z.coerce.number().positive().max(86_400);
-
-const listenAddress = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:8080 (port 0 picks a free one)")
-  .transform((s) => {
-    const i = s.lastIndexOf(":");
-    return { host: s.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(s.slice(i + 1)) };
-  });
 
 export const ControllerOptions = z.object({
   /** kubeconfig file; unset = $KUBECONFIG, in-cluster, or ~/.kube/config */
@@ -77,8 +67,6 @@ const SETTINGS = {
   maxBackoffSeconds: { flag: "max-backoff", env: "CPUID_FLEET_MAX_BACKOFF", default: () => "30" },
   logLevel: { flag: "log-level", env: "CPUID_FLEET_LOG_LEVEL", default: () => "info" },
 } as const satisfies Record<keyof ControllerOptions, Setting>;
-
-
 
 export const USAGE = settingsUsage(
   ["usage: cpuid-fleet-controller [options]", "", "Reconciles DomainCpuidPolicy objects against the hosts in the cpuid-hosts bucket."],

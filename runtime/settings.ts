@@ -3,7 +3,7 @@
 // bad value came from.
 
 import { parseArgs } from "node:util";
-import type { z } from "zod";
+import { z } from "zod";
 
 export interface Setting {
   flag: string;
@@ -75,3 +75,16 @@ export function validateSettings<T extends z.ZodType>(
   if (!parsed.success || lines.length > 0) throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   return parsed.data;
 }
+
+/** `host:port` (IPv6 in brackets) to listen on; port 0 picks a free one. */
+export const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:8080 (port 0 picks a free one)")
+  .transform((s) => {
+    const i = s.lastIndexOf(":");
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(s.slice(i + 1)) };
+  })
+  .refine((a) => a.port <= 65535, "port must be at most 65535");
+
+/** A duration in seconds: positive, at most a day. */
+export const seconds = z.coerce.number().positive().max(86_400);

@@ -25,6 +25,7 @@ describe("controller options", () => {
   it("names the flag and variable of a bad value, and rejects a renew deadline not shorter than the lease", () => {
     expect(() => loadOptions(["--resync=soon"], {})).toThrow(/--resync \/ CPUID_FLEET_RESYNC = "soon"/);
     expect(() => loadOptions(["--no-such-flag"], {})).toThrow(ConfigError);
+    expect(() => loadOptions(["--metrics-addr=0.0.0.0:70000"], {})).toThrow(/port must be at most 65535/);
     expect(() => loadOptions(["--lease-duration=5", "--renew-deadline=5"], {})).toThrow(/--renew-deadline must be shorter/);
   });
 
