@@ -33,9 +33,10 @@ import { policyHash } from "../shared/policy/canonical.ts";
 import { copyPolicy } from "../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../shared/policy/serialise.ts";
 import { policyToJson } from "../shared/schemas/policy.ts";
-import { ensureAllBinaries } from "../scripts/toolchain/ensure.ts";
+import { ensureBinaries } from "../scripts/toolchain/ensure.ts";
 import { connectAs, createHostsBucket } from "../test/harness/nats-client.ts";
 import { freePorts } from "../test/harness/ports.ts";
+import { cpuSeconds, percentile, rssMb } from "./fleet/process-stats.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const NODE = join(ROOT, "node_modules", ".bin", "node");
@@ -45,17 +46,6 @@ const P99_GOAL_MS = 10;
 
 const hostName = (i: number) => `sim-${String(i).padStart(4, "0")}`;
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 /** RSS split into the node executable's shared text pages and the process's own memory. */
 function memoryBreakdown(pid: number): string {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
@@ -63,8 +53,6 @@ function memoryBreakdown(pid: number): string {
   const mb = (k: number) => `${(k / 1024).toFixed(1)} MB`;
   return `PSS ${mb(kb("Pss"))}, private ${mb(kb("Private_Clean") + kb("Private_Dirty"))}, shared file-backed (node binary text) ${mb(kb("Shared_Clean"))}`;
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 interface Server {
   url: string;
@@ -81,8 +69,8 @@ async function startServer(hosts: number): Promise<Server> {
   const [port] = await freePorts(1);
   const conf = join(credsDir, "nats-server.conf");
   writeFileSync(conf, `listen: "127.0.0.1:${port}"\nmax_connections: ${hosts + 100}\njetstream { store_dir: ${JSON.stringify(join(dir, "js"))} }\ninclude "authorization.conf"\n`);
-  const binaries = await ensureAllBinaries();
-  const proc = spawn(binaries["nats-server"].path, ["-c", conf], { stdio: "ignore" });
+  const { "nats-server": natsServer } = await ensureBinaries(["nats-server"]);
+  const proc = spawn(natsServer!.path, ["-c", conf], { stdio: "ignore" });
   const url = `nats://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {

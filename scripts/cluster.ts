@@ -14,18 +14,12 @@ import { clusterPaths } from "./cluster/paths.ts";
 import { serveCluster } from "./cluster/serve.ts";
 import { ensureAllBinaries } from "./toolchain/ensure.ts";
 import { runMain } from "./run-main.ts";
-import { isProcessAlive } from "./toolchain/process-liveness.ts";
+import { isProcessAlive, runningPid } from "./toolchain/process-liveness.ts";
 import { tailLines } from "./toolchain/run-logged.ts";
 
 const paths = clusterPaths(REPO_ROOT);
 const DEFAULT_HOSTS = ["host-a", "host-b"];
 const READY_TIMEOUT_MS = 180_000;
-
-function runningPid(): number | undefined {
-  if (!existsSync(paths.pidFile)) return undefined;
-  const pid = Number(readFileSync(paths.pidFile, "utf8").trim());
-  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
-}
 
 /** Leftovers of a cluster whose background process died without cleaning up. */
 async function removeLeftovers(): Promise<void> {
@@ -50,7 +44,7 @@ function printUsage(): void {
 }
 
 async function up(hosts: string[]): Promise<number> {
-  if (runningPid() !== undefined) {
+  if (runningPid(paths.pidFile) !== undefined) {
     console.log("already running");
     printUsage();
     return 0;
@@ -89,7 +83,7 @@ async function up(hosts: string[]): Promise<number> {
 }
 
 async function down(): Promise<number> {
-  const pid = runningPid();
+  const pid = runningPid(paths.pidFile);
   if (pid !== undefined) {
     await stopProcess(pid, 30_000);
     killProcessGroupNow(pid);
@@ -102,7 +96,7 @@ async function down(): Promise<number> {
 }
 
 function status(): number {
-  const pid = runningPid();
+  const pid = runningPid(paths.pidFile);
   console.log(pid === undefined ? "not running" : `running (pid ${pid}); env: ${paths.envFile}`);
   return pid === undefined ? 3 : 0;
 }

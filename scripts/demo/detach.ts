@@ -8,18 +8,12 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeF
 import { setTimeout as sleep } from "node:timers/promises";
 import { ControlPlane } from "../../test/harness/control-plane.ts";
 import { stopProcess } from "../../test/harness/managed-process.ts";
-import { isProcessAlive } from "../toolchain/process-liveness.ts";
+import { isProcessAlive, runningPid } from "../toolchain/process-liveness.ts";
 import type { DemoPaths } from "./paths.ts";
 import type { FleetRecord } from "./run.ts";
 
 const START_TIMEOUT_MS = 600_000; // includes a first build of the control-plane binaries
 const STOP_GRACE_MS = 30_000;
-
-export function runningPid(pidFile: string): number | undefined {
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, "utf8").trim());
-  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
-}
 
 /** Starts `serve` detached and relays its log; resolves with the exit code for this process. */
 export async function detach(paths: DemoPaths, entry: string): Promise<number> {

@@ -2,7 +2,7 @@
 // yet reaped, e.g. re-parented to a container init that never reaps) counts
 // as dead.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 export function isProcessAlive(pid: number): boolean {
   try {
@@ -11,6 +11,13 @@ export function isProcessAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
   return !isZombie(pid);
+}
+
+/** The live process whose pid a pid file holds, if any. */
+export function runningPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
 }
 
 function isZombie(pid: number): boolean {

@@ -10,6 +10,7 @@ import {
   applyDomainPolicy,
   condition,
   createDomain,
+  domainPolicyYaml,
   ensureNamespace,
   eventsFor,
   eventually,
@@ -28,7 +29,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/fixtures.ts";
-import { domainPolicyYaml } from "./fleet.ts";
 
 function cpuidctlAudit(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const info = planeInfo();
