@@ -5,7 +5,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Logger } from "pino";
-import { HOSTS_BUCKET, hostKey, hostToken, HOST_SUBJECT_ROOT } from "../shared/nats/subjects.ts";
+import { HOSTS_BUCKET, heartbeatSubject, hostKey } from "../shared/nats/subjects.ts";
 import type { Heartbeat, HostPolicies } from "../shared/schemas/host-policies.ts";
 import type { AgentMetrics } from "./metrics.ts";
 
@@ -13,9 +13,8 @@ const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
 const PUT_TIMEOUT_MS = 5_000;
 
-export function heartbeatSubject(hostId: string): string {
-  return `${HOST_SUBJECT_ROOT}.${hostToken(hostId)}.heartbeat`;
-}
+/** Re-exported for test/integration/agent/permissions.test.ts, which still imports it from here. */
+export { heartbeatSubject };
 
 export class Publisher {
   readonly #nc: NatsConnection;

@@ -5,6 +5,7 @@
 
 import { existsSync } from "node:fs";
 import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { UsageError } from "./command.ts";
 import { readSeed } from "../runtime/nkey-seed.ts";
 import { serviceSeedFile } from "../shared/nats/credentials-layout.ts";
 
@@ -23,13 +24,18 @@ function defaultSeedFile(env: NodeJS.ProcessEnv): string | undefined {
   return dir ? [serviceSeedFile(dir, "controller"), serviceSeedFile(dir, "admin")].find((f) => existsSync(f)) : undefined;
 }
 
-export function connectCli(values: { "nats-url"?: string; "nkey-seed-file"?: string }, name = "cpuidctl"): Promise<NatsConnection> {
+/** Connects; a failure (unreachable server, bad seed file) is a UsageError: one clean line, exit 2. */
+export async function connectCli(values: { "nats-url"?: string; "nkey-seed-file"?: string }, name = "cpuidctl"): Promise<NatsConnection> {
   const servers = values["nats-url"] ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
   const seedFile = values["nkey-seed-file"] ?? defaultSeedFile(process.env);
-  return connect({
-    servers: servers.split(","),
-    name,
-    timeout: 5_000,
-    ...(seedFile ? { authenticator: nkeyAuthenticator(readSeed(seedFile)) } : {}),
-  });
+  try {
+    return await connect({
+      servers: servers.split(","),
+      name,
+      timeout: 5_000,
+      ...(seedFile ? { authenticator: nkeyAuthenticator(readSeed(seedFile)) } : {}),
+    });
+  } catch (e) {
+    throw new UsageError(`cannot connect to NATS: ${(e as Error).message}`);
+  }
 }

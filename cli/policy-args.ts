@@ -1,4 +1,4 @@
-// Argument and request-file handling shared by `policy audit|level|explain`.
+// Argument handling for every cpuidctl command, and the request files of `policy audit|level|explain`.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parse as parseYaml } from "yaml";

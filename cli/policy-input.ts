@@ -37,11 +37,6 @@ export function derivePolicies(text: string, file: string, cmdline: string | und
   throw new UsageError(`${file}: xen-cpuid featuresets carry no leaves to derive from; give a CPUID dump or xen-cpuid -p output`);
 }
 
-export function outputFormat(value: string | undefined): "json" | "text" {
-  if (value === undefined || value === "json" || value === "text") return value ?? "text";
-  throw new UsageError(`-o must be json or text, not "${value}"`);
-}
-
 /** Each policy's featureset and what changed relative to the policy it was derived from. */
 const DERIVED_FROM: Record<PolicySetName, PolicySetName | undefined> = {
   raw: undefined,

@@ -1,8 +1,8 @@
 // `cpuidctl sim <verb>`: lifecycle of a sim-backend agent's domains, through
 // the agent's admin socket in its state directory (agent/sim-admin.ts).
 
-import { parseArgs } from "node:util";
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError, printJson, type Command } from "./command.ts";
+import { parseCommandArgs } from "./policy-args.ts";
 import { domainInfo, type DomainRecord } from "../agent/backends/backend.ts";
 import { simAdmin } from "../agent/sim-admin.ts";
 import { GuestType } from "../shared/schemas/guest.ts";
@@ -26,11 +26,11 @@ export function simCommand(verb: Verb, summary: string, detail: string): Command
     summary,
     usage,
     async run(args) {
-      const { values, positionals } = parseArgs({
+      const { values, positionals } = parseCommandArgs(
         args,
-        allowPositionals: true,
-        options: { "state-dir": { type: "string" }, ...(takesType ? { type: { type: "string" } } : {}) },
-      });
+        { "state-dir": { type: "string" }, ...(takesType ? { type: { type: "string" } } : {}) },
+        usage,
+      );
       if (positionals.length !== (takesDomain ? 1 : 0)) throw new UsageError(usage);
       const type = values.type === undefined ? undefined : GuestType.safeParse(values.type);
       if (type && !type.success) throw new UsageError("--type must be hvm or pv");

@@ -2,20 +2,17 @@
 // run before they are applied, against the live host data in the
 // cpuid-hosts bucket (same evaluation code as the controller).
 
-import { Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { KV } from "@nats-io/kv";
 import { parseAllDocuments } from "yaml";
 import { evaluateDomainPolicy, type Evaluation } from "../../controller/domain-policy/evaluate.ts";
 import { summariseFindings } from "../../controller/domain-policy/status.ts";
 import { decodeHostPolicies } from "../../controller/hosts/host-record.ts";
-import { HOSTS_BUCKET_CONFIG } from "../../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET, hostKey } from "../../shared/nats/subjects.ts";
 import { API_GROUP, DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
 import type { FindingJson } from "../../shared/schemas/finding.ts";
-import { decodeJson } from "../../shared/schemas/decode-json.ts";
-import { HostPolicies } from "../../shared/schemas/host-policies.ts";
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
+import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
+import { openHostsBucket, readHostEntry } from "../hosts-bucket.ts";
 import { readInput } from "../policy-input.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 
@@ -74,14 +71,11 @@ function readPolicies(file: string): PolicyDocument[] {
   return out;
 }
 
-
-async function fetchHost(nc: NatsConnection, hostId: string) {
-  const kv = await new Kvm(nc).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
-  const entry = await kv.get(hostKey(hostId));
-  if (!entry || entry.operation !== "PUT") return undefined;
-  const parsed = decodeJson(HostPolicies, entry.value);
-  if (!parsed.success) throw new UsageError(`host ${hostId}: the published HostPolicies are invalid`);
-  return decodeHostPolicies(parsed.data);
+async function fetchHost(kv: KV, hostId: string) {
+  const entry = await readHostEntry(kv, hostKey(hostId));
+  if (!entry) return undefined;
+  if (!entry.ok) throw new UsageError(`host ${hostId}: the published HostPolicies are invalid`);
+  return decodeHostPolicies(entry.policies);
 }
 
 function auditOne(doc: PolicyDocument, evaluation: Evaluation): DocumentResult {
@@ -126,17 +120,12 @@ const command: Command = {
     if (!values.filename) throw new UsageError(`-f <file> is required\n\n${usage}`);
     const format = jsonOrText(values.output);
     const docs = readPolicies(values.filename);
-    let nc: NatsConnection;
+    const nc = await connectCli(values, "cpuidctl audit");
     try {
-      nc = await connectCli(values, "cpuidctl audit");
-    } catch (e) {
-      console.error(`cpuidctl: cannot connect to NATS: ${(e as Error).message}`);
-      return EXIT_BAD_INPUT;
-    }
-    try {
+      const kv = await openHostsBucket(nc);
       const results: DocumentResult[] = [];
       for (const doc of docs) {
-        const host = await fetchHost(nc, doc.spec.host);
+        const host = await fetchHost(kv, doc.spec.host);
         if (!host) throw new UsageError(`DomainCpuidPolicy ${doc.name}: host ${doc.spec.host} has not published policies to the ${HOSTS_BUCKET} bucket`);
         results.push(auditOne(doc, evaluateDomainPolicy(doc.spec, host)));
       }

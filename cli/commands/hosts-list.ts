@@ -1,13 +1,9 @@
 // cpuidctl hosts list [--stale-after <seconds>] [-o json|text]
 
-import { parseArgs } from "node:util";
-import { Kvm } from "@nats-io/kv";
 import { EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
+import { openHostsBucket, readHostEntry } from "../hosts-bucket.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
-import { HOSTS_BUCKET_CONFIG } from "../../shared/nats/hosts-bucket.ts";
-import { HOSTS_BUCKET } from "../../shared/nats/subjects.ts";
-import { decodeJson } from "../../shared/schemas/decode-json.ts";
-import { HostPolicies } from "../../shared/schemas/host-policies.ts";
+import { parseCommandArgs } from "../policy-args.ts";
 import { PolicyNames } from "../../shared/schemas/policy.ts";
 
 /** Agents refresh their entry at every re-probe (default 300 s); three missed refreshes mark a host stale. */
@@ -36,7 +32,8 @@ const command: Command = {
   summary: "list the hosts in the cpuid-hosts bucket (stale ones marked)",
   usage,
   async run(args) {
-    const { values } = parseArgs({ args, options: { ...NATS_OPTIONS, "stale-after": { type: "string" }, output: { type: "string", short: "o" } } });
+    const { values, positionals } = parseCommandArgs(args, { ...NATS_OPTIONS, "stale-after": { type: "string" }, output: { type: "string", short: "o" } }, usage);
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
     const staleAfter = Number(values["stale-after"] ?? DEFAULT_STALE_AFTER_SECONDS);
     if (!Number.isFinite(staleAfter) || staleAfter <= 0) throw new UsageError(`--stale-after must be a positive number of seconds`);
     const format = values.output ?? "text";
@@ -44,19 +41,18 @@ const command: Command = {
     const nc = await connectCli(values);
     const rows: Row[] = [];
     try {
-      const kv = await new Kvm(nc).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
+      const kv = await openHostsBucket(nc);
       const keys: string[] = [];
       for await (const k of await kv.keys()) keys.push(k);
       for (const key of keys.sort()) {
-        const e = await kv.get(key);
-        if (!e || e.operation !== "PUT") continue;
+        const e = await readHostEntry(kv, key);
+        if (!e) continue;
         const ageSeconds = Math.max(0, Math.round((Date.now() - e.created.getTime()) / 1000));
-        const parsed = decodeJson(HostPolicies, e.value);
-        if (!parsed.success) {
-          rows.push({ host: key, ageSeconds, stale: ageSeconds > staleAfter, invalid: parsed.error.issues[0].message });
+        if (!e.ok) {
+          rows.push({ host: key, ageSeconds, stale: ageSeconds > staleAfter, invalid: e.error });
           continue;
         }
-        const hp = parsed.data;
+        const hp = e.policies;
         rows.push({
           host: hp.hostId,
           vendor: hp.cpu.vendor,

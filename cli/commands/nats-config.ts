@@ -3,8 +3,8 @@
 import { createUser, fromSeed } from "@nats-io/nkeys";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { EXIT_OK, UsageError, type Command } from "../command.ts";
+import { parseCommandArgs } from "../policy-args.ts";
 import { renderAuthorization } from "../../shared/nats/authorization.ts";
 import { hostSeedFile, serviceSeedFile } from "../../shared/nats/credentials-layout.ts";
 import { hostToken } from "../../shared/nats/subjects.ts";
@@ -39,11 +39,7 @@ const command: Command = {
   summary: "write nats-server authorization and per-host nkeys",
   usage,
   async run(args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { hosts: { type: "string", multiple: true }, out: { type: "string" } },
-    });
+    const { values, positionals } = parseCommandArgs(args, { hosts: { type: "string", multiple: true }, out: { type: "string" } }, usage);
     // `--hosts a b c`: the ids after --hosts arrive as positionals.
     const hosts = [...(values.hosts ?? []), ...positionals].flatMap((h) => h.split(",")).filter(Boolean);
     if (hosts.length === 0 || !values.out) throw new UsageError(usage);

@@ -1,8 +1,8 @@
 // cpuidctl policy derive <file> [--cmdline <cpuid=>] [-o json|text]
 
-import { parseArgs } from "node:util";
 import { EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
-import { derivePolicies, outputFormat, policySetText, readInput } from "../policy-input.ts";
+import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
+import { derivePolicies, policySetText, readInput } from "../policy-input.ts";
 import { policySetView } from "../../shared/policy/policy-view.ts";
 
 const usage = `usage: cpuidctl policy derive <file> [--cmdline <value>] [-o json|text]
@@ -22,13 +22,9 @@ const command: Command = {
   summary: "derive Xen's host and guest policies from a CPUID dump or xen-cpuid -p output",
   usage,
   async run(args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { cmdline: { type: "string" }, output: { type: "string", short: "o" } },
-    });
+    const { values, positionals } = parseCommandArgs(args, { cmdline: { type: "string" }, output: { type: "string", short: "o" } }, usage);
     if (positionals.length !== 1) throw new UsageError(`expected one input file\n\n${usage}`);
-    const format = outputFormat(values.output);
+    const format = jsonOrText(values.output);
     const file = positionals[0];
     const d = derivePolicies(readInput(file), file, values.cmdline);
     if (format === "json") printJson(policySetView(d.host, d));

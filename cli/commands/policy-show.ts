@@ -1,8 +1,8 @@
 // cpuidctl policy show <xen-cpuid -p file> [-o json|text]
 
-import { parseArgs } from "node:util";
 import { EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
-import { outputFormat, policySetText, readInput } from "../policy-input.ts";
+import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
+import { policySetText, readInput } from "../policy-input.ts";
 import { FormatError } from "../../shared/formats/format-error.ts";
 import { parseXenCpuidPolicy } from "../../shared/formats/xen-cpuid-policy.ts";
 import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
@@ -19,13 +19,9 @@ const command: Command = {
   summary: "show the policies in xen-cpuid -p output, as Xen reported them",
   usage,
   async run(args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { output: { type: "string", short: "o" } },
-    });
+    const { values, positionals } = parseCommandArgs(args, { output: { type: "string", short: "o" } }, usage);
     if (positionals.length !== 1) throw new UsageError(`expected one input file\n\n${usage}`);
-    const format = outputFormat(values.output);
+    const format = jsonOrText(values.output);
     const file = positionals[0];
     const out = parseXenCpuidPolicy(readInput(file), file);
     const policies: Partial<Record<PolicySetName, CpuPolicy>> = {};

@@ -4,13 +4,11 @@
 import type { KV, KvWatchEntry } from "@nats-io/kv";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { hostIdFromToken, HOST_SUBJECT_ROOT } from "../../shared/nats/subjects.ts";
+import { HEARTBEAT_SUBJECT_WILDCARD, hostIdFromToken } from "../../shared/nats/subjects.ts";
 import { decodeJson } from "../../shared/schemas/decode-json.ts";
 import { Heartbeat, HostPolicies } from "../../shared/schemas/host-policies.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import type { HostIndex } from "./host-index.ts";
-
-export const HEARTBEAT_WILDCARD = `${HOST_SUBJECT_ROOT}.*.heartbeat`;
 
 export interface HostWatchOptions {
   nc: NatsConnection;
@@ -36,7 +34,7 @@ export class HostWatch {
   }
 
   start(): void {
-    this.#heartbeats = this.#o.nc.subscribe(HEARTBEAT_WILDCARD, {
+    this.#heartbeats = this.#o.nc.subscribe(HEARTBEAT_SUBJECT_WILDCARD, {
       callback: (err, msg) => {
         if (err) return void this.#o.log.warn({ err }, "heartbeat subscription failed");
         const hb = decodeJson(Heartbeat, msg.data);

@@ -4,13 +4,13 @@
 
 import {
   ALL_HOSTS_SUBJECT_WILDCARD,
-  HOST_SUBJECT_ROOT,
+  HEARTBEAT_SUBJECT_WILDCARD,
+  heartbeatSubject,
   HOSTS_BUCKET,
   HOSTS_STREAM,
   hostInboxPrefix,
   hostKeySubject,
   hostSubjectWildcard,
-  hostToken,
 } from "./subjects.ts";
 
 export interface HostIdentity {
@@ -46,7 +46,7 @@ export function hostPermissions(hostId: string): Permissions {
   const keySubject = hostKeySubject(hostId);
   return {
     publish: {
-      allow: [keySubject, `$JS.API.DIRECT.GET.${HOSTS_STREAM}.${keySubject}`, `${HOST_SUBJECT_ROOT}.${hostToken(hostId)}.heartbeat`],
+      allow: [keySubject, `$JS.API.DIRECT.GET.${HOSTS_STREAM}.${keySubject}`, heartbeatSubject(hostId)],
     },
     subscribe: {
       allow: [hostSubjectWildcard(hostId), `${hostInboxPrefix(hostId)}.>`],
@@ -79,7 +79,7 @@ export function controllerPermissions(): Permissions {
         `$KV.${HOSTS_BUCKET}.>`,
       ],
     },
-    subscribe: { allow: ["_INBOX.>", `${HOST_SUBJECT_ROOT}.*.heartbeat`] },
+    subscribe: { allow: ["_INBOX.>", HEARTBEAT_SUBJECT_WILDCARD] },
   };
 }
 

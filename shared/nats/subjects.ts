@@ -36,6 +36,14 @@ export function hostSubject(hostId: string, operation: HostOperation): string {
   return `${HOST_SUBJECT_ROOT}.${hostToken(hostId)}.${operation}`;
 }
 
+/** The subject a host's agent publishes its heartbeats on. */
+export function heartbeatSubject(hostId: string): string {
+  return `${HOST_SUBJECT_ROOT}.${hostToken(hostId)}.heartbeat`;
+}
+
+/** Every host's heartbeat: what the controller subscribes to. */
+export const HEARTBEAT_SUBJECT_WILDCARD = `${HOST_SUBJECT_ROOT}.*.heartbeat`;
+
 /** Everything addressed to one host: what that host's identity may subscribe to. */
 export function hostSubjectWildcard(hostId: string): string {
   return `${HOST_SUBJECT_ROOT}.${hostToken(hostId)}.>`;

@@ -1,0 +1,46 @@
+// Bad arguments to any cpuidctl command: exit 2 and one line naming the
+// culprit, never a stack trace (through the real binary).
+
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { REPO_ROOT } from "../../support/fixtures.ts";
+
+const BIN = join(REPO_ROOT, "bin", "cpuidctl");
+// each case starts Node; the machine is shared with long builds
+vi.setConfig({ testTimeout: 60_000 });
+
+function firstLine(args: string[]): string {
+  const r = spawnSync(BIN, args, { encoding: "utf8" });
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  return r.stderr.split("\n")[0];
+}
+
+describe("cpuidctl usage errors", () => {
+  it.each([
+    ["policy", "derive", "--bogus"],
+    ["policy", "show", "--bogus", "x"],
+    ["hosts", "get", "--bogus", "x"],
+    ["hosts", "list", "--bogus"],
+    ["nats", "config", "--bogus"],
+    ["sim", "list", "--bogus"],
+  ])("unknown option: %s %s %s", (...args) => {
+    expect(firstLine(args)).toMatch(/^cpuidctl: Unknown option '--bogus'/);
+  });
+
+  it("stray positional: hosts list foo", () => {
+    expect(firstLine(["hosts", "list", "foo"])).toBe(`cpuidctl: unexpected argument "foo"`);
+  });
+
+  it("stray positional: hosts get a b", () => {
+    expect(firstLine(["hosts", "get", "a", "b"])).toBe("cpuidctl: expected one host id");
+  });
+
+  it("unreachable NATS: hosts list and hosts get", () => {
+    for (const verb of [["list"], ["get", "h1"]]) {
+      expect(firstLine(["hosts", ...verb, "--nats-url", "nats://127.0.0.1:1"])).toMatch(/^cpuidctl: cannot connect to NATS: /);
+    }
+  });
+});
