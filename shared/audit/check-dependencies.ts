@@ -3,6 +3,7 @@
 
 import { FEATURES, featureByName, type Feature } from "../featureset/features.ts";
 import { DEEP_DEPENDENTS, deepRequirements } from "../featureset/dependencies.ts";
+import { hasFeature } from "../featureset/featureset.ts";
 import { describeFeature, featurePosition, namesList, type Finding } from "./finding.ts";
 
 // Flattened for the clean path: for key k, its (word, mask) pairs of dependents
@@ -39,12 +40,10 @@ export function dependenciesClean(req: Uint32Array): boolean {
 const REQUIREMENTS: ReadonlyMap<number, readonly Feature[]> = new Map(FEATURES.map((f) => [f.value, deepRequirements(f)]));
 const ARCH_CAPS = featureByName("arch-caps")!;
 
-const isOn = (fs: Uint32Array, f: Feature) => (fs[f.word] & (1 << f.bit)) !== 0;
-
 export function dependencyFindings(req: Uint32Array, out: Finding[]): void {
   for (const f of FEATURES) {
-    if (!isOn(req, f)) continue;
-    const missing = REQUIREMENTS.get(f.value)!.filter((r) => !isOn(req, r));
+    if (!hasFeature(req, f)) continue;
+    const missing = REQUIREMENTS.get(f.value)!.filter((r) => !hasFeature(req, r));
     if (missing.length === 0) continue;
     let message = `${describeFeature(f)} is on but needs ${namesList(missing)}, which ${missing.length === 1 ? "is" : "are"} off`;
     const archCaps = missing.includes(ARCH_CAPS);

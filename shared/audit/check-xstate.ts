@@ -4,6 +4,7 @@
 // (where max describes it at all), and the uncompressed size matching the
 // furthest component.
 
+import { hasFeature } from "../featureset/featureset.ts";
 import { basicMaxLeaf, type CpuPolicy } from "../policy/cpu-policy.ts";
 import { describeFeature, hex, type Finding, type Position } from "./finding.ts";
 import {
@@ -14,7 +15,6 @@ import {
   XSTATE_FP_SSE,
   componentFlagsMask,
   expectedXcr0,
-  isOn,
 } from "./xstate-rules.ts";
 
 const XSTATE_LEAF = 0xd;
@@ -22,7 +22,7 @@ const XSTATE_LEAF = 0xd;
 export function xstateClean(req: CpuPolicy, max: CpuPolicy, reqWords: Uint32Array): boolean {
   const x0 = req.xstate[0];
   const x1 = req.xstate[1];
-  if (!isOn(reqWords, XSAVE)) return (x0.eax | x0.ecx | x0.edx | x1.ecx | x1.edx) === 0;
+  if (!hasFeature(reqWords, XSAVE)) return (x0.eax | x0.ecx | x0.edx | x1.ecx | x1.edx) === 0;
   if (basicMaxLeaf(req) >>> 0 < XSTATE_LEAF) return false;
   const expected = expectedXcr0(reqWords);
   if (x0.eax >>> 0 !== expected || x0.edx !== 0 || x1.ecx !== 0 || x1.edx !== 0) return false;
@@ -53,7 +53,7 @@ export function xstateFindings(req: CpuPolicy, max: CpuPolicy, reqWords: Uint32A
   const push = (features: string[], where: Position, message: string) =>
     out.push({ code: "xstate-inconsistent", features, ...where, message });
 
-  if (!isOn(reqWords, XSAVE)) {
+  if (!hasFeature(reqWords, XSAVE)) {
     if ((x0.eax | x0.ecx | x0.edx | x1.ecx | x1.edx) !== 0) {
       push(["xsave"], at(0, "eax"), `${describeFeature(XSAVE)} is off, yet leaf 0xd still advertises xsave states (XCR0 ${hex(x0.edx)}:${hex(x0.eax)}, XSS ${hex(x1.edx)}:${hex(x1.ecx)}, size ${hex(x0.ecx)})`);
     }
@@ -68,7 +68,7 @@ export function xstateFindings(req: CpuPolicy, max: CpuPolicy, reqWords: Uint32A
     push(["xsave"], at(0, "eax"), `XCR0 (leaf 0xd:0.eax ${hex(xcr0)}) lacks x87/SSE (states 0, 1), which every xsave-capable guest has`);
   }
   for (const s of STATE_FEATURES) {
-    const on = isOn(reqWords, s.feature);
+    const on = hasFeature(reqWords, s.feature);
     const present = xcr0 & s.states;
     if (on && present !== s.states) {
       push([s.feature.name], at(0, "eax"), `${describeFeature(s.feature)} is on but XCR0 (leaf 0xd:0.eax ${hex(xcr0)}) lacks its state ${s.names}`);

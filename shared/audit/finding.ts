@@ -5,6 +5,7 @@
 import type { Feature } from "../featureset/features.ts";
 import type { FindingCodes, FindingJson } from "../schemas/finding.ts";
 import { WORDS, type Register } from "../featureset/words.ts";
+import { hex32 } from "../policy/serialise.ts";
 
 /**
  * feature-not-in-max: a feature bit is on that the max policy does not offer ·
@@ -61,8 +62,6 @@ export function namesList(fs: readonly Feature[]): string {
   return fs.map((f) => f.name).join(", ");
 }
 
-const h32 = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
-
 /** The wire form (shared/schemas/finding.ts): leaf, subleaf and MSR as 8-digit lowercase hex. */
 export function findingToJson(f: Finding): FindingJson {
   return {
@@ -70,10 +69,10 @@ export function findingToJson(f: Finding): FindingJson {
     features: f.features,
     ...(f.word === undefined ? {} : { word: f.word }),
     ...(f.bit === undefined ? {} : { bit: f.bit }),
-    ...(f.leaf === undefined ? {} : { leaf: h32(f.leaf) }),
-    ...(f.subleaf === undefined ? {} : { subleaf: h32(f.subleaf) }),
+    ...(f.leaf === undefined ? {} : { leaf: hex32(f.leaf) }),
+    ...(f.subleaf === undefined ? {} : { subleaf: hex32(f.subleaf) }),
     ...(f.register === undefined ? {} : { register: f.register }),
-    ...(f.msr === undefined ? {} : { msr: h32(f.msr) }),
+    ...(f.msr === undefined ? {} : { msr: hex32(f.msr) }),
     message: f.message,
   };
 }

@@ -2,6 +2,7 @@
 // whose TS form is shared/derive/xstate.ts), for auditing leaf 0xd.
 
 import { featureByName, type Feature } from "../featureset/features.ts";
+import { hasFeature } from "../featureset/featureset.ts";
 
 export const XSTATE_FP_SSE = 0b11;
 /** FXSAVE legacy area (512) + xsave header (64): the smallest uncompressed image */
@@ -27,17 +28,15 @@ export const STATE_FEATURES: ReadonlyArray<{ feature: Feature; states: number; n
 
 export const ALL_GUEST_STATES = STATE_FEATURES.reduce((acc, s) => acc | s.states, XSTATE_FP_SSE) >>> 0;
 
-export const isOn = (words: Uint32Array, f: Feature) => (words[f.word] & (1 << f.bit)) !== 0;
-
 /** The XCR0 states (low 32 bits; Xen offers none above bit 31) a featureset calls for. */
 export function expectedXcr0(words: Uint32Array): number {
-  if (!isOn(words, XSAVE)) return 0;
+  if (!hasFeature(words, XSAVE)) return 0;
   let states = XSTATE_FP_SSE;
-  for (const s of STATE_FEATURES) if (isOn(words, s.feature)) states |= s.states;
+  for (const s of STATE_FEATURES) if (hasFeature(words, s.feature)) states |= s.states;
   return states >>> 0;
 }
 
 /** 0xd:i ecx flags a component may show given xsavec/xsaves. */
 export function componentFlagsMask(words: Uint32Array): number {
-  return (isOn(words, XSAVEC) ? XSTATE_ECX_ALIGN64 : 0) | (isOn(words, XSAVES) ? XSTATE_ECX_XSS : 0);
+  return (hasFeature(words, XSAVEC) ? XSTATE_ECX_ALIGN64 : 0) | (hasFeature(words, XSAVES) ? XSTATE_ECX_XSS : 0);
 }

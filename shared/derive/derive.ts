@@ -15,6 +15,7 @@ import { hostPolicy } from "./host.ts";
 import type { DeriveOptions } from "./options.ts";
 import { tsxDecision } from "./tsx.ts";
 import { recalculateXstate } from "./xstate.ts";
+import { isAmdLike } from "../policy/vendor.ts";
 
 export interface DerivedPolicies {
   raw: CpuPolicy;
@@ -106,14 +107,14 @@ function svmSpecCtrl(host: CpuPolicy): boolean {
 
 /** amd_init_ssbd found the family's LS_CFG SSBD bit (Fam15h–18h without a better control). */
 function amdLegacySsbd(cpu: CpuModel, hostFs: Featureset): boolean {
-  if (cpu.vendor !== "amd" && cpu.vendor !== "hygon") return false;
+  if (!isAmdLike(cpu.vendor)) return false;
   if (hasFeature(hostFs, X.ssbNo) || hasFeature(hostFs, X.amdSsbd) || hasFeature(hostFs, X.virtSsbd)) return false;
   return cpu.family >= 0x15 && cpu.family <= 0x18;
 }
 
 /** Hardware SMT as the topology leaves show it (Xen asks MSR_CORE_THREAD_COUNT / the APIC IDs). */
 function smtEnabled(raw: CpuPolicy, cpu: CpuModel): boolean {
-  if (cpu.vendor === "amd" || cpu.vendor === "hygon") {
+  if (isAmdLike(cpu.vendor)) {
     if (!hasFeature(policyFeatureset(raw), X.topoext) || (raw.extd[0].eax >>> 0) < 0x8000001e) return false;
     return ((raw.extd[0x1e].ebx >>> 8) & 0xff) > 0;
   }

@@ -6,6 +6,7 @@ import { cpuModel } from "./cpu-model.ts";
 import { deriveHostPolicies, type DerivedPolicies } from "./derive.ts";
 import type { DeriveOptions } from "./options.ts";
 import { rawPolicyFromCpuid } from "./raw.ts";
+import { isAmdLike } from "../policy/vendor.ts";
 
 const MSR_UCODE_REV = 0x8b;
 const MSR_MISC_ENABLE = 0x1a0;
@@ -22,7 +23,7 @@ export function deriveFromCpuidDump(dump: CpuidDump, options: DeriveOptions = {}
       ? undefined
       : vendor === "intel"
         ? Number((ucode >> 32n) & 0xffffffffn)
-        : vendor === "amd" || vendor === "hygon"
+        : isAmdLike(vendor)
           ? Number(ucode & 0xffffffffn)
           : undefined;
   return deriveHostPolicies(raw, {

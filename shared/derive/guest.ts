@@ -15,6 +15,7 @@ import { PLATFORM_INFO_CPUID_FAULTING } from "./host.ts";
 import type { VmxControls } from "./options.ts";
 import { recalculateMisc } from "./misc.ts";
 import { recalculateXstate } from "./xstate.ts";
+import { isAmdLike } from "../policy/vendor.ts";
 
 /** Everything about the host the guest policies depend on, resolved. */
 export interface GuestContext {
@@ -173,7 +174,7 @@ export function hvmMaxPolicy(ctx: GuestContext): CpuPolicy {
   setBit(fs, X.x2apic);
   setBit(fs, X.noLmsl);
   // PV can't use SYSENTER on AMD (Xen dropped it from its view); HVM can in protected mode.
-  if ((ctx.cpu.vendor === "amd" || ctx.cpu.vendor === "hygon") && hasFeature(ctx.rawFs, X.sep)) {
+  if (isAmdLike(ctx.cpu.vendor) && hasFeature(ctx.rawFs, X.sep)) {
     setBit(fs, X.sep);
   }
   if (ctx.amdVirtSpecCtrl) setBit(fs, X.virtSsbd);

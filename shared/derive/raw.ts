@@ -11,6 +11,7 @@ import {
   TOPO_SUBLEAVES,
   XSTATE_SUBLEAVES,
   emptyPolicy,
+  hasSubleaves,
   policyXstates,
   type CpuPolicy,
   type Regs,
@@ -21,6 +22,7 @@ import { policyFeatureset } from "../policy/featureset-io.ts";
 import { cpuModel } from "./cpu-model.ts";
 import { PLATFORM_INFO_CPUID_FAULTING } from "./host.ts";
 import { X } from "./features.ts";
+import { isAmdLike } from "../policy/vendor.ts";
 
 /** CPUID as a function; undefined = the source has no answer (read as zeros). */
 export type CpuidQuery = (leaf: number, subleaf: number) => Regs | undefined;
@@ -46,7 +48,7 @@ export function rawPolicyFromCpuid(query: CpuidQuery, msrs: ReadonlyMap<number, 
   fill(p.basic[0], query(0, NO_SUBLEAF));
   const maxLeaf = p.basic[0].eax;
   for (let i = 1; i <= Math.min(maxLeaf, BASIC_LEAVES - 1); i++) {
-    if (i === 0x4 || i === 0x7 || i === 0xb || i === 0xd) continue;
+    if (hasSubleaves(i)) continue;
     fill(p.basic[i], query(i, NO_SUBLEAF));
   }
   if (maxLeaf >= 0x4) {
@@ -93,7 +95,7 @@ export function rawPolicyFromCpuid(query: CpuidQuery, msrs: ReadonlyMap<number, 
 function probesCpuidFaulting(p: CpuPolicy, virtualised: boolean): boolean {
   const m = cpuModel(p);
   if (m.vendor === "intel") return m.family !== 0xf || virtualised;
-  return (m.vendor === "amd" || m.vendor === "hygon") && virtualised;
+  return isAmdLike(m.vendor) && virtualised;
 }
 
 /** OSXSAVE / OSPKE mirror CR4 and the xstate sizes mirror XCR0/XSS: not properties of the CPU (Xen 4.22+). */

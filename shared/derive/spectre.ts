@@ -9,6 +9,7 @@ import type { Feature } from "../featureset/features.ts";
 import { clearCap, forceCap, type CapState } from "./cap-state.ts";
 import { INTEL, intelFam6, type CpuModel } from "./cpu-model.ts";
 import { X } from "./features.ts";
+import { isAmdLike } from "../policy/vendor.ts";
 
 export interface SpectreContext {
   cpu: CpuModel;
@@ -63,7 +64,7 @@ function retpolineSafeModel(cpu: CpuModel, microcode: number | undefined): boole
 
 /** srso_calculations (AMD/Hygon, bare metal). */
 function srsoCalculations(s: CapState, { cpu, smt }: SpectreContext): void {
-  if ((cpu.vendor !== "amd" && cpu.vendor !== "hygon") || virtualised(s)) return;
+  if (!isAmdLike(cpu.vendor) || virtualised(s)) return;
   if (cpu.family === 0x19) {
     // Xen probes for the SRSO microcode by writing PRED_CMD.SBPB; with
     // up-to-date microcode that succeeds.

@@ -3,11 +3,11 @@
 // what needs it.
 
 import type { Feature } from "../featureset/features.ts";
-import { featureByName, xenMacroName } from "../featureset/features.ts";
+import { xenMacroName } from "../featureset/features.ts";
 import { deepDependentsOf, deepRequirements, directDependentsOf, directRequirements } from "../featureset/dependencies.ts";
 import { hasFeature } from "../featureset/featureset.ts";
 import { guestMask } from "../featureset/masks.ts";
-import { closestFeatureNames, normaliseFeatureName } from "../featureset/suggest.ts";
+import { closestFeatureNames, lookupFeature, unknownFeatureMessage } from "../featureset/suggest.ts";
 import { WORDS, type Register } from "../featureset/words.ts";
 import { describeBit } from "../audit/finding.ts";
 import { XEN_RULES } from "./xen-rules.ts";
@@ -52,7 +52,7 @@ export class UnknownFeatureError extends Error {
   readonly suggestions: string[];
   constructor(name: string) {
     const suggestions = closestFeatureNames(name);
-    super(`unknown feature "${name}"; did you mean ${suggestions.join(", ")}?`);
+    super(unknownFeatureMessage(name));
     this.suggestions = suggestions;
   }
 }
@@ -75,7 +75,7 @@ function availability(f: Feature, guest: "pv" | "hvm", hap: boolean): GuestAvail
 }
 
 export function explainFeature(name: string): FeatureExplanation {
-  const f = featureByName(normaliseFeatureName(name));
+  const f = lookupFeature(name);
   if (!f) throw new UnknownFeatureError(name);
   const s = WORDS[f.word].source;
   const position: FeatureExplanation["position"] =

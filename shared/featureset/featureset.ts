@@ -46,12 +46,6 @@ export function andFeatureset(a: Featureset, b: Featureset): Featureset {
   return r;
 }
 
-export function orFeatureset(a: Featureset, b: Featureset): Featureset {
-  const r = emptyFeatureset();
-  for (let i = 0; i < FEATURESET_WORDS; i++) r[i] = a[i] | b[i];
-  return r;
-}
-
 export function andNotFeatureset(a: Featureset, b: Featureset): Featureset {
   const r = emptyFeatureset();
   for (let i = 0; i < FEATURESET_WORDS; i++) r[i] = a[i] & ~b[i];

@@ -8,6 +8,7 @@
 
 import { FEATURES, featureByName, type Feature } from "../featureset/features.ts";
 import { hasFeature, type Featureset } from "../featureset/featureset.ts";
+import { KNOWN_FEATURES } from "../featureset/masks.ts";
 import type { Register } from "../featureset/words.ts";
 import { FormatError } from "./format-error.ts";
 
@@ -287,7 +288,7 @@ export function formatLibxlCpuid(changes: LibxlChanges): string {
 /** The minimal libxl string that turns the default featureset `base` into `target`. */
 export function libxlStringFromPolicies(target: Featureset, base: Featureset): string {
   for (let w = 0; w < target.length; w++) {
-    const unnamed = (target[w] ^ base[w]) & ~namedBits(w);
+    const unnamed = (target[w] ^ base[w]) & ~KNOWN_FEATURES[w];
     if (unnamed !== 0) throw new RangeError(`featureset word ${w} differs in bits no feature names (0x${(unnamed >>> 0).toString(16)})`);
   }
   const enable: Feature[] = [];
@@ -297,10 +298,4 @@ export function libxlStringFromPolicies(target: Featureset, base: Featureset): s
     if (want !== hasFeature(base, f)) (want ? enable : disable).push(f);
   }
   return formatLibxlCpuid({ enable, disable });
-}
-
-function namedBits(word: number): number {
-  let bits = 0;
-  for (const f of FEATURES) if (f.word === word) bits |= 1 << f.bit;
-  return bits;
 }

@@ -6,7 +6,7 @@
 
 import { FEATURES, type Feature } from "../featureset/features.ts";
 import { deepRequirements } from "../featureset/dependencies.ts";
-import { featureNames } from "../featureset/featureset.ts";
+import { featureNames, hasFeature } from "../featureset/featureset.ts";
 import { FEATURESET_WORDS } from "../featureset/words.ts";
 import { wordVisibleAt } from "../audit/check-leaves.ts";
 import { LEAF_FIELDS, memberHas, type PoolBits } from "./pool-bits.ts";
@@ -17,13 +17,11 @@ export interface Removal {
   features: readonly string[];
 }
 
-const on = (fs: Uint32Array, f: Feature) => (fs[f.word] & (1 << f.bit)) !== 0;
-
 /** Features of `unblamed` (lost, but no host lacks them directly) by host to blame. */
 function indirectLosses(unblamed: Uint32Array, pool: PoolBits, ruleLosers: ReadonlyMap<Feature, readonly string[]>) {
   const byHost = new Map<string, string[]>();
   for (const f of FEATURES) {
-    if (!on(unblamed, f)) continue;
+    if (!hasFeature(unblamed, f)) continue;
     let hosts = ruleLosers.get(f);
     if (!hosts?.length) {
       const reqs = deepRequirements(f);

@@ -1,7 +1,7 @@
 // The level must audit clean against every member's max. A pool of 10,000
 // hosts has few distinct max policies, so members whose max agrees in all
 // the audit reads (featureset, leaf limits, address widths, PLATFORM_INFO,
-// the xsave layout of the level's states) share one audit.
+// vendor, the xsave layout of the level's states) share one audit.
 
 import { auditPolicy } from "../audit/audit.ts";
 import type { GuestType } from "../featureset/masks.ts";
@@ -9,13 +9,18 @@ import { FEATURESET_WORDS } from "../featureset/words.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { LEAF_FIELDS, type PoolBits } from "./pool-bits.ts";
 
-const FIXED_FIELDS = LEAF_FIELDS + 1;
+/** leaf limits, PLATFORM_INFO, then leaf 0 ebx/ecx/edx (the vendor) of the max */
+const FIXED_FIELDS = LEAF_FIELDS + 4;
 
 function signature(pool: PoolBits, i: number, states: readonly number[], out: Uint32Array): number {
   const W = FEATURESET_WORDS;
   out.set(pool.accepted.subarray(i * W, i * W + W));
   out.set(pool.acceptedLeaves.subarray(i * LEAF_FIELDS, i * LEAF_FIELDS + LEAF_FIELDS), W);
   out[W + LEAF_FIELDS] = pool.acceptedPlatformInfo[i];
+  const l0 = pool.maxes[i].basic[0];
+  out[W + LEAF_FIELDS + 1] = l0.ebx;
+  out[W + LEAF_FIELDS + 2] = l0.ecx;
+  out[W + LEAF_FIELDS + 3] = l0.edx;
   let n = W + FIXED_FIELDS;
   for (const s of states) {
     out[n++] = pool.maxes[i].xstate[s].eax;

@@ -66,15 +66,13 @@ const ACCUMULATE: Featureset = (() => {
 
 const ACCUMULATED_FEATURES: readonly Feature[] = FEATURES.filter((f) => hasFeature(ACCUMULATE, f));
 
-const on = (fs: Uint32Array, f: Feature) => (fs[f.word] & (1 << f.bit)) !== 0;
-
 /**
  * An accumulated hint some member has but another will not accept, although
  * the level has everything the hint depends on: the level must drop it.
  */
 function unacceptedHintWarnings(level: Featureset, union: Featureset, accept: Featureset, pool: PoolBits): string[] {
-  const dependable = (f: Feature) => deepRequirements(f).every((r) => on(level, r));
-  return ACCUMULATED_FEATURES.filter((f) => on(union, f) && !on(accept, f) && dependable(f)).map(
+  const dependable = (f: Feature) => deepRequirements(f).every((r) => hasFeature(level, r));
+  return ACCUMULATED_FEATURES.filter((f) => hasFeature(union, f) && !hasFeature(accept, f) && dependable(f)).map(
     (f) =>
       `${f.name} is a pool-wide hint (on at ${hostsWhere(pool, (i) => memberHas(pool.contributed, i, f))}) but ${hostsWhere(pool, (i) => !memberHas(pool.accepted, i, f))} do not accept it, so the level cannot advertise it`,
   );
@@ -86,9 +84,9 @@ function unacceptedHintWarnings(level: Featureset, union: Featureset, accept: Fe
  * visible, else RSBA.
  */
 function rsbaRule(level: Featureset, union: Featureset, accept: Featureset): string[] {
-  if (!(on(union, RSBA) || on(union, RRSBA)) || !on(level, ARCH_CAPS)) return [];
-  const want = on(level, EIBRS) ? RRSBA : RSBA;
-  if (on(accept, want)) {
+  if (!(hasFeature(union, RSBA) || hasFeature(union, RRSBA)) || !hasFeature(level, ARCH_CAPS)) return [];
+  const want = hasFeature(level, EIBRS) ? RRSBA : RSBA;
+  if (hasFeature(accept, want)) {
     setFeature(level, want);
     return [];
   }
@@ -122,7 +120,7 @@ export function levelPolicies(members: readonly LevelMember[], opts: LevelOption
   if (policy.basic[0].eax >>> 0 < 0xd) setFeature(level, XSAVE, false);
 
   const extraLosers = new Map<Feature, string[]>();
-  if (on(level, ITSC)) {
+  if (hasFeature(level, ITSC)) {
     const tsc = invariantTscLosers(members, opts.guest);
     warnings.push(...tsc.warnings);
     if (tsc.losers.length) {

@@ -4,27 +4,18 @@
 // so the view deserialises back to the same policy).
 
 import { featureNames, formatFeatureset } from "../featureset/featureset.ts";
-import type { PolicyView } from "../schemas/policy.ts";
+import { policyToJson, type PolicyView } from "../schemas/policy.ts";
 import type { CpuPolicy } from "./cpu-policy.ts";
 import { policyFeatureset } from "./featureset-io.ts";
-import { hex32, serialisePolicy } from "./serialise.ts";
+import { serialisePolicy } from "./serialise.ts";
 import { policySignature, policyVendor } from "./vendor.ts";
 
 export function policyView(p: CpuPolicy): PolicyView {
   const fs = policyFeatureset(p);
-  const s = serialisePolicy(p);
   return {
     featureset: formatFeatureset(fs),
     features: featureNames(fs),
-    leaves: s.leaves.map((l) => ({
-      leaf: hex32(l.leaf),
-      subleaf: hex32(l.subleaf),
-      eax: hex32(l.eax),
-      ebx: hex32(l.ebx),
-      ecx: hex32(l.ecx),
-      edx: hex32(l.edx),
-    })),
-    msrs: s.msrs.map((m) => ({ index: hex32(m.index), value: m.value.toString(16).padStart(16, "0") })),
+    ...policyToJson(serialisePolicy(p)),
   };
 }
 

@@ -168,8 +168,3 @@ function outOfRange(l: LeafRecord): PolicyFormatError {
       : "leaf outside the ranges Xen stores (0x0-0xd, 0x40000000, 0x40000100, 0x80000000-0x80000021)";
   return new PolicyFormatError("out-of-range", `${describeLeaf(l.leaf, l.subleaf)}: ${why}`, { leaf: l.leaf, subleaf: l.subleaf });
 }
-
-/** Sort records as Xen emits them: leaf ascending, then subleaf ascending. */
-export function compareLeafRecords(a: LeafRecord, b: LeafRecord): number {
-  return a.leaf - b.leaf || a.subleaf - b.subleaf;
-}

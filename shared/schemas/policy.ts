@@ -2,7 +2,7 @@
 // messages and the CRDs: numbers as fixed-width lowercase hex, as xen-cpuid prints them.
 
 import { z } from "zod";
-import type { LeafRecord, MsrRecord, SerialisedPolicy } from "../policy/serialise.ts";
+import { hex32, type LeafRecord, type MsrRecord, type SerialisedPolicy } from "../policy/serialise.ts";
 
 const hex = (digits: number) =>
   z
@@ -35,20 +35,19 @@ export const SerialisedPolicyJson = z.object({
 });
 export type SerialisedPolicyJson = z.output<typeof SerialisedPolicyJson>;
 
-const h32 = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
 const n32 = (s: string) => parseInt(s, 16) >>> 0;
 
 export function policyToJson(s: SerialisedPolicy): SerialisedPolicyJson {
   return {
     leaves: s.leaves.map((l) => ({
-      leaf: h32(l.leaf),
-      subleaf: h32(l.subleaf),
-      eax: h32(l.eax),
-      ebx: h32(l.ebx),
-      ecx: h32(l.ecx),
-      edx: h32(l.edx),
+      leaf: hex32(l.leaf),
+      subleaf: hex32(l.subleaf),
+      eax: hex32(l.eax),
+      ebx: hex32(l.ebx),
+      ecx: hex32(l.ecx),
+      edx: hex32(l.edx),
     })),
-    msrs: s.msrs.map((m) => ({ index: h32(m.index), value: m.value.toString(16).padStart(16, "0") })),
+    msrs: s.msrs.map((m) => ({ index: hex32(m.index), value: m.value.toString(16).padStart(16, "0") })),
   };
 }
 

@@ -55,6 +55,20 @@ describe("levelPolicies", () => {
     expect(levelPolicies([]).errors).toEqual(["no hosts to level"]);
   });
 
+  it("checks each member's max vendor even when another member's max is otherwise identical", () => {
+    const amdMax = copyPolicy(ALDER.hvm_max);
+    amdMax.basic[0].ebx = 0x68747541;
+    amdMax.basic[0].edx = 0x69746e65;
+    amdMax.basic[0].ecx = 0x444d4163;
+    const alone = levelPolicies([{ host: "h2", policy: ALDER.hvm_max, max: amdMax }], { guest: "hvm" });
+    expect(alone.errors).toEqual([expect.stringMatching(/does not fit host h2: .*vendor/)]);
+    const r = levelPolicies([
+      { host: "h1", policy: ALDER.hvm_max },
+      { host: "h2", policy: ALDER.hvm_max, max: amdMax },
+    ], { guest: "hvm" });
+    expect(r.errors).toEqual([expect.stringMatching(/does not fit host h2: .*vendor/)]);
+  });
+
   it("refuses an empty policy (Xen offers no such guests)", () => {
     const vbox = xenPolicies("xen-cpuid-p_core-i7-1185g7_tigerlake_nested-in-virtualbox.txt");
     const r = levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "vbox", policy: vbox.hvm_max }]);
