@@ -13,9 +13,6 @@ const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
 const PUT_TIMEOUT_MS = 5_000;
 
-/** Re-exported for test/integration/agent/permissions.test.ts, which still imports it from here. */
-export { heartbeatSubject };
-
 export class Publisher {
   readonly #nc: NatsConnection;
   readonly #hostId: string;
