@@ -88,7 +88,13 @@ export function simAdmin(stateDir: string, action: Action, domain?: string, gues
       res.setEncoding("utf8");
       res.on("data", (d: string) => (body += d));
       res.on("end", () => {
-        const parsed = JSON.parse(body) as { error?: string };
+        let parsed: { error?: string };
+        try {
+          parsed = JSON.parse(body) as { error?: string };
+        } catch {
+          reject(new Error(`the sim agent answered HTTP ${res.statusCode} with a body that is not JSON`));
+          return;
+        }
         if (res.statusCode === 200) resolve(parsed as DomainRecord);
         else reject(new Error(parsed.error ?? `HTTP ${res.statusCode}`));
       });

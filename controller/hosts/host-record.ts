@@ -66,8 +66,6 @@ export function decodeHostPolicies(published: HostPolicies): HostRecord {
   return { hostId: published.hostId, published: { ...facts, summaries }, guest, guestHashes };
 }
 
-export const guestMaxName = (guest: GuestType): PolicyName => (guest === "pv" ? "pv_max" : "hvm_max");
-
 /** Content hash of the host's guest max policy for this guest type (what audits run against). */
 export function guestMaxHash(host: HostRecord, guest: GuestType): string {
   return host.guestHashes[guest === "pv" ? "pv_max" : "hvm_max"];

@@ -37,10 +37,6 @@ export class LeaderElector {
     this.#api = options.kubeConfig.makeApiClient(CoordinationV1Api);
   }
 
-  get isLeader(): boolean {
-    return this.#leading;
-  }
-
   start(): void {
     this.#loop = this.#run();
   }

@@ -46,10 +46,6 @@ export class WorkQueue {
     return this.#delayed.size;
   }
 
-  get processingCount(): number {
-    return this.#processing.size;
-  }
-
   add(key: string): void {
     if (this.#shuttingDown) return;
     if (this.#processing.has(key)) {
