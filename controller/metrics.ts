@@ -1,32 +1,29 @@
 // The controller's Prometheus metrics. Gauges about domain policies and hosts
 // are computed at scrape time from the caches, and only by the leader, so
-// that two replicas never report the same objects twice.
+// that two replicas never report the same objects twice. Leadership, work
+// queue and reconcile metrics: ./manager/metrics.ts.
 
 import client, { Registry } from "prom-client";
+import type { HostIndex } from "./hosts/host-index.ts";
 import { EVENT_DROP_REASONS } from "./kube/events.ts";
+import type { DomainCpuidPolicyObject } from "./kube/resources.ts";
 
 export interface ScrapeSources {
   isLeader(): boolean;
-  /** count per (condition type, status) over all DomainCpuidPolicies */
-  domainPolicyConditions(): Map<string, number>;
-  hostCounts(): { ready: number; stale: number };
-  /** seconds since each host's policies were published */
-  hostPolicyAges(): Map<string, number>;
-  queueDepth(): number;
+  domainPolicies(): readonly DomainCpuidPolicyObject[];
+  hosts: Pick<HostIndex, "counts" | "hostIds" | "get">;
 }
 
 export interface ControllerMetrics {
   register: Registry;
   auditFailures: client.Counter<"reason">;
   setPolicyDuration: client.Histogram<"result">;
-  reconcileDuration: client.Histogram<"kind" | "result">;
   statusWrites: client.Counter<"kind">;
-  leaderTransitions: client.Counter<"to">;
   eventsDropped: client.Counter<"reason">;
   domainResets: client.Counter<"result">;
 }
 
-export const CONDITION_KEY_SEPARATOR = "\u0000";
+const CONDITION_KEY_SEPARATOR = "\u0000";
 
 export const AUDIT_FAILURE_REASONS = ["AuditFailed", "HostPolicyChanged", "InvalidPolicy", "Rejected"] as const;
 
@@ -36,14 +33,6 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
   client.collectDefaultMetrics({ register, prefix: "cpuid_controller_" });
 
   new client.Gauge({
-    name: "cpuid_controller_leader",
-    help: "1 when this replica holds the leader lease",
-    registers,
-    collect() {
-      this.set(sources.isLeader() ? 1 : 0);
-    },
-  });
-  new client.Gauge({
     name: "cpuid_domain_policies",
     help: "DomainCpuidPolicies by condition type and status (leader only)",
     labelNames: ["condition", "status"],
@@ -51,7 +40,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     collect() {
       this.reset();
       if (!sources.isLeader()) return;
-      for (const [key, count] of sources.domainPolicyConditions()) {
+      for (const [key, count] of countConditions(sources.domainPolicies())) {
         const [condition, status] = key.split(CONDITION_KEY_SEPARATOR);
         this.set({ condition, status }, count);
       }
@@ -65,7 +54,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     collect() {
       this.reset();
       if (!sources.isLeader()) return;
-      const { ready, stale } = sources.hostCounts();
+      const { ready, stale } = sources.hosts.counts();
       this.set({ state: "ready" }, ready);
       this.set({ state: "stale" }, stale);
     },
@@ -78,15 +67,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     collect() {
       this.reset();
       if (!sources.isLeader()) return;
-      for (const [host, age] of sources.hostPolicyAges()) this.set({ host }, age);
-    },
-  });
-  new client.Gauge({
-    name: "cpuid_workqueue_depth",
-    help: "Keys waiting in the reconcile work queue",
-    registers,
-    collect() {
-      this.set(sources.queueDepth());
+      for (const [host, age] of policyAges(sources.hosts)) this.set({ host }, age);
     },
   });
 
@@ -116,13 +97,6 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    reconcileDuration: new client.Histogram({
-      name: "cpuid_reconcile_duration_seconds",
-      help: "Duration of one reconcile, by kind (domain, host, sweep) and result (ok, retry, error)",
-      labelNames: ["kind", "result"],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    }),
     statusWrites: new client.Counter({
       name: "cpuid_status_writes_total",
       help: "Status subresource patches, by kind (domain, host)",
@@ -136,11 +110,26 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
       labelNames: ["result"],
       registers,
     }),
-    leaderTransitions: new client.Counter({
-      name: "cpuid_leader_transitions_total",
-      help: "Times this replica became (to=leader) or stopped being (to=follower) the leader",
-      labelNames: ["to"],
-      registers,
-    }),
   };
+}
+
+function countConditions(objects: readonly DomainCpuidPolicyObject[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const obj of objects) {
+    for (const c of obj.status?.conditions ?? []) {
+      const key = `${c.type}${CONDITION_KEY_SEPARATOR}${c.status}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+function policyAges(hosts: Pick<HostIndex, "hostIds" | "get">): Map<string, number> {
+  const now = Date.now();
+  const ages = new Map<string, number>();
+  for (const hostId of hosts.hostIds()) {
+    const published = Date.parse(hosts.get(hostId)!.record.published.publishedAt);
+    ages.set(hostId, Math.max(0, (now - published) / 1000));
+  }
+  return ages;
 }

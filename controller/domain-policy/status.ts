@@ -6,6 +6,7 @@ import type { DomainInfo, SetPolicyReply } from "../../shared/schemas/agent-mess
 import type { Condition } from "../../shared/schemas/conditions.ts";
 import type { DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
 import type { FindingJson } from "../../shared/schemas/finding.ts";
+import type { EventSpec } from "../kube/events.ts";
 import { findCondition, setCondition, type ConditionUpdate } from "../status/conditions.ts";
 import type { AuditedEvaluation } from "./evaluate.ts";
 
@@ -47,13 +48,6 @@ export type Outcome =
   /** an older DomainCpuidPolicy governs the same domain */
   | { kind: "conflict"; host: string; domain: string; owner: string }
   | { kind: "audited"; evaluation: AuditedEvaluation; agent?: AgentOutcome };
-
-export interface EventSpec {
-  type: "Normal" | "Warning";
-  reason: string;
-  action: string;
-  note: string;
-}
 
 export interface StatusDecision {
   status: DomainCpuidPolicyStatus;

@@ -10,7 +10,6 @@
 
 import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { EventSpec } from "../domain-policy/status.ts";
 import { TokenBucket, type TokenBucketOptions } from "../runtime/token-bucket.ts";
 import type { DomainCpuidPolicyObject } from "./resources.ts";
 
@@ -22,6 +21,13 @@ const NORMAL_EVENTS: TokenBucketOptions = { perSecond: 10, burst: 100 };
 
 export const EVENT_DROP_REASONS = ["queue-full", "rate-limited"] as const;
 export type EventDropReason = (typeof EVENT_DROP_REASONS)[number];
+
+export interface EventSpec {
+  type: "Normal" | "Warning";
+  reason: string;
+  action: string;
+  note: string;
+}
 
 export class EventRecorder {
   readonly #api: EventsV1Api;
