@@ -6,8 +6,8 @@
 // leading again starts its workers only once its previous ones have finished,
 // so no key is ever reconciled twice at once.
 
-import type { Registry } from "prom-client";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { BackoffOptions } from "../runtime/backoff.ts";
 import { WorkQueue, type HandlerResult } from "../runtime/work-queue.ts";
 import { createManagerMetrics, type ManagerMetrics } from "./metrics.ts";
