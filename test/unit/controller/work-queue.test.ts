@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { backoffDelay } from "../../../controller/runtime/backoff.ts";
 import { WorkQueue } from "../../../controller/runtime/work-queue.ts";
 
@@ -96,7 +96,8 @@ describe("WorkQueue", () => {
       if (calls === 2) return { requeue: "backoff" };
     });
     q.add("a");
-    await sleep(60);
+    await vi.waitFor(() => expect(calls).toBe(3));
+    await sleep(20);
     await q.shutdown();
     expect(calls).toBe(3);
     expect(errors).toEqual(["a:x"]);
@@ -113,10 +114,10 @@ describe("WorkQueue", () => {
     q.addAfter("a", 200);
     q.addAfter("a", 5);
     expect(q.delayedCount).toBe(1);
-    await sleep(50);
+    await vi.waitFor(() => expect(seen.length).toBe(2));
     await q.shutdown();
-    expect(seen.length).toBe(2);
-    expect(seen[0]).toBeLessThan(100);
+    // the 200 ms delay would have run it no earlier than that
+    expect(seen[0]).toBeLessThan(200);
   });
 
   it("shutdown drops queued keys and waits for in-flight work", async () => {
