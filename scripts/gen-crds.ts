@@ -1,9 +1,9 @@
-// Writes crds/*.yaml from the zod schemas (controller/crd/definitions.ts).
+// Writes crds/*.yaml from the zod schemas (shared/api/v1alpha1/crds.ts).
 // `--check` exits 1 when the committed files differ from the generator's output.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { allCrds, renderCrdYaml } from "../controller/crd/definitions.ts";
+import { allCrds, renderCrdYaml } from "../shared/api/v1alpha1/crds.ts";
 
 const crdsDir = join(import.meta.dirname, "..", "crds");
 const check = process.argv.includes("--check");

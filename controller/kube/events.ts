@@ -12,7 +12,7 @@ import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-no
 import type { Logger } from "pino";
 import type { EventSpec } from "../domain-policy/status.ts";
 import { TokenBucket, type TokenBucketOptions } from "../runtime/token-bucket.ts";
-import type { DomainCpuidPolicyObject } from "./resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 
 export const REPORTING_CONTROLLER = "cpuidfleet.io/controller";
 

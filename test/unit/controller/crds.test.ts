@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { allCrds, domainCpuidPolicyCrd, renderCrdYaml } from "../../../controller/crd/definitions.ts";
+import { allCrds, domainCpuidPolicyCrd, renderCrdYaml } from "../../../shared/api/v1alpha1/crds.ts";
 import { FEATURE_NAMES } from "../../../shared/featureset/features.ts";
 
 const crdsDir = join(import.meta.dirname, "..", "..", "..", "crds");

@@ -1,16 +1,15 @@
 // DomainCpuidPolicy (cpuidfleet.io/v1alpha1, namespaced, short name dcp):
-// spec and status. crds/ is generated from these schemas.
+// spec, status and the object as it is read from the apiserver. crds/ is
+// generated from these schemas (crds.ts).
 
+import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { z } from "zod";
-import { FEATURE_NAMES } from "../featureset/features.ts";
-import { DomainName } from "./agent-messages.ts";
-import { Condition } from "./conditions.ts";
-import { FindingJson } from "./finding.ts";
-import { GuestType } from "./guest.ts";
-import { FeaturesetText, SerialisedPolicyJson } from "./policy.ts";
-
-export const API_GROUP = "cpuidfleet.io";
-export const API_VERSION = "v1alpha1";
+import { FEATURE_NAMES } from "../../featureset/features.ts";
+import { DomainName } from "../../schemas/agent-messages.ts";
+import { Condition } from "../../schemas/conditions.ts";
+import { FindingJson } from "../../schemas/finding.ts";
+import { GuestType } from "../../schemas/guest.ts";
+import { FeaturesetText, SerialisedPolicyJson } from "../../schemas/policy.ts";
 
 export const FeatureName = z.enum(FEATURE_NAMES as [string, ...string[]]);
 
@@ -63,3 +62,12 @@ export const DomainCpuidPolicyStatus = z.object({
   lastRequestId: z.string().optional(),
 });
 export type DomainCpuidPolicyStatus = z.infer<typeof DomainCpuidPolicyStatus>;
+
+export interface DomainCpuidPolicyObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta;
+  /** validated by the reader (DomainCpuidPolicySpec): the CRD installed may be older than the code */
+  spec: unknown;
+  status?: DomainCpuidPolicyStatus;
+}

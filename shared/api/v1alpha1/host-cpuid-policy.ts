@@ -1,9 +1,11 @@
-// HostCpuidPolicy (cluster-scoped, short name hcp): a small status-only mirror
-// of what a host's agent published (no leaves: digests and counts).
+// HostCpuidPolicy (cpuidfleet.io/v1alpha1, cluster-scoped, short name hcp): a
+// small status-only mirror of what a host's agent published (no leaves:
+// digests and counts).
 
+import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { z } from "zod";
-import { Condition } from "./conditions.ts";
-import { FeaturesetText, PolicyName } from "./policy.ts";
+import { Condition } from "../../schemas/conditions.ts";
+import { FeaturesetText, PolicyName } from "../../schemas/policy.ts";
 
 export const PolicySummary = z.object({
   hash: z.string(),
@@ -26,3 +28,10 @@ export const HostCpuidPolicyStatus = z.object({
   conditions: z.array(Condition).optional(),
 });
 export type HostCpuidPolicyStatus = z.infer<typeof HostCpuidPolicyStatus>;
+
+export interface HostCpuidPolicyObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta;
+  status?: HostCpuidPolicyStatus;
+}
