@@ -5,9 +5,9 @@
 import { z } from "zod";
 import { stringify } from "yaml";
 import { toStructuralSchema, type JsonSchema } from "../structural-schema.ts";
-import { DomainCpuidPolicySpec, DomainCpuidPolicyStatus } from "./domain-cpuid-policy.ts";
-import { HostCpuidPolicyStatus } from "./host-cpuid-policy.ts";
-import { API_GROUP, API_VERSION, CATEGORY, DOMAIN_POLICY_NAMES, HOST_POLICY_NAMES, crdName, type KindNames } from "./names.ts";
+import { DOMAIN_CPUID_POLICY_DESCRIPTION, DomainCpuidPolicySpec, DomainCpuidPolicyStatus } from "./domain-cpuid-policy.ts";
+import { HOST_CPUID_POLICY_DESCRIPTION, HostCpuidPolicyStatus } from "./host-cpuid-policy.ts";
+import { API_GROUP, API_VERSION, CATEGORY, GROUP_VERSION, DOMAIN_POLICY_NAMES, HOST_POLICY_NAMES, crdName, type KindNames } from "./names.ts";
 
 /** CEL rules mirroring the zod refinements of DomainCpuidPolicySpec, so the apiserver refuses what the controller would. */
 export const DOMAIN_POLICY_SPEC_RULES = [
@@ -46,7 +46,7 @@ export function domainCpuidPolicyCrd(): object {
   }
   spec["x-kubernetes-validations"] = DOMAIN_POLICY_SPEC_RULES;
   const status = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicyStatus, { io: "output" }) as JsonSchema);
-  return crd(DOMAIN_POLICY_NAMES, { spec, status }, ["spec"], [
+  return crd(DOMAIN_POLICY_NAMES, DOMAIN_CPUID_POLICY_DESCRIPTION, { spec, status }, ["spec"], [
     { name: "Host", type: "string", jsonPath: ".spec.host" },
     { name: "Domain", type: "string", jsonPath: ".spec.domain" },
     { name: "Guest", type: "string", jsonPath: ".spec.guestType" },
@@ -61,7 +61,7 @@ export function domainCpuidPolicyCrd(): object {
 
 export function hostCpuidPolicyCrd(): object {
   const status = toStructuralSchema(z.toJSONSchema(HostCpuidPolicyStatus, { io: "output" }) as JsonSchema);
-  return crd(HOST_POLICY_NAMES, { status }, [], [
+  return crd(HOST_POLICY_NAMES, HOST_CPUID_POLICY_DESCRIPTION, { status }, [], [
     { name: "Vendor", type: "string", jsonPath: ".status.vendor" },
     { name: "Family", type: "integer", jsonPath: ".status.family" },
     { name: "Model", type: "integer", jsonPath: ".status.model" },
@@ -97,6 +97,7 @@ interface PrinterColumn {
 
 function crd(
   names: KindNames,
+  description: string,
   properties: Record<string, JsonSchema>,
   required: string[],
   additionalPrinterColumns: PrinterColumn[],
@@ -126,10 +127,11 @@ function crd(
           schema: {
             openAPIV3Schema: {
               type: "object",
+              description,
               properties: {
-                apiVersion: { type: "string" },
-                kind: { type: "string" },
-                metadata: { type: "object" },
+                apiVersion: { type: "string", description: `Versioned schema of this object: ${GROUP_VERSION}.` },
+                kind: { type: "string", description: `Kind of this object: ${names.kind}.` },
+                metadata: { type: "object", description: "Standard object metadata: name, labels, generation." },
                 ...properties,
               },
               ...(required.length ? { required } : {}),

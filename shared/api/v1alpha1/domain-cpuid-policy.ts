@@ -15,19 +15,31 @@ export const FeatureName = z.enum(FEATURE_NAMES as [string, ...string[]]);
 
 export const Baseline = z.enum(["default", "max", "pool"]);
 
+export const DOMAIN_CPUID_POLICY_DESCRIPTION =
+  "The CPUID policy of one Xen domain: what it asks for on top of its host's policies. The controller audits it against the host's guest max policy, reports every finding, and sends it to the host's agent when it fits.";
+
 export const DomainCpuidPolicySpec = z
   .object({
-    /** host id the domain lives on (the agent's --host-id) */
-    host: z.string().min(1).max(253),
-    domain: DomainName,
-    guestType: GuestType,
-    baseline: Baseline.default("default"),
-    /** CpuidPool name, required with baseline "pool" */
-    pool: z.string().min(1).max(253).optional(),
-    enable: z.array(FeatureName).max(287).default([]),
-    disable: z.array(FeatureName).max(287).default([]),
-    /** a full serialised policy, for experts; replaces baseline/enable/disable */
-    policy: SerialisedPolicyJson.optional(),
+    host: z.string().min(1).max(253).describe("Id of the host the domain lives on: the --host-id its cpuid-fleet-agent publishes under."),
+    domain: DomainName.describe("Name of the Xen domain on that host (letters, digits, '_', '.', '-')."),
+    guestType: GuestType.describe("Guest type of the domain, hvm or pv: the policy is audited against the host's guest max policy for this type."),
+    baseline: Baseline.default("default").describe(
+      "What the policy starts from before enable and disable: default (the host's default policy for the guest type, migration-safe), max (all the host may give such a guest) or pool (the level of spec.pool).",
+    ),
+    pool: z.string().min(1).max(253).optional().describe("Name of the CpuidPool whose level is the baseline; required with baseline pool, forbidden otherwise."),
+    enable: z
+      .array(FeatureName)
+      .max(287)
+      .default([])
+      .describe("Features to turn on over the baseline, by Xen's name (e.g. avx512f); each must be in the host's guest max, with the features it needs."),
+    disable: z
+      .array(FeatureName)
+      .max(287)
+      .default([])
+      .describe("Features to turn off, by Xen's name; every feature that depends on one of them goes off with it."),
+    policy: SerialisedPolicyJson.optional().describe(
+      "A full serialised CPUID policy in Xen's form (leaf and MSR records), for experts: replaces baseline, enable and disable.",
+    ),
   })
   .superRefine((s, ctx) => {
     const both = s.enable.filter((f) => s.disable.includes(f));
@@ -37,30 +49,36 @@ export const DomainCpuidPolicySpec = z
     if (s.policy && (s.enable.length || s.disable.length)) {
       ctx.addIssue({ code: "custom", path: ["policy"], message: "spec.policy replaces enable/disable; give one or the other" });
     }
-  });
+  })
+  .describe("What the domain's CPUID policy should be.");
 export type DomainCpuidPolicySpec = z.output<typeof DomainCpuidPolicySpec>;
 
 export const Activation = z.enum(["Active", "Staged", "Pending"]);
 
-export const DomainCpuidPolicyStatus = z.object({
-  observedGeneration: z.number().int().optional(),
-  conditions: z.array(Condition).optional(),
-  findings: z.array(FindingJson).optional(),
-  /** the effective (requested) policy */
-  policyHash: z.string().optional(),
-  featureset: FeaturesetText.optional(),
-  /** features added / removed versus the host's default for this guest type */
-  addedFeatures: z.array(z.string()).optional(),
-  removedFeatures: z.array(z.string()).optional(),
-  /** hash the agent confirmed applied or staged */
-  appliedHash: z.string().optional(),
-  /** hash of the host max policy the audit ran against */
-  hostPolicyHash: z.string().optional(),
-  /** Active: the domain runs with it; Staged: takes effect at the domain's next start */
-  activation: Activation.optional(),
-  domainState: z.string().optional(),
-  lastRequestId: z.string().optional(),
-});
+export const DomainCpuidPolicyStatus = z
+  .object({
+    observedGeneration: z.number().int().optional().describe("metadata.generation of the spec this status is about."),
+    conditions: z
+      .array(Condition)
+      .optional()
+      .describe("Audited (the policy fits the host's guest max), Applied (the host's agent took it) and Ready (both)."),
+    findings: z
+      .array(FindingJson)
+      .optional()
+      .describe("Every problem the audit found, or the host's agent found when it rejected the policy; empty when it fits."),
+    policyHash: z.string().optional().describe("Content hash (sha256 of Xen's canonical serialised form) of the policy the spec asks for."),
+    featureset: FeaturesetText.optional().describe("Feature bits of that policy: 19 featureset words of 8 hex digits joined by ':'."),
+    addedFeatures: z.array(z.string()).optional().describe("Features the policy has that the host's default for the guest type lacks."),
+    removedFeatures: z.array(z.string()).optional().describe("Features of the host's default for the guest type that the policy lacks."),
+    appliedHash: z.string().optional().describe("policyHash of the policy the host's agent last confirmed applied or staged."),
+    hostPolicyHash: z.string().optional().describe("Content hash of the host's guest max policy the audit ran against."),
+    activation: Activation.optional().describe(
+      "Active: the domain runs with the applied policy; Staged: the policy takes effect at the domain's next start; Pending: the host has not taken it yet.",
+    ),
+    domainState: z.string().optional().describe("State of the domain as the host's agent last reported it: absent, paused, running or shutdown."),
+    lastRequestId: z.string().optional().describe("Id of the last request sent to the host's agent for this policy."),
+  })
+  .describe("What the controller found and did: the audit's outcome and whether the host applied the policy.");
 export type DomainCpuidPolicyStatus = z.infer<typeof DomainCpuidPolicyStatus>;
 
 export interface DomainCpuidPolicyObject {

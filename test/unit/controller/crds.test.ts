@@ -30,6 +30,17 @@ describe("CRDs", () => {
     }
   });
 
+  it("describe every field, for kubectl explain", () => {
+    const undescribed: string[] = [];
+    const visit = (path: string, s: Record<string, any>) => {
+      if (typeof s.description !== "string" || s.description.length < 10) undescribed.push(path);
+      for (const [name, sub] of Object.entries((s.properties ?? {}) as Record<string, any>)) visit(`${path}.${name}`, sub);
+      if (s.items?.properties) for (const [name, sub] of Object.entries(s.items.properties as Record<string, any>)) visit(`${path}.${name}`, sub);
+    };
+    for (const { fileName, crd } of allCrds()) visit(fileName, (crd as any).spec.versions[0].schema.openAPIV3Schema);
+    expect(undescribed).toEqual([]);
+  });
+
   it("lists every feature name as a set enum for enable and disable", () => {
     const spec = (parse(renderCrdYaml(domainCpuidPolicyCrd())) as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
     for (const list of ["enable", "disable"]) {
