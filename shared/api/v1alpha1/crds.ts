@@ -131,7 +131,8 @@ function crd(
               properties: {
                 apiVersion: { type: "string", description: `Versioned schema of this object: ${GROUP_VERSION}.` },
                 kind: { type: "string", description: `Kind of this object: ${names.kind}.` },
-                metadata: { type: "object", description: "Standard object metadata: name, labels, generation." },
+                // the apiserver refuses anything but a type here: it supplies ObjectMeta's schema
+                metadata: { type: "object" },
                 ...properties,
               },
               ...(required.length ? { required } : {}),

@@ -30,10 +30,10 @@ describe("CRDs", () => {
     }
   });
 
-  it("describe every field, for kubectl explain", () => {
+  it("describe every field but metadata (the apiserver's own), for kubectl explain", () => {
     const undescribed: string[] = [];
     const visit = (path: string, s: Record<string, any>) => {
-      if (typeof s.description !== "string" || s.description.length < 10) undescribed.push(path);
+      if (!path.endsWith(".metadata") && (typeof s.description !== "string" || s.description.length < 10)) undescribed.push(path);
       for (const [name, sub] of Object.entries((s.properties ?? {}) as Record<string, any>)) visit(`${path}.${name}`, sub);
       if (s.items?.properties) for (const [name, sub] of Object.entries(s.items.properties as Record<string, any>)) visit(`${path}.${name}`, sub);
     };
