@@ -1,45 +1,34 @@
-// The sim backend's admin surface: what `xl create/unpause/shutdown/destroy`
-// are on a real Xen host. HTTP on a unix socket in the state directory
-// (mode 0600), so only local users who may read the state dir can use it,
-// and no NATS identity, not even the controller's, can create or start domains.
-//
-//   GET    /domains                       list
-//   POST   /domains/<name>/create[?type=pv|hvm]
-//   POST   /domains/<name>/start[?type=pv|hvm]
-//   POST   /domains/<name>/stop
-//   DELETE /domains/<name>
+// The sim backend's admin surface (protocol: shared/schemas/sim-admin.ts).
+// HTTP on a unix socket in the state directory (mode 0600), so only local
+// users who may read the state dir can use it, and no NATS identity, not even
+// the controller's, can create or start domains.
 
 import { chmodSync, rmSync } from "node:fs";
-import { createServer, request, type IncomingMessage, type Server } from "node:http";
-import { join } from "node:path";
+import { createServer, type Server } from "node:http";
 import type { Logger } from "pino";
-import { DomainName } from "../shared/schemas/agent-messages.ts";
-import { GuestType } from "../shared/schemas/guest.ts";
-import { BackendRefusal, type DomainRecord } from "./backends/backend.ts";
+import { parseSimAdminRoute, simSocketPath, type SimAdminCall, type SimAdminReply } from "../shared/schemas/sim-admin.ts";
+import { BackendRefusal, domainInfo, type DomainRecord } from "./backends/backend.ts";
 import type { SimBackend } from "./backends/sim.ts";
-
-export const SIM_SOCKET = "sim.sock";
-
-export function simSocketPath(stateDir: string): string {
-  return join(stateDir, SIM_SOCKET);
-}
-
-type Action = "create" | "start" | "stop" | "destroy" | "list";
 
 export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logger, onChange: () => void): Promise<Server> {
   const path = simSocketPath(stateDir);
   rmSync(path, { force: true });
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-    act(req, sim).then(
+    const call = parseSimAdminRoute(req.method, req.url);
+    if ("error" in call) {
+      send(400, { error: call.error });
+      return;
+    }
+    act(call, sim).then(
       (result) => {
-        if (req.method !== "GET") {
+        if (call.action !== "list") {
           log.info({ admin: `${req.method} ${req.url}` }, "sim domain changed");
           onChange();
         }
-        send(200, result ?? { ok: true });
+        send(200, result);
       },
-      (e: Error) => send(e instanceof BackendRefusal ? 409 : e instanceof AdminInputError ? 400 : 500, { error: e.message }),
+      (e: Error) => send(e instanceof BackendRefusal ? 409 : 500, { error: e.message }),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -50,58 +39,21 @@ export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logg
   return server;
 }
 
-class AdminInputError extends Error {}
+const summary = (d: DomainRecord) => domainInfo(d, false);
 
-async function act(req: IncomingMessage, sim: SimBackend): Promise<unknown> {
-  const url = new URL(req.url ?? "/", "http://sim");
-  const parts = url.pathname.split("/").filter(Boolean);
-  if (req.method === "GET" && url.pathname === "/domains") return sim.domains();
-  if (parts[0] !== "domains" || parts.length < 2) throw new AdminInputError(`no such admin path ${url.pathname}`);
-  const name = DomainName.safeParse(decodeURIComponent(parts[1]));
-  if (!name.success) throw new AdminInputError(`bad domain name: ${name.error.issues[0].message}`);
-  const typeParam = url.searchParams.get("type");
-  const type = typeParam === null ? undefined : GuestType.safeParse(typeParam);
-  if (type && !type.success) throw new AdminInputError(`type must be pv or hvm`);
-  const guestType = type?.data;
-  if (req.method === "DELETE" && parts.length === 2) return sim.destroy(name.data);
-  if (req.method === "POST" && parts.length === 3) {
-    switch (parts[2]) {
-      case "create":
-        return sim.create(name.data, guestType);
-      case "start":
-        return sim.start(name.data, guestType);
-      case "stop":
-        return sim.stop(name.data);
-    }
+async function act(call: SimAdminCall, sim: SimBackend): Promise<SimAdminReply> {
+  const domain = call.domain!;
+  switch (call.action) {
+    case "list":
+      return (await sim.domains()).map(summary);
+    case "create":
+      return summary(await sim.create(domain, call.guestType));
+    case "start":
+      return summary(await sim.start(domain, call.guestType));
+    case "stop":
+      return summary(await sim.stop(domain));
+    case "destroy":
+      await sim.destroy(domain);
+      return { ok: true };
   }
-  throw new AdminInputError(`no such admin operation ${req.method} ${url.pathname}`);
-}
-
-/** Client side, used by `cpuidctl sim …` and the tests. */
-export function simAdmin(stateDir: string, action: Action, domain?: string, guestType?: GuestType): Promise<DomainRecord | DomainRecord[] | { ok: true }> {
-  const path = action === "list" ? "/domains" : `/domains/${encodeURIComponent(domain ?? "")}${action === "destroy" ? "" : `/${action}`}`;
-  const method = action === "list" ? "GET" : action === "destroy" ? "DELETE" : "POST";
-  const query = guestType ? `?type=${guestType}` : "";
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: simSocketPath(stateDir), path: path + query, method }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (body += d));
-      res.on("end", () => {
-        let parsed: { error?: string };
-        try {
-          parsed = JSON.parse(body) as { error?: string };
-        } catch {
-          reject(new Error(`the sim agent answered HTTP ${res.statusCode} with a body that is not JSON`));
-          return;
-        }
-        if (res.statusCode === 200) resolve(parsed as DomainRecord);
-        else reject(new Error(parsed.error ?? `HTTP ${res.statusCode}`));
-      });
-    });
-    req.on("error", (e: NodeJS.ErrnoException) =>
-      reject(e.code === "ENOENT" || e.code === "ECONNREFUSED" ? new Error(`no sim agent is running with state dir ${stateDir}`) : e),
-    );
-    req.end();
-  });
 }

@@ -1,5 +1,5 @@
-// The contract every `cpuidctl <group> <verb>` module fulfils. A command lives
-// in cli/commands/<group>-<verb>.ts and default-exports a Command.
+// The contract every `cpuidctl <group> <verb>` command fulfils. A command lives
+// in cli/commands/ and is listed in the command table of cli/cpuidctl.ts.
 
 export interface Command {
   /** one line for `cpuidctl --help` */

@@ -1,31 +1,35 @@
-// cpuidctl: the operators' CLI. Dispatches `cpuidctl <group> <verb> …` to
-// cli/commands/<group>-<verb>.ts so each command stays a small module.
+// cpuidctl: the operators' CLI. Dispatches `cpuidctl <group> <verb> …` (or a
+// one-word command such as `audit`) through the command table below; each
+// command is a small module, loaded only when it runs (or for --help).
 
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { EXIT_BAD_INPUT, UsageError, type Command } from "./command.ts";
 import { FormatError } from "../shared/formats/format-error.ts";
 import { PolicyFormatError } from "../shared/policy/serialise.ts";
 
-const COMMANDS_DIR = join(import.meta.dirname, "commands");
+const defaultCommand = (load: () => Promise<{ default: Command }>) => async () => (await load()).default;
+const simCommand = (verb: "create" | "destroy" | "list" | "start" | "stop") => async () => (await import("./commands/sim.ts")).simCommands[verb];
 
-function commandNames(): string[] {
-  return readdirSync(COMMANDS_DIR)
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
-
-async function load(name: string): Promise<Command> {
-  return (await import(join(COMMANDS_DIR, `${name}.ts`))).default as Command;
-}
+/** command words → its module, in the order `cpuidctl --help` lists them */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  audit: defaultCommand(() => import("./commands/audit.ts")),
+  "hosts get": defaultCommand(() => import("./commands/hosts-get.ts")),
+  "hosts list": defaultCommand(() => import("./commands/hosts-list.ts")),
+  "nats config": defaultCommand(() => import("./commands/nats-config.ts")),
+  "policy audit": defaultCommand(() => import("./commands/policy-audit.ts")),
+  "policy derive": defaultCommand(() => import("./commands/policy-derive.ts")),
+  "policy explain": defaultCommand(() => import("./commands/policy-explain.ts")),
+  "policy level": defaultCommand(() => import("./commands/policy-level.ts")),
+  "policy show": defaultCommand(() => import("./commands/policy-show.ts")),
+  "sim create": simCommand("create"),
+  "sim destroy": simCommand("destroy"),
+  "sim list": simCommand("list"),
+  "sim start": simCommand("start"),
+  "sim stop": simCommand("stop"),
+};
 
 async function help(): Promise<void> {
   const lines = ["usage: cpuidctl <group> <command> [options]", "", "commands:"];
-  for (const name of commandNames()) {
-    const cmd = await load(name);
-    lines.push(`  ${name.replace("-", " ").padEnd(22)} ${cmd.summary}`);
-  }
+  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(22)} ${(await load()).summary}`);
   lines.push("", "Run `cpuidctl <group> <command> --help` for a command's options.");
   console.log(lines.join("\n"));
 }
@@ -35,16 +39,14 @@ async function main(argv: string[]): Promise<number> {
     await help();
     return 0;
   }
-  const names = commandNames();
-  // `cpuidctl audit -f x` is a one-word command; others are <group> <verb>.
-  const two = argv.length > 1 ? `${argv[0]}-${argv[1]}` : "";
-  const name = names.includes(two) ? two : names.includes(argv[0]) ? argv[0] : undefined;
-  if (!name) {
-    console.error(`cpuidctl: unknown command "${argv.slice(0, 2).join(" ")}"; run cpuidctl --help`);
+  const two = argv.slice(0, 2).join(" ");
+  const words = argv.length > 1 && Object.hasOwn(COMMANDS, two) ? 2 : Object.hasOwn(COMMANDS, argv[0]) ? 1 : 0;
+  if (!words) {
+    console.error(`cpuidctl: unknown command "${two}"; run cpuidctl --help`);
     return EXIT_BAD_INPUT;
   }
-  const cmd = await load(name);
-  const rest = argv.slice(name === two ? 2 : 1);
+  const cmd = await COMMANDS[argv.slice(0, words).join(" ")]();
+  const rest = argv.slice(words);
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(cmd.usage);
     return 0;

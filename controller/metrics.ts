@@ -6,7 +6,7 @@
 import client, { Registry } from "prom-client";
 import type { HostIndex } from "./hosts/host-index.ts";
 import { EVENT_DROP_REASONS } from "./kube/events.ts";
-import type { DomainCpuidPolicyObject } from "./kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../shared/api/v1alpha1/domain-cpuid-policy.ts";
 
 export interface ScrapeSources {
   isLeader(): boolean;

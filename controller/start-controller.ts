@@ -35,16 +35,9 @@ import { ResilientInformer } from "./kube/informer.ts";
 import { loadKubeConfig } from "./kube/kube-config.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
 import { ObjectWriter } from "./kube/object-writer.ts";
-import {
-  API_GROUP,
-  API_VERSION,
-  DOMAIN_PLURAL,
-  HOST_PLURAL,
-  domainPoliciesPath,
-  hostPoliciesPath,
-  type DomainCpuidPolicyObject,
-  type HostCpuidPolicyObject,
-} from "./kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { HostCpuidPolicyObject } from "../shared/api/v1alpha1/host-cpuid-policy.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, domainPoliciesPath, hostPoliciesPath } from "../shared/api/v1alpha1/names.ts";
 import { ControllerManager } from "./manager/manager.ts";
 import { Source } from "./manager/source.ts";
 import { createMetrics } from "./metrics.ts";

@@ -3,7 +3,8 @@
 
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
-import { domainPoliciesPath, type DomainCpuidPolicyObject } from "../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import { domainPoliciesPath } from "../../shared/api/v1alpha1/names.ts";
 
 export class AppliedWatch {
   /** name → Date.now() when Applied=True was first seen */

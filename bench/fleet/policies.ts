@@ -3,7 +3,7 @@
 // measure the apiserver's status-patch ceiling.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../controller/kube/resources.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 
 export interface BenchPolicy {
   name: string;

@@ -4,11 +4,12 @@
 
 import type { KV } from "@nats-io/kv";
 import { parseAllDocuments } from "yaml";
-import { evaluateDomainPolicy, type Evaluation } from "../../controller/domain-policy/evaluate.ts";
-import { summariseFindings } from "../../controller/domain-policy/status.ts";
-import { decodeHostPolicies } from "../../controller/hosts/host-record.ts";
+import { evaluateDomainPolicy, type Evaluation } from "../../shared/domain-policy/evaluate.ts";
+import { findingsBlock } from "../../shared/audit/findings-text.ts";
+import { decodeHostPolicies } from "../../shared/hosts/host-record.ts";
 import { HOSTS_BUCKET, hostKey } from "../../shared/nats/subjects.ts";
-import { API_GROUP, DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
+import { DomainCpuidPolicySpec } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import { API_GROUP } from "../../shared/api/v1alpha1/names.ts";
 import type { FindingJson } from "../../shared/schemas/finding.ts";
 import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
@@ -98,9 +99,7 @@ function resultText(r: DocumentResult): string {
   if (r.ok) {
     return `${head}ok: fits the host's guest max; ${r.addedFeatures?.length ?? 0} features added and ${r.removedFeatures?.length ?? 0} removed versus the host default\n`;
   }
-  const lines = [`${head}${summariseFindings(r.findings).split(":")[0]}:`];
-  for (const f of r.findings) lines.push(`  ${f.code.padEnd(24)} ${f.message}`);
-  return `${lines.join("\n")}\n`;
+  return `${head}${findingsBlock(r.findings)}\n`;
 }
 
 const command: Command = {

@@ -5,6 +5,7 @@ import { guestType, jsonOrText, parseCommandArgs, readRequest } from "../policy-
 import { derivePolicies, readInput } from "../policy-input.ts";
 import { auditPolicy } from "../../shared/audit/audit.ts";
 import { findingToJson, type Finding } from "../../shared/audit/finding.ts";
+import { findingsBlock } from "../../shared/audit/findings-text.ts";
 import { buildRequestedPolicy, guestMax } from "../../shared/request/build-request.ts";
 import { RequestError } from "../../shared/request/parse-request.ts";
 
@@ -25,10 +26,7 @@ report every finding (Xen itself would silently drop most of them).
 Exit status: 0 clean, 1 findings, 2 bad input.`;
 
 function findingsText(findings: readonly Finding[]): string {
-  if (findings.length === 0) return "ok: the requested policy fits the host's max policy\n";
-  const lines = [`${findings.length} finding${findings.length === 1 ? "" : "s"}:`];
-  for (const f of findings) lines.push(`  ${f.code.padEnd(24)} ${f.message}`);
-  return `${lines.join("\n")}\n`;
+  return findings.length === 0 ? "ok: the requested policy fits the host's max policy\n" : `${findingsBlock(findings)}\n`;
 }
 
 const command: Command = {

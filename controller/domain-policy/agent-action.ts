@@ -1,7 +1,7 @@
 // Whether a reconcile that passed the audit needs to talk to the host's
 // agent, and how. Pure.
 
-import type { DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { findCondition } from "../status/conditions.ts";
 import { APPLIED } from "./status.ts";
 

@@ -9,10 +9,10 @@
 
 import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../../shared/policy/serialise.ts";
-import type { DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { DomainCpuidPolicySpec } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { policyToJson, type SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
-import type { HostRecord } from "../hosts/host-record.ts";
-import { evaluateDomainPolicy, type Evaluation } from "./evaluate.ts";
+import type { HostRecord } from "../../shared/hosts/host-record.ts";
+import { evaluateDomainPolicy, type Evaluation } from "../../shared/domain-policy/evaluate.ts";
 
 const DEFAULT_CAPACITY = 1024;
 

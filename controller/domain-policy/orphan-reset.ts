@@ -22,12 +22,12 @@ import type { DomainInfoSummary } from "../../shared/schemas/agent-messages.ts";
 import type { GuestType } from "../../shared/schemas/guest.ts";
 import type { AgentClient } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
-import type { HostRecord } from "../hosts/host-record.ts";
+import type { HostRecord } from "../../shared/hosts/host-record.ts";
 import type { EventRecorder } from "../kube/events.ts";
-import type { DomainCpuidPolicyObject } from "../kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
-import type { AuditedEvaluation } from "./evaluate.ts";
+import type { AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
 import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
 

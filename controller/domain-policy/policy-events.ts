@@ -3,7 +3,8 @@
 // the policy pointed before and now, and which rival policies (naming the
 // same host and domain) it affected, for the watches to map to keys.
 
-import { objectKey, type DomainCpuidPolicyObject } from "../kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import { objectKey } from "../kube/resources.ts";
 import { Source } from "../manager/source.ts";
 import type { PolicyIndex, PolicyTarget } from "./policy-index.ts";
 

@@ -6,17 +6,17 @@
 
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
-import { DomainCpuidPolicySpec, type DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
+import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject, type DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { AgentClient } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
 import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
-import { splitKey, type DomainCpuidPolicyObject } from "../kube/resources.ts";
+import { splitKey } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import { agentAction } from "./agent-action.ts";
-import type { AuditedEvaluation } from "./evaluate.ts";
+import type { AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
 import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
 import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";

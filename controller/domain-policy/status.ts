@@ -2,13 +2,14 @@
 // transition is worth reporting (events, audit-failure metric). Pure: the
 // reconciler gathers the facts, this decides what they mean.
 
+import { summariseFindings } from "../../shared/audit/findings-text.ts";
 import type { DomainInfo, SetPolicyReply } from "../../shared/schemas/agent-messages.ts";
 import type { Condition } from "../../shared/schemas/conditions.ts";
-import type { DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
+import type { DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { FindingJson } from "../../shared/schemas/finding.ts";
 import type { EventSpec } from "../kube/events.ts";
 import { findCondition, setCondition, type ConditionUpdate } from "../status/conditions.ts";
-import type { AuditedEvaluation } from "./evaluate.ts";
+import type { AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
 
 export const AUDITED = "Audited";
 export const APPLIED = "Applied";
@@ -83,12 +84,6 @@ function setReady(ctx: Ctx): void {
     reason: blocking?.reason ?? Reason.NotAudited,
     message: blocking?.message ?? "",
   });
-}
-
-export function summariseFindings(findings: readonly FindingJson[]): string {
-  const shown = findings.slice(0, 5).map((f) => f.message);
-  const more = findings.length > shown.length ? `; and ${findings.length - shown.length} more (see status.findings)` : "";
-  return `${findings.length} finding${findings.length === 1 ? "" : "s"}: ${shown.join("; ")}${more}`;
 }
 
 export function decideStatus(

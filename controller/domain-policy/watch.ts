@@ -9,7 +9,8 @@
 
 import type { HostEvent } from "../hosts/host-events.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
-import { objectKey, type DomainCpuidPolicyObject } from "../kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import { objectKey } from "../kube/resources.ts";
 import type { ControllerRegistration } from "../manager/manager.ts";
 import { watch, type Queue, type Source } from "../manager/source.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";

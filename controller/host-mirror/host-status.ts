@@ -3,7 +3,7 @@
 // Pure. lastSeen is written coarsely so heartbeats do not become writes.
 
 import { createHash } from "node:crypto";
-import type { HostCpuidPolicyStatus } from "../../shared/schemas/host-cpuid-policy.ts";
+import type { HostCpuidPolicyStatus } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import type { IndexedHost } from "../hosts/host-index.ts";
 import { setCondition } from "../status/conditions.ts";
 

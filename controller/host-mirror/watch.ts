@@ -6,7 +6,7 @@
 
 import type { HostEvent } from "../hosts/host-events.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
-import type { HostCpuidPolicyObject } from "../kube/resources.ts";
+import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import type { ControllerRegistration } from "../manager/manager.ts";
 import { watch, type Queue, type Source } from "../manager/source.ts";
 import type { HostMirrorReconciler } from "./reconciler.ts";

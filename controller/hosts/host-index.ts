@@ -3,7 +3,7 @@
 // heartbeat). Reports what changed so the right objects get reconciled.
 
 import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
-import { decodeHostPolicies, type HostFacts, type HostRecord } from "./host-record.ts";
+import { decodeHostPolicies, type HostFacts, type HostRecord } from "../../shared/hosts/host-record.ts";
 
 export type HostChange =
   | "added"

@@ -11,7 +11,7 @@
 import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { TokenBucket, type TokenBucketOptions } from "../runtime/token-bucket.ts";
-import type { DomainCpuidPolicyObject } from "./resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 
 export const REPORTING_CONTROLLER = "cpuidfleet.io/controller";
 

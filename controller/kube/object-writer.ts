@@ -4,9 +4,9 @@
 // a DomainCpuidPolicy's spec or metadata.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
-import type { DomainCpuidPolicyStatus } from "../../shared/schemas/domain-cpuid-policy.ts";
-import type { HostCpuidPolicyStatus } from "../../shared/schemas/host-cpuid-policy.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, type DomainCpuidPolicyObject, type HostCpuidPolicyObject } from "./resources.ts";
+import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { HostCpuidPolicyObject, HostCpuidPolicyStatus } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const FIELD_MANAGER = "cpuid-fleet-controller";

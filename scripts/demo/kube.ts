@@ -1,8 +1,9 @@
 // The demo's few direct API calls (kubectl is for what users do: apply).
 
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
-import type { DomainCpuidPolicyObject, HostCpuidPolicyObject } from "../../controller/kube/resources.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL } from "../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 
 export class DemoKube {
   readonly #core: CoreV1Api;

@@ -3,7 +3,8 @@
 // host into a HostCpuidPolicy, then returns what the API holds.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { DomainCpuidPolicyObject, HostCpuidPolicyObject } from "../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import type { ExamplePolicy } from "./examples.ts";
 import type { DemoKube } from "./kube.ts";
 

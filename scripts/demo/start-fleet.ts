@@ -4,7 +4,7 @@
 
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { simAdmin } from "../../agent/sim-admin.ts";
+import { simAdmin } from "../../cli/sim-admin-client.ts";
 import { ControlPlane } from "../../test/harness/control-plane.ts";
 import { ChildGroup } from "../fleet/child-group.ts";
 import { LEASE_NAMESPACE, startControllerProcess, type StartedController } from "../fleet/controller-process.ts";

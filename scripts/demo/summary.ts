@@ -1,7 +1,8 @@
 // The demo's summary: the hosts as the controller mirrored them and every
 // example policy with its audit and apply outcome, read back from the API.
 
-import type { DomainCpuidPolicyObject, HostCpuidPolicyObject } from "../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import { featureByName } from "../../shared/featureset/features.ts";
 import { hasFeature, parseFeatureset } from "../../shared/featureset/featureset.ts";
 import type { FleetSnapshot } from "./settle.ts";

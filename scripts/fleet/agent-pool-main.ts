@@ -11,7 +11,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { Agent } from "../../agent/agent.ts";
 import { loadConfig } from "../../agent/config.ts";
-import { simAdmin } from "../../agent/sim-admin.ts";
+import { simAdmin } from "../../cli/sim-admin-client.ts";
 import { hostSeedFile } from "../../shared/nats/credentials-layout.ts";
 
 export interface AgentPoolSpec {

@@ -1,55 +1,11 @@
-// Xen's feature dependency table (gen-cpuid.py "deps") and its deep closure.
-// "key ⇒ dependents": each dependent needs the key; clearing the key clears
-// every feature that transitively depends on it.
+// Xen's feature dependency table (gen-cpuid.py "deps", generated into
+// dependency-rows.ts) and its deep closure. "key ⇒ dependents": each
+// dependent needs the key; clearing the key clears every feature that
+// transitively depends on it.
 
+import { ARCH_CAPS_WORDS, DEPENDENCY_ROWS } from "./dependency-rows.ts";
 import { FEATURES, featureByName, type Feature } from "./features.ts";
 import { emptyFeatureset, hasFeature, setFeature, type Featureset } from "./featureset.ts";
-
-const DIRECT: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ["fpu", ["mmx", "rstr-fp-err-ptrs"]],
-  ["pse", ["pse36"]],
-  ["pae", ["lm", "nx"]],
-  ["tsc", ["tsc-deadline", "rdtscp", "tsc-adjust", "itsc"]],
-  ["apic", ["x2apic", "tsc-deadline", "extapic"]],
-  ["clflush", ["clzero"]],
-  ["mmx", ["mmxext", "3dnow"]],
-  ["fxsr", ["ffxsr", "sse"]],
-  ["sse", ["sse2", "misalignsse"]],
-  ["sse2", ["sse3", "lm", "aesni", "pclmulqdq", "sha", "gfni"]],
-  ["sse3", ["ssse3", "sse4a"]],
-  ["ssse3", ["sse4-1"]],
-  ["sse4-1", ["sse4-2"]],
-  ["xsave", ["xsaveopt", "xsavec", "xgetbv1", "xsaves", "avx", "mpx", "pku", "amx-tile", "lwp"]],
-  ["avx", ["fma", "fma4", "f16c", "avx2", "xop", "avx-ne-convert", "sm3"]],
-  ["nx", ["smap"]],
-  ["lm", ["cx16", "pcid", "lahf-lm", "page1gb", "pku", "no-lmsl", "amx-tile", "cmpccxadd", "lkgs", "movrs"]],
-  ["3dnow", ["3dnowext"]],
-  [
-    "avx2",
-    ["avx512f", "vaes", "vpclmulqdq", "avx-vnni", "avx-ifma", "avx-vnni-int8", "avx-vnni-int16", "sha512", "sm4"],
-  ],
-  [
-    "avx512f",
-    [
-      "avx512dq", "avx512-ifma", "avx512pf", "avx512er", "avx512cd", "avx512bw", "avx512vl",
-      "avx512-4vnniw", "avx512-4fmaps", "avx512-vnni", "avx512-vpopcntdq", "avx512-vp2intersect",
-    ],
-  ],
-  ["avx512bw", ["avx512-vbmi", "avx512-vbmi2", "avx512-bitalg", "avx512-bf16", "avx512-fp16", "avx512-bmm"]],
-  ["pclmulqdq", ["vpclmulqdq"]],
-  ["aesni", ["vaes"]],
-  ["ibrsb", ["stibp", "ssbd", "intel-psfd", "eibrs", "ipred-ctrl", "rrsba-ctrl", "bhi-ctrl"]],
-  ["ibrs", ["amd-stibp", "amd-ssbd", "psfd", "auto-ibrs", "ibrs-always", "ibrs-fast", "ibrs-same-mode"]],
-  ["ibpb", ["ibpb-ret", "sbpb", "ibpb-brtype"]],
-  ["amd-stibp", ["stibp-always"]],
-  ["rtm", ["tsxldtrk"]],
-  ["psfd", ["epsf"]],
-  ["eibrs", ["rrsba"]],
-  ["amx-tile", ["amx-bf16", "amx-int8", "amx-fp16", "amx-complex"]],
-];
-
-/** ARCH_CAPS ⇒ all 64 bits of MSR_ARCH_CAPS (words 16 and 17), named or not. */
-const ARCH_CAPS_WORDS = [16, 17];
 
 function mustFeature(name: string): Feature {
   const f = featureByName(name);
@@ -59,7 +15,7 @@ function mustFeature(name: string): Feature {
 
 function directDependents(): Map<number, Featureset> {
   const m = new Map<number, Featureset>();
-  for (const [key, deps] of DIRECT) {
+  for (const [key, deps] of DEPENDENCY_ROWS) {
     const fs = emptyFeatureset();
     for (const d of deps) setFeature(fs, mustFeature(d));
     m.set(mustFeature(key).value, fs);

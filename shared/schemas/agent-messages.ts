@@ -85,13 +85,16 @@ export type DomainInfo = z.infer<typeof DomainInfo>;
 
 export const GetDomainReply = z.object({ ok: z.literal(true), hostId: z.string(), domain: DomainInfo });
 
+/** A domain without its policies, only their hashes. */
+export const DomainInfoSummary = DomainInfo.omit({ activePolicy: true, stagedPolicy: true });
+export type DomainInfoSummary = z.infer<typeof DomainInfoSummary>;
+
 export const ListDomainsRequest = z.object({ hostId: z.string() });
 export const ListDomainsReply = z.object({
   ok: z.literal(true),
   hostId: z.string(),
-  domains: z.array(DomainInfo.omit({ activePolicy: true, stagedPolicy: true })),
+  domains: z.array(DomainInfoSummary),
 });
-export type DomainInfoSummary = z.infer<typeof ListDomainsReply>["domains"][number];
 
 export const ErrorCode = z.enum(["bad-request", "too-large", "wrong-host", "policy-invalid", "internal", "unknown-domain", "stale-request"]);
 export const ErrorReply = z.object({

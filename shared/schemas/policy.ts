@@ -13,25 +13,27 @@ const hex = (digits: number) =>
 export const Hex32 = hex(8);
 export const Hex64 = hex(16);
 
+const register = (name: string) => Hex32.describe(`Value of ${name} for this leaf and subleaf, up to 8 hex digits.`);
+
 export const LeafRecordJson = z.object({
-  leaf: Hex32,
-  subleaf: Hex32,
-  eax: Hex32,
-  ebx: Hex32,
-  ecx: Hex32,
-  edx: Hex32,
+  leaf: Hex32.describe("CPUID leaf (the EAX input), up to 8 hex digits."),
+  subleaf: Hex32.describe("CPUID subleaf (the ECX input), up to 8 hex digits; ffffffff for a leaf without subleaves."),
+  eax: register("EAX"),
+  ebx: register("EBX"),
+  ecx: register("ECX"),
+  edx: register("EDX"),
 });
 
 export const MsrRecordJson = z.object({
-  index: Hex32,
-  /** Xen requires 0; kept so a non-zero value can be reported as Xen would */
-  flags: Hex32.optional(),
-  value: Hex64,
+  index: Hex32.describe("MSR index, up to 8 hex digits: ce (PLATFORM_INFO) or 10a (ARCH_CAPABILITIES), the MSRs Xen treats as policy."),
+  // kept so that a non-zero value can be reported as Xen would
+  flags: Hex32.optional().describe("Record flags, up to 8 hex digits; Xen requires 0."),
+  value: Hex64.describe("MSR value, up to 16 hex digits."),
 });
 
 export const SerialisedPolicyJson = z.object({
-  leaves: z.array(LeafRecordJson).max(1024),
-  msrs: z.array(MsrRecordJson).max(64),
+  leaves: z.array(LeafRecordJson).max(1024).describe("CPUID leaf records, one per leaf and subleaf, sorted by leaf then subleaf."),
+  msrs: z.array(MsrRecordJson).max(64).describe("MSR records."),
 });
 export type SerialisedPolicyJson = z.output<typeof SerialisedPolicyJson>;
 

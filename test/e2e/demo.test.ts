@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DomainCpuidPolicyObject } from "../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { eventually } from "../harness/eventually.ts";
 import { planeLayout } from "../harness/layout.ts";
 import { readPlaneState } from "../harness/plane-state.ts";

@@ -17,7 +17,7 @@ import {
   startSimHost,
   type SimHost,
 } from "./fleet.ts";
-import type { DomainCpuidPolicyObject } from "../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { connectNats } from "../harness/context.ts";
 import { requestHost } from "../integration/agent/agent-process.ts";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { simAdmin } from "../../../agent/sim-admin.ts";
+import { simAdmin } from "../../../cli/sim-admin-client.ts";
 import { SIM_STATE_FILE } from "../../../agent/backends/sim.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
 import { heartbeatSubject, hostKey } from "../../../shared/nats/subjects.ts";

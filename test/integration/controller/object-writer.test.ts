@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../../controller/kube/kube-config.ts";
 import { ObjectWriter } from "../../../controller/kube/object-writer.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, type DomainCpuidPolicyObject } from "../../../controller/kube/resources.ts";
-import type { DomainCpuidPolicyStatus } from "../../../shared/schemas/domain-cpuid-policy.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../../shared/api/v1alpha1/names.ts";
+import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { ensureNamespace, kubectlOk } from "../../e2e/fleet.ts";
 import { planeInfo } from "../../harness/context.ts";
 

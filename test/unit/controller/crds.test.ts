@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { allCrds, domainCpuidPolicyCrd, renderCrdYaml } from "../../../controller/crd/definitions.ts";
+import { allCrds, domainCpuidPolicyCrd, renderCrdYaml } from "../../../shared/api/v1alpha1/crds.ts";
 import { FEATURE_NAMES } from "../../../shared/featureset/features.ts";
 
 const crdsDir = join(import.meta.dirname, "..", "..", "..", "crds");
@@ -28,6 +28,17 @@ describe("CRDs", () => {
         for (const k of ["anyOf", "oneOf", "allOf", "propertyNames"]) expect(n).not.toHaveProperty(k);
       });
     }
+  });
+
+  it("describe every field but metadata (the apiserver's own), for kubectl explain", () => {
+    const undescribed: string[] = [];
+    const visit = (path: string, s: Record<string, any>) => {
+      if (!path.endsWith(".metadata") && (typeof s.description !== "string" || s.description.length < 10)) undescribed.push(path);
+      for (const [name, sub] of Object.entries((s.properties ?? {}) as Record<string, any>)) visit(`${path}.${name}`, sub);
+      if (s.items?.properties) for (const [name, sub] of Object.entries(s.items.properties as Record<string, any>)) visit(`${path}.${name}`, sub);
+    };
+    for (const { fileName, crd } of allCrds()) visit(fileName, (crd as any).spec.versions[0].schema.openAPIV3Schema);
+    expect(undescribed).toEqual([]);
   });
 
   it("lists every feature name as a set enum for enable and disable", () => {

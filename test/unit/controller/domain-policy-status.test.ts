@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { agentAction } from "../../../controller/domain-policy/agent-action.ts";
-import type { AuditedEvaluation } from "../../../controller/domain-policy/evaluate.ts";
+import type { AuditedEvaluation } from "../../../shared/domain-policy/evaluate.ts";
 import { decideStatus, type AgentOutcome } from "../../../controller/domain-policy/status.ts";
 import { emptyPolicy } from "../../../shared/policy/cpu-policy.ts";
 import type { SetPolicyReply } from "../../../shared/schemas/agent-messages.ts";
-import type { DomainCpuidPolicyStatus } from "../../../shared/schemas/domain-cpuid-policy.ts";
+import type { DomainCpuidPolicyStatus } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 
 const t0 = new Date("2026-11-26T10:00:00Z");
 const t1 = new Date("2026-11-26T10:01:00Z");

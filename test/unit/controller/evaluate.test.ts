@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluateDomainPolicy, type AuditedEvaluation } from "../../../controller/domain-policy/evaluate.ts";
-import { decodeHostPolicies, type HostRecord } from "../../../controller/hosts/host-record.ts";
-import { DomainCpuidPolicySpec } from "../../../shared/schemas/domain-cpuid-policy.ts";
+import { evaluateDomainPolicy, type AuditedEvaluation } from "../../../shared/domain-policy/evaluate.ts";
+import { decodeHostPolicies, type HostRecord } from "../../../shared/hosts/host-record.ts";
+import { DomainCpuidPolicySpec } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostPolicies } from "../../../shared/schemas/host-policies.ts";
 import { HASWELL, SAPPHIRE_RAPIDS, hostPoliciesFrom } from "./host-fixture.ts";
 

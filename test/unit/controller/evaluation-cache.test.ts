@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluateDomainPolicy } from "../../../controller/domain-policy/evaluate.ts";
+import { evaluateDomainPolicy } from "../../../shared/domain-policy/evaluate.ts";
 import { EvaluationCache } from "../../../controller/domain-policy/evaluation-cache.ts";
-import { decodeHostPolicies, type HostRecord } from "../../../controller/hosts/host-record.ts";
-import { DomainCpuidPolicySpec } from "../../../shared/schemas/domain-cpuid-policy.ts";
+import { decodeHostPolicies, type HostRecord } from "../../../shared/hosts/host-record.ts";
+import { DomainCpuidPolicySpec } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { policyToJson } from "../../../shared/schemas/policy.ts";
 import { serialisePolicy } from "../../../shared/policy/serialise.ts";
 import { guestDefault } from "../../../shared/request/build-request.ts";

@@ -13,7 +13,8 @@ import { domainPolicyController } from "../../../controller/domain-policy/watch.
 import { hostMirrorController } from "../../../controller/host-mirror/watch.ts";
 import type { HostEvent } from "../../../controller/hosts/host-events.ts";
 import { HostIndex } from "../../../controller/hosts/host-index.ts";
-import type { DomainCpuidPolicyObject, HostCpuidPolicyObject } from "../../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { HostCpuidPolicyObject } from "../../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import { ControllerManager, type ControllerRegistration, type LeaderCallbacks } from "../../../controller/manager/manager.ts";
 import { Source } from "../../../controller/manager/source.ts";
 import type { HostPolicies } from "../../../shared/schemas/host-policies.ts";

@@ -3,7 +3,8 @@
 // has AVX but whose Xen host policy has not.
 
 import { describe, expect, it } from "vitest";
-import type { DomainCpuidPolicyObject, HostCpuidPolicyObject } from "../../../controller/kube/resources.ts";
+import type { DomainCpuidPolicyObject } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { HostCpuidPolicyObject } from "../../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import { featuresetFromNames, formatFeatureset } from "../../../shared/featureset/featureset.ts";
 import { isSettled } from "../../../scripts/demo/settle.ts";
 import { renderSummary } from "../../../scripts/demo/summary.ts";

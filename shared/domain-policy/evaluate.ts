@@ -2,18 +2,18 @@
 // strict audit against that host's guest max. Pure; shared by the controller
 // and `cpuidctl audit` so that both report the same findings.
 
-import { auditPolicy } from "../../shared/audit/audit.ts";
-import { findingToJson } from "../../shared/audit/finding.ts";
-import { andNotFeatureset, featureNames, formatFeatureset } from "../../shared/featureset/featureset.ts";
-import { policyHash } from "../../shared/policy/canonical.ts";
-import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
-import { policyFeatureset } from "../../shared/policy/featureset-io.ts";
-import { PolicyFormatError } from "../../shared/policy/serialise.ts";
-import { buildRequestedPolicy, guestDefault, guestMax } from "../../shared/request/build-request.ts";
-import type { PolicyRequest } from "../../shared/request/parse-request.ts";
-import type { DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
-import type { FindingJson } from "../../shared/schemas/finding.ts";
-import { policyFromJson } from "../../shared/schemas/policy.ts";
+import { auditPolicy } from "../audit/audit.ts";
+import { findingToJson } from "../audit/finding.ts";
+import { andNotFeatureset, featureNames, formatFeatureset } from "../featureset/featureset.ts";
+import { policyHash } from "../policy/canonical.ts";
+import type { CpuPolicy } from "../policy/cpu-policy.ts";
+import { policyFeatureset } from "../policy/featureset-io.ts";
+import { PolicyFormatError } from "../policy/serialise.ts";
+import { buildRequestedPolicy, guestDefault, guestMax } from "../request/build-request.ts";
+import type { PolicyRequest } from "../request/parse-request.ts";
+import type { DomainCpuidPolicySpec } from "../api/v1alpha1/domain-cpuid-policy.ts";
+import type { FindingJson } from "../schemas/finding.ts";
+import { policyFromJson } from "../schemas/policy.ts";
 import { guestMaxHash, type HostRecord } from "../hosts/host-record.ts";
 
 export type Evaluation =

@@ -1,19 +1,20 @@
-// A host's published policies, decoded once when they arrive. The controller
-// keeps only what it uses: the host's facts with a summary of each policy (for
+// A host's published policies, decoded once when they arrive (by the
+// controller, and by `cpuidctl audit` for its dry run). The record keeps only
+// what they use: the host's facts with a summary of each policy (for
 // the HostCpuidPolicy mirror) and the four guest policies audits run against.
 // Identical guest policies — a fleet of one CPU model — are held once, keyed by
 // a content hash the controller computes itself, never by the hash a host
 // claims, so no host can substitute a policy for another's.
 
 import type { z } from "zod";
-import { policyHash } from "../../shared/policy/canonical.ts";
-import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
-import { deserialisePolicy } from "../../shared/policy/serialise.ts";
-import type { GuestPolicies } from "../../shared/request/build-request.ts";
-import type { GuestType } from "../../shared/schemas/guest.ts";
-import type { PolicySummary } from "../../shared/schemas/host-cpuid-policy.ts";
-import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
-import { PolicyNames, policyFromJson, type PolicyName, type PolicyView } from "../../shared/schemas/policy.ts";
+import { policyHash } from "../policy/canonical.ts";
+import type { CpuPolicy } from "../policy/cpu-policy.ts";
+import { deserialisePolicy } from "../policy/serialise.ts";
+import type { GuestPolicies } from "../request/build-request.ts";
+import type { GuestType } from "../schemas/guest.ts";
+import type { PolicySummary } from "../api/v1alpha1/host-cpuid-policy.ts";
+import type { HostPolicies } from "../schemas/host-policies.ts";
+import { PolicyNames, policyFromJson, type PolicyName, type PolicyView } from "../schemas/policy.ts";
 
 export type HostFacts = Omit<HostPolicies, "policies"> & { summaries: Record<PolicyName, z.infer<typeof PolicySummary>> };
 
