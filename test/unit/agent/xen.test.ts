@@ -108,6 +108,27 @@ describe("xen backend", () => {
     expect((await xen.setPolicy(change("vm2", fixturePolicy("hvm_default")))).result).toBe("applied");
   });
 
+  it("keeps the provenance of a domain's policy across domain restarts (new domid) and agent restarts", async () => {
+    const { host, make } = setup();
+    const xen = make();
+    const p = withoutRdrand();
+    const provenance = { lastRequestId: "r1", generation: 2, resourceUid: "uid-1" };
+    await xen.setPolicy({ ...change("vm5", p), resourceUid: "uid-1" });
+    host.setDomains([{ name: "vm5", domid: 11, state: "running" }]);
+    host.setDomainPolicy(11, p);
+    await xen.poll();
+    expect(await xen.domain("vm5")).toMatchObject({ state: "running", active: { hash: policyHash(p) }, ...provenance });
+    host.setDomains([]);
+    await xen.poll();
+    expect(await xen.domain("vm5")).toMatchObject({ state: "shutdown", ...provenance });
+    await xen.close();
+    const again = make();
+    host.setDomains([{ name: "vm5", domid: 12, state: "running" }]);
+    host.setDomainPolicy(12, p);
+    await again.poll();
+    expect(await again.domain("vm5")).toMatchObject({ state: "running", domid: 12, active: { hash: policyHash(p) }, ...provenance });
+  });
+
   it("notices shutdowns and keeps its records across restarts", async () => {
     const { host, make } = setup();
     const xen = make();
