@@ -26,16 +26,17 @@ export function simSocketPath(stateDir: string): string {
 
 type Action = "create" | "start" | "stop" | "destroy" | "list";
 
-export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logger, onChange: () => void): Promise<Server> {
+/** `onChange` is told the name of each domain an admin request created, started, stopped or destroyed. */
+export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logger, onChange: (domain: string) => void): Promise<Server> {
   const path = simSocketPath(stateDir);
   rmSync(path, { force: true });
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
     act(req, sim).then(
-      (result) => {
-        if (req.method !== "GET") {
+      ({ result, changed }) => {
+        if (changed) {
           log.info({ admin: `${req.method} ${req.url}` }, "sim domain changed");
-          onChange();
+          onChange(changed);
         }
         send(200, result ?? { ok: true });
       },
@@ -52,10 +53,10 @@ export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logg
 
 class AdminInputError extends Error {}
 
-async function act(req: IncomingMessage, sim: SimBackend): Promise<unknown> {
+async function act(req: IncomingMessage, sim: SimBackend): Promise<{ result: unknown; changed?: string }> {
   const url = new URL(req.url ?? "/", "http://sim");
   const parts = url.pathname.split("/").filter(Boolean);
-  if (req.method === "GET" && url.pathname === "/domains") return sim.domains();
+  if (req.method === "GET" && url.pathname === "/domains") return { result: await sim.domains() };
   if (parts[0] !== "domains" || parts.length < 2) throw new AdminInputError(`no such admin path ${url.pathname}`);
   const name = DomainName.safeParse(decodeURIComponent(parts[1]));
   if (!name.success) throw new AdminInputError(`bad domain name: ${name.error.issues[0].message}`);
@@ -63,15 +64,16 @@ async function act(req: IncomingMessage, sim: SimBackend): Promise<unknown> {
   const type = typeParam === null ? undefined : GuestType.safeParse(typeParam);
   if (type && !type.success) throw new AdminInputError(`type must be pv or hvm`);
   const guestType = type?.data;
-  if (req.method === "DELETE" && parts.length === 2) return sim.destroy(name.data);
+  const changed = (result: unknown) => ({ result, changed: name.data });
+  if (req.method === "DELETE" && parts.length === 2) return changed(await sim.destroy(name.data));
   if (req.method === "POST" && parts.length === 3) {
     switch (parts[2]) {
       case "create":
-        return sim.create(name.data, guestType);
+        return changed(await sim.create(name.data, guestType));
       case "start":
-        return sim.start(name.data, guestType);
+        return changed(await sim.start(name.data, guestType));
       case "stop":
-        return sim.stop(name.data);
+        return changed(await sim.stop(name.data));
     }
   }
   throw new AdminInputError(`no such admin operation ${req.method} ${url.pathname}`);

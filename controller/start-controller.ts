@@ -15,6 +15,7 @@ import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
 import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
+import { subscribeDomainEvents } from "./domain-policy/domain-events.ts";
 import { EvaluationCache } from "./domain-policy/evaluation-cache.ts";
 import { OrphanReset } from "./domain-policy/orphan-reset.ts";
 import { PolicyIndex } from "./domain-policy/policy-index.ts";
@@ -169,6 +170,10 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, staleCheckIntervalMs: Math.max(250, (options.hostStaleAfterSeconds * 1000) / 4) });
   hostWatch.start();
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
+  const domainEvents = subscribeDomainEvents(nc, logger, (hostId, domain) => {
+    const key = policies.owner(hostId, domain);
+    if (key !== undefined) domainQueue?.add(key);
+  });
   const events = new EventRecorder(kubeConfig, options.identity, logger, (reason) => metrics.eventsDropped.inc({ reason }));
 
   const evaluations = new EvaluationCache();
@@ -260,6 +265,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
       await stopping;
       await events.flush();
       await hostWatch.stop();
+      domainEvents.unsubscribe();
       await Promise.all([domainInformer.stop(), hostInformer.stop()]);
       await nc?.drain().catch(() => undefined);
       await new Promise<void>((resolve) => http.server.close(() => resolve()));

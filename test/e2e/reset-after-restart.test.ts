@@ -2,7 +2,9 @@
 // and agent processes: a policy staged for a domain (running, or not created
 // yet), the domain restarted or created with `cpuidctl sim`, the policy
 // deleted with kubectl. The domain must go back to the host default, with the
-// ResetToDefault event and the resets metric.
+// ResetToDefault event and the resets metric. The domain's start turns its
+// staged policy Active through the agent's domain event, not the periodic
+// staged refresh.
 
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -61,7 +63,8 @@ const resets = async (result: string) => metricValue(await controller.metrics(),
 beforeAll(async () => {
   await Promise.all([ensureNamespace(NS), ensureNamespace(LEASE_NAMESPACE)]);
   host = await startSimHost("e2e-restart-hsw", HASWELL);
-  controller = await ControllerProcess.start("e2e-reset");
+  // a staged refresh far beyond the test's waits: Staged turns Active only through the agent's domain event
+  controller = await ControllerProcess.start("e2e-reset", { args: ["--staged-refresh=600"] });
   await eventually("controller leads", async () => expect(await controller.isLeader()).toBe(true));
 });
 
