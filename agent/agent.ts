@@ -2,6 +2,7 @@
 // heartbeats, re-publication after every reconnect, and an orderly drain.
 
 import type { Server } from "node:http";
+import { setImmediate } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { auditPolicy } from "../shared/audit/audit.ts";
@@ -15,6 +16,7 @@ import type { Backend } from "./backends/backend.ts";
 import { SimBackend } from "./backends/sim.ts";
 import { XenBackend } from "./backends/xen.ts";
 import type { AgentConfig } from "./config.ts";
+import { credentialsError, describeIdentity, type CredentialsError } from "./credentials.ts";
 import type { GuestMax, HandlerContext } from "./handlers.ts";
 import { buildHostPolicies } from "./host-policies.ts";
 import { startHttp } from "../runtime/http-endpoints.ts";
@@ -59,6 +61,9 @@ export class Agent {
   #timers: NodeJS.Timeout[] = [];
   #stopping: Promise<void> | undefined;
   #connected = false;
+  /** the server refused one of this host's own subjects: the credentials are wrong */
+  #denied: CredentialsError | undefined;
+  #identity = "";
   httpPort = 0;
 
   private constructor(config: AgentConfig, log: Logger) {
@@ -87,11 +92,17 @@ export class Agent {
     this.#http = http.server;
     this.httpPort = http.port;
     if (this.#backend instanceof SimBackend) {
-      this.#simAdmin = await startSimAdmin(c.stateDir, this.#backend, this.#log, () => void this.#countDomains());
+      this.#simAdmin = await startSimAdmin(c.stateDir, this.#backend, this.#log, (domain) => void this.#domainChanged(domain));
     }
 
     const backoff = reconnectBackoff();
-    this.#nc = await connectAgent({ servers: c.natsServers, hostId: c.hostId, nkeySeedFile: c.nkeySeedFile }, backoff);
+    this.#identity = describeIdentity(c.nkeySeedFile);
+    try {
+      this.#nc = await connectAgent({ servers: c.natsServers, hostId: c.hostId, nkeySeedFile: c.nkeySeedFile }, backoff);
+    } catch (err) {
+      await this.#closeServers();
+      throw credentialsError(err, c.hostId, this.#identity) ?? err;
+    }
     this.#connected = true;
     this.metrics.natsConnected.set(1);
     this.#log.info({ server: this.#nc.getServer() }, "connected to NATS");
@@ -101,6 +112,14 @@ export class Agent {
     this.#requests = new RequestServer(this.#handlerContext(), this.metrics, this.#log);
     this.#requests.listen(this.#nc);
     await this.#publisher.publish(this.#current.published);
+    // the server answers a refused subscribe or publish before this PONG; a
+    // macrotask later the status loop has seen it
+    await this.#nc.flush();
+    await setImmediate();
+    if (this.#denied) {
+      await this.stop();
+      throw this.#denied;
+    }
     this.#heartbeat();
 
     this.#timers.push(setInterval(() => this.#heartbeat(), c.heartbeatIntervalSeconds * 1000));
@@ -120,7 +139,9 @@ export class Agent {
       xl: c.xlPath,
       xenCpuid: c.xenCpuidPath,
       pollIntervalMs: c.xenPollIntervalSeconds * 1000,
+      xenstoreWatch: c.xenstoreWatchPath,
       defaultPolicy: (g) => this.#current.result.policies[g === "hvm" ? "hvm_default" : "pv_default"],
+      onDomainChange: (domain) => void this.#domainChanged(domain),
       log: this.#log,
       metrics: this.metrics,
     });
@@ -185,6 +206,19 @@ export class Agent {
       .catch((err: Error) => this.#log.warn({ err: err.message }, "heartbeat not sent"));
   }
 
+  /** A domain was created, started, stopped or destroyed: update the gauge and tell the controller. */
+  async #domainChanged(domain: string): Promise<void> {
+    try {
+      await this.#countDomains();
+      const d = await this.#backend.domain(domain);
+      if (this.#publisher && !this.#nc.isClosed()) {
+        this.#publisher.domainEvent({ hostId: this.config.hostId, domain, state: d?.state ?? "absent", at: new Date().toISOString() });
+      }
+    } catch (err) {
+      this.#log.warn({ domain, err: (err as Error).message }, "domain event not sent");
+    }
+  }
+
   async #countDomains(): Promise<Record<DomainState, number>> {
     const counts = { absent: 0, paused: 0, running: 0, shutdown: 0 };
     for (const d of await this.#backend.domains()) counts[d.state]++;
@@ -202,6 +236,8 @@ export class Agent {
           break;
         case "reconnect":
           backoff.reset();
+          // permissions are checked afresh on the new connection (the server's may have been fixed)
+          this.#denied = undefined;
           this.#connected = true;
           this.metrics.natsConnected.set(1);
           this.metrics.reconnects.inc();
@@ -209,18 +245,27 @@ export class Agent {
           void this.#publisher.republish();
           this.#heartbeat();
           break;
-        case "error":
-          this.#log.error({ err: s.error.message }, "NATS error");
+        case "error": {
+          const denied = this.#denied ? undefined : credentialsError(s.error, this.config.hostId, this.#identity);
+          if (denied) this.#log.error({ err: denied.message }, "NATS refuses this host's identity; not ready");
+          else this.#log.error({ err: s.error.message }, "NATS error");
+          this.#denied ??= denied;
           break;
+        }
       }
     }
   }
 
   #notReadyReason(): string | undefined {
+    if (this.#denied) return this.#denied.message;
     if (!this.#nc || this.#nc.isClosed() || !this.#connected) return "not connected to NATS";
     if (!this.#publisher?.published) return "host policies not yet published";
     if (!this.#requests?.listening) return "not subscribed to requests";
     return undefined;
+  }
+
+  async #closeServers(): Promise<void> {
+    await Promise.all([this.#http, this.#simAdmin].filter((s) => s !== undefined).map((s) => new Promise((r) => s.close(r))));
   }
 
   /** SIGTERM: stop taking requests, answer those in flight, flush, close. */
@@ -231,7 +276,7 @@ export class Agent {
       await this.#publisher.close();
       await this.#nc.drain().catch(() => undefined);
       await this.#backend.close();
-      await Promise.all([this.#http, this.#simAdmin].filter((s) => s !== undefined).map((s) => new Promise((r) => s.close(r))));
+      await this.#closeServers();
       this.#log.info("agent stopped");
     })();
     return this.#stopping;

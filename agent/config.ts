@@ -35,8 +35,10 @@ export const AgentConfig = z
     metricsListen: listenAddress,
     reprobeIntervalSeconds: seconds,
     heartbeatIntervalSeconds: seconds,
-    /** xen backend: how often `xl list` is polled to notice domain starts */
+    /** xen backend: how often `xl list` is polled, besides each xenstore domain watch firing */
     xenPollIntervalSeconds: seconds,
+    /** xen backend: xenstore-watch, run on @introduceDomain and @releaseDomain to notice domain starts at once */
+    xenstoreWatchPath: z.string().min(1),
     xenCpuidPath: z.string().min(1),
     xlPath: z.string().min(1),
     /** /proc/cpuinfo, read for the microcode revision of the fingerprint */
@@ -59,6 +61,7 @@ const SETTINGS = {
   reprobeIntervalSeconds: { flag: "reprobe-interval", env: "CPUID_AGENT_REPROBE_INTERVAL", default: () => "300" },
   heartbeatIntervalSeconds: { flag: "heartbeat-interval", env: "CPUID_AGENT_HEARTBEAT_INTERVAL", default: () => "15" },
   xenPollIntervalSeconds: { flag: "xen-poll-interval", env: "CPUID_AGENT_XEN_POLL_INTERVAL", default: () => "5" },
+  xenstoreWatchPath: { flag: "xenstore-watch", env: "CPUID_AGENT_XENSTORE_WATCH", default: () => "xenstore-watch" },
   xenCpuidPath: { flag: "xen-cpuid", env: "CPUID_AGENT_XEN_CPUID", default: () => "xen-cpuid" },
   xlPath: { flag: "xl", env: "CPUID_AGENT_XL", default: () => "xl" },
   cpuinfoPath: { flag: "cpuinfo", env: "CPUID_AGENT_CPUINFO", default: () => "/proc/cpuinfo" },

@@ -16,6 +16,12 @@ export function createAgentMetrics(hostId: string) {
       registers,
     }),
     heartbeats: new client.Counter({ name: "cpuid_agent_heartbeats_total", help: "Heartbeats sent", registers }),
+    domainEvents: new client.Counter({
+      name: "cpuid_agent_domain_events_total",
+      help: "Domain lifecycle events published (a domain created, started, stopped or destroyed), by the domain's new state",
+      labelNames: ["state"],
+      registers,
+    }),
     requests: new client.Counter({
       name: "cpuid_agent_requests_total",
       help: "Requests handled, by operation and result (applied, staged, rejected, duplicate, ok or an error code)",

@@ -1,11 +1,12 @@
 // Keeps this host's entry in the cpuid-hosts bucket current: publishes the
 // latest HostPolicies, retries with backoff until the put is acknowledged,
-// publishes again after every reconnect, and sends heartbeats.
+// publishes again after every reconnect, and sends heartbeats and domain events.
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Logger } from "pino";
-import { HOSTS_BUCKET, heartbeatSubject, hostKey } from "../shared/nats/subjects.ts";
+import { HOSTS_BUCKET, domainEventSubject, heartbeatSubject, hostKey } from "../shared/nats/subjects.ts";
+import type { DomainEvent } from "../shared/schemas/agent-messages.ts";
 import type { Heartbeat, HostPolicies } from "../shared/schemas/host-policies.ts";
 import type { AgentMetrics } from "./metrics.ts";
 
@@ -57,6 +58,12 @@ export class Publisher {
     this.#nc.publish(heartbeatSubject(this.#hostId), JSON.stringify(hb));
     this.#metrics.heartbeats.inc();
     this.#metrics.lastHeartbeat.set(Date.now() / 1000);
+  }
+
+  /** Tells the controller at once that a domain changed (e.g. started with its staged policy). */
+  domainEvent(ev: DomainEvent): void {
+    this.#nc.publish(domainEventSubject(this.#hostId), JSON.stringify(ev));
+    this.#metrics.domainEvents.inc({ state: ev.state });
   }
 
   /** Wait for a put in progress; stop retrying. */

@@ -10,7 +10,8 @@ import { parseSimAdminRoute, simSocketPath, type SimAdminCall, type SimAdminRepl
 import { BackendRefusal, domainInfo, type DomainRecord } from "./backends/backend.ts";
 import type { SimBackend } from "./backends/sim.ts";
 
-export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logger, onChange: () => void): Promise<Server> {
+/** `onChange` is told the name of each domain an admin request created, started, stopped or destroyed. */
+export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logger, onChange: (domain: string) => void): Promise<Server> {
   const path = simSocketPath(stateDir);
   rmSync(path, { force: true });
   const server = createServer((req, res) => {
@@ -24,7 +25,7 @@ export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logg
       (result) => {
         if (call.action !== "list") {
           log.info({ admin: `${req.method} ${req.url}` }, "sim domain changed");
-          onChange();
+          onChange(call.domain!);
         }
         send(200, result);
       },

@@ -2,11 +2,16 @@
 // fleet's nkey authorization, as `cpuidctl nats config` writes it):
 //   1. RSS of an idle agent process (goal <= 80 MB)
 //   2. `set` round trip p50/p99 on loopback, controller → agent → reply (goal p99 <= 10 ms)
-//   3. N simulated agents (default 1000, in a few worker processes), each with
+//   3. staged → Active: from `sim start` of a domain with a staged policy to
+//      the controller's side seeing it Active, (a) through the agent's domain
+//      event (subscription + `get`, as the controller does now) and (b) by a
+//      `get` at the staged-refresh period, as the controller did before
+//   4. N simulated agents (default 1000, in a few worker processes), each with
 //      its own identity, KV put of its HostPolicies, request subscriptions and
 //      heartbeats: CPU of nats-server and of the agents
 //
 //   node_modules/.bin/node bench/agent.ts [--agents 1000] [--workers 4] [--heartbeat-ms 1000] [--window-s 20]
+//     [--starts 30] [--refresh-starts 3] [--staged-refresh-s 60]
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +23,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import pino from "pino";
 import { SimBackend } from "../agent/backends/sim.ts";
+import { simAdmin } from "../cli/sim-admin-client.ts";
 import { buildHostPolicies } from "../agent/host-policies.ts";
 import { createAgentMetrics } from "../agent/metrics.ts";
 import { connectAgent } from "../agent/nats.ts";
@@ -28,7 +34,8 @@ import { auditPolicy } from "../shared/audit/audit.ts";
 import { findingToJson } from "../shared/audit/finding.ts";
 import { hostSeedFile } from "../shared/nats/credentials-layout.ts";
 import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
-import { HOSTS_BUCKET, hostSubject } from "../shared/nats/subjects.ts";
+import { HOSTS_BUCKET, domainEventSubject, hostSubject } from "../shared/nats/subjects.ts";
+import type { DomainEvent } from "../shared/schemas/agent-messages.ts";
 import { policyHash } from "../shared/policy/canonical.ts";
 import { copyPolicy } from "../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../shared/policy/serialise.ts";
@@ -123,6 +130,52 @@ async function setRoundTrips(server: Server, stateDir: string, n: number): Promi
     if (!reply.ok || reply.result === "rejected") throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
     if (i >= 100) times[dup ? "duplicate (retry: audit only)" : "staged (new policy: audit + fsync)"].push(ms);
   }
+  await nc.close();
+  return times;
+}
+
+/**
+ * Latency from `sim start` of a domain with a staged policy to a controller
+ * connection seeing that policy active. `pollMs` undefined: the controller
+ * learns of the start from the agent's domain event; otherwise it asks at its
+ * staged-refresh period, whose phase against the start is arbitrary.
+ */
+async function startToActive(server: Server, stateDir: string, runs: number, pollMs?: number): Promise<number[]> {
+  const hostId = hostName(0);
+  const domain = "bench-restart";
+  const nc = await connectAs(server.url, server.credsDir, "controller");
+  const base = (await new FileProbe(PROBE_FILE).run()).policies.hvm_default;
+  const variants = [0, 1].map((v) => {
+    const p = copyPolicy(base);
+    if (v) p.basic[1].ecx &= ~(1 << 30);
+    return { policy: policyToJson(serialisePolicy(p)), policyHash: policyHash(p) };
+  });
+  const get = async () => (await nc.request(hostSubject(hostId, "get"), JSON.stringify({ hostId, domain }), { timeout: 5000 })).json<{ domain: { activeHash?: string } }>().domain;
+  let onStarted: (() => void) | undefined;
+  const events = nc.subscribe(domainEventSubject(hostId), {
+    callback: (_err, m) => {
+      const ev = m.json<DomainEvent>();
+      if (ev.domain === domain && ev.state === "running") onStarted?.();
+    },
+  });
+  await simAdmin(stateDir, "start", domain, "hvm");
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const v = variants[(i + 1) % 2];
+    const body = JSON.stringify({ hostId, domain, guestType: "hvm", ...v, requestId: `start-${i}`, generation: i });
+    const reply = (await nc.request(hostSubject(hostId, "set"), body, { timeout: 5000 })).json<{ result: string }>();
+    if (reply.result !== "staged") throw new Error(`expected the policy staged, got ${JSON.stringify(reply)}`);
+    await simAdmin(stateDir, "stop", domain);
+    const phase = pollMs === undefined ? 0 : Math.random() * pollMs;
+    const seen = new Promise<void>((resolve) => (onStarted = resolve));
+    const t0 = performance.now();
+    await simAdmin(stateDir, "start", domain);
+    if (pollMs === undefined) await seen;
+    else await sleep(phase);
+    while ((await get()).activeHash !== v.policyHash) await sleep(pollMs ?? 0);
+    times.push(performance.now() - t0);
+  }
+  events.unsubscribe();
   await nc.close();
   return times;
 }
@@ -222,6 +275,9 @@ async function main(): Promise<void> {
       "heartbeat-ms": { type: "string", default: "1000" },
       "window-s": { type: "string", default: "20" },
       "set-requests": { type: "string", default: "2000" },
+      starts: { type: "string", default: "30" },
+      "refresh-starts": { type: "string", default: "3" },
+      "staged-refresh-s": { type: "string", default: "60" },
     },
   });
   const agents = Number(values.agents);
@@ -240,6 +296,17 @@ async function main(): Promise<void> {
       console.log(`  ${kind.padEnd(36)} n=${sorted.length} p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  max ${sorted[sorted.length - 1].toFixed(2)} ms; goal p99 <= ${P99_GOAL_MS} ms: ${p99 <= P99_GOAL_MS ? "met" : "MISSED"}`);
     }
     console.log(`  agent RSS after the requests: ${rssMb(idle.agent.pid!).toFixed(1)} MB`);
+
+    const refreshMs = Number(values["staged-refresh-s"]) * 1000;
+    console.log("\nsim start of a domain with a staged policy → a controller connection sees it active:");
+    for (const [how, pollMs, runs] of [
+      ["domain event + get (now)", undefined, Number(values.starts)],
+      [`get every ${refreshMs / 1000} s staged refresh (before)`, refreshMs, Number(values["refresh-starts"])],
+    ] as const) {
+      const sorted = (await startToActive(server, idle.stateDir, runs, pollMs)).sort((a, b) => a - b);
+      const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(1)} ms`);
+      console.log(`  ${how.padEnd(40)} n=${sorted.length} p50 ${ms(percentile(sorted, 50))}  max ${ms(sorted[sorted.length - 1])}`);
+    }
     idle.agent.kill("SIGTERM");
     await new Promise((r) => idle.agent.once("exit", r));
     rmSync(idle.stateDir, { recursive: true, force: true });

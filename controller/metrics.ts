@@ -21,6 +21,7 @@ export interface ControllerMetrics {
   statusWrites: client.Counter<"kind">;
   eventsDropped: client.Counter<"reason">;
   domainResets: client.Counter<"result">;
+  resetsUndecided: client.Counter<"reason">;
 }
 
 const CONDITION_KEY_SEPARATOR = "\u0000";
@@ -108,6 +109,12 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
       name: "cpuid_domain_resets_total",
       help: "Requests resetting a domain no DomainCpuidPolicy governs any more to the host default, by the agent's result (applied, staged, rejected) or error code (stale-request: a policy now governs it); a refused reset is retried at the next sweep",
       labelNames: ["result"],
+      registers,
+    }),
+    resetsUndecided: new client.Counter({
+      name: "cpuid_domain_resets_undecided_total",
+      help: "Domains no DomainCpuidPolicy governs that the reset sweep could not decide about (no-provenance: set by a controller request but its record lost the resource uid; no-guest-type; no-host-default), counted once per domain and reason until it is decided",
+      labelNames: ["reason"],
       registers,
     }),
   };

@@ -18,6 +18,7 @@ import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
 import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
+import { subscribeDomainEvents } from "./domain-policy/domain-events.ts";
 import { EvaluationCache } from "./domain-policy/evaluation-cache.ts";
 import { OrphanReset } from "./domain-policy/orphan-reset.ts";
 import { orphanResetController } from "./domain-policy/orphan-reset-watch.ts";
@@ -149,7 +150,11 @@ export async function startController(options: ControllerOptions, log: Logger = 
     evaluations,
     sweepHost: (hostId) => sweeps.add(hostId),
   });
-  manager.register(domainPolicyController({ reconciler: domainReconciler, informer: domainInformer, policies, policyEvents, hostEvents, workers: options.workers }));
+  const domainQueue = manager.register(domainPolicyController({ reconciler: domainReconciler, informer: domainInformer, policies, policyEvents, hostEvents, workers: options.workers }));
+  const domainEvents = subscribeDomainEvents(nc, logger, (hostId, domain) => {
+    const key = policies.owner(hostId, domain);
+    if (key !== undefined) domainQueue.add(key);
+  });
   const hostReconciler = new HostMirrorReconciler({ informer: hostInformer, hosts, writer, metrics, refreshMs: HOST_REFRESH_MS });
   manager.register(hostMirrorController({ reconciler: hostReconciler, hosts, hostEvents, mirrorDeletions }));
 
@@ -166,6 +171,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
       await manager.stop();
       await events.flush();
       await hostWatch.stop();
+      domainEvents.unsubscribe();
       await Promise.all([domainInformer.stop(), hostInformer.stop()]);
       await nc?.drain().catch(() => undefined);
       await new Promise<void>((resolve) => http.server.close(() => resolve()));

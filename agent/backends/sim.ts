@@ -130,8 +130,10 @@ export class SimBackend implements Backend {
       active: d?.staged ?? (d?.guestType === type ? d.active : undefined) ?? this.#defaultPolicy(type),
       staged: undefined,
       creationFinished: false,
+      // provenance: which request (and resource) gave the domain this policy
       lastRequestId: d?.lastRequestId,
       generation: d?.generation,
+      resourceUid: d?.resourceUid,
     };
     this.#commit(created);
     return created;

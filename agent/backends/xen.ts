@@ -4,6 +4,9 @@
 // <state-dir>/xl/<domain>.cpuid.cfg for the domain's next `xl create`. A poll
 // of `xl list` notices each new domain instance and checks its policy with
 // `xen-cpuid -p <domid>`; a match makes the staged policy the active one.
+// xenstored's domain watches (./xenstore-watch.ts) trigger that poll as soon
+// as a domain is built or dies; the periodic poll is the fallback, and the
+// only way to see a paused domain unpaused (xenstore has no event for that).
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +27,7 @@ import { runTool } from "../probes/xen.ts";
 import { Serial } from "../serial.ts";
 import { StateStore, writeFileAtomic } from "../state-store.ts";
 import { BackendRefusal, DomainRecord, type Backend, type ChangeOutcome, type PolicyChange } from "./backend.ts";
+import { XenstoreWatch } from "./xenstore-watch.ts";
 
 const XenDomain = DomainRecord.extend({ domid: z.number().int().optional() });
 type XenDomain = z.output<typeof XenDomain>;
@@ -40,7 +44,11 @@ export interface XenBackendOptions {
   xl: string;
   xenCpuid: string;
   pollIntervalMs: number;
+  /** xenstore-watch, run for @introduceDomain and @releaseDomain */
+  xenstoreWatch: string;
   defaultPolicy: (guestType: GuestType) => CpuPolicy;
+  /** a domain appeared, started, stopped or disappeared (not called for policy changes) */
+  onDomainChange: (domain: string) => void;
   log: Logger;
   metrics: AgentMetrics;
 }
@@ -74,14 +82,17 @@ export class XenBackend implements Backend {
   readonly #domains = new Map<string, XenDomain>();
   readonly #serial = new Serial();
   readonly #timer: NodeJS.Timeout;
+  readonly #watch: XenstoreWatch;
+  #pollQueued = false;
 
   constructor(options: XenBackendOptions) {
     this.#o = options;
     this.#store = new StateStore(join(options.stateDir, XEN_STATE_FILE), XenState);
     mkdirSync(join(options.stateDir, XL_CONFIG_DIR), { recursive: true, mode: 0o755 });
     for (const d of this.#store.load()?.domains ?? []) this.#domains.set(d.name, d);
-    this.#timer = setInterval(() => void this.poll().catch((err: Error) => options.log.warn({ err: err.message }, "xl poll failed")), options.pollIntervalMs);
+    this.#timer = setInterval(() => this.#pollSoon(), options.pollIntervalMs);
     this.#timer.unref();
+    this.#watch = new XenstoreWatch(options.xenstoreWatch, () => this.#pollSoon(), options.log);
   }
 
   setPolicy(change: PolicyChange): Promise<ChangeOutcome> {
@@ -131,7 +142,20 @@ export class XenBackend implements Backend {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#watch.close();
     await this.#serial.run(() => undefined);
+  }
+
+  /** One poll soon; a burst of triggers while one waits to run adds no other. */
+  #pollSoon(): void {
+    if (this.#pollQueued) return;
+    this.#pollQueued = true;
+    this.#serial
+      .run(() => {
+        this.#pollQueued = false;
+        return this.#refresh();
+      })
+      .catch((err: Error) => this.#o.log.warn({ err: err.message }, "xl poll failed"));
   }
 
   async #refresh(): Promise<void> {
@@ -139,18 +163,18 @@ export class XenBackend implements Backend {
     for (const [name, seen] of listed) {
       const d = this.#domains.get(name);
       if (d?.domid === seen.domid) {
-        if (d.state !== seen.state) this.#commit({ ...d, state: seen.state, creationFinished: d.creationFinished || seen.state === "running" });
+        if (d.state !== seen.state) this.#commitChange({ ...d, state: seen.state, creationFinished: d.creationFinished || seen.state === "running" });
         continue;
       }
       try {
-        this.#commit(await this.#verifyNewInstance(name, seen, d));
+        this.#commitChange(await this.#verifyNewInstance(name, seen, d));
       } catch (err) {
         // e.g. destroyed between `xl list` and `xen-cpuid`: the next poll looks again
         this.#o.log.warn({ domain: name, domid: seen.domid, err: (err as Error).message }, "could not read the domain's policy");
       }
     }
     for (const d of this.#domains.values()) {
-      if (!listed.has(d.name) && d.domid !== undefined && d.state !== "shutdown") this.#commit({ ...d, state: "shutdown", domid: undefined });
+      if (!listed.has(d.name) && d.domid !== undefined && d.state !== "shutdown") this.#commitChange({ ...d, state: "shutdown", domid: undefined });
     }
   }
 
@@ -171,6 +195,12 @@ export class XenBackend implements Backend {
     this.#o.metrics.xenVerifications.inc({ result: "mismatch" });
     this.#o.log.error({ domain: name, domid: seen.domid, staged: d.staged.hash, differing }, "started domain does not run the staged policy (was it created with its cpuid= file?)");
     return { ...next, active: observed };
+  }
+
+  /** A change Xen made (not a request): recorded, then announced. */
+  #commitChange(d: XenDomain): void {
+    this.#commit(d);
+    this.#o.onDomainChange(d.name);
   }
 
   #commit(d: XenDomain): void {

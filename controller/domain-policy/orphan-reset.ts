@@ -7,7 +7,8 @@
 // agent records, per domain, the uid of the resource whose request set its
 // policy. A sweep of one host lists its domains and resets every domain whose
 // policy came from a resource and which no DomainCpuidPolicy now names,
-// unless it already runs (or has staged) the host default. A running domain
+// unless it already runs (or has staged) the host default. A domain it cannot
+// decide about (see UNDECIDED_WHY) is reported, never skipped silently. A running domain
 // gets the default staged (it keeps what it booted with until its next
 // start); one not yet started gets it at once, replacing any staged policy.
 //
@@ -30,6 +31,7 @@ import type { HandlerResult } from "../runtime/work-queue.ts";
 import type { AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
 import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
+import { resetRequestId, resourceUidOfRequestId } from "./request-id.ts";
 
 /** Deleted objects remembered to name them in events; the oldest are forgotten first. */
 const MAX_REMEMBERED = 10_000;
@@ -44,9 +46,25 @@ export interface OrphanResetDeps {
   log: Logger;
 }
 
+type UndecidedReason = "no-provenance" | "no-guest-type" | "no-host-default";
+
+const UNDECIDED_WHY: Record<UndecidedReason, string> = {
+  "no-provenance":
+    "a controller request set its policy but the host's record no longer names the resource (written by an agent version that lost it at a domain restart); apply a DomainCpuidPolicy for the domain to take it over",
+  "no-guest-type": "the host does not report its guest type, so there is no default to give it",
+  "no-host-default": "the host's default policy for its guest type cannot be evaluated",
+};
+
+type Verdict =
+  | { kind: "leave" }
+  | { kind: "reset"; resourceUid: string; guestType: GuestType; target: AuditedEvaluation }
+  | { kind: "undecided"; reason: UndecidedReason; resourceUid: string };
+
 export class OrphanReset {
   readonly #d: OrphanResetDeps;
   readonly #deleted = new Map<string, DomainCpuidPolicyObject>();
+  /** per host: the domains reported undecided at its last sweep, and why */
+  readonly #undecided = new Map<string, Map<string, UndecidedReason>>();
 
   constructor(deps: OrphanResetDeps) {
     this.#d = deps;
@@ -71,16 +89,48 @@ export class OrphanReset {
       return { requeue: "backoff" };
     }
     const defaults = new Map<GuestType, AuditedEvaluation | undefined>();
+    const hostDefault = (guestType: GuestType) => {
+      if (!defaults.has(guestType)) defaults.set(guestType, this.#hostDefault(host.record, guestType));
+      return defaults.get(guestType);
+    };
+    const undecided = new Map<string, UndecidedReason>();
     let retry = false;
     for (const domain of listed.value) {
-      const guestType = domain.guestType;
-      if (!domain.resourceUid || !guestType || this.#d.policies.owner(hostId, domain.domain) !== undefined) continue;
-      if (!defaults.has(guestType)) defaults.set(guestType, this.#hostDefault(host.record, guestType));
-      const target = defaults.get(guestType);
-      if (!target || (domain.stagedHash ?? domain.activeHash) === target.policyHash) continue;
-      retry = (await this.#reset(hostId, domain, guestType, target)) === "retry" || retry;
+      const verdict = this.#verdict(hostId, domain, hostDefault);
+      if (verdict.kind === "reset") retry = (await this.#reset(hostId, domain, verdict.resourceUid, verdict.guestType, verdict.target)) === "retry" || retry;
+      if (verdict.kind === "undecided") {
+        undecided.set(domain.domain, verdict.reason);
+        this.#reportUndecided(hostId, domain.domain, verdict.reason, verdict.resourceUid);
+      }
     }
+    this.#undecided.set(hostId, undecided);
     if (retry) return { requeue: "backoff" };
+  }
+
+  #verdict(hostId: string, domain: DomainInfoSummary, hostDefault: (g: GuestType) => AuditedEvaluation | undefined): Verdict {
+    if (this.#d.policies.owner(hostId, domain.domain) !== undefined) return { kind: "leave" };
+    // a record written before provenance was kept through restarts has only the request id
+    const resourceUid = domain.resourceUid ?? (domain.lastRequestId ? resourceUidOfRequestId(domain.lastRequestId) : undefined);
+    // never configured by this controller (host default, or set directly by an operator): not ours to reset
+    if (!resourceUid) return { kind: "leave" };
+    if (!domain.guestType) return { kind: "undecided", reason: "no-guest-type", resourceUid };
+    const target = hostDefault(domain.guestType);
+    if (!target) return { kind: "undecided", reason: "no-host-default", resourceUid };
+    if ((domain.stagedHash ?? domain.activeHash) === target.policyHash) return { kind: "leave" };
+    // the agent refuses a reset guarded by a uid its record does not hold, so none is sent
+    if (!domain.resourceUid) return { kind: "undecided", reason: "no-provenance", resourceUid };
+    return { kind: "reset", resourceUid, guestType: domain.guestType, target };
+  }
+
+  /** Log, count and (when the deleted policy is known) an event, once per domain until its reason changes or it is decided. */
+  #reportUndecided(hostId: string, domain: string, reason: UndecidedReason, resourceUid: string): void {
+    if (this.#undecided.get(hostId)?.get(domain) === reason) return;
+    const former = this.#deleted.get(resourceUid);
+    const policy = former ? `${former.metadata.namespace}/${former.metadata.name}` : `uid ${resourceUid}`;
+    const note = `domain ${domain} on ${hostId} is not reset to the host default: ${UNDECIDED_WHY[reason]}`;
+    this.#d.metrics.resetsUndecided.inc({ reason });
+    this.#d.log.warn({ host: hostId, domain, policy, reason }, note);
+    if (former) this.#d.events.record(former, { type: "Warning", reason: "ResetUndecided", action: "Delete", note });
   }
 
   #hostDefault(record: HostRecord, guestType: GuestType): AuditedEvaluation | undefined {
@@ -88,15 +138,14 @@ export class OrphanReset {
     return evaluation.kind === "audited" ? evaluation : undefined;
   }
 
-  async #reset(hostId: string, domain: DomainInfoSummary, guestType: GuestType, target: AuditedEvaluation): Promise<"done" | "retry"> {
-    const resourceUid = domain.resourceUid!;
+  async #reset(hostId: string, domain: DomainInfoSummary, resourceUid: string, guestType: GuestType, target: AuditedEvaluation): Promise<"done" | "retry"> {
     const r = await this.#d.agents.set({
       hostId,
       domain: domain.domain,
       guestType,
       policy: this.#d.evaluations.wireForm(target.requested),
       policyHash: target.policyHash,
-      requestId: `${resourceUid}/reset`,
+      requestId: resetRequestId(resourceUid),
       generation: domain.generation ?? 0,
       resourceUid,
       ifResourceUid: resourceUid,

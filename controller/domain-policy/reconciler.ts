@@ -19,6 +19,7 @@ import { agentAction } from "./agent-action.ts";
 import type { AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
 import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
+import { policyRequestId } from "./request-id.ts";
 import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";
 
 export interface DomainPolicyReconcilerDeps {
@@ -126,7 +127,7 @@ export class DomainPolicyReconciler {
       // the agent no longer holds the policy (e.g. its state was reset): send it again
       if (known) return { kind: "domain", info: r.value };
     }
-    const requestId = `${obj.metadata.uid}/${generation}/${evaluation.policyHash.slice(-12)}`;
+    const requestId = policyRequestId(obj.metadata.uid, generation, evaluation.policyHash);
     const started = performance.now();
     const r = await this.#d.agents.set({
       hostId: spec.host,

@@ -4,6 +4,8 @@
 
 import {
   ALL_HOSTS_SUBJECT_WILDCARD,
+  DOMAIN_EVENT_SUBJECT_WILDCARD,
+  domainEventSubject,
   HEARTBEAT_SUBJECT_WILDCARD,
   heartbeatSubject,
   HOSTS_BUCKET,
@@ -38,7 +40,8 @@ export interface NatsUser {
 
 /**
  * A host may write and read its own KV key (put + direct get; the PubAck and
- * the get reply come back on its own inbox), receive requests addressed to it,
+ * the get reply come back on its own inbox), publish its own heartbeats and
+ * domain events, receive requests addressed to it,
  * and answer each request once (`allow_responses`). Nothing else: it can
  * neither read nor write another host's key or subjects, nor list the bucket.
  */
@@ -46,7 +49,7 @@ export function hostPermissions(hostId: string): Permissions {
   const keySubject = hostKeySubject(hostId);
   return {
     publish: {
-      allow: [keySubject, `$JS.API.DIRECT.GET.${HOSTS_STREAM}.${keySubject}`, heartbeatSubject(hostId)],
+      allow: [keySubject, `$JS.API.DIRECT.GET.${HOSTS_STREAM}.${keySubject}`, heartbeatSubject(hostId), domainEventSubject(hostId)],
     },
     subscribe: {
       allow: [hostSubjectWildcard(hostId), `${hostInboxPrefix(hostId)}.>`],
@@ -79,7 +82,7 @@ export function controllerPermissions(): Permissions {
         `$KV.${HOSTS_BUCKET}.>`,
       ],
     },
-    subscribe: { allow: ["_INBOX.>", HEARTBEAT_SUBJECT_WILDCARD] },
+    subscribe: { allow: ["_INBOX.>", HEARTBEAT_SUBJECT_WILDCARD, DOMAIN_EVENT_SUBJECT_WILDCARD] },
   };
 }
 

@@ -44,6 +44,14 @@ export function heartbeatSubject(hostId: string): string {
 /** Every host's heartbeat: what the controller subscribes to. */
 export const HEARTBEAT_SUBJECT_WILDCARD = `${HOST_SUBJECT_ROOT}.*.heartbeat`;
 
+/** The subject a host's agent announces its domains' lifecycle changes on (created, started, stopped, destroyed). */
+export function domainEventSubject(hostId: string): string {
+  return `${HOST_SUBJECT_ROOT}.${hostToken(hostId)}.domain-event`;
+}
+
+/** Every host's domain events: what the controller subscribes to. */
+export const DOMAIN_EVENT_SUBJECT_WILDCARD = `${HOST_SUBJECT_ROOT}.*.domain-event`;
+
 /** Everything addressed to one host: what that host's identity may subscribe to. */
 export function hostSubjectWildcard(hostId: string): string {
   return `${HOST_SUBJECT_ROOT}.${hostToken(hostId)}.>`;

@@ -45,6 +45,10 @@ export type SetResult = z.infer<typeof SetResult>;
 export const DomainState = z.enum(["absent", "paused", "running", "shutdown"]);
 export type DomainState = z.infer<typeof DomainState>;
 
+/** Published by an agent when one of its domains is created, started, stopped or destroyed ("absent"). */
+export const DomainEvent = z.object({ hostId: z.string(), domain: DomainName, state: DomainState, at: z.iso.datetime() });
+export type DomainEvent = z.infer<typeof DomainEvent>;
+
 export const SetPolicyReply = z.object({
   ok: z.literal(true),
   hostId: z.string(),

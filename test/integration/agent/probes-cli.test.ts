@@ -11,10 +11,14 @@ import { promisify } from "node:util";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xlConfigPath } from "../../../agent/backends/xen.ts";
+import { domainEventSubject } from "../../../shared/nats/subjects.ts";
+import { deserialisePolicy } from "../../../shared/policy/serialise.ts";
+import { DomainEvent } from "../../../shared/schemas/agent-messages.ts";
 import { HostPolicies } from "../../../shared/schemas/host-policies.ts";
+import { policyFromJson } from "../../../shared/schemas/policy.ts";
 import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
 import { FIXTURES_DIR, REPO_ROOT } from "../../support/fixtures.ts";
-import { StandInXenHost, XEN_CPUID, XL } from "../../support/stand-ins/xen-host.ts";
+import { StandInXenHost, XEN_CPUID, XENSTORE_WATCH, XL } from "../../support/stand-ins/xen-host.ts";
 import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";
 import { eventually } from "../../harness/eventually.ts";
 import { AgentProcess, requestHost } from "./agent-process.ts";
@@ -75,10 +79,12 @@ describe("probes", () => {
     expect(hp.policies.hvm_max.features).toContain("avx512f");
   });
 
-  it("xen: Xen's reported policies and the xl info fingerprint; the xen backend stages into xl.cfg", async () => {
+  it("xen: Xen's reported policies and the xl info fingerprint; the xen backend stages into xl.cfg and announces the start xenstore signals", async () => {
     const xen = new StandInXenHost("xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt", { xenVersion: "4.15.1", commandLine: "dom0_mem=2G cpuid=no-rdrand" });
     const hostId = "xen01.lab"; // not a plain subject token
-    const agent = await startAgent(hostId, ["--probe", "xen", "--backend", "xen", "--xen-cpuid", XEN_CPUID, "--xl", XL], xen.env);
+    // polling far beyond the test's waits: only the xenstore watch can make the agent notice the start
+    const xenArgs = ["--xen-cpuid", XEN_CPUID, "--xl", XL, "--xenstore-watch", XENSTORE_WATCH, "--xen-poll-interval", "600"];
+    const agent = await startAgent(hostId, ["--probe", "xen", "--backend", "xen", ...xenArgs], xen.env);
     const hp = await hostsGet(hostId);
     expect(hp.fingerprint).toMatchObject({ probe: "xen", xenVersion: "4.15.1", cpuidCmdline: "no-rdrand" });
     expect(hp.cpu.brand).toMatch(/E5-2430L v2/);
@@ -94,6 +100,15 @@ describe("probes", () => {
     const staged = await requestHost(controller, hostId, "set", ownBody);
     expect(staged).toMatchObject({ ok: true, result: "staged", domainState: "absent", stagedHash: hp.hashes.hvm_default });
     expect(readFileSync(xlConfigPath(agent.stateDir, "vm1"), "utf8")).toMatch(/^cpuid = "host"$/m);
+
+    const events = controller.subscribe(domainEventSubject(hostId), { max: 1 });
+    xen.setDomains([{ name: "vm1", domid: 5, state: "running" }]);
+    xen.setDomainPolicy(5, deserialisePolicy(policyFromJson({ leaves: own.leaves, msrs: own.msrs })));
+    xen.fireXenstoreWatch("@introduceDomain");
+    for await (const m of events) expect(DomainEvent.parse(m.json())).toMatchObject({ hostId, domain: "vm1", state: "running" });
+    const info = await requestHost(controller, hostId, "get", { hostId, domain: "vm1" });
+    expect(info.domain).toMatchObject({ state: "running", activeHash: hp.hashes.hvm_default });
+    expect(info.domain.stagedHash).toBeUndefined();
   });
 });
 

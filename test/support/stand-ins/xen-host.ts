@@ -3,7 +3,7 @@
 // policies are a real `xen-cpuid -p` capture; domains and their policies are
 // what a test says Xen would report.
 
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serialisePolicy } from "../../../shared/policy/serialise.ts";
@@ -13,6 +13,7 @@ import { FIXTURES_DIR } from "../fixtures.ts";
 export const STAND_IN_DIR = import.meta.dirname;
 export const XEN_CPUID = join(STAND_IN_DIR, "xen-cpuid");
 export const XL = join(STAND_IN_DIR, "xl");
+export const XENSTORE_WATCH = join(STAND_IN_DIR, "xenstore-watch");
 
 export interface StandInDomain {
   name: string;
@@ -35,6 +36,7 @@ export class StandInXenHost {
     cpSync(join(FIXTURES_DIR, "xen-cpuid", xenCpuidFixture), join(this.dir, "system.txt"));
     this.setInfo(info);
     this.setDomains([]);
+    writeFileSync(join(this.dir, "xenstore-events"), "");
   }
 
   /** Environment for the agent (or a test) so the stand-ins find this host. */
@@ -66,6 +68,11 @@ export class StandInXenHost {
       ...domains.map((d) => `${d.name.padEnd(40)} ${String(d.domid).padStart(5)}  1024     2     ${STATE_FLAGS[d.state]}       1.2`),
     ];
     writeFileSync(join(this.dir, "xl-list.txt"), rows.join("\n") + "\n");
+  }
+
+  /** xenstored firing a watch (e.g. @introduceDomain): every running stand-in xenstore-watch prints it. */
+  fireXenstoreWatch(path: string): void {
+    appendFileSync(join(this.dir, "xenstore-events"), `${path}\n`);
   }
 
   /** What `xen-cpuid -p <domid>` prints for this domain. */

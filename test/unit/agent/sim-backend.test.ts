@@ -21,6 +21,22 @@ describe("SimBackend", () => {
     expect((await sim.create("vm")).active?.hash).toBe("other");
   });
 
+  it("keeps the provenance of a domain's policy (request, generation, resource uid) through create, start, stop and restart", async () => {
+    const dir = tempDir();
+    const sim = new SimBackend(dir, defaultPolicy);
+    const provenance = { lastRequestId: "r", generation: 3, resourceUid: "uid-1" };
+    await sim.start("running", "hvm");
+    await sim.setPolicy({ ...change("running"), resourceUid: "uid-1" });
+    await sim.stop("running");
+    expect(await sim.start("running")).toMatchObject({ state: "running", active: change("running").policy, staged: undefined, ...provenance });
+    await sim.stop("running");
+    expect(await sim.create("running")).toMatchObject({ state: "paused", active: change("running").policy, ...provenance });
+
+    await sim.setPolicy({ ...change("later"), resourceUid: "uid-1" });
+    expect(await sim.create("later", "hvm")).toMatchObject({ state: "paused", active: change("later").policy, ...provenance });
+    expect(await new SimBackend(dir, defaultPolicy).domain("later")).toMatchObject(provenance);
+  });
+
   it("refuses impossible lifecycle operations", async () => {
     const sim = new SimBackend(tempDir(), defaultPolicy);
     await sim.create("vm", "pv");

@@ -9,7 +9,8 @@ import { createAgentMetrics } from "../../../agent/metrics.ts";
 import { XenProbe } from "../../../agent/probes/xen.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
 import { parseLibxlCpuid } from "../../../shared/formats/libxl-cpuid.ts";
-import { StandInXenHost, XEN_CPUID, XL } from "../../support/stand-ins/xen-host.ts";
+import { StandInXenHost, XEN_CPUID, XENSTORE_WATCH, XL } from "../../support/stand-ins/xen-host.ts";
+import { eventually } from "../../harness/eventually.ts";
 import { fixturePolicy, record, tempDir } from "./support.ts";
 
 const FIXTURE = "xen-cpuid-p_core-i5-12600k_alderlake.txt";
@@ -20,20 +21,23 @@ function setup() {
   process.env.CPUID_STANDIN_DIR = host.dir;
   const metrics = createAgentMetrics("xen-test");
   const stateDir = tempDir();
+  const changed: string[] = [];
   const make = () => {
     const b = new XenBackend({
       stateDir,
       xl: XL,
       xenCpuid: XEN_CPUID,
       pollIntervalMs: 60_000,
+      xenstoreWatch: XENSTORE_WATCH,
       defaultPolicy: (g) => fixturePolicy(g === "hvm" ? "hvm_default" : "pv_default"),
+      onDomainChange: (domain) => changed.push(domain),
       log: pino({ level: "silent" }),
       metrics,
     });
     backends.push(b);
     return b;
   };
-  return { host, metrics, stateDir, make };
+  return { host, metrics, stateDir, make, changed };
 }
 
 afterEach(async () => {
@@ -88,6 +92,44 @@ describe("xen backend", () => {
     expect(await metrics.register.getSingleMetricAsString("cpuid_agent_xen_verifications_total")).toMatch(/result="match".* 1/);
   });
 
+  it("notices a domain start from xenstore's @introduceDomain watch, long before the next xl list poll, and announces it", async () => {
+    const { host, make, changed } = setup();
+    const xen = make();
+    const p = withoutRdrand();
+    await xen.setPolicy(change("vm6", p));
+    host.setDomains([{ name: "vm6", domid: 13, state: "running" }]);
+    host.setDomainPolicy(13, p);
+    host.fireXenstoreWatch("@introduceDomain");
+    await eventually("vm6 active", async () => expect(await xen.domain("vm6")).toMatchObject({ state: "running", domid: 13, active: { hash: policyHash(p) }, staged: undefined }));
+    expect(changed).toContain("vm6");
+    host.setDomains([]);
+    host.fireXenstoreWatch("@releaseDomain");
+    await eventually("vm6 shut down", async () => expect((await xen.domain("vm6"))?.state).toBe("shutdown"));
+  });
+
+  it("without xenstore-watch it keeps polling xl list, and logs why", async () => {
+    const { host } = setup();
+    const lines: string[] = [];
+    const log = pino({ level: "warn" }, { write: (l: string) => void lines.push(l) });
+    const xen = new XenBackend({
+      stateDir: tempDir(),
+      xl: XL,
+      xenCpuid: XEN_CPUID,
+      pollIntervalMs: 200,
+      xenstoreWatch: "/nonexistent/xenstore-watch",
+      defaultPolicy: (g) => fixturePolicy(g === "hvm" ? "hvm_default" : "pv_default"),
+      onDomainChange: () => undefined,
+      log,
+      metrics: createAgentMetrics("xen-fallback"),
+    });
+    backends.push(xen);
+    host.setDomains([{ name: "vm7", domid: 14, state: "paused" }]);
+    host.setDomainPolicy(14, fixturePolicy("hvm_default"));
+    await eventually("vm7 seen by the poll", async () => expect((await xen.domain("vm7"))?.state).toBe("paused"));
+    expect(lines.join("")).toContain("xenstore watch ended; domain starts are noticed by polling xl list");
+    expect(lines.join("")).toContain("ENOENT");
+  });
+
   it("keeps the staged policy and reports a mismatch when the domain started without it", async () => {
     const { host, metrics, make } = setup();
     const xen = make();
@@ -106,6 +148,27 @@ describe("xen backend", () => {
 
     // Asking for what it runs withdraws the staged change.
     expect((await xen.setPolicy(change("vm2", fixturePolicy("hvm_default")))).result).toBe("applied");
+  });
+
+  it("keeps the provenance of a domain's policy across domain restarts (new domid) and agent restarts", async () => {
+    const { host, make } = setup();
+    const xen = make();
+    const p = withoutRdrand();
+    const provenance = { lastRequestId: "r1", generation: 2, resourceUid: "uid-1" };
+    await xen.setPolicy({ ...change("vm5", p), resourceUid: "uid-1" });
+    host.setDomains([{ name: "vm5", domid: 11, state: "running" }]);
+    host.setDomainPolicy(11, p);
+    await xen.poll();
+    expect(await xen.domain("vm5")).toMatchObject({ state: "running", active: { hash: policyHash(p) }, ...provenance });
+    host.setDomains([]);
+    await xen.poll();
+    expect(await xen.domain("vm5")).toMatchObject({ state: "shutdown", ...provenance });
+    await xen.close();
+    const again = make();
+    host.setDomains([{ name: "vm5", domid: 12, state: "running" }]);
+    host.setDomainPolicy(12, p);
+    await again.poll();
+    expect(await again.domain("vm5")).toMatchObject({ state: "running", domid: 12, active: { hash: policyHash(p) }, ...provenance });
   });
 
   it("notices shutdowns and keeps its records across restarts", async () => {

@@ -17,6 +17,7 @@ describe("host permissions", () => {
       "$KV.cpuid-hosts.host-a",
       "$JS.API.DIRECT.GET.KV_cpuid-hosts.$KV.cpuid-hosts.host-a",
       "cpuid.v1.host.host-a.heartbeat",
+      "cpuid.v1.host.host-a.domain-event",
     ]);
     expect(p.subscribe.allow).toEqual(["cpuid.v1.host.host-a.>", "_INBOX_host-a.>"]);
     expect(p.allow_responses).toBe(true);
@@ -41,7 +42,7 @@ describe("controller permissions", () => {
     const p = controllerPermissions();
     expect(p.publish.allow).toContain("cpuid.v1.host.*.>");
     expect(p.publish.allow.filter((s) => s.startsWith("$JS.") && s !== "$JS.API.INFO").every((s) => s.includes("KV_cpuid-hosts"))).toBe(true);
-    expect(p.subscribe.allow).toEqual(["_INBOX.>", "cpuid.v1.host.*.heartbeat"]);
+    expect(p.subscribe.allow).toEqual(["_INBOX.>", "cpuid.v1.host.*.heartbeat", "cpuid.v1.host.*.domain-event"]);
   });
 });
 

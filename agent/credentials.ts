@@ -1,0 +1,33 @@
+// What the agent says when the NATS server does not accept its identity: an
+// unknown nkey (Authorization Violation) or the seed of another host, or one
+// without this host's permissions (Permissions Violation on its own
+// subjects). Either way nothing the agent does can work, so it names the
+// host, the identity and the refused subject instead of retrying forever.
+
+import { fromSeed } from "@nats-io/nkeys";
+import { AuthorizationError, PermissionViolationError } from "@nats-io/transport-node";
+import { readSeed } from "../runtime/nkey-seed.ts";
+
+export class CredentialsError extends Error {
+  override name = "CredentialsError";
+}
+
+/** The identity an agent connects with, for messages (read once: the file may change while it runs). */
+export function describeIdentity(nkeySeedFile: string | undefined): string {
+  if (!nkeySeedFile) return "no --nkey-seed-file, so no identity";
+  return `nkey seed file ${nkeySeedFile}, public key ${fromSeed(readSeed(nkeySeedFile)).getPublicKey()}`;
+}
+
+/** The error explained when it says the server refused this host's identity; undefined for any other error. */
+export function credentialsError(err: unknown, hostId: string, identity: string): CredentialsError | undefined {
+  const hint = `give the agent the seed made for host ${hostId} (cpuidctl nats config --hosts … ${hostId} writes hosts/<token>.nk)`;
+  if (err instanceof AuthorizationError) {
+    return new CredentialsError(`the NATS server refused host ${hostId}'s credentials (${identity}): ${err.message}; ${hint}`);
+  }
+  if (err instanceof PermissionViolationError) {
+    return new CredentialsError(
+      `the NATS server denies host ${hostId}'s identity (${identity}) ${err.operation} to "${err.subject}": it is another host's identity or lacks this host's permissions; ${hint}`,
+    );
+  }
+  return undefined;
+}
