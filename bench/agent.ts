@@ -14,28 +14,26 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import pino from "pino";
 import { SimBackend } from "../agent/backends/sim.ts";
 import { buildHostPolicies } from "../agent/host-policies.ts";
 import { createAgentMetrics } from "../agent/metrics.ts";
-import { connectAgent } from "../agent/nats.ts";
 import { FileProbe } from "../agent/probes/file.ts";
 import { Publisher } from "../agent/publisher.ts";
 import { RequestServer } from "../agent/request-server.ts";
 import { auditPolicy } from "../shared/audit/audit.ts";
 import { findingToJson } from "../shared/audit/finding.ts";
 import { hostSeedFile } from "../shared/nats/credentials-layout.ts";
-import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET, hostSubject } from "../shared/nats/subjects.ts";
 import { policyHash } from "../shared/policy/canonical.ts";
 import { copyPolicy } from "../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../shared/policy/serialise.ts";
 import { policyToJson } from "../shared/schemas/policy.ts";
-import { ensureBinaries } from "../scripts/toolchain/ensure.ts";
-import { connectAs, createHostsBucket } from "../test/harness/nats-client.ts";
-import { freePorts } from "../test/harness/ports.ts";
+import { ensureBinaries } from "../devenv/toolchain/ensure.ts";
+import { connectAs } from "../runtime/nats/connect.ts";
+import { createHostsBucket, openHostsBucket } from "../runtime/nats/hosts-bucket.ts";
+import { freePorts } from "../devenv/plane/ports.ts";
 import { cpuSeconds, percentile, rssMb } from "./fleet/process-stats.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -138,7 +136,7 @@ async function worker(url: string, credsDir: string, from: number, to: number, h
   const metrics = createAgentMetrics(`worker-${from}`);
   for (let i = from; i < to; i++) {
     const hostId = hostName(i);
-    const nc = await connectAgent({ servers: [url], hostId, nkeySeedFile: hostSeedFile(credsDir, hostId) });
+    const nc = await connectAs(url, credsDir, { host: hostId });
     const backend = new SimBackend(join(stateRoot, hostId), () => ({ hash: "", policy: { leaves: [], msrs: [] } }));
     const requests = new RequestServer(
       {
@@ -184,7 +182,7 @@ async function fleet(server: Server, agents: number, workers: number, heartbeatM
   const startupS = (performance.now() - t0) / 1000;
 
   const controller = await connectAs(server.url, server.credsDir, "controller");
-  const kv = await new Kvm(controller).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
+  const kv = await openHostsBucket(controller);
   let keys = 0;
   for await (const _ of await kv.keys()) keys++;
   let beats = 0;

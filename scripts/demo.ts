@@ -12,9 +12,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../test/harness/control-plane.ts";
+import { REPO_ROOT } from "../devenv/repo-root.ts";
 import { detach, stopDemo } from "./demo/detach.ts";
-import { runningPid } from "./toolchain/process-liveness.ts";
+import { runningPid } from "../devenv/toolchain/process-liveness.ts";
 import { demoPaths, type DemoPaths } from "./demo/paths.ts";
 import { consoleProgress } from "./demo/progress.ts";
 import { runDemo } from "./demo/run.ts";

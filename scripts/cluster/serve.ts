@@ -5,8 +5,9 @@
 
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { ControlPlane, REPO_ROOT } from "../../test/harness/control-plane.ts";
-import { ensureAllBinaries } from "../toolchain/ensure.ts";
+import { ControlPlane } from "../../devenv/plane/control-plane.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
+import { ensureAllBinaries } from "../../devenv/toolchain/ensure.ts";
 import { renderEnvFile } from "./env-file.ts";
 import { clusterPaths } from "./paths.ts";
 

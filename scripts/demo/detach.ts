@@ -6,9 +6,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ControlPlane } from "../../test/harness/control-plane.ts";
-import { stopProcess } from "../../test/harness/managed-process.ts";
-import { isProcessAlive, runningPid } from "../toolchain/process-liveness.ts";
+import { ControlPlane } from "../../devenv/plane/control-plane.ts";
+import { stopProcess } from "../../devenv/plane/managed-process.ts";
+import { isProcessAlive, runningPid } from "../../devenv/toolchain/process-liveness.ts";
 import type { DemoPaths } from "./paths.ts";
 import type { FleetRecord } from "./run.ts";
 

@@ -6,7 +6,7 @@
 //   <root>/demo.pid             the detached demo process (--detach)
 //   <root>/demo.log             its output
 //   <root>/demo/fleet.json      pids and URLs of the running fleet (for --stop and the tests)
-//   <root>/demo/plane/          the control plane (test/harness layout)
+//   <root>/demo/plane/          the control plane (devenv/plane/layout.ts)
 //   <root>/demo/hosts/<host>/   each agent's state dir (sim domains, admin socket)
 //   <root>/demo/logs/           controller and agent logs
 

@@ -5,11 +5,11 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { simAdmin } from "../../agent/sim-admin.ts";
-import { ControlPlane } from "../../test/harness/control-plane.ts";
-import { ChildGroup } from "../fleet/child-group.ts";
-import { LEASE_NAMESPACE, startControllerProcess, type StartedController } from "../fleet/controller-process.ts";
-import { startAgentProcess, type StartedAgent } from "../fleet/agent-process.ts";
-import { ensureAllBinaries } from "../toolchain/ensure.ts";
+import { ControlPlane } from "../../devenv/plane/control-plane.ts";
+import { ChildGroup } from "../../devenv/daemons/child-group.ts";
+import { LEASE_NAMESPACE, startControllerProcess, type StartedController } from "../../devenv/daemons/controller.ts";
+import { startAgentProcess, type StartedAgent } from "../../devenv/daemons/agent.ts";
+import { ensureAllBinaries } from "../../devenv/toolchain/ensure.ts";
 import { DEMO_HOSTS, profilePath, type DemoHost } from "./hosts.ts";
 import { DemoKube } from "./kube.ts";
 import { type DemoPaths, hostStateDir } from "./paths.ts";

@@ -2,9 +2,9 @@
 // with kubectl and cpuidctl, where metrics and logs are, how to stop it.
 
 import { relative } from "node:path";
-import { REPO_ROOT } from "../../test/harness/control-plane.ts";
-import type { StartedAgent } from "../fleet/agent-process.ts";
-import type { StartedController } from "../fleet/controller-process.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
+import type { StartedAgent } from "../../devenv/daemons/agent.ts";
+import type { StartedController } from "../../devenv/daemons/controller.ts";
 import { type DemoPaths, hostStateDir } from "./paths.ts";
 
 export interface UsageFacts {

@@ -11,12 +11,12 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DomainCpuidPolicyObject } from "../../controller/kube/resources.ts";
 import { eventually } from "../harness/eventually.ts";
-import { planeLayout } from "../harness/layout.ts";
-import { readPlaneState } from "../harness/plane-state.ts";
-import { isProcessAlive } from "../../scripts/toolchain/process-liveness.ts";
+import { planeLayout } from "../../devenv/plane/layout.ts";
+import { readPlaneState } from "../../devenv/plane/plane-state.ts";
+import { isProcessAlive } from "../../devenv/toolchain/process-liveness.ts";
 import { demoPaths } from "../../scripts/demo/paths.ts";
 import type { FleetRecord } from "../../scripts/demo/run.ts";
-import { REPO_ROOT } from "../support/fixtures.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 const run = promisify(execFile);
 const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");

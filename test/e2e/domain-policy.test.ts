@@ -28,7 +28,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../support/fixtures.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 function cpuidctlAudit(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const info = planeInfo();

@@ -11,9 +11,10 @@ import type { DomainCpuidPolicyObject } from "../../controller/kube/resources.ts
 import type { Condition } from "../../shared/schemas/conditions.ts";
 import { attachPlane, kubectl, planeInfo, type KubectlOptions } from "../harness/context.ts";
 import { eventually } from "../harness/eventually.ts";
-import { freePorts } from "../harness/ports.ts";
+import { freePorts } from "../../devenv/plane/ports.ts";
 import { AgentProcess } from "../integration/agent/agent-process.ts";
-import { REPO_ROOT, FIXTURES_DIR } from "../support/fixtures.ts";
+import { FIXTURES_DIR } from "../support/fixtures.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 export { eventually };
 

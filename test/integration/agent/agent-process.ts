@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { hostSubject } from "../../../shared/nats/subjects.ts";
-import { freePorts } from "../../harness/ports.ts";
-import { REPO_ROOT } from "../../support/fixtures.ts";
+import { freePorts } from "../../../devenv/plane/ports.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 export const AGENT_BIN = join(REPO_ROOT, "bin", "cpuid-fleet-agent");
 

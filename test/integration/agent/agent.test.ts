@@ -13,7 +13,7 @@ import { policyHash } from "../../../shared/policy/canonical.ts";
 import { heartbeatSubject, hostKey } from "../../../shared/nats/subjects.ts";
 import { Heartbeat, HostPolicies } from "../../../shared/schemas/host-policies.ts";
 import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
-import { openHostsBucket } from "../../harness/nats-client.ts";
+import { openHostsBucket } from "../../../runtime/nats/hosts-bucket.ts";
 import { FIXTURES_DIR } from "../../support/fixtures.ts";
 import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";
 import { eventually } from "../../harness/eventually.ts";

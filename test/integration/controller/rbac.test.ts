@@ -20,7 +20,7 @@ import {
   waitForDomainPolicy,
   type SimHost,
 } from "../../e2e/fleet.ts";
-import { REPO_ROOT } from "../../support/fixtures.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const USER = "cpuid-controller-rbac";
 const NS = "rbac-test";

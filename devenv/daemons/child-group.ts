@@ -3,7 +3,7 @@
 // managed processes), stopped together, and killed outright if this process
 // exits without stopping them.
 
-import { killProcessGroupNow, type ProcessSpec, startProcess, stopProcess } from "../../test/harness/managed-process.ts";
+import { killProcessGroupNow, type ProcessSpec, startProcess, stopProcess } from "../plane/managed-process.ts";
 
 const groups = new Set<ChildGroup>();
 let exitHookInstalled = false;

@@ -2,9 +2,10 @@
 // with the controller's NATS identity and the plane's admin kubeconfig.
 
 import { join } from "node:path";
-import { type PlaneInfo, REPO_ROOT } from "../../test/harness/control-plane.ts";
-import { freePorts } from "../../test/harness/ports.ts";
-import { httpGet, waitUntilReady } from "../../test/harness/readiness.ts";
+import { type PlaneInfo } from "../plane/control-plane.ts";
+import { REPO_ROOT } from "../repo-root.ts";
+import { freePorts } from "../plane/ports.ts";
+import { httpGet, waitUntilReady } from "../plane/readiness.ts";
 import { serviceSeedFile } from "../../shared/nats/credentials-layout.ts";
 import type { ChildGroup } from "./child-group.ts";
 import { fleetNodeEnv } from "./node-env.ts";

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isProcessAlive } from "../../scripts/toolchain/process-liveness.ts";
+import { isProcessAlive } from "../toolchain/process-liveness.ts";
 
 export interface ProcessSpec {
   name: string;

@@ -2,9 +2,9 @@
 // probe on a CPU profile, the sim backend, the host's own NATS identity.
 
 import { join } from "node:path";
-import { REPO_ROOT } from "../../test/harness/control-plane.ts";
-import { freePorts } from "../../test/harness/ports.ts";
-import { httpGet, waitUntilReady } from "../../test/harness/readiness.ts";
+import { REPO_ROOT } from "../repo-root.ts";
+import { freePorts } from "../plane/ports.ts";
+import { httpGet, waitUntilReady } from "../plane/readiness.ts";
 import type { ChildGroup } from "./child-group.ts";
 import { fleetNodeEnv } from "./node-env.ts";
 
