@@ -96,7 +96,7 @@ export class Agent {
       servers: c.natsServers,
       name: `cpuid-fleet-agent/${c.hostId}`,
       hostId: c.hostId,
-      seedFile: c.nkeySeedFile,
+      seedFile: c.natsSeedFile,
       options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectDelayHandler: backoff.next, pingInterval: 10_000, maxPingOut: 3 },
     });
     this.#connected = true;

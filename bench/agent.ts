@@ -31,14 +31,15 @@ import { copyPolicy } from "../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../shared/policy/serialise.ts";
 import { policyToJson } from "../shared/schemas/policy.ts";
 import { ensureBinaries } from "../devenv/toolchain/ensure.ts";
+import { AgentProcess } from "../devenv/daemons/agent.ts";
+import { REPO_ROOT } from "../devenv/repo-root.ts";
 import { connectAs } from "../runtime/nats/connect.ts";
 import { createHostsBucket, openHostsBucket } from "../runtime/nats/hosts-bucket.ts";
 import { freePorts } from "../devenv/plane/ports.ts";
 import { cpuSeconds, percentile, rssMb } from "./fleet/process-stats.ts";
 
-const ROOT = join(import.meta.dirname, "..");
-const NODE = join(ROOT, "node_modules", ".bin", "node");
-const PROBE_FILE = join(ROOT, "..", "shared", "fixtures", "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
+const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
+const PROBE_FILE = join(REPO_ROOT, "..", "shared", "fixtures", "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const RSS_GOAL_MB = 80;
 const P99_GOAL_MS = 10;
 
@@ -63,7 +64,7 @@ async function startServer(hosts: number): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "bench-agent-"));
   const credsDir = join(dir, "creds");
   const ids = Array.from({ length: hosts }, (_, i) => hostName(i));
-  execFileSync(NODE, [join(ROOT, "cli", "cpuidctl.ts"), "nats", "config", "--out", credsDir, "--hosts", ...ids]);
+  execFileSync(NODE, [join(REPO_ROOT, "cli", "cpuidctl.ts"), "nats", "config", "--out", credsDir, "--hosts", ...ids]);
   const [port] = await freePorts(1);
   const conf = join(credsDir, "nats-server.conf");
   writeFileSync(conf, `listen: "127.0.0.1:${port}"\nmax_connections: ${hosts + 100}\njetstream { store_dir: ${JSON.stringify(join(dir, "js"))} }\ninclude "authorization.conf"\n`);
@@ -83,21 +84,19 @@ async function startServer(hosts: number): Promise<Server> {
   }
 }
 
-async function idleRss(server: Server): Promise<{ rss: number; breakdown: string; agent: ChildProcess; stateDir: string; port: number }> {
+async function idleRss(server: Server): Promise<{ rss: number; breakdown: string; agent: AgentProcess; stateDir: string }> {
   const stateDir = mkdtempSync(join(tmpdir(), "bench-agent-state-"));
-  const [port] = await freePorts(1);
-  const agent = spawn(
-    join(ROOT, "bin", "cpuid-fleet-agent"),
-    ["--host-id", hostName(0), "--nats-url", server.url, "--nkey-seed-file", hostSeedFile(server.credsDir, hostName(0)), "--probe", "file", "--probe-file", PROBE_FILE, "--state-dir", stateDir, "--metrics-listen", `127.0.0.1:${port}`, "--log-level", "warn"],
-    { stdio: "ignore" },
-  );
-  for (;;) {
-    const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-    if (r?.status === 200) break;
-    await sleep(100);
-  }
+  const agent = await AgentProcess.start({
+    hostId: hostName(0),
+    natsUrl: server.url,
+    seedFile: hostSeedFile(server.credsDir, hostName(0)),
+    profile: PROBE_FILE,
+    stateDir,
+    logFile: join(server.dir, "agent.log"),
+    args: ["--log-level", "warn"],
+  });
   await sleep(10_000);
-  return { rss: rssMb(agent.pid!), breakdown: memoryBreakdown(agent.pid!), agent, stateDir, port };
+  return { rss: rssMb(agent.pid), breakdown: memoryBreakdown(agent.pid), agent, stateDir };
 }
 
 async function setRoundTrips(server: Server, stateDir: string, n: number): Promise<Record<string, number[]>> {
@@ -109,7 +108,7 @@ async function setRoundTrips(server: Server, stateDir: string, n: number): Promi
     if (v) p.basic[1].ecx &= ~(1 << 30);
     return { policy: policyToJson(serialisePolicy(p)), policyHash: policyHash(p) };
   });
-  execFileSync(NODE, [join(ROOT, "cli", "cpuidctl.ts"), "sim", "start", "bench-vm", "--state-dir", stateDir], { stdio: "ignore" });
+  execFileSync(NODE, [join(REPO_ROOT, "cli", "cpuidctl.ts"), "sim", "start", "bench-vm", "--state-dir", stateDir], { stdio: "ignore" });
   const times: Record<string, number[]> = { "staged (new policy: audit + fsync)": [], "duplicate (retry: audit only)": [] };
   for (let i = 0; i < n + 100; i++) {
     const dup = i % 2 === 1;
@@ -237,9 +236,8 @@ async function main(): Promise<void> {
       const p99 = percentile(sorted, 99);
       console.log(`  ${kind.padEnd(36)} n=${sorted.length} p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  max ${sorted[sorted.length - 1].toFixed(2)} ms; goal p99 <= ${P99_GOAL_MS} ms: ${p99 <= P99_GOAL_MS ? "met" : "MISSED"}`);
     }
-    console.log(`  agent RSS after the requests: ${rssMb(idle.agent.pid!).toFixed(1)} MB`);
-    idle.agent.kill("SIGTERM");
-    await new Promise((r) => idle.agent.once("exit", r));
+    console.log(`  agent RSS after the requests: ${rssMb(idle.agent.pid).toFixed(1)} MB`);
+    await idle.agent.stop();
     rmSync(idle.stateDir, { recursive: true, force: true });
 
     await fleet(server, agents, Number(values.workers), Number(values["heartbeat-ms"]), Number(values["window-s"]));

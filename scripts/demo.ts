@@ -6,8 +6,9 @@
 //   npm run demo -- --stop        stop the background demo
 //   --dir <path>                  keep the demo's files there instead of .cpuid-fleet/
 //
-// The pieces are in scripts/demo/ (demo-specific) and scripts/fleet/
-// (controller and agent processes, shared with the benchmarks).
+// The pieces are in scripts/demo/ (demo-specific) and devenv/ (control
+// plane, controller and agent processes, background runs; shared with
+// cluster:up, the benchmarks and the tests).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

@@ -1,12 +1,12 @@
-// cpuid-fleet-agent as its own process for one simulated host: the `file`
-// probe on a CPU profile, the sim backend, the host's own NATS identity.
+// cpuid-fleet-agent (bin/cpuid-fleet-agent) as its own process for one host,
+// with the host's own NATS identity: what the demo, the benchmarks and the
+// tests run. The demo's hosts use the `file` probe on a CPU profile and the
+// sim backend; tests pass other probes through `args`.
 
 import { join } from "node:path";
-import { REPO_ROOT } from "../repo-root.ts";
 import { freePorts } from "../plane/ports.ts";
-import { httpGet, waitUntilReady } from "../plane/readiness.ts";
-import type { ChildGroup } from "./child-group.ts";
-import { fleetNodeEnv } from "./node-env.ts";
+import { REPO_ROOT } from "../repo-root.ts";
+import { DaemonProcess } from "./daemon-process.ts";
 
 export const AGENT_BIN = join(REPO_ROOT, "bin", "cpuid-fleet-agent");
 
@@ -14,48 +14,46 @@ export interface AgentLaunch {
   hostId: string;
   natsUrl: string;
   seedFile: string;
-  /** CPUID dump or `xen-cpuid -p` output the file probe reads */
-  profile: string;
   stateDir: string;
   logFile: string;
+  /** a CPUID dump or `xen-cpuid -p` output for the `file` probe; unset = the probe `args` choose */
+  profile?: string;
+  /** more flags, e.g. ["--heartbeat-interval", "1"] */
   args?: readonly string[];
+  env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
 }
 
-export interface StartedAgent {
-  hostId: string;
-  pid: number;
-  metricsUrl: string;
-  stateDir: string;
-  logFile: string;
-}
+export class AgentProcess extends DaemonProcess {
+  readonly hostId: string;
+  readonly stateDir: string;
 
-export async function startAgentProcess(children: ChildGroup, launch: AgentLaunch): Promise<StartedAgent> {
-  const [port] = await freePorts(1);
-  const pid = children.start({
-    name: `agent ${launch.hostId}`,
-    command: AGENT_BIN,
-    args: [
-      "--host-id", launch.hostId,
-      "--nats-url", launch.natsUrl,
-      "--nkey-seed-file", launch.seedFile,
-      "--probe", "file",
-      "--probe-file", launch.profile,
-      "--backend", "sim",
-      "--state-dir", launch.stateDir,
-      "--metrics-listen", `127.0.0.1:${port}`,
-      ...(launch.args ?? []),
-    ],
-    logFile: launch.logFile,
-    env: fleetNodeEnv(),
-  });
-  const metricsUrl = `http://127.0.0.1:${port}`;
-  await waitUntilReady({
-    what: `cpuid-fleet-agent ${launch.hostId}`,
-    pid,
-    logFile: launch.logFile,
-    timeoutMs: launch.readyTimeoutMs ?? 60_000,
-    probe: async () => (await httpGet(`${metricsUrl}/readyz`)).status === 200,
-  });
-  return { hostId: launch.hostId, pid, metricsUrl, stateDir: launch.stateDir, logFile: launch.logFile };
+  private constructor(launch: AgentLaunch, metricsPort: number) {
+    super({
+      name: `cpuid-fleet-agent ${launch.hostId}`,
+      command: AGENT_BIN,
+      args: [
+        "--host-id", launch.hostId,
+        "--nats-url", launch.natsUrl,
+        "--nats-seed-file", launch.seedFile,
+        "--state-dir", launch.stateDir,
+        "--metrics-listen", `127.0.0.1:${metricsPort}`,
+        ...(launch.profile ? ["--probe", "file", "--probe-file", launch.profile, "--backend", "sim"] : []),
+        ...(launch.args ?? []),
+      ],
+      logFile: launch.logFile,
+      metricsPort,
+      ...(launch.env ? { env: launch.env } : {}),
+    });
+    this.hostId = launch.hostId;
+    this.stateDir = launch.stateDir;
+  }
+
+  /** Starts the agent and waits until it is ready (probed, published, serving requests). */
+  static async start(launch: AgentLaunch): Promise<AgentProcess> {
+    const [port] = await freePorts(1);
+    const agent = new AgentProcess(launch, port);
+    await agent.waitReady(launch.readyTimeoutMs);
+    return agent;
+  }
 }

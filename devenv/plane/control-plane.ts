@@ -205,7 +205,7 @@ export class ControlPlane {
     if (this.isRunning(name)) throw new Error(`${name} is already running`);
     const state = this.state;
     const log = logFile(this.layout, name);
-    const pid = startProcess({ name, command: state.binaries[name], args: componentArgs(name, this.componentContext(state)), logFile: log });
+    const pid = startProcess({ name, command: state.binaries[name], args: componentArgs(name, this.componentContext(state)), logFile: log }).pid!;
     updatePlaneState(this.layout.stateFile, (s) => (s.pids[name] = pid));
     await waitUntilReady({
       what: name,

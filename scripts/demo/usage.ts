@@ -3,14 +3,14 @@
 
 import { relative } from "node:path";
 import { REPO_ROOT } from "../../devenv/repo-root.ts";
-import type { StartedAgent } from "../../devenv/daemons/agent.ts";
-import type { StartedController } from "../../devenv/daemons/controller.ts";
+import type { AgentProcess } from "../../devenv/daemons/agent.ts";
+import type { ControllerProcess } from "../../devenv/daemons/controller.ts";
 import { type DemoPaths, hostStateDir } from "./paths.ts";
 
 export interface UsageFacts {
   paths: DemoPaths;
-  controller: StartedController;
-  agents: readonly StartedAgent[];
+  controller: ControllerProcess;
+  agents: readonly AgentProcess[];
   detached: boolean;
 }
 

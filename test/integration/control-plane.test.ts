@@ -1,4 +1,4 @@
-// The control-plane harness itself, against the real servers: kubectl and
+// The local control plane (devenv/plane/) itself, against the real servers: kubectl and
 // CRDs, RBAC with a non-admin identity, restarts that keep data, and the
 // NATS per-host permissions.
 
