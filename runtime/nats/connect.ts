@@ -40,18 +40,9 @@ export function connectNats(client: NatsClient): Promise<NatsConnection> {
 /** An identity whose seed is in a credentials directory (shared/nats/credentials-layout.ts). */
 export type NatsIdentity = ServiceIdentity | { host: string };
 
-export function identitySeedFile(credsDir: string, identity: NatsIdentity): string {
-  return typeof identity === "string" ? serviceSeedFile(credsDir, identity) : hostSeedFile(credsDir, identity.host);
-}
-
 /** Connects as `identity` with its seed from `credsDir`. */
 export function connectAs(natsUrl: string, credsDir: string, identity: NatsIdentity, options: Partial<ConnectionOptions> = {}): Promise<NatsConnection> {
-  const host = typeof identity === "string" ? undefined : identity.host;
-  return connectNats({
-    servers: natsUrl,
-    name: host === undefined ? identity as ServiceIdentity : `host:${host}`,
-    seedFile: identitySeedFile(credsDir, identity),
-    ...(host === undefined ? {} : { hostId: host }),
-    options,
-  });
+  if (typeof identity === "string") return connectNats({ servers: natsUrl, name: identity, seedFile: serviceSeedFile(credsDir, identity), options });
+  const { host } = identity;
+  return connectNats({ servers: natsUrl, name: `host:${host}`, seedFile: hostSeedFile(credsDir, host), hostId: host, options });
 }
