@@ -21,7 +21,8 @@ import type { GuestMax, HandlerContext } from "./handlers.ts";
 import { buildHostPolicies } from "./host-policies.ts";
 import { startHttp } from "../runtime/http-endpoints.ts";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.ts";
-import { connectAgent, reconnectBackoff } from "./nats.ts";
+import { connectNats } from "../runtime/nats/connect.ts";
+import { reconnectBackoff } from "../runtime/nats/reconnect-backoff.ts";
 import { FileProbe } from "./probes/file.ts";
 import { LinuxProbe } from "./probes/linux.ts";
 import type { Probe, ProbeResult } from "./probes/probe.ts";
@@ -96,9 +97,15 @@ export class Agent {
     }
 
     const backoff = reconnectBackoff();
-    this.#identity = describeIdentity(c.nkeySeedFile);
+    this.#identity = describeIdentity(c.natsSeedFile);
     try {
-      this.#nc = await connectAgent({ servers: c.natsServers, hostId: c.hostId, nkeySeedFile: c.nkeySeedFile }, backoff);
+      this.#nc = await connectNats({
+        servers: c.natsServers,
+        name: `cpuid-fleet-agent/${c.hostId}`,
+        hostId: c.hostId,
+        seedFile: c.natsSeedFile,
+        options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectDelayHandler: backoff.next, pingInterval: 10_000, maxPingOut: 3 },
+      });
     } catch (err) {
       await this.#closeServers();
       throw credentialsError(err, c.hostId, this.#identity) ?? err;

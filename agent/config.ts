@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { ProbeKind } from "../shared/schemas/host-policies.ts";
-import { listenAddress, readSettings, seconds, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
+import { defineSettings, listenAddress, readSettings, seconds, settingsUsage, validateSettings } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
 
@@ -24,7 +24,7 @@ export const AgentConfig = z
       .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
       .pipe(z.array(natsServer).min(1)),
     /** nkey seed file of this host's identity; unset = connect without authentication */
-    nkeySeedFile: z.string().min(1).optional(),
+    natsSeedFile: z.string().min(1).optional(),
     probe: ProbeKind,
     /** for probe=file: a CPUID dump or `xen-cpuid -p` output */
     probeFile: z.string().min(1).optional(),
@@ -47,32 +47,32 @@ export const AgentConfig = z
   });
 export type AgentConfig = z.output<typeof AgentConfig>;
 
-/** Each setting: its flag, environment variable and default. */
-const SETTINGS = {
-  hostId: { flag: "host-id", env: "CPUID_AGENT_HOST_ID", default: () => hostname() },
-  natsServers: { flag: "nats-url", env: "CPUID_AGENT_NATS_URL", default: () => "nats://127.0.0.1:4222" },
-  nkeySeedFile: { flag: "nkey-seed-file", env: "CPUID_AGENT_NKEY_SEED_FILE", default: () => undefined },
-  probe: { flag: "probe", env: "CPUID_AGENT_PROBE", default: () => "linux" },
-  probeFile: { flag: "probe-file", env: "CPUID_AGENT_PROBE_FILE", default: () => undefined },
-  cpu: { flag: "cpu", env: "CPUID_AGENT_CPU", default: () => "0" },
-  backend: { flag: "backend", env: "CPUID_AGENT_BACKEND", default: () => "sim" },
-  stateDir: { flag: "state-dir", env: "CPUID_AGENT_STATE_DIR", default: () => "/var/lib/cpuid-fleet-agent" },
-  metricsListen: { flag: "metrics-listen", env: "CPUID_AGENT_METRICS_LISTEN", default: () => "0.0.0.0:9464" },
-  reprobeIntervalSeconds: { flag: "reprobe-interval", env: "CPUID_AGENT_REPROBE_INTERVAL", default: () => "300" },
-  heartbeatIntervalSeconds: { flag: "heartbeat-interval", env: "CPUID_AGENT_HEARTBEAT_INTERVAL", default: () => "15" },
-  xenPollIntervalSeconds: { flag: "xen-poll-interval", env: "CPUID_AGENT_XEN_POLL_INTERVAL", default: () => "5" },
-  xenstoreWatchPath: { flag: "xenstore-watch", env: "CPUID_AGENT_XENSTORE_WATCH", default: () => "xenstore-watch" },
-  xenCpuidPath: { flag: "xen-cpuid", env: "CPUID_AGENT_XEN_CPUID", default: () => "xen-cpuid" },
-  xlPath: { flag: "xl", env: "CPUID_AGENT_XL", default: () => "xl" },
-  cpuinfoPath: { flag: "cpuinfo", env: "CPUID_AGENT_CPUINFO", default: () => "/proc/cpuinfo" },
-  logLevel: { flag: "log-level", env: "CPUID_AGENT_LOG_LEVEL", default: () => "info" },
-} as const satisfies Record<keyof AgentConfig, Setting>;
+/** Each setting: its flag and default; its variable is CPUID_FLEET_AGENT_<FLAG> (runtime/settings.ts). */
+const SETTINGS = defineSettings<keyof AgentConfig>("CPUID_FLEET_AGENT", {
+  hostId: { flag: "host-id", default: () => hostname() },
+  natsServers: { flag: "nats-url", default: () => "nats://127.0.0.1:4222" },
+  natsSeedFile: { flag: "nats-seed-file", default: () => undefined },
+  probe: { flag: "probe", default: () => "linux" },
+  probeFile: { flag: "probe-file", default: () => undefined },
+  cpu: { flag: "cpu", default: () => "0" },
+  backend: { flag: "backend", default: () => "sim" },
+  stateDir: { flag: "state-dir", default: () => "/var/lib/cpuid-fleet-agent" },
+  metricsListen: { flag: "metrics-listen", default: () => "0.0.0.0:9464" },
+  reprobeIntervalSeconds: { flag: "reprobe-interval", default: () => "300" },
+  heartbeatIntervalSeconds: { flag: "heartbeat-interval", default: () => "15" },
+  xenPollIntervalSeconds: { flag: "xen-poll-interval", default: () => "5" },
+  xenstoreWatchPath: { flag: "xenstore-watch", default: () => "xenstore-watch" },
+  xenCpuidPath: { flag: "xen-cpuid", default: () => "xen-cpuid" },
+  xlPath: { flag: "xl", default: () => "xl" },
+  cpuinfoPath: { flag: "cpuinfo", default: () => "/proc/cpuinfo" },
+  logLevel: { flag: "log-level", default: () => "info" },
+});
 
 export const USAGE = settingsUsage(["usage: cpuid-fleet-agent [options]", ""], SETTINGS);
 
 /** Merge flags over environment over defaults, then validate. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig {
   const raw = readSettings(SETTINGS, argv, env, USAGE);
-  const extra = raw.probe === "file" && !raw.probeFile ? ["  --probe file needs --probe-file <path> (CPUID_AGENT_PROBE_FILE)"] : [];
+  const extra = raw.probe === "file" && !raw.probeFile ? [`  --probe file needs --probe-file <path> (${SETTINGS.probeFile.env})`] : [];
   return validateSettings(AgentConfig, raw, SETTINGS, extra);
 }

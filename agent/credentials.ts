@@ -13,9 +13,9 @@ export class CredentialsError extends Error {
 }
 
 /** The identity an agent connects with, for messages (read once: the file may change while it runs). */
-export function describeIdentity(nkeySeedFile: string | undefined): string {
-  if (!nkeySeedFile) return "no --nkey-seed-file, so no identity";
-  return `nkey seed file ${nkeySeedFile}, public key ${fromSeed(readSeed(nkeySeedFile)).getPublicKey()}`;
+export function describeIdentity(seedFile: string | undefined): string {
+  if (!seedFile) return "no --nats-seed-file, so no identity";
+  return `nkey seed file ${seedFile}, public key ${fromSeed(readSeed(seedFile)).getPublicKey()}`;
 }
 
 /** The error explained when it says the server refused this host's identity; undefined for any other error. */

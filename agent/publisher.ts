@@ -3,9 +3,10 @@
 // publishes again after every reconnect, and sends heartbeats and domain events.
 
 import type { NatsConnection } from "@nats-io/transport-node";
-import { Kvm, type KV } from "@nats-io/kv";
+import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
-import { HOSTS_BUCKET, domainEventSubject, heartbeatSubject, hostKey } from "../shared/nats/subjects.ts";
+import { openHostsBucket } from "../runtime/nats/hosts-bucket.ts";
+import { domainEventSubject, heartbeatSubject, hostKey } from "../shared/nats/subjects.ts";
 import type { DomainEvent } from "../shared/schemas/agent-messages.ts";
 import type { Heartbeat, HostPolicies } from "../shared/schemas/host-policies.ts";
 import type { AgentMetrics } from "./metrics.ts";
@@ -85,7 +86,7 @@ export class Publisher {
     const hp = this.#latest;
     if (!hp || this.#published || this.#closed) return;
     try {
-      this.#kv ??= await new Kvm(this.#nc).open(HOSTS_BUCKET);
+      this.#kv ??= await openHostsBucket(this.#nc);
       const revision = await this.#kv.put(hostKey(this.#hostId), JSON.stringify(hp), { timeout: PUT_TIMEOUT_MS });
       if (this.#latest !== hp) return;
       this.#published = true;

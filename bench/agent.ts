@@ -19,35 +19,34 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import pino from "pino";
 import { SimBackend } from "../agent/backends/sim.ts";
 import { simAdmin } from "../cli/sim-admin-client.ts";
 import { buildHostPolicies } from "../agent/host-policies.ts";
 import { createAgentMetrics } from "../agent/metrics.ts";
-import { connectAgent } from "../agent/nats.ts";
 import { FileProbe } from "../agent/probes/file.ts";
 import { Publisher } from "../agent/publisher.ts";
 import { RequestServer } from "../agent/request-server.ts";
 import { auditPolicy } from "../shared/audit/audit.ts";
 import { findingToJson } from "../shared/audit/finding.ts";
 import { hostSeedFile } from "../shared/nats/credentials-layout.ts";
-import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET, domainEventSubject, hostSubject } from "../shared/nats/subjects.ts";
 import type { DomainEvent } from "../shared/schemas/agent-messages.ts";
 import { policyHash } from "../shared/policy/canonical.ts";
 import { copyPolicy } from "../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../shared/policy/serialise.ts";
 import { policyToJson } from "../shared/schemas/policy.ts";
-import { ensureBinaries } from "../scripts/toolchain/ensure.ts";
-import { connectAs, createHostsBucket } from "../test/harness/nats-client.ts";
-import { freePorts } from "../test/harness/ports.ts";
+import { ensureBinaries } from "../devenv/toolchain/ensure.ts";
+import { AgentProcess } from "../devenv/daemons/agent.ts";
+import { REPO_ROOT } from "../devenv/repo-root.ts";
+import { connectAs } from "../runtime/nats/connect.ts";
+import { createHostsBucket, openHostsBucket } from "../runtime/nats/hosts-bucket.ts";
+import { freePorts } from "../devenv/plane/ports.ts";
 import { cpuSeconds, percentile, rssMb } from "./fleet/process-stats.ts";
 
-const ROOT = join(import.meta.dirname, "..");
-const NODE = join(ROOT, "node_modules", ".bin", "node");
-const PROBE_FILE = join(ROOT, "..", "shared", "fixtures", "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
+const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
+const PROBE_FILE = join(REPO_ROOT, "..", "shared", "fixtures", "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const RSS_GOAL_MB = 80;
 const P99_GOAL_MS = 10;
 
@@ -72,7 +71,7 @@ async function startServer(hosts: number): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "bench-agent-"));
   const credsDir = join(dir, "creds");
   const ids = Array.from({ length: hosts }, (_, i) => hostName(i));
-  execFileSync(NODE, [join(ROOT, "cli", "cpuidctl.ts"), "nats", "config", "--out", credsDir, "--hosts", ...ids]);
+  execFileSync(NODE, [join(REPO_ROOT, "cli", "cpuidctl.ts"), "nats", "config", "--out", credsDir, "--hosts", ...ids]);
   const [port] = await freePorts(1);
   const conf = join(credsDir, "nats-server.conf");
   writeFileSync(conf, `listen: "127.0.0.1:${port}"\nmax_connections: ${hosts + 100}\njetstream { store_dir: ${JSON.stringify(join(dir, "js"))} }\ninclude "authorization.conf"\n`);
@@ -92,21 +91,19 @@ async function startServer(hosts: number): Promise<Server> {
   }
 }
 
-async function idleRss(server: Server): Promise<{ rss: number; breakdown: string; agent: ChildProcess; stateDir: string; port: number }> {
+async function idleRss(server: Server): Promise<{ rss: number; breakdown: string; agent: AgentProcess; stateDir: string }> {
   const stateDir = mkdtempSync(join(tmpdir(), "bench-agent-state-"));
-  const [port] = await freePorts(1);
-  const agent = spawn(
-    join(ROOT, "bin", "cpuid-fleet-agent"),
-    ["--host-id", hostName(0), "--nats-url", server.url, "--nkey-seed-file", hostSeedFile(server.credsDir, hostName(0)), "--probe", "file", "--probe-file", PROBE_FILE, "--state-dir", stateDir, "--metrics-listen", `127.0.0.1:${port}`, "--log-level", "warn"],
-    { stdio: "ignore" },
-  );
-  for (;;) {
-    const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-    if (r?.status === 200) break;
-    await sleep(100);
-  }
+  const agent = await AgentProcess.start({
+    hostId: hostName(0),
+    natsUrl: server.url,
+    seedFile: hostSeedFile(server.credsDir, hostName(0)),
+    profile: PROBE_FILE,
+    stateDir,
+    logFile: join(server.dir, "agent.log"),
+    args: ["--log-level", "warn"],
+  });
   await sleep(10_000);
-  return { rss: rssMb(agent.pid!), breakdown: memoryBreakdown(agent.pid!), agent, stateDir, port };
+  return { rss: rssMb(agent.pid), breakdown: memoryBreakdown(agent.pid), agent, stateDir };
 }
 
 async function setRoundTrips(server: Server, stateDir: string, n: number): Promise<Record<string, number[]>> {
@@ -118,7 +115,7 @@ async function setRoundTrips(server: Server, stateDir: string, n: number): Promi
     if (v) p.basic[1].ecx &= ~(1 << 30);
     return { policy: policyToJson(serialisePolicy(p)), policyHash: policyHash(p) };
   });
-  execFileSync(NODE, [join(ROOT, "cli", "cpuidctl.ts"), "sim", "start", "bench-vm", "--state-dir", stateDir], { stdio: "ignore" });
+  execFileSync(NODE, [join(REPO_ROOT, "cli", "cpuidctl.ts"), "sim", "start", "bench-vm", "--state-dir", stateDir], { stdio: "ignore" });
   const times: Record<string, number[]> = { "staged (new policy: audit + fsync)": [], "duplicate (retry: audit only)": [] };
   for (let i = 0; i < n + 100; i++) {
     const dup = i % 2 === 1;
@@ -191,7 +188,7 @@ async function worker(url: string, credsDir: string, from: number, to: number, h
   const metrics = createAgentMetrics(`worker-${from}`);
   for (let i = from; i < to; i++) {
     const hostId = hostName(i);
-    const nc = await connectAgent({ servers: [url], hostId, nkeySeedFile: hostSeedFile(credsDir, hostId) });
+    const nc = await connectAs(url, credsDir, { host: hostId });
     const backend = new SimBackend(join(stateRoot, hostId), () => ({ hash: "", policy: { leaves: [], msrs: [] } }));
     const requests = new RequestServer(
       {
@@ -237,7 +234,7 @@ async function fleet(server: Server, agents: number, workers: number, heartbeatM
   const startupS = (performance.now() - t0) / 1000;
 
   const controller = await connectAs(server.url, server.credsDir, "controller");
-  const kv = await new Kvm(controller).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
+  const kv = await openHostsBucket(controller);
   let keys = 0;
   for await (const _ of await kv.keys()) keys++;
   let beats = 0;
@@ -295,7 +292,7 @@ async function main(): Promise<void> {
       const p99 = percentile(sorted, 99);
       console.log(`  ${kind.padEnd(36)} n=${sorted.length} p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  max ${sorted[sorted.length - 1].toFixed(2)} ms; goal p99 <= ${P99_GOAL_MS} ms: ${p99 <= P99_GOAL_MS ? "met" : "MISSED"}`);
     }
-    console.log(`  agent RSS after the requests: ${rssMb(idle.agent.pid!).toFixed(1)} MB`);
+    console.log(`  agent RSS after the requests: ${rssMb(idle.agent.pid).toFixed(1)} MB`);
 
     const refreshMs = Number(values["staged-refresh-s"]) * 1000;
     console.log("\nsim start of a domain with a staged policy → a controller connection sees it active:");
@@ -307,8 +304,7 @@ async function main(): Promise<void> {
       const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(1)} ms`);
       console.log(`  ${how.padEnd(40)} n=${sorted.length} p50 ${ms(percentile(sorted, 50))}  max ${ms(sorted[sorted.length - 1])}`);
     }
-    idle.agent.kill("SIGTERM");
-    await new Promise((r) => idle.agent.once("exit", r));
+    await idle.agent.stop();
     rmSync(idle.stateDir, { recursive: true, force: true });
 
     await fleet(server, agents, Number(values.workers), Number(values["heartbeat-ms"]), Number(values["window-s"]));

@@ -6,8 +6,8 @@
 //   node_modules/.bin/node bench/control-plane.ts [--runs N]
 
 import { cpus } from "node:os";
-import { ensureAllBinaries } from "../scripts/toolchain/ensure.ts";
-import { ControlPlane, type StartTimings } from "../test/harness/control-plane.ts";
+import { ensureAllBinaries } from "../devenv/toolchain/ensure.ts";
+import { ControlPlane, type StartTimings } from "../devenv/plane/control-plane.ts";
 
 const GOAL_MS = 20_000;
 

@@ -23,13 +23,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadKubeConfig } from "../controller/kube/kube-config.ts";
-import { ControlPlane, REPO_ROOT } from "../test/harness/control-plane.ts";
-import { ChildGroup } from "../scripts/fleet/child-group.ts";
-import { LEASE_NAMESPACE, startControllerProcess } from "../scripts/fleet/controller-process.ts";
-import { startAgentPools } from "../scripts/fleet/agent-pool.ts";
+import { ControlPlane } from "../devenv/plane/control-plane.ts";
+import { REPO_ROOT } from "../devenv/repo-root.ts";
+import { ControllerProcess, LEASE_NAMESPACE } from "../devenv/daemons/controller.ts";
+import { startAgentPools } from "../devenv/daemons/agent-pool.ts";
 import { DEMO_HOSTS, profilePath } from "../scripts/demo/hosts.ts";
 import { DemoKube } from "../scripts/demo/kube.ts";
-import { ensureAllBinaries } from "../scripts/toolchain/ensure.ts";
+import { ensureAllBinaries } from "../devenv/toolchain/ensure.ts";
 import { AppliedWatch } from "./fleet/applied-watch.ts";
 import { apiserverWrites, writesBetween } from "./fleet/apiserver-writes.ts";
 import { type ProfileSummary, summariseCpuProfile, summariseHeapProfile } from "./fleet/profiles.ts";
@@ -98,12 +98,8 @@ function printProfile(title: string, summary: ProfileSummary, unit: (amount: num
   for (const s of summary.byFunction) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.what}`);
 }
 
-async function waitForLeader(metricsUrl: string): Promise<void> {
-  for (;;) {
-    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-    if (/^cpuid_controller_leader 1$/m.test(text)) return;
-    await sleep(100);
-  }
+async function waitForLeader(controller: ControllerProcess): Promise<void> {
+  while (!(await controller.isLeader())) await sleep(100);
 }
 
 /**
@@ -129,7 +125,7 @@ async function main(): Promise<void> {
   const info = plane.info();
   say(`control plane ready (${info.apiserverUrl}, ${info.natsUrl})`);
   const work = scratchDir("cpuid-fleet-bench-");
-  const children = new ChildGroup();
+  let controller: ControllerProcess | undefined;
   let pools: Awaited<ReturnType<typeof startAgentPools>> | undefined;
   try {
     pools = await startAgentPools({
@@ -152,7 +148,7 @@ async function main(): Promise<void> {
     await Promise.all([kube.ensureNamespace(LEASE_NAMESPACE), kube.ensureNamespace(NAMESPACE)]);
     const profileDir = join(work, "profile");
     mkdirSync(profileDir);
-    const controller = await startControllerProcess(children, {
+    controller = await ControllerProcess.start({
       plane: info,
       logFile: join(work, "controller.log"),
       args: [`--workers=${values["controller-workers"]}`, "--log-level=warn"],
@@ -164,7 +160,7 @@ async function main(): Promise<void> {
         ].join(" ").trim(),
       },
     });
-    await waitForLeader(controller.metricsUrl);
+    await waitForLeader(controller);
     say(`controller ready and leading (pid ${controller.pid}, ${values["controller-workers"]} workers)`);
     await waitForSettledHosts(controller.metricsUrl);
     say(`all ${hostCount} hosts mirrored as HostCpuidPolicies; controller idle`);
@@ -210,7 +206,7 @@ async function main(): Promise<void> {
     if (!applied) say(`only ${watch.appliedAt.size}/${policyCount} Applied after ${APPLY_TIMEOUT_MS / 60_000} min`);
 
     // The ceiling, on the same objects, with nothing else writing to them.
-    await children.stopAll();
+    await controller.stop();
     say("controller stopped; measuring the apiserver's status-patch rate on the same objects");
     // best of two rounds: other load on the machine only ever lowers it
     const rounds: { seconds: number; apiserverCpu: number }[] = [];
@@ -248,7 +244,7 @@ ${writes.map(([what, n]) => `    ${(n / policyCount).toFixed(2).padStart(6)}  ${
     const heapProfile = profiles.find((f) => f.endsWith(".heapprofile"));
     if (heapProfile) printProfile("controller heap at exit (sampled)", summariseHeapProfile(join(profileDir, heapProfile), REPO_ROOT), (b) => `${(b / 1048576).toFixed(0)} MB`);
   } finally {
-    await children.stopAll();
+    await controller?.stop();
     await pools?.stop();
     await plane.stop();
     if (values.keep) console.log(`kept ${work} (controller.log, pool logs)`);

@@ -1,17 +1,10 @@
 // Reading the cpuid-hosts bucket for `cpuidctl hosts get|list` and `audit`:
-// the bucket is opened once per command, each entry decoded as HostPolicies.
+// the bucket is opened once per command (runtime/nats/hosts-bucket.ts), each
+// entry decoded as HostPolicies.
 
-import { Kvm, type KV } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
-import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
+import type { KV } from "@nats-io/kv";
 import { decodeJson } from "../shared/schemas/decode-json.ts";
 import { HostPolicies } from "../shared/schemas/host-policies.ts";
-
-/** Binds to the existing bucket (no JetStream API call). */
-export function openHostsBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
-}
 
 export type HostEntry = { created: Date } & ({ ok: true; policies: HostPolicies } | { ok: false; error: string });
 

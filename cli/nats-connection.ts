@@ -1,21 +1,21 @@
 // How cpuidctl reaches NATS (fleet inspection, the audit dry run): --nats-url,
 // else $NATS_URL (what `npm run cluster:up` exports); an nkey seed from
-// --nkey-seed-file, else $CPUID_FLEET_NATS_SEED_FILE, else the controller's
+// --nats-seed-file, else $CPUID_FLEET_NATS_SEED_FILE, else the controller's
 // (or admin's) seed in $CPUID_FLEET_CREDS_DIR.
 
 import { existsSync } from "node:fs";
-import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { UsageError } from "./command.ts";
-import { readSeed } from "../runtime/nkey-seed.ts";
+import { connectNats } from "../runtime/nats/connect.ts";
 import { serviceSeedFile } from "../shared/nats/credentials-layout.ts";
 
 export const NATS_OPTIONS = {
   "nats-url": { type: "string" },
-  "nkey-seed-file": { type: "string" },
+  "nats-seed-file": { type: "string" },
 } as const;
 
 export const NATS_USAGE = `  --nats-url <url>        default $NATS_URL, else nats://127.0.0.1:4222
-  --nkey-seed-file <f>    default $CPUID_FLEET_NATS_SEED_FILE, else controller.nk
+  --nats-seed-file <f>    default $CPUID_FLEET_NATS_SEED_FILE, else controller.nk
                           (or admin.nk) in $CPUID_FLEET_CREDS_DIR`;
 
 function defaultSeedFile(env: NodeJS.ProcessEnv): string | undefined {
@@ -25,15 +25,13 @@ function defaultSeedFile(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** Connects; a failure (unreachable server, bad seed file) is a UsageError: one clean line, exit 2. */
-export async function connectCli(values: { "nats-url"?: string; "nkey-seed-file"?: string }, name = "cpuidctl"): Promise<NatsConnection> {
-  const servers = values["nats-url"] ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
-  const seedFile = values["nkey-seed-file"] ?? defaultSeedFile(process.env);
+export async function connectCli(values: { "nats-url"?: string; "nats-seed-file"?: string }, name = "cpuidctl"): Promise<NatsConnection> {
   try {
-    return await connect({
-      servers: servers.split(","),
+    return await connectNats({
+      servers: values["nats-url"] ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222",
       name,
-      timeout: 5_000,
-      ...(seedFile ? { authenticator: nkeyAuthenticator(readSeed(seedFile)) } : {}),
+      seedFile: values["nats-seed-file"] ?? defaultSeedFile(process.env),
+      options: { timeout: 5_000 },
     });
   } catch (e) {
     throw new UsageError(`cannot connect to NATS: ${(e as Error).message}`);

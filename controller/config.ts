@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { ConfigError, listenAddress, readSettings, seconds, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
+import { ConfigError, defineSettings, listenAddress, readSettings, seconds, settingsUsage, validateSettings } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
 
@@ -41,32 +41,34 @@ export const ControllerOptions = z.object({
 export type ControllerOptions = z.output<typeof ControllerOptions>;
 export type ControllerOptionsInput = z.input<typeof ControllerOptions>;
 
+export const DEFAULT_LEASE_NAMESPACE = "cpuid-fleet-system";
+
 const defaultIdentity = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 const credsSeed = (env: NodeJS.ProcessEnv) => (env.CPUID_FLEET_CREDS_DIR ? `${env.CPUID_FLEET_CREDS_DIR}/controller.nk` : undefined);
 
-/** Each option: its flag, environment variable and default. */
-const SETTINGS = {
-  kubeconfig: { flag: "kubeconfig", env: "KUBECONFIG", default: () => undefined },
-  natsUrl: { flag: "nats-url", env: "NATS_URL", default: () => "nats://127.0.0.1:4222" },
-  natsSeedFile: { flag: "nats-seed-file", env: "CPUID_FLEET_NATS_SEED_FILE", default: credsSeed, shown: "$CPUID_FLEET_CREDS_DIR/controller.nk" },
-  watchNamespace: { flag: "namespace", env: "WATCH_NAMESPACE", default: () => undefined },
-  leaseNamespace: { flag: "lease-namespace", env: "POD_NAMESPACE", default: () => "cpuid-fleet-system" },
-  leaseName: { flag: "lease-name", env: "CPUID_FLEET_LEASE_NAME", default: () => "cpuid-fleet-controller" },
-  identity: { flag: "identity", env: "POD_NAME", default: defaultIdentity, shown: "<hostname>-<pid>-<random>" },
-  leaseDurationSeconds: { flag: "lease-duration", env: "CPUID_FLEET_LEASE_DURATION", default: () => "15" },
-  renewDeadlineSeconds: { flag: "renew-deadline", env: "CPUID_FLEET_RENEW_DEADLINE", default: () => "10" },
-  retryPeriodSeconds: { flag: "retry-period", env: "CPUID_FLEET_RETRY_PERIOD", default: () => "2" },
-  metricsListen: { flag: "metrics-addr", env: "CPUID_FLEET_METRICS_ADDR", default: () => "0.0.0.0:8080" },
+/** Each option: its flag and default; its variable is CPUID_FLEET_CONTROLLER_<FLAG> (runtime/settings.ts). */
+const SETTINGS = defineSettings<keyof ControllerOptions>("CPUID_FLEET_CONTROLLER", {
+  kubeconfig: { flag: "kubeconfig", default: () => undefined, shown: "$KUBECONFIG, in-cluster, or ~/.kube/config" },
+  natsUrl: { flag: "nats-url", default: () => "nats://127.0.0.1:4222" },
+  natsSeedFile: { flag: "nats-seed-file", default: credsSeed, shown: "$CPUID_FLEET_CREDS_DIR/controller.nk" },
+  watchNamespace: { flag: "watch-namespace", default: () => undefined, shown: "all namespaces" },
+  leaseNamespace: { flag: "lease-namespace", default: () => DEFAULT_LEASE_NAMESPACE },
+  leaseName: { flag: "lease-name", default: () => "cpuid-fleet-controller" },
+  identity: { flag: "identity", default: defaultIdentity, shown: "<hostname>-<pid>-<random>" },
+  leaseDurationSeconds: { flag: "lease-duration", default: () => "15" },
+  renewDeadlineSeconds: { flag: "renew-deadline", default: () => "10" },
+  retryPeriodSeconds: { flag: "retry-period", default: () => "2" },
+  metricsListen: { flag: "metrics-listen", default: () => "0.0.0.0:8080" },
   // reconciles wait on two round trips (agent, status write): 8 → 16 → 32
   // workers took 45 → 48 → 54 % of the apiserver's ceiling (BENCHMARKS.md)
-  workers: { flag: "workers", env: "CPUID_FLEET_WORKERS", default: () => "32" },
-  resyncSeconds: { flag: "resync", env: "CPUID_FLEET_RESYNC", default: () => "300" },
-  hostStaleAfterSeconds: { flag: "host-stale-after", env: "CPUID_FLEET_HOST_STALE_AFTER", default: () => "45" },
-  requestTimeoutSeconds: { flag: "request-timeout", env: "CPUID_FLEET_REQUEST_TIMEOUT", default: () => "5" },
-  stagedRefreshSeconds: { flag: "staged-refresh", env: "CPUID_FLEET_STAGED_REFRESH", default: () => "60" },
-  maxBackoffSeconds: { flag: "max-backoff", env: "CPUID_FLEET_MAX_BACKOFF", default: () => "30" },
-  logLevel: { flag: "log-level", env: "CPUID_FLEET_LOG_LEVEL", default: () => "info" },
-} as const satisfies Record<keyof ControllerOptions, Setting>;
+  workers: { flag: "workers", default: () => "32" },
+  resyncSeconds: { flag: "resync", default: () => "300" },
+  hostStaleAfterSeconds: { flag: "host-stale-after", default: () => "45" },
+  requestTimeoutSeconds: { flag: "request-timeout", default: () => "5" },
+  stagedRefreshSeconds: { flag: "staged-refresh", default: () => "60" },
+  maxBackoffSeconds: { flag: "max-backoff", default: () => "30" },
+  logLevel: { flag: "log-level", default: () => "info" },
+});
 
 export const USAGE = settingsUsage(
   ["usage: cpuid-fleet-controller [options]", "", "Reconciles DomainCpuidPolicy objects against the hosts in the cpuid-hosts bucket."],

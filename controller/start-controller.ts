@@ -9,12 +9,11 @@
 // and /readyz; only the Lease holder runs the work queues.
 
 import type { KubernetesListObject } from "@kubernetes/client-node";
-import { Kvm, type KV } from "@nats-io/kv";
-import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
 import { startHttp } from "../runtime/http-endpoints.ts";
-import { readSeed } from "../runtime/nkey-seed.ts";
-import { HOSTS_BUCKET_CONFIG } from "../shared/nats/hosts-bucket.ts";
+import { connectNats } from "../runtime/nats/connect.ts";
+import { createOrOpenHostsBucket } from "../runtime/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
 import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
@@ -119,16 +118,16 @@ export async function startController(options: ControllerOptions, log: Logger = 
 
   let nc: NatsConnection | undefined;
   let hostsInitialised = false;
-  nc = await connect({
-    servers: options.natsUrl.split(","),
+  nc = await connectNats({
+    servers: options.natsUrl,
     name: `cpuid-fleet-controller/${options.identity}`,
-    ...(options.natsSeedFile ? { authenticator: nkeyAuthenticator(readSeed(options.natsSeedFile)) } : {}),
-    maxReconnectAttempts: -1,
-    waitOnFirstConnect: true,
+    seedFile: options.natsSeedFile,
     // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
-    noAsyncTraces: true,
+    options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, noAsyncTraces: true },
   });
-  const kv = await openHostsBucket(nc, logger);
+  const kv = await createOrOpenHostsBucket(nc, (err) =>
+    logger.info({ err: err.message, bucket: HOSTS_BUCKET }, "could not create the hosts bucket; opening it as it is"),
+  );
   const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, staleCheckIntervalMs: Math.max(250, (options.hostStaleAfterSeconds * 1000) / 4) });
   hostWatch.start();
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
@@ -184,16 +183,4 @@ function listDomainPolicies(writer: ObjectWriter, namespace: string | undefined)
   const base = { group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL };
   const list = namespace ? writer.api.listNamespacedCustomObject({ ...base, namespace }) : writer.api.listClusterCustomObject(base);
   return list as Promise<KubernetesListObject<DomainCpuidPolicyObject>>;
-}
-
-/** Creates the bucket when missing (same configuration the agents expect), else binds to it. */
-async function openHostsBucket(nc: NatsConnection, log: Logger): Promise<KV> {
-  const kvm = new Kvm(nc);
-  try {
-    return await kvm.create(HOSTS_BUCKET, { ...HOSTS_BUCKET_CONFIG });
-  } catch (err) {
-    // usually: it exists with another configuration, or this identity may not create it
-    log.info({ err: (err as Error).message, bucket: HOSTS_BUCKET }, "could not create the hosts bucket; opening it as it is");
-    return kvm.open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
-  }
 }

@@ -1,6 +1,13 @@
 // Daemon settings: command-line flags over environment variables over
 // defaults, validated with zod, with errors that name the flag and variable a
 // bad value came from.
+//
+// One naming scheme for every daemon: a concept has the same flag in each
+// (--nats-url, --nats-seed-file, --metrics-listen, --log-level), and a
+// setting's environment variable is the daemon's prefix plus its flag in
+// upper case: --nats-seed-file of cpuid-fleet-agent is
+// CPUID_FLEET_AGENT_NATS_SEED_FILE, of cpuid-fleet-controller
+// CPUID_FLEET_CONTROLLER_NATS_SEED_FILE (defineSettings).
 
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -11,6 +18,15 @@ export interface Setting {
   default: (env: NodeJS.ProcessEnv) => string | undefined;
   /** how --help shows a computed default */
   shown?: string;
+}
+
+/** A setting as a daemon declares it; defineSettings derives its variable. */
+export type SettingSpec = Omit<Setting, "env">;
+
+/** Each setting with its environment variable `<prefix>_<FLAG>` (dashes as underscores). */
+export function defineSettings<K extends string>(prefix: string, specs: Record<K, SettingSpec>): Record<K, Setting> {
+  const entries = Object.entries<SettingSpec>(specs).map(([name, s]) => [name, { ...s, env: `${prefix}_${s.flag.toUpperCase().replaceAll("-", "_")}` }]);
+  return Object.fromEntries(entries) as Record<K, Setting>;
 }
 
 export class ConfigError extends Error {

@@ -4,18 +4,17 @@
 //   npm run cluster:down                            stop it and clean up
 //   node scripts/cluster.ts status                  is it running?
 
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { relative } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { ControlPlane, REPO_ROOT } from "../test/harness/control-plane.ts";
-import { killProcessGroupNow, stopProcess } from "../test/harness/managed-process.ts";
+import { startInBackground, stopBackground } from "../devenv/background.ts";
+import { ControlPlane } from "../devenv/plane/control-plane.ts";
+import { REPO_ROOT } from "../devenv/repo-root.ts";
+import { ensureAllBinaries } from "../devenv/toolchain/ensure.ts";
+import { runningPid } from "../devenv/toolchain/process-liveness.ts";
+import { tailLines } from "../devenv/toolchain/run-logged.ts";
 import { clusterPaths } from "./cluster/paths.ts";
 import { serveCluster } from "./cluster/serve.ts";
-import { ensureAllBinaries } from "./toolchain/ensure.ts";
 import { runMain } from "./run-main.ts";
-import { isProcessAlive, runningPid } from "./toolchain/process-liveness.ts";
-import { tailLines } from "./toolchain/run-logged.ts";
 
 const paths = clusterPaths(REPO_ROOT);
 const DEFAULT_HOSTS = ["host-a", "host-b"];
@@ -50,32 +49,20 @@ async function up(hosts: string[]): Promise<number> {
     return 0;
   }
   await removeLeftovers();
-  mkdirSync(paths.root, { recursive: true });
   // In the foreground, so a first build's progress is visible here.
   await ensureAllBinaries();
 
-  const out = openSync(paths.logFile, "w");
-  const child = spawn(process.execPath, [import.meta.filename, "serve", "--hosts", hosts.join(",")], {
-    detached: true,
-    stdio: ["ignore", out, out],
-    cwd: REPO_ROOT,
-  });
-  closeSync(out);
-  child.unref();
-  writeFileSync(paths.pidFile, `${child.pid}\n`);
   const started = Date.now();
-  while (!existsSync(paths.envFile)) {
-    if (!isProcessAlive(child.pid!)) {
-      console.error(`the control plane failed to start; ${paths.logFile}:\n${tailLines(paths.logFile, 40)}`);
-      await removeLeftovers();
-      return 1;
-    }
-    if (Date.now() - started > READY_TIMEOUT_MS) {
-      console.error(`the control plane was not ready after ${READY_TIMEOUT_MS / 1000} s; ${paths.logFile}:\n${tailLines(paths.logFile, 40)}`);
-      await down();
-      return 1;
-    }
-    await sleep(200);
+  const outcome = await startInBackground(paths, { entry: import.meta.filename, args: ["--hosts", hosts.join(",")], timeoutMs: READY_TIMEOUT_MS });
+  if (outcome === "exited") {
+    console.error(`the control plane failed to start; ${paths.logFile}:\n${tailLines(paths.logFile, 40)}`);
+    await removeLeftovers();
+    return 1;
+  }
+  if (outcome === "timeout") {
+    console.error(`the control plane was not ready after ${READY_TIMEOUT_MS / 1000} s; ${paths.logFile}:\n${tailLines(paths.logFile, 40)}`);
+    await down();
+    return 1;
   }
   console.log(`started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   printUsage();
@@ -83,13 +70,7 @@ async function up(hosts: string[]): Promise<number> {
 }
 
 async function down(): Promise<number> {
-  const pid = runningPid(paths.pidFile);
-  if (pid !== undefined) {
-    await stopProcess(pid, 30_000);
-    killProcessGroupNow(pid);
-  } else {
-    console.log("no running control plane");
-  }
+  if (!(await stopBackground(paths))) console.log("no running control plane");
   await removeLeftovers();
   console.log("stopped");
   return 0;

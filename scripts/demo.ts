@@ -6,15 +6,16 @@
 //   npm run demo -- --stop        stop the background demo
 //   --dir <path>                  keep the demo's files there instead of .cpuid-fleet/
 //
-// The pieces are in scripts/demo/ (demo-specific) and scripts/fleet/
-// (controller and agent processes, shared with the benchmarks).
+// The pieces are in scripts/demo/ (demo-specific) and devenv/ (control
+// plane, controller and agent processes, background runs; shared with
+// cluster:up, the benchmarks and the tests).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../test/harness/control-plane.ts";
+import { REPO_ROOT } from "../devenv/repo-root.ts";
 import { detach, stopDemo } from "./demo/detach.ts";
-import { runningPid } from "./toolchain/process-liveness.ts";
+import { runningPid } from "../devenv/toolchain/process-liveness.ts";
 import { demoPaths, type DemoPaths } from "./demo/paths.ts";
 import { consoleProgress } from "./demo/progress.ts";
 import { runDemo } from "./demo/run.ts";

@@ -1,7 +1,7 @@
 // The entry point of a long-running script: main() returns an exit code, or
 // -1 to keep running until signalled; a missing binary is reported plainly.
 
-import { MissingBinaryError } from "./toolchain/ensure.ts";
+import { MissingBinaryError } from "../devenv/toolchain/ensure.ts";
 
 export async function runMain(main: (argv: string[]) => Promise<number>): Promise<void> {
   try {

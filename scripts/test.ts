@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { REPO_ROOT } from "../devenv/repo-root.ts";
 
 interface VitestJson {
   numPassedTests: number;
@@ -13,7 +14,7 @@ interface VitestJson {
   testResults: Array<{ status: string; assertionResults: unknown[] }>;
 }
 
-const root = join(import.meta.dirname, "..");
+const root = REPO_ROOT;
 const out = join(root, ".cpuid-fleet", "vitest-results.json");
 mkdirSync(join(root, ".cpuid-fleet"), { recursive: true });
 rmSync(out, { force: true });

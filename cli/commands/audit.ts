@@ -13,11 +13,12 @@ import { API_GROUP } from "../../shared/api/v1alpha1/names.ts";
 import type { FindingJson } from "../../shared/schemas/finding.ts";
 import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
-import { openHostsBucket, readHostEntry } from "../hosts-bucket.ts";
+import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
+import { readHostEntry } from "../hosts-bucket.ts";
 import { readInput } from "../policy-input.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 
-const usage = `usage: cpuidctl audit -f <file> [--nats-url <url>] [--nkey-seed-file <file>] [-o json|text]
+const usage = `usage: cpuidctl audit -f <file> [--nats-url <url>] [--nats-seed-file <file>] [-o json|text]
 
 Audit DomainCpuidPolicy objects before applying them, against the policies their
 hosts published to the cpuid-hosts bucket, exactly as the controller will.

@@ -2,7 +2,8 @@
 
 import { stringify } from "yaml";
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
-import { openHostsBucket, readHostEntry } from "../hosts-bucket.ts";
+import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
+import { readHostEntry } from "../hosts-bucket.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { parseCommandArgs } from "../policy-args.ts";
 import { HOSTS_BUCKET, hostKey } from "../../shared/nats/subjects.ts";

@@ -1,7 +1,8 @@
 // cpuidctl hosts list [--stale-after <seconds>] [-o json|text]
 
 import { EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
-import { openHostsBucket, readHostEntry } from "../hosts-bucket.ts";
+import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
+import { readHostEntry } from "../hosts-bucket.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { parseCommandArgs } from "../policy-args.ts";
 import { PolicyNames } from "../../shared/schemas/policy.ts";

@@ -17,7 +17,7 @@ function simCommand(verb: SimAction, summary: string, detail: string): Command {
     "",
     detail,
     "",
-    `  --state-dir <dir>   the sim agent's state dir (default $CPUID_AGENT_STATE_DIR or ${DEFAULT_STATE_DIR})`,
+    `  --state-dir <dir>   the sim agent's state dir (default $CPUID_FLEET_AGENT_STATE_DIR or ${DEFAULT_STATE_DIR})`,
     ...(takesType ? ["  --type hvm|pv       guest type of a new domain (default: a staged policy's, else hvm)"] : []),
   ].join("\n");
   return {
@@ -32,7 +32,7 @@ function simCommand(verb: SimAction, summary: string, detail: string): Command {
       if (positionals.length !== (takesDomain ? 1 : 0)) throw new UsageError(usage);
       const type = values.type === undefined ? undefined : GuestType.safeParse(values.type);
       if (type && !type.success) throw new UsageError("--type must be hvm or pv");
-      const stateDir = values["state-dir"] ?? process.env.CPUID_AGENT_STATE_DIR ?? DEFAULT_STATE_DIR;
+      const stateDir = values["state-dir"] ?? process.env.CPUID_FLEET_AGENT_STATE_DIR ?? DEFAULT_STATE_DIR;
       try {
         printJson(await simAdmin(stateDir, verb, positionals[0], type?.data));
         return EXIT_OK;

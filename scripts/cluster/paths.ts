@@ -1,23 +1,15 @@
 // Files of the developer cluster, all under the repo's git-ignored
-// .cpuid-fleet/ directory.
+// .cpuid-fleet/ directory: the background files (devenv/background.ts) and
+// the plane's directory.
 
 import { join } from "node:path";
+import { backgroundFiles, type BackgroundFiles } from "../../devenv/background.ts";
 
-export interface ClusterPaths {
-  root: string;
+export interface ClusterPaths extends BackgroundFiles {
   planeDir: string;
-  envFile: string;
-  pidFile: string;
-  logFile: string;
 }
 
 export function clusterPaths(repoRoot: string): ClusterPaths {
   const root = join(repoRoot, ".cpuid-fleet");
-  return {
-    root,
-    planeDir: join(root, "plane"),
-    envFile: join(root, "env"),
-    pidFile: join(root, "cluster.pid"),
-    logFile: join(root, "cluster.log"),
-  };
+  return { ...backgroundFiles(root, "cluster"), planeDir: join(root, "plane") };
 }

@@ -1,59 +1,44 @@
 // --detach and --stop: the demo as a background process, like
-// `npm run cluster:up` / `cluster:down`. The detached process writes its
-// output to <root>/demo.log; this side relays that log until the env file
-// appears (the demo is up) or the process dies.
+// `npm run cluster:up` / `cluster:down` (devenv/background.ts). The detached
+// process writes its output to <root>/demo.log; this side relays that log
+// until the env file appears (the demo is up) or the process dies.
 
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import { ControlPlane } from "../../test/harness/control-plane.ts";
-import { stopProcess } from "../../test/harness/managed-process.ts";
-import { isProcessAlive, runningPid } from "../toolchain/process-liveness.ts";
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { startInBackground, stopBackground } from "../../devenv/background.ts";
+import { ControlPlane } from "../../devenv/plane/control-plane.ts";
+import { stopProcess } from "../../devenv/plane/managed-process.ts";
+import { isProcessAlive } from "../../devenv/toolchain/process-liveness.ts";
 import type { DemoPaths } from "./paths.ts";
 import type { FleetRecord } from "./run.ts";
 
 const START_TIMEOUT_MS = 600_000; // includes a first build of the control-plane binaries
-const STOP_GRACE_MS = 30_000;
 
 /** Starts `serve` detached and relays its log; resolves with the exit code for this process. */
 export async function detach(paths: DemoPaths, entry: string): Promise<number> {
-  const out = openSync(paths.logFile, "w");
-  const child = spawn(process.execPath, [entry, "serve", "--dir", paths.root], { detached: true, stdio: ["ignore", out, out] });
-  closeSync(out);
-  child.unref();
-  const pid = child.pid!;
-  writeFileSync(paths.pidFile, `${pid}\n`);
   const interrupt = () => void stopDemo(paths).then(() => process.exit(130));
   process.once("SIGINT", interrupt).once("SIGTERM", interrupt);
-
   const relay = logRelay(paths.logFile);
-  const started = Date.now();
-  while (!existsSync(paths.envFile)) {
-    relay();
-    if (!isProcessAlive(pid)) {
-      relay();
-      console.error(`the demo stopped before it was up (log: ${paths.logFile})`);
-      await removeLeftovers(paths);
-      return 1;
-    }
-    if (Date.now() - started > START_TIMEOUT_MS) {
-      console.error(`the demo was not up after ${START_TIMEOUT_MS / 1000} s (log: ${paths.logFile})`);
-      await stopDemo(paths);
-      return 1;
-    }
-    await sleep(100);
-  }
+  const outcome = await startInBackground(paths, { entry, args: ["--dir", paths.root], timeoutMs: START_TIMEOUT_MS, onWait: relay, pollMs: 100 });
   relay();
   process.off("SIGINT", interrupt).off("SIGTERM", interrupt);
+  if (outcome === "exited") {
+    console.error(`the demo stopped before it was up (log: ${paths.logFile})`);
+    await removeLeftovers(paths);
+    return 1;
+  }
+  if (outcome === "timeout") {
+    console.error(`the demo was not up after ${START_TIMEOUT_MS / 1000} s (log: ${paths.logFile})`);
+    await stopDemo(paths);
+    return 1;
+  }
   return 0;
 }
 
 /** Stops a detached (or foreground) demo and whatever a crashed one left behind. */
 export async function stopDemo(paths: DemoPaths): Promise<boolean> {
-  const pid = runningPid(paths.pidFile);
-  if (pid !== undefined) await stopProcess(pid, STOP_GRACE_MS);
+  const stopped = await stopBackground(paths);
   await removeLeftovers(paths);
-  return pid !== undefined;
+  return stopped;
 }
 
 async function removeLeftovers(paths: DemoPaths): Promise<void> {

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import type { PlaneInfo } from "../../test/harness/control-plane.ts";
+import type { PlaneInfo } from "../../devenv/plane/control-plane.ts";
 import { EXAMPLES_DIR } from "./hosts.ts";
 
 export interface ExamplePolicy {

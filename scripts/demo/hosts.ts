@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import type { GuestType } from "../../shared/schemas/guest.ts";
-import { REPO_ROOT } from "../../test/harness/control-plane.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 export const PROFILES_DIR = join(REPO_ROOT, "examples", "profiles");
 export const EXAMPLES_DIR = join(REPO_ROOT, "examples");

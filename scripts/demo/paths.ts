@@ -6,17 +6,14 @@
 //   <root>/demo.pid             the detached demo process (--detach)
 //   <root>/demo.log             its output
 //   <root>/demo/fleet.json      pids and URLs of the running fleet (for --stop and the tests)
-//   <root>/demo/plane/          the control plane (test/harness layout)
+//   <root>/demo/plane/          the control plane (devenv/plane/layout.ts)
 //   <root>/demo/hosts/<host>/   each agent's state dir (sim domains, admin socket)
 //   <root>/demo/logs/           controller and agent logs
 
 import { join } from "node:path";
+import { backgroundFiles, type BackgroundFiles } from "../../devenv/background.ts";
 
-export interface DemoPaths {
-  root: string;
-  envFile: string;
-  pidFile: string;
-  logFile: string;
+export interface DemoPaths extends BackgroundFiles {
   dir: string;
   fleetFile: string;
   planeDir: string;
@@ -29,16 +26,13 @@ export interface DemoPaths {
 export function demoPaths(root: string): DemoPaths {
   const dir = join(root, "demo");
   return {
-    root,
-    envFile: join(root, "env"),
-    pidFile: join(root, "demo.pid"),
-    logFile: join(root, "demo.log"),
+    ...backgroundFiles(root, "demo"),
     dir,
     fleetFile: join(dir, "fleet.json"),
     planeDir: join(dir, "plane"),
     hostsDir: join(dir, "hosts"),
     logsDir: join(dir, "logs"),
-    clusterPidFile: join(root, "cluster.pid"),
+    clusterPidFile: backgroundFiles(root, "cluster").pidFile,
   };
 }
 

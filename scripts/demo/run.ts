@@ -1,9 +1,10 @@
 // One run of the demo, in the foreground or as the detached process behind
 // --detach: fleet up → kubectl apply -f examples/ → wait until settled →
-// summary → env file → keep running until SIGINT/SIGTERM, then stop it all.
+// summary → env file → keep running until SIGINT/SIGTERM, then stop it all
+// (controller, agents, control plane, in that order) and say how long that took.
 
-import { rmSync, writeFileSync } from "node:fs";
-import { renderEnvFile } from "../cluster/env-file.ts";
+import { writeFileSync } from "node:fs";
+import { announceReady, stopOnSignals } from "../../devenv/background.ts";
 import { DEMO_HOSTS } from "./hosts.ts";
 import { examplePolicies, kubectlApply } from "./examples.ts";
 import type { DemoPaths } from "./paths.ts";
@@ -25,28 +26,20 @@ export interface FleetRecord {
 }
 
 export async function runDemo(paths: DemoPaths, progress: Progress, detached: boolean): Promise<void> {
-  let fleet: DemoFleet | undefined;
-  let stopping: Promise<void> | undefined;
-  const stop = (signal: string) => {
-    if (stopping) return; // npm forwards the terminal's SIGINT as well: one stop is enough
-    progress.print(`\n${signal}: stopping the controller, the agents and the control plane…`);
-    stopping = (async () => {
-      rmSync(paths.envFile, { force: true });
-      await fleet?.stop();
-      rmSync(paths.pidFile, { force: true });
-      progress.print("stopped; nothing left running.");
-      process.exit(0);
-    })();
-  };
   // Until the fleet object exists, exiting is the way to stop: the exit hooks
-  // of the control plane and of the child group kill what was started.
+  // of the control plane and of the daemon processes kill what was started.
   const early = (signal: NodeJS.Signals) => process.exit(signal === "SIGINT" ? 130 : 143);
   process.on("SIGINT", early).on("SIGTERM", early);
 
   progress.print("cpuid-fleet demo: six simulated Xen hosts, the controller, and the policies in examples/\n");
-  fleet = await startDemoFleet(paths, progress);
+  const fleet: DemoFleet = await startDemoFleet(paths, progress);
   process.off("SIGINT", early).off("SIGTERM", early);
-  process.on("SIGINT", () => stop("SIGINT")).on("SIGTERM", () => stop("SIGTERM"));
+  stopOnSignals(paths, async (signal) => {
+    progress.print(`\n${signal}: stopping the controller, then the agents, then the control plane…`);
+    const started = performance.now();
+    await fleet.stop();
+    progress.print(`stopped in ${((performance.now() - started) / 1000).toFixed(1)} s; nothing left running.`);
+  });
 
   const examples = examplePolicies();
   progress.step(`kubectl apply -f examples/ (${examples.length} DomainCpuidPolicies)`);
@@ -68,7 +61,5 @@ export async function runDemo(paths: DemoPaths, progress: Progress, detached: bo
   writeFileSync(paths.fleetFile, JSON.stringify(record, null, 2) + "\n");
   progress.print(renderUsage({ paths, controller: fleet.controller, agents: fleet.agents, detached }));
   // Last: its appearance tells `--detach` that the demo is up (as with cluster:up).
-  writeFileSync(paths.envFile, renderEnvFile({ kubeconfig: info.kubeconfig, natsUrl: info.natsUrl, credsDir: info.credsDir, planeDir: info.dir, pathDirs: [info.binDir] }));
-  // The servers are child processes; stay alive to own them until signalled.
-  setInterval(() => {}, 1 << 30);
+  announceReady(paths, info);
 }

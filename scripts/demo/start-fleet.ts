@@ -5,27 +5,31 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { simAdmin } from "../../cli/sim-admin-client.ts";
-import { ControlPlane } from "../../test/harness/control-plane.ts";
-import { ChildGroup } from "../fleet/child-group.ts";
-import { LEASE_NAMESPACE, startControllerProcess, type StartedController } from "../fleet/controller-process.ts";
-import { startAgentProcess, type StartedAgent } from "../fleet/agent-process.ts";
-import { ensureAllBinaries } from "../toolchain/ensure.ts";
+import { ControlPlane } from "../../devenv/plane/control-plane.ts";
+import { AgentProcess } from "../../devenv/daemons/agent.ts";
+import { ControllerProcess, LEASE_NAMESPACE } from "../../devenv/daemons/controller.ts";
+import { ensureAllBinaries } from "../../devenv/toolchain/ensure.ts";
 import { DEMO_HOSTS, profilePath, type DemoHost } from "./hosts.ts";
 import { DemoKube } from "./kube.ts";
 import { type DemoPaths, hostStateDir } from "./paths.ts";
 import type { Progress } from "./progress.ts";
 
 /** Short enough that stopping and starting a domain shows its staged policy becoming active within seconds. */
-const CONTROLLER_FLAGS = ["--staged-refresh=5", "--identity=demo-controller"];
+const CONTROLLER_FLAGS = ["--staged-refresh=5"];
+const CONTROLLER_IDENTITY = "demo-controller";
 const AGENT_FLAGS = ["--heartbeat-interval", "5"];
 
 export interface DemoFleet {
   plane: ControlPlane;
-  controller: StartedController;
-  agents: StartedAgent[];
+  controller: ControllerProcess;
+  agents: AgentProcess[];
   kube: DemoKube;
-  /** every process still running, by name (for --stop after a crash) */
+  /** controller and agent processes by name (for --stop after a crash) */
   pids(): Record<string, number>;
+  /**
+   * The controller first (it releases its Lease and stops its informers while
+   * the API is still there), then the agents, then the control plane.
+   */
   stop(): Promise<void>;
 }
 
@@ -38,35 +42,43 @@ export async function startDemoFleet(paths: DemoPaths, progress: Progress): Prom
   const info = plane.info();
   progress.step(`control plane ready: kube-apiserver ${info.apiserverUrl}, nats-server ${info.natsUrl}; CRDs installed`);
 
-  const children = new ChildGroup();
+  let controller: ControllerProcess | undefined;
+  const agents: AgentProcess[] = [];
   const stop = async () => {
-    await children.stopAll();
+    await controller?.stop();
+    await Promise.all(agents.map((a) => a.stop()));
     await plane.stop();
   };
   try {
     const kube = new DemoKube(info.kubeconfig);
     await kube.ensureNamespace(LEASE_NAMESPACE);
     progress.step(`starting cpuid-fleet-controller and ${DEMO_HOSTS.length} agents (file probe on examples/profiles/, sim backend)`);
-    const controllerStarted = startControllerProcess(children, {
+    const controllerStarted = ControllerProcess.start({
       plane: info,
+      identity: CONTROLLER_IDENTITY,
       logFile: join(paths.logsDir, "controller.log"),
       args: CONTROLLER_FLAGS,
     }).then((c) => {
+      controller = c;
       progress.step(`cpuid-fleet-controller ready (pid ${c.pid}), metrics ${c.metricsUrl}/metrics`);
       return c;
     });
-    const agentsStarted = Promise.all(DEMO_HOSTS.map((host) => startHost(plane, host, paths, children, progress)));
-    const [controller, agents] = await Promise.all([controllerStarted, agentsStarted]);
-    return { plane, controller, agents, kube, pids: () => children.pids(), stop };
+    const agentsStarted = Promise.all(DEMO_HOSTS.map((host) => startHost(plane, host, paths, progress).then((a) => {
+      agents.push(a);
+      return a;
+    })));
+    const [started, hosts] = await Promise.all([controllerStarted, agentsStarted]);
+    const pids = () => Object.fromEntries([started, ...hosts].filter((d) => d.running).map((d) => [d.name, d.pid]));
+    return { plane, controller: started, agents: hosts, kube, pids, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-async function startHost(plane: ControlPlane, host: DemoHost, paths: DemoPaths, children: ChildGroup, progress: Progress): Promise<StartedAgent> {
+async function startHost(plane: ControlPlane, host: DemoHost, paths: DemoPaths, progress: Progress): Promise<AgentProcess> {
   const stateDir = hostStateDir(paths, host.id);
-  const agent = await startAgentProcess(children, {
+  const agent = await AgentProcess.start({
     hostId: host.id,
     natsUrl: plane.info().natsUrl,
     seedFile: plane.hostSeedFile(host.id),

@@ -2,15 +2,15 @@
 // with kubectl and cpuidctl, where metrics and logs are, how to stop it.
 
 import { relative } from "node:path";
-import { REPO_ROOT } from "../../test/harness/control-plane.ts";
-import type { StartedAgent } from "../fleet/agent-process.ts";
-import type { StartedController } from "../fleet/controller-process.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
+import type { AgentProcess } from "../../devenv/daemons/agent.ts";
+import type { ControllerProcess } from "../../devenv/daemons/controller.ts";
 import { type DemoPaths, hostStateDir } from "./paths.ts";
 
 export interface UsageFacts {
   paths: DemoPaths;
-  controller: StartedController;
-  agents: readonly StartedAgent[];
+  controller: ControllerProcess;
+  agents: readonly AgentProcess[];
   detached: boolean;
 }
 

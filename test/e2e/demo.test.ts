@@ -1,7 +1,8 @@
 // `npm run demo -- --detach` as a user runs it (its own control plane,
 // controller and agent processes, kubectl apply of examples/): the summary
 // shows every example settled as its file says, the env file it writes works
-// with kubectl, and `--stop` leaves no process behind.
+// with kubectl, and `--stop` leaves no process behind. How long it takes is
+// measured in bench/demo.ts.
 
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,17 +12,16 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { eventually } from "../harness/eventually.ts";
-import { planeLayout } from "../harness/layout.ts";
-import { readPlaneState } from "../harness/plane-state.ts";
-import { isProcessAlive } from "../../scripts/toolchain/process-liveness.ts";
+import { planeLayout } from "../../devenv/plane/layout.ts";
+import { readPlaneState } from "../../devenv/plane/plane-state.ts";
+import { isProcessAlive } from "../../devenv/toolchain/process-liveness.ts";
 import { demoPaths } from "../../scripts/demo/paths.ts";
 import type { FleetRecord } from "../../scripts/demo/run.ts";
-import { REPO_ROOT } from "../support/fixtures.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 const run = promisify(execFile);
 const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
 const DEMO = join(REPO_ROOT, "scripts", "demo.ts");
-const FIRST_SUMMARY_GOAL_S = 30;
 
 /** AUDITED and APPLIED columns of the summary, as examples/README.md promises them. */
 const EXPECTED: Record<string, [string, string]> = {
@@ -67,9 +67,8 @@ async function kubectlWithEnv(args: string): Promise<string> {
 }
 
 describe("npm run demo -- --detach", () => {
-  it(`prints a settled summary within ${FIRST_SUMMARY_GOAL_S} s`, () => {
+  it("prints a settled summary", () => {
     expect(output).toContain("every policy settled");
-    expect(record.firstSummarySeconds).toBeLessThanOrEqual(FIRST_SUMMARY_GOAL_S);
     const rows = summaryRows(output);
     expect([...rows.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [name, [audited, applied]] of Object.entries(EXPECTED)) {
@@ -103,6 +102,9 @@ describe("npm run demo -- --detach", () => {
     const r = await run(NODE, [DEMO, "--stop", "--dir", root], { cwd: REPO_ROOT, timeout: 60_000 });
     expect(r.stdout).toContain("stopped");
     expect(pids.filter(isProcessAlive)).toEqual([]);
+    // controller first, while the API is there: it releases its Lease
+    const log = readFileSync(paths.logFile, "utf8");
+    expect(log).toMatch(/SIGTERM: stopping the controller, then the agents, then the control plane…\nstopped in \d+\.\d s; nothing left running\./);
     expect(existsSync(paths.envFile)).toBe(false);
   });
 });

@@ -1,11 +1,11 @@
 // End to end on the real control plane: kubectl, the controller binary and
 // sim agents as processes, NATS with per-identity permissions.
 
+import { type ControllerProcess, LEASE_NAMESPACE } from "../../devenv/daemons/controller.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ControllerProcess,
+  startController,
   HASWELL,
-  LEASE_NAMESPACE,
   SAPPHIRE_RAPIDS,
   applyDomainPolicy,
   condition,
@@ -23,12 +23,12 @@ import {
   type SimHost,
 } from "./fleet.ts";
 import { connectNats, kubectl, planeInfo } from "../harness/context.ts";
-import { requestHost } from "../integration/agent/agent-process.ts";
+import { requestHost } from "../support/daemons.ts";
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../support/fixtures.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 function cpuidctlAudit(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const info = planeInfo();
@@ -50,7 +50,7 @@ let small: SimHost;
 beforeAll(async () => {
   await Promise.all([ensureNamespace(NS), ensureNamespace(LEASE_NAMESPACE)]);
   [big, small] = await Promise.all([startSimHost("e2e-spr", SAPPHIRE_RAPIDS), startSimHost("e2e-hsw", HASWELL)]);
-  controller = await ControllerProcess.start("e2e-1");
+  controller = await startController("e2e-1");
   await eventually("controller leads", async () => expect(await controller.isLeader()).toBe(true));
 });
 
@@ -213,7 +213,7 @@ describe("DomainCpuidPolicy end to end", () => {
     expect(metricValue(text, "cpuid_domain_policies", { condition: "Ready", status: "True" })).toBeGreaterThan(0);
     expect(metricValue(text, "cpuid_hosts", { state: "ready" })).toBeGreaterThanOrEqual(2);
     for (const path of ["/healthz", "/readyz"]) {
-      expect((await fetch(`http://127.0.0.1:${controller.metricsPort}${path}`)).status).toBe(200);
+      expect((await fetch(`${controller.metricsUrl}${path}`)).status).toBe(200);
     }
   });
 
@@ -309,7 +309,7 @@ describe("DomainCpuidPolicy end to end", () => {
       // an operator gives another domain the same (non-default) policy directly: no resource uid
       const byHand = { hostId: big.hostId, domain: "vm-by-hand", guestType: "hvm", policy: held.domain.activePolicy, policyHash: held.domain.activeHash, requestId: "by-hand", generation: 0 };
       expect(await requestHost(nc, big.hostId, "set", byHand)).toMatchObject({ ok: true, result: "applied" });
-      controller = await ControllerProcess.start("e2e-2");
+      controller = await startController("e2e-2");
       const hcp = JSON.parse(await kubectlOk(["get", "hcp", big.hostId, "-o", "json"]));
       await eventually("domain reset by the new leader", async () => {
         const after = await requestHost(nc, big.hostId, "get", { hostId: big.hostId, domain: "vm-offline" });

@@ -2,23 +2,20 @@
 // control plane: controller replicas as real processes (bin/cpuid-fleet-controller),
 // sim agents as real processes, kubectl, and polling helpers.
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simAdmin } from "../../cli/sim-admin-client.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { AgentProcess } from "../../devenv/daemons/agent.ts";
+import { ControllerProcess } from "../../devenv/daemons/controller.ts";
 import type { Condition } from "../../shared/schemas/conditions.ts";
 import { attachPlane, kubectl, planeInfo, type KubectlOptions } from "../harness/context.ts";
 import { eventually } from "../harness/eventually.ts";
-import { freePorts } from "../harness/ports.ts";
-import { AgentProcess } from "../integration/agent/agent-process.ts";
-import { REPO_ROOT, FIXTURES_DIR } from "../support/fixtures.ts";
+import { startAgent } from "../support/daemons.ts";
+import { FIXTURES_DIR } from "../support/fixtures.ts";
 
 export { eventually };
-
-export const CONTROLLER_BIN = join(REPO_ROOT, "bin", "cpuid-fleet-controller");
-export const LEASE_NAMESPACE = "cpuid-fleet-system";
 
 export const HASWELL = join(FIXTURES_DIR, "cpuid-dumps", "intel", "haswell-ep-xeon-e5-2699v3.txt");
 export const SAPPHIRE_RAPIDS = join(FIXTURES_DIR, "cpuid-dumps", "intel", "sapphirerapids-xeon-w7-2475x.txt");
@@ -36,74 +33,16 @@ export const FAST_CONTROLLER_FLAGS = [
   "--log-level=debug",
 ];
 
-export class ControllerProcess {
-  readonly child: ChildProcess;
-  readonly identity: string;
-  readonly metricsPort: number;
-  readonly logFile: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  private constructor(child: ChildProcess, identity: string, metricsPort: number, logFile: string) {
-    this.child = child;
-    this.identity = identity;
-    this.metricsPort = metricsPort;
-    this.logFile = logFile;
-    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  }
-
-  /** Starts a replica and waits until it is ready (caches synced); it may or may not lead. */
-  static async start(identity: string, options: { kubeconfig?: string; args?: string[] } = {}): Promise<ControllerProcess> {
-    const info = planeInfo();
-    const [port] = await freePorts(1);
-    const logFile = join(mkdtempSync(join(tmpdir(), `controller-${identity}-`)), "controller.log");
-    const child = spawn(
-      CONTROLLER_BIN,
-      [
-        `--kubeconfig=${options.kubeconfig ?? info.kubeconfig}`,
-        `--nats-url=${info.natsUrl}`,
-        `--nats-seed-file=${attachPlane().serviceSeedFile("controller")}`,
-        `--lease-namespace=${LEASE_NAMESPACE}`,
-        `--identity=${identity}`,
-        `--metrics-addr=127.0.0.1:${port}`,
-        ...FAST_CONTROLLER_FLAGS,
-        ...(options.args ?? []),
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    const log = createWriteStream(logFile);
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    const controller = new ControllerProcess(child, identity, port, logFile);
-    await controller.#waitReady();
-    return controller;
-  }
-
-  async #waitReady(timeoutMs = 30_000): Promise<void> {
-    let exited = false;
-    void this.exited.then(() => (exited = true));
-    await eventually(`controller ${this.identity} ready`, async () => {
-      if (exited) throw new Error(`exited; log:\n${this.log().slice(-3000)}`);
-      const r = await fetch(`http://127.0.0.1:${this.metricsPort}/readyz`);
-      if (r.status !== 200) throw new Error(await r.text());
-    }, timeoutMs);
-  }
-
-  log(): string {
-    return readFileSync(this.logFile, "utf8");
-  }
-
-  async metrics(): Promise<string> {
-    return (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
-  }
-
-  async isLeader(): Promise<boolean> {
-    return metricValue(await this.metrics(), "cpuid_controller_leader") === 1;
-  }
-
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    return this.exited;
-  }
+/** Starts a controller replica with fast timings and waits until it is ready (caches synced); it may or may not lead. */
+export function startController(identity: string, options: { kubeconfig?: string; args?: string[] } = {}): Promise<ControllerProcess> {
+  return ControllerProcess.start({
+    plane: planeInfo(),
+    identity,
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    logFile: join(mkdtempSync(join(tmpdir(), `controller-${identity}-`)), "controller.log"),
+    args: [...FAST_CONTROLLER_FLAGS, ...(options.args ?? [])],
+    readyTimeoutMs: 30_000,
+  });
 }
 
 /** The value of one sample (metric name plus exact label set) in Prometheus text, or 0 when absent. */
@@ -132,12 +71,13 @@ export interface SimHost {
 export async function startSimHost(hostId: string, dumpFile: string, stateDir?: string): Promise<SimHost> {
   const info = planeInfo();
   const seedFile = await attachPlane().addNatsHost(hostId);
-  const agent = await AgentProcess.start({
+  const agent = await startAgent({
     hostId,
     natsUrl: info.natsUrl,
     seedFile,
     ...(stateDir ? { stateDir } : {}),
-    args: ["--probe", "file", "--probe-file", dumpFile, "--heartbeat-interval", "1"],
+    profile: dumpFile,
+    args: ["--heartbeat-interval", "1"],
   });
   return { hostId, agent, stateDir: agent.stateDir, seedFile };
 }

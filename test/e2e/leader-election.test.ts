@@ -2,10 +2,10 @@
 // mid-flight lets the other take over and converge without applying any
 // policy twice. Failover times are measured and printed.
 
+import { type ControllerProcess, LEASE_NAMESPACE } from "../../devenv/daemons/controller.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ControllerProcess,
-  LEASE_NAMESPACE,
+  startController,
   SAPPHIRE_RAPIDS,
   condition,
   createDomain,
@@ -19,7 +19,7 @@ import {
 } from "./fleet.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { connectNats } from "../harness/context.ts";
-import { requestHost } from "../integration/agent/agent-process.ts";
+import { requestHost } from "../support/daemons.ts";
 
 const NS = "e2e-leader";
 const DOMAINS = 60;
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 async function leaders(): Promise<ControllerProcess[]> {
-  const alive = replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+  const alive = replicas.filter((r) => r.running);
   const flags = await Promise.all(alive.map((r) => r.isLeader().catch(() => false)));
   return alive.filter((_, i) => flags[i]);
 }
@@ -52,7 +52,7 @@ async function readyCount(): Promise<number> {
 describe("leader election", () => {
   it("exactly one of two replicas leads", async () => {
     // slow reconciles (one worker) so that killing the leader lands mid-flight
-    replicas.push(...(await Promise.all(["ha-a", "ha-b"].map((id) => ControllerProcess.start(id, { args: ["--workers=1"] })))));
+    replicas.push(...(await Promise.all(["ha-a", "ha-b"].map((id) => startController(id, { args: ["--workers=1"] })))));
     await eventually("one leader", async () => expect((await leaders()).length).toBe(1));
     await new Promise((r) => setTimeout(r, 1500));
     expect((await leaders()).length).toBe(1);
@@ -92,7 +92,7 @@ describe("leader election", () => {
   });
 
   it("a leader that shuts down cleanly releases the lease: the other takes over within a retry period or two", async () => {
-    const replacement = await ControllerProcess.start("ha-c", { args: ["--workers=1"] });
+    const replacement = await startController("ha-c", { args: ["--workers=1"] });
     replicas.push(replacement);
     const [leader] = await leaders();
     const stoppedAt = Date.now();

@@ -12,12 +12,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIM_STATE_FILE } from "../../agent/backends/sim.ts";
 import { connectNats } from "../harness/context.ts";
-import { requestHost } from "../integration/agent/agent-process.ts";
-import { REPO_ROOT } from "../support/fixtures.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
+import { LEASE_NAMESPACE, type ControllerProcess } from "../../devenv/daemons/controller.ts";
+import { requestHost } from "../support/daemons.ts";
 import {
-  ControllerProcess,
   HASWELL,
-  LEASE_NAMESPACE,
   applyDomainPolicy,
   condition,
   createDomain,
@@ -27,6 +26,7 @@ import {
   kubectlOk,
   metricValue,
   restartSimHost,
+  startController,
   startSimHost,
   waitForDomainPolicy,
   type SimHost,
@@ -64,7 +64,7 @@ beforeAll(async () => {
   await Promise.all([ensureNamespace(NS), ensureNamespace(LEASE_NAMESPACE)]);
   host = await startSimHost("e2e-restart-hsw", HASWELL);
   // a staged refresh far beyond the test's waits: Staged turns Active only through the agent's domain event
-  controller = await ControllerProcess.start("e2e-reset", { args: ["--staged-refresh=600"] });
+  controller = await startController("e2e-reset", { args: ["--staged-refresh=600"] });
   await eventually("controller leads", async () => expect(await controller.isLeader()).toBe(true));
 });
 

@@ -10,8 +10,8 @@
 import { spawn } from "node:child_process";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { inject } from "vitest";
-import { ControlPlane, type PlaneInfo } from "./control-plane.ts";
-import { connectAs, type NatsIdentity } from "./nats-client.ts";
+import { ControlPlane, type PlaneInfo } from "../../devenv/plane/control-plane.ts";
+import { connectAs, type NatsIdentity } from "../../runtime/nats/connect.ts";
 
 export { eventually } from "./eventually.ts";
 export { PLANE_HOSTS } from "./shared-plane.ts";

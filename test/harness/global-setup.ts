@@ -5,7 +5,7 @@
 // project alone (`vitest run --project unit`) never starts it.
 
 import type { TestProject } from "vitest/node";
-import { ControlPlane, stopPlanesOnSignals } from "./control-plane.ts";
+import { ControlPlane, stopPlanesOnSignals } from "../../devenv/plane/control-plane.ts";
 import { PLANE_HOSTS } from "./shared-plane.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -1,4 +1,4 @@
-// The control-plane harness itself, against the real servers: kubectl and
+// The local control plane (devenv/plane/) itself, against the real servers: kubectl and
 // CRDs, RBAC with a non-admin identity, restarts that keep data, and the
 // NATS per-host permissions.
 
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostKey, hostKeySubject, hostSubject, hostSubjectWildcard } from "../../shared/nats/subjects.ts";
 import { attachPlane, connectNats, eventually, kubectl, kubectlOk as ok, planeInfo } from "../harness/context.ts";
-import { openHostsBucket } from "../harness/nats-client.ts";
+import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "harness", "fixtures");
 const widget = (name: string, size: number, namespace = "default") => `

@@ -2,8 +2,8 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
-export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 export const SHARED_DIR = join(REPO_ROOT, "..", "shared");
 export const FIXTURES_DIR = join(SHARED_DIR, "fixtures");
 export const REFERENCE_DIR = join(SHARED_DIR, "reference");

@@ -13,11 +13,12 @@ import { policyHash } from "../../../shared/policy/canonical.ts";
 import { heartbeatSubject, hostKey } from "../../../shared/nats/subjects.ts";
 import { Heartbeat, HostPolicies } from "../../../shared/schemas/host-policies.ts";
 import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
-import { openHostsBucket } from "../../harness/nats-client.ts";
+import { openHostsBucket } from "../../../runtime/nats/hosts-bucket.ts";
 import { FIXTURES_DIR } from "../../support/fixtures.ts";
 import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";
 import { eventually } from "../../harness/eventually.ts";
-import { AgentProcess, requestHost } from "./agent-process.ts";
+import type { AgentProcess } from "../../../devenv/daemons/agent.ts";
+import { requestHost, startAgent as startAgentProcess } from "../../support/daemons.ts";
 
 const HOST = "host-a";
 const ALDERLAKE = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
@@ -45,7 +46,7 @@ async function published(): Promise<HostPolicies> {
 
 function startAgent(stateDir?: string) {
   const info = planeInfo();
-  return AgentProcess.start({ hostId: HOST, natsUrl: info.natsUrl, seedFile: attachPlane().hostSeedFile(HOST), stateDir, args: fileProbe });
+  return startAgentProcess({ hostId: HOST, natsUrl: info.natsUrl, seedFile: attachPlane().hostSeedFile(HOST), ...(stateDir ? { stateDir } : {}), args: fileProbe });
 }
 
 beforeAll(async () => {

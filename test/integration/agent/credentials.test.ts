@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { attachPlane, planeInfo } from "../../harness/context.ts";
 import { eventually } from "../../harness/eventually.ts";
 import { FIXTURES_DIR } from "../../support/fixtures.ts";
-import { AGENT_BIN, AgentProcess } from "./agent-process.ts";
+import { AGENT_BIN, type AgentProcess } from "../../../devenv/daemons/agent.ts";
+import { startAgent } from "../../support/daemons.ts";
 
 const ALDERLAKE = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const fileProbe = ["--probe", "file", "--probe-file", ALDERLAKE, "--heartbeat-interval", "1"];
@@ -25,7 +26,7 @@ function runToExit(hostId: string, seedFile: string): Promise<{ code: number | n
   const stateDir = mkdtempSync(join(tmpdir(), `agent-${hostId}-`));
   const child = spawn(
     AGENT_BIN,
-    ["--host-id", hostId, "--nats-url", planeInfo().natsUrl, "--nkey-seed-file", seedFile, "--state-dir", stateDir, "--metrics-listen", "127.0.0.1:0", ...fileProbe],
+    ["--host-id", hostId, "--nats-url", planeInfo().natsUrl, "--nats-seed-file", seedFile, "--state-dir", stateDir, "--metrics-listen", "127.0.0.1:0", ...fileProbe],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -70,7 +71,7 @@ describe("agent credentials", () => {
     const plane = attachPlane();
     const late = await plane.addNatsHost("cred-late");
     const other = await plane.addNatsHost("cred-other");
-    const agent = await AgentProcess.start({ hostId: "cred-late", natsUrl: planeInfo().natsUrl, seedFile: late, args: fileProbe });
+    const agent = await startAgent({ hostId: "cred-late", natsUrl: planeInfo().natsUrl, seedFile: late, args: fileProbe });
     agents.push(agent);
     // the server now gives the agent's key the other host's permissions
     const swap = () => {
@@ -82,7 +83,7 @@ describe("agent credentials", () => {
     await plane.addNatsHost("cred-reload-1");
     try {
       await eventually("not ready", async () => {
-        const r = await fetch(`http://127.0.0.1:${agent.metricsPort}/readyz`);
+        const r = await fetch(`${agent.metricsUrl}/readyz`);
         expect(r.status).toBe(503);
         expect(await r.text()).toMatch(/not ready: the NATS server denies host cred-late's identity .* to "(cpuid\.v1\.host\.cred-late\.|_INBOX_cred-late\.|\$KV\.cpuid-hosts\.cred-late)/);
       });

@@ -7,15 +7,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection, Status } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOSTS_BUCKET_CONFIG } from "../../../shared/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET, heartbeatSubject, hostInboxPrefix, hostKey, hostSubject, hostSubjectWildcard } from "../../../shared/nats/subjects.ts";
-import { connectAs, createHostsBucket } from "../../harness/nats-client.ts";
+import { connectAs } from "../../../runtime/nats/connect.ts";
+import { createHostsBucket, openHostsBucket } from "../../../runtime/nats/hosts-bucket.ts";
 import { planeInfo } from "../../harness/context.ts";
-import { freePorts } from "../../harness/ports.ts";
-import { REPO_ROOT } from "../../support/fixtures.ts";
+import { freePorts } from "../../../devenv/plane/ports.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const A = "host-a";
 const B = "xen-b.lab"; // not a plain token: exercises the encoded form too
@@ -70,8 +69,6 @@ async function violation(operation: "publish" | "subscription", subject: string)
   throw new Error(`no ${wanted}; saw: ${aErrors.map((s) => (s.type === "error" ? s.error.message : s.type)).join(" | ")}`);
 }
 
-const openBucket = (nc: NatsConnection): Promise<KV> => new Kvm(nc).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
-
 beforeAll(async () => {
   await startServer();
   a = await connectAs(url, credsDir, { host: A });
@@ -90,7 +87,7 @@ afterAll(async () => {
 
 describe("host A's own resources work", () => {
   it("puts and reads its own key, publishes its heartbeat, serves its subjects", async () => {
-    const kv = await openBucket(a);
+    const kv = await openHostsBucket(a);
     await kv.put(hostKey(A), "{}");
     expect((await kv.get(hostKey(A)))?.string()).toBe("{}");
     const hb = controller.subscribe("cpuid.v1.host.*.heartbeat", { max: 1 });
@@ -105,23 +102,23 @@ describe("host A's own resources work", () => {
 
 describe("host A cannot touch host B", () => {
   beforeAll(async () => {
-    await (await openBucket(b)).put(hostKey(B), '{"secret":true}');
+    await (await openHostsBucket(b)).put(hostKey(B), '{"secret":true}');
   });
 
   it("KV put of B's key", async () => {
-    await expect((await openBucket(a)).put(hostKey(B), "{}")).rejects.toThrow(/Permissions Violation|timeout|TIMEOUT/i);
+    await expect((await openHostsBucket(a)).put(hostKey(B), "{}")).rejects.toThrow(/Permissions Violation|timeout|TIMEOUT/i);
     await violation("publish", `$KV.${HOSTS_BUCKET}.${hostKey(B)}`);
   });
 
   it("KV get of B's key", async () => {
-    await expect((await openBucket(a)).get(hostKey(B))).rejects.toThrow();
+    await expect((await openHostsBucket(a)).get(hostKey(B))).rejects.toThrow();
     await violation("publish", `$JS.API.DIRECT.GET.KV_${HOSTS_BUCKET}.$KV.${HOSTS_BUCKET}.${hostKey(B)}`);
   });
 
   it("KV watch of B's key and listing the bucket", async () => {
-    await expect((await openBucket(a)).watch({ key: hostKey(B) })).rejects.toThrow();
+    await expect((await openHostsBucket(a)).watch({ key: hostKey(B) })).rejects.toThrow();
     await violation("publish", `$JS.API.CONSUMER.CREATE.KV_${HOSTS_BUCKET}…`);
-    await expect((async () => (await openBucket(a)).keys())()).rejects.toThrow();
+    await expect((async () => (await openHostsBucket(a)).keys())()).rejects.toThrow();
   });
 
   it("subscribing to B's request subjects, heartbeat, inbox, or the controller's inbox", async () => {

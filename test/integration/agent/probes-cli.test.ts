@@ -17,11 +17,13 @@ import { DomainEvent } from "../../../shared/schemas/agent-messages.ts";
 import { HostPolicies } from "../../../shared/schemas/host-policies.ts";
 import { policyFromJson } from "../../../shared/schemas/policy.ts";
 import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
-import { FIXTURES_DIR, REPO_ROOT } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 import { StandInXenHost, XEN_CPUID, XENSTORE_WATCH, XL } from "../../support/stand-ins/xen-host.ts";
 import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";
 import { eventually } from "../../harness/eventually.ts";
-import { AgentProcess, requestHost } from "./agent-process.ts";
+import type { AgentProcess } from "../../../devenv/daemons/agent.ts";
+import { requestHost, startAgent as startAgentProcess } from "../../support/daemons.ts";
 
 const run = promisify(execFile);
 const agents: AgentProcess[] = [];
@@ -41,7 +43,7 @@ async function cpuidctl(...args: string[]): Promise<{ code: number; stdout: stri
 
 async function startAgent(hostId: string, args: string[], env: Record<string, string> = {}): Promise<AgentProcess> {
   const seedFile = await attachPlane().addNatsHost(hostId);
-  const agent = await AgentProcess.start({ hostId, natsUrl: planeInfo().natsUrl, seedFile, args, env });
+  const agent = await startAgentProcess({ hostId, natsUrl: planeInfo().natsUrl, seedFile, args, env });
   agents.push(agent);
   return agent;
 }
@@ -118,8 +120,8 @@ describe("continuous discovery", () => {
     copyFileSync(join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt"), file);
     const agent = await startAgent("probe-change", ["--probe", "file", "--probe-file", file, "--reprobe-interval", "1"]);
     const before = await hostsGet("probe-change");
-    expect((await fetch(`http://127.0.0.1:${agent.metricsPort}/healthz`)).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${agent.metricsPort}/readyz`)).status).toBe(200);
+    expect((await fetch(`${agent.metricsUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${agent.metricsUrl}/readyz`)).status).toBe(200);
     copyFileSync(join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt"), file);
     const after = await eventually("re-published with the new policies", async () => {
       const hp = await hostsGet("probe-change");
@@ -151,7 +153,7 @@ describe("cpuidctl", () => {
   });
 
   it("sim commands drive a sim agent's domains", async () => {
-    const agent = agents.find((a) => a.child.spawnargs.includes("probe-dump"))!;
+    const agent = agents.find((a) => a.hostId === "probe-dump")!;
     const started = await cpuidctl("sim", "start", "web1", "--state-dir", agent.stateDir);
     expect(started.code, started.stderr).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({ domain: "web1", state: "running", guestType: "hvm" });

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DOMAIN_POLICY_NAMES, HOST_POLICY_NAMES, crdName, type KindNames } from "../../../shared/api/v1alpha1/names.ts";
 import { eventually, kubectl } from "../../harness/context.ts";
-import { REPO_ROOT } from "../../support/fixtures.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 interface Schema {
   description?: string;

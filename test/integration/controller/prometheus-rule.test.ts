@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { planeInfo } from "../../harness/context.ts";
-import { REPO_ROOT } from "../../support/fixtures.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const run = promisify(execFile);
 const RULE = join(REPO_ROOT, "deploy", "prometheus", "prometheus-rule.yaml");

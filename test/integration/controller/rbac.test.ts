@@ -2,12 +2,12 @@
 // certificate identity with no groups, bound to the ClusterRole and the
 // leader-election Role exactly as rendered by `kubectl kustomize deploy/base`.
 
+import { type ControllerProcess, LEASE_NAMESPACE } from "../../../devenv/daemons/controller.ts";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attachPlane, kubectl } from "../../harness/context.ts";
 import {
-  ControllerProcess,
-  LEASE_NAMESPACE,
+  startController,
   SAPPHIRE_RAPIDS,
   applyDomainPolicy,
   condition,
@@ -20,7 +20,7 @@ import {
   waitForDomainPolicy,
   type SimHost,
 } from "../../e2e/fleet.ts";
-import { REPO_ROOT } from "../../support/fixtures.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const USER = "cpuid-controller-rbac";
 const NS = "rbac-test";
@@ -53,7 +53,7 @@ beforeAll(async () => {
   await kubectlOk(["apply", "-f", "-"], { stdin: rbac.map((o) => JSON.stringify(o)).join("\n") });
   host = await startSimHost("rbac-host", SAPPHIRE_RAPIDS);
   await createDomain(host, "vm-rbac", "created");
-  controller = await ControllerProcess.start("rbac-1", { kubeconfig: userKubeconfig });
+  controller = await startController("rbac-1", { kubeconfig: userKubeconfig });
 });
 
 afterAll(async () => {

@@ -4,9 +4,10 @@ import { ConfigError, loadConfig } from "../../../agent/config.ts";
 describe("loadConfig", () => {
   it("takes flags over environment over defaults", () => {
     const c = loadConfig(["--host-id", "flag-host", "--probe", "file", "--probe-file", "/x"], {
-      CPUID_AGENT_HOST_ID: "env-host",
-      CPUID_AGENT_BACKEND: "xen",
-      CPUID_AGENT_NATS_URL: "nats://127.0.0.1:1,nats://127.0.0.1:2",
+      CPUID_FLEET_AGENT_HOST_ID: "env-host",
+      CPUID_FLEET_AGENT_BACKEND: "xen",
+      CPUID_FLEET_AGENT_NATS_URL: "nats://127.0.0.1:1,nats://127.0.0.1:2",
+      CPUID_FLEET_AGENT_NATS_SEED_FILE: "/creds/hosts/flag-host.nk",
     });
     expect(c).toMatchObject({
       hostId: "flag-host",
@@ -14,6 +15,7 @@ describe("loadConfig", () => {
       probe: "file",
       probeFile: "/x",
       natsServers: ["nats://127.0.0.1:1", "nats://127.0.0.1:2"],
+      natsSeedFile: "/creds/hosts/flag-host.nk",
       metricsListen: { host: "0.0.0.0", port: 9464 },
       reprobeIntervalSeconds: 300,
     });
@@ -21,12 +23,12 @@ describe("loadConfig", () => {
 
   it("names the flag, variable and value of every bad setting", () => {
     const bad = () =>
-      loadConfig(["--probe", "file", "--metrics-listen", "nowhere", "--heartbeat-interval=-1"], { CPUID_AGENT_BACKEND: "kvm" });
+      loadConfig(["--probe", "file", "--metrics-listen", "nowhere", "--heartbeat-interval=-1"], { CPUID_FLEET_AGENT_BACKEND: "kvm" });
     expect(bad).toThrow(ConfigError);
-    expect(bad).toThrow(/--backend \/ CPUID_AGENT_BACKEND = "kvm"/);
-    expect(bad).toThrow(/--metrics-listen \/ CPUID_AGENT_METRICS_LISTEN = "nowhere": expected host:port/);
+    expect(bad).toThrow(/--backend \/ CPUID_FLEET_AGENT_BACKEND = "kvm"/);
+    expect(bad).toThrow(/--metrics-listen \/ CPUID_FLEET_AGENT_METRICS_LISTEN = "nowhere": expected host:port/);
     expect(bad).toThrow(/--heartbeat-interval .* = "-1"/);
-    expect(bad).toThrow(/--probe file needs --probe-file/);
+    expect(bad).toThrow(/--probe file needs --probe-file <path> \(CPUID_FLEET_AGENT_PROBE_FILE\)/);
   });
 
   it("rejects unknown flags with the usage text", () => {

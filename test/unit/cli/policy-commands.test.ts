@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { FindingJson } from "../../../shared/schemas/finding.ts";
-import { FIXTURES_DIR, REPO_ROOT } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
 const CLI = join(REPO_ROOT, "cli", "cpuidctl.ts");

@@ -4,7 +4,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PolicyView } from "../../../shared/schemas/policy.ts";
-import { FIXTURES_DIR, REPO_ROOT } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const BIN = join(REPO_ROOT, "bin", "cpuidctl");
 const ALDER = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { REPO_ROOT } from "../../support/fixtures.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const BIN = join(REPO_ROOT, "bin", "cpuidctl");
 // each case starts Node; the machine is shared with long builds

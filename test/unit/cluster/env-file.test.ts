@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { renderEnvFile } from "../../../scripts/cluster/env-file.ts";
+import { renderEnvFile } from "../../../devenv/env-file.ts";
 
 describe("cluster env file", () => {
   it("exports each setting so that a shell reads it back verbatim", () => {

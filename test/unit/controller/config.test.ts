@@ -3,11 +3,11 @@ import { ConfigError, controllerOptions, loadOptions, USAGE } from "../../../con
 
 describe("controller options", () => {
   it("takes flags over environment over defaults", () => {
-    const o = loadOptions(["--workers=3", "--metrics-addr", "127.0.0.1:0"], {
-      NATS_URL: "nats://n:4222",
-      CPUID_FLEET_WORKERS: "7",
-      POD_NAME: "pod-a",
-      POD_NAMESPACE: "ops",
+    const o = loadOptions(["--workers=3", "--metrics-listen", "127.0.0.1:0"], {
+      CPUID_FLEET_CONTROLLER_NATS_URL: "nats://n:4222",
+      CPUID_FLEET_CONTROLLER_WORKERS: "7",
+      CPUID_FLEET_CONTROLLER_IDENTITY: "pod-a",
+      CPUID_FLEET_CONTROLLER_LEASE_NAMESPACE: "ops",
       CPUID_FLEET_CREDS_DIR: "/creds",
     });
     expect(o).toMatchObject({
@@ -23,9 +23,9 @@ describe("controller options", () => {
   });
 
   it("names the flag and variable of a bad value, and rejects a renew deadline not shorter than the lease", () => {
-    expect(() => loadOptions(["--resync=soon"], {})).toThrow(/--resync \/ CPUID_FLEET_RESYNC = "soon"/);
+    expect(() => loadOptions(["--resync=soon"], {})).toThrow(/--resync \/ CPUID_FLEET_CONTROLLER_RESYNC = "soon"/);
     expect(() => loadOptions(["--no-such-flag"], {})).toThrow(ConfigError);
-    expect(() => loadOptions(["--metrics-addr=0.0.0.0:70000"], {})).toThrow(/port must be at most 65535/);
+    expect(() => loadOptions(["--metrics-listen=0.0.0.0:70000"], {})).toThrow(/port must be at most 65535/);
     expect(() => loadOptions(["--lease-duration=5", "--renew-deadline=5"], {})).toThrow(/--renew-deadline must be shorter/);
   });
 
@@ -38,6 +38,7 @@ describe("controller options", () => {
 
   it("documents every option with its variable", () => {
     for (const flag of ["--kubeconfig", "--nats-url", "--lease-duration", "--host-stale-after", "--resync"]) expect(USAGE).toContain(flag);
+    expect(USAGE).toMatch(/--nats-seed-file +CPUID_FLEET_CONTROLLER_NATS_SEED_FILE/);
     expect(USAGE).toContain("(default <hostname>-<pid>-<random>)");
   });
 });

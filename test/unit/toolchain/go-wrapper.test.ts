@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { reportsVersion } from "../../../scripts/toolchain/binaries.ts";
+import { reportsVersion } from "../../../devenv/toolchain/binaries.ts";
 import {
   goDirective,
   kubernetesStagingModules,
   kubernetesVersionLdflags,
   kubernetesWrapperGoMod,
   plainWrapperGoMod,
-} from "../../../scripts/toolchain/go-wrapper.ts";
+} from "../../../devenv/toolchain/go-wrapper.ts";
 
 // Abridged from k8s.io/kubernetes v1.34.4's go.mod.
 const UPSTREAM = `// This is a generated file. Do not edit directly.

@@ -4,7 +4,7 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive } from "../../scripts/toolchain/process-liveness.ts";
+import { isProcessAlive } from "../toolchain/process-liveness.ts";
 import { COMPONENTS } from "./components.ts";
 import { planeLayout } from "./layout.ts";
 import { stopProcess } from "./managed-process.ts";

@@ -3,7 +3,7 @@
 // `cluster down` — reads it, so pids survive restarts done elsewhere.
 
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import type { BinaryName } from "../../scripts/toolchain/binaries.ts";
+import type { BinaryName } from "../toolchain/binaries.ts";
 import type { ComponentName, PlanePorts } from "./components.ts";
 
 export interface PlaneState {

@@ -3,7 +3,7 @@
 // endpoint, sim backend and admin socket), for fleets too large for a
 // process per host. Started by agent-pool.ts; reports over IPC.
 //
-//   node scripts/fleet/agent-pool-main.ts <spec.json>
+//   node devenv/daemons/agent-pool-main.ts <spec.json>
 
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { setPriority } from "node:os";
@@ -56,7 +56,7 @@ async function main(spec: AgentPoolSpec): Promise<void> {
         [
           "--host-id", host.hostId,
           "--nats-url", spec.natsUrl,
-          "--nkey-seed-file", hostSeedFile(spec.credsDir, host.hostId),
+          "--nats-seed-file", hostSeedFile(spec.credsDir, host.hostId),
           "--probe", "file",
           "--probe-file", host.profile,
           "--backend", "sim",

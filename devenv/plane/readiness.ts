@@ -4,8 +4,8 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isProcessAlive } from "../../scripts/toolchain/process-liveness.ts";
-import { formatDuration, tailLines } from "../../scripts/toolchain/run-logged.ts";
+import { isProcessAlive } from "../toolchain/process-liveness.ts";
+import { formatDuration, tailLines } from "../toolchain/run-logged.ts";
 
 export interface ReadinessWait {
   what: string;

@@ -3,10 +3,10 @@
 // own log file, tracked by pid so that any process — the one that started it,
 // a test worker, `cluster down` — can stop it.
 
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isProcessAlive } from "../../scripts/toolchain/process-liveness.ts";
+import { isProcessAlive } from "../toolchain/process-liveness.ts";
 
 export interface ProcessSpec {
   name: string;
@@ -16,8 +16,11 @@ export interface ProcessSpec {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Starts the process detached and returns its pid (also its process group id). */
-export function startProcess(spec: ProcessSpec): number {
+/**
+ * Starts the process detached; its pid is also its process group id. The
+ * handle's 'exit' event gives the exit code to a caller that keeps it.
+ */
+export function startProcess(spec: ProcessSpec): ChildProcess {
   const fd = openSync(spec.logFile, "a");
   try {
     writeSync(fd, `\n=== ${new Date().toISOString()} starting ${spec.name}: ${spec.command} ${spec.args.join(" ")}\n`);
@@ -29,7 +32,7 @@ export function startProcess(spec: ProcessSpec): number {
     if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
     child.on("error", () => {}); // exit is observed through the pid
     child.unref();
-    return child.pid;
+    return child;
   } finally {
     closeSync(fd);
   }
@@ -59,7 +62,7 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): void {
   process.kill(pid, signal);
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch (err) {

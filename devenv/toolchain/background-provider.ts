@@ -7,10 +7,11 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { REPO_ROOT } from "../repo-root.ts";
 import type { BinaryName } from "./binaries.ts";
 
 const PROVIDER_ENTRY = join(import.meta.dirname, "ensure.ts");
-const REPO_NODE = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "node");
+const REPO_NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
 
 export function providerLogFile(root: string): string {
   return join(root, "build", "logs", "provide.log");

@@ -5,8 +5,8 @@
 //   4. otherwise built from Go modules / unpacked from Debian into the cache
 //      by a detached provider process (background-provider.ts).
 //
-//   node scripts/toolchain/ensure.ts [name ...]     resolve (and provide), print paths
-//   node scripts/toolchain/ensure.ts --provide ...  the provider itself (internal)
+//   node devenv/toolchain/ensure.ts [name ...]     resolve (and provide), print paths
+//   node devenv/toolchain/ensure.ts --provide ...  the provider itself (internal)
 
 import { execFileSync } from "node:child_process";
 import { BINARIES, BINARY_NAMES, type BinaryName, type BinarySpec, providerHint } from "./binaries.ts";

@@ -17,9 +17,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { renderAuthorization } from "../../shared/nats/authorization.ts";
 import { hostSeedFile, serviceSeedFile, type ServiceIdentity } from "../../shared/nats/credentials-layout.ts";
-import { BINARY_NAMES, type BinaryName } from "../../scripts/toolchain/binaries.ts";
-import { ensureAllBinaries, type ResolvedBinaries } from "../../scripts/toolchain/ensure.ts";
-import { isProcessAlive } from "../../scripts/toolchain/process-liveness.ts";
+import { REPO_ROOT } from "../repo-root.ts";
+import { BINARY_NAMES, type BinaryName } from "../toolchain/binaries.ts";
+import { ensureAllBinaries, type ResolvedBinaries } from "../toolchain/ensure.ts";
+import { isProcessAlive } from "../toolchain/process-liveness.ts";
 import { createPki, issueClientCert, pkiPaths, readPem } from "./certs.ts";
 import {
   apiserverUrl,
@@ -38,14 +39,14 @@ import { installCrds } from "./crds.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { logFile, type PlaneLayout, planeLayout, userKubeconfig } from "./layout.ts";
 import { killProcessGroupNow, signalProcess, startProcess, stopProcess } from "./managed-process.ts";
-import { connectAs, createHostsBucket } from "./nats-client.ts";
-import { ensureHostIdentity, ensureServiceIdentity, readFleetIdentities } from "./nats-identities.ts";
+import { connectAs } from "../../runtime/nats/connect.ts";
+import { createHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
+import { ensureFleetIdentities, ensureHostIdentity } from "../../runtime/nats/identities.ts";
 import { renderNatsServerConfig } from "./nats-server-config.ts";
 import { type PlaneState, readPlaneState, removePlaneDirs, updatePlaneState, writePlaneState } from "./plane-state.ts";
 import { freePorts } from "./ports.ts";
 import { httpGet, waitUntilReady } from "./readiness.ts";
 
-export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 export const DEFAULT_CRD_DIRS = [join(REPO_ROOT, "crds")];
 const ADMIN_USER = "admin";
 const PLANE_DIR_PREFIX = "cpuid-fleet-plane-";
@@ -144,9 +145,6 @@ export class ControlPlane {
       for (const name of BINARY_NAMES) symlinkSync(state.binaries[name], join(layout.binDir, name));
       createPki(layout.pkiDir);
       plane.writeUserKubeconfig(layout.kubeconfig, ADMIN_USER, ["system:masters"]);
-      ensureServiceIdentity(layout.credsDir, "admin");
-      ensureServiceIdentity(layout.credsDir, "controller");
-      for (const host of state.natsHosts) ensureHostIdentity(layout.credsDir, host);
       plane.writeNatsConfig(state);
 
       const t0 = Date.now();
@@ -207,7 +205,7 @@ export class ControlPlane {
     if (this.isRunning(name)) throw new Error(`${name} is already running`);
     const state = this.state;
     const log = logFile(this.layout, name);
-    const pid = startProcess({ name, command: state.binaries[name], args: componentArgs(name, this.componentContext(state)), logFile: log });
+    const pid = startProcess({ name, command: state.binaries[name], args: componentArgs(name, this.componentContext(state)), logFile: log }).pid!;
     updatePlaneState(this.layout.stateFile, (s) => (s.pids[name] = pid));
     await waitUntilReady({
       what: name,
@@ -317,7 +315,7 @@ export class ControlPlane {
   }
 
   private writeNatsConfig(state: PlaneState): void {
-    const authorization = renderAuthorization(readFleetIdentities(this.layout.credsDir, state.natsHosts));
+    const authorization = renderAuthorization(ensureFleetIdentities(this.layout.credsDir, state.natsHosts));
     mkdirSync(join(this.layout.natsConfig, ".."), { recursive: true });
     writeFileSync(
       this.layout.natsConfig,

@@ -1,0 +1,6 @@
+// The repository's root directory, for everything that finds files or
+// executables of the repository (bin/, crds/, examples/, node_modules/).
+
+import { join } from "node:path";
+
+export const REPO_ROOT = join(import.meta.dirname, "..");
