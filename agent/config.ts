@@ -4,6 +4,7 @@
 
 import { hostname } from "node:os";
 import { z } from "zod";
+import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "../shared/nats/host-liveness.ts";
 import { ProbeKind } from "../shared/schemas/host-policies.ts";
 import { listenAddress, readSettings, seconds, settingsUsage, validateSettings, type Setting } from "../runtime/settings.ts";
 
@@ -57,7 +58,7 @@ const SETTINGS = {
   stateDir: { flag: "state-dir", env: "CPUID_AGENT_STATE_DIR", default: () => "/var/lib/cpuid-fleet-agent" },
   metricsListen: { flag: "metrics-listen", env: "CPUID_AGENT_METRICS_LISTEN", default: () => "0.0.0.0:9464" },
   reprobeIntervalSeconds: { flag: "reprobe-interval", env: "CPUID_AGENT_REPROBE_INTERVAL", default: () => "300" },
-  heartbeatIntervalSeconds: { flag: "heartbeat-interval", env: "CPUID_AGENT_HEARTBEAT_INTERVAL", default: () => "15" },
+  heartbeatIntervalSeconds: { flag: "heartbeat-interval", env: "CPUID_AGENT_HEARTBEAT_INTERVAL", default: () => String(DEFAULT_HEARTBEAT_INTERVAL_SECONDS) },
   xenPollIntervalSeconds: { flag: "xen-poll-interval", env: "CPUID_AGENT_XEN_POLL_INTERVAL", default: () => "5" },
   xenCpuidPath: { flag: "xen-cpuid", env: "CPUID_AGENT_XEN_CPUID", default: () => "xen-cpuid" },
   xlPath: { flag: "xl", env: "CPUID_AGENT_XL", default: () => "xl" },

@@ -28,8 +28,6 @@ export const ControllerOptions = z.object({
   workers: z.coerce.number().int().positive().max(256),
   /** every object is reconciled, and every host swept for orphaned domains, again this often */
   resyncSeconds: seconds,
-  /** a host without heartbeat or publication for this long counts as stale */
-  hostStaleAfterSeconds: seconds,
   /** timeout of one request to an agent */
   requestTimeoutSeconds: seconds,
   /** how often a staged policy is checked for having become active */
@@ -61,7 +59,6 @@ const SETTINGS = {
   // workers took 45 → 48 → 54 % of the apiserver's ceiling (BENCHMARKS.md)
   workers: { flag: "workers", env: "CPUID_FLEET_WORKERS", default: () => "32" },
   resyncSeconds: { flag: "resync", env: "CPUID_FLEET_RESYNC", default: () => "300" },
-  hostStaleAfterSeconds: { flag: "host-stale-after", env: "CPUID_FLEET_HOST_STALE_AFTER", default: () => "45" },
   requestTimeoutSeconds: { flag: "request-timeout", env: "CPUID_FLEET_REQUEST_TIMEOUT", default: () => "5" },
   stagedRefreshSeconds: { flag: "staged-refresh", env: "CPUID_FLEET_STAGED_REFRESH", default: () => "60" },
   maxBackoffSeconds: { flag: "max-backoff", env: "CPUID_FLEET_MAX_BACKOFF", default: () => "30" },

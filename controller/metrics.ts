@@ -24,6 +24,8 @@ export interface ControllerMetrics {
   leaderTransitions: client.Counter<"to">;
   eventsDropped: client.Counter<"reason">;
   domainResets: client.Counter<"result">;
+  natsConnected: client.Gauge;
+  natsReconnects: client.Counter;
 }
 
 export const CONDITION_KEY_SEPARATOR = "\u0000";
@@ -134,6 +136,16 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
       name: "cpuid_domain_resets_total",
       help: "Requests resetting a domain no DomainCpuidPolicy governs any more to the host default, by the agent's result (applied, staged, rejected) or error code (stale-request: a policy now governs it); a refused reset is retried at the next sweep",
       labelNames: ["result"],
+      registers,
+    }),
+    natsConnected: new client.Gauge({
+      name: "cpuid_controller_nats_connected",
+      help: "1 while this replica is connected to NATS (every replica reports it)",
+      registers,
+    }),
+    natsReconnects: new client.Counter({
+      name: "cpuid_controller_nats_reconnects_total",
+      help: "Times this replica's NATS connection came back after dropping",
       registers,
     }),
     leaderTransitions: new client.Counter({

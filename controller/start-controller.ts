@@ -22,6 +22,7 @@ import { DomainPolicyReconciler } from "./domain-policy/reconciler.ts";
 import { HostMirrorReconciler } from "./host-mirror/reconciler.ts";
 import { HostIndex, type HostChange } from "./hosts/host-index.ts";
 import { HostWatch } from "./hosts/host-watch.ts";
+import { NatsConnectionStatus } from "./hosts/nats-connection-status.ts";
 import { EventRecorder } from "./kube/events.ts";
 import { ResilientInformer } from "./kube/informer.ts";
 import { loadKubeConfig } from "./kube/kube-config.ts";
@@ -141,7 +142,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     for (const key of policies.keysOnHost(hostId)) domainQueue?.add(key);
     if (change !== "removed") sweepQueue?.add(hostId);
   };
-  const hosts = new HostIndex(options.hostStaleAfterSeconds * 1000, onHostChange);
+  const hosts = new HostIndex(onHostChange);
   const writer = new ObjectWriter(kubeConfig);
 
   const http = await startHttp(options.metricsListen.host, options.metricsListen.port, {
@@ -165,8 +166,9 @@ export async function startController(options: ControllerOptions, log: Logger = 
     // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
     noAsyncTraces: true,
   });
+  const link = new NatsConnectionStatus(nc, metrics, logger);
   const kv = await openHostsBucket(nc, logger);
-  const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, staleCheckIntervalMs: Math.max(250, (options.hostStaleAfterSeconds * 1000) / 4) });
+  const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, listeningSince: () => link.listeningSince() });
   hostWatch.start();
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
   const events = new EventRecorder(kubeConfig, options.identity, logger, (reason) => metrics.eventsDropped.inc({ reason }));
@@ -177,6 +179,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     policies,
     hosts,
     agents,
+    link,
     writer,
     events,
     metrics,

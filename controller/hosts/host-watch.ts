@@ -15,8 +15,11 @@ export interface HostWatchOptions {
   kv: KV;
   index: HostIndex;
   log: Logger;
-  staleCheckIntervalMs: number;
+  /** since when hosts could be heard (./nats-connection-status.ts); undefined while disconnected: nobody goes stale then */
+  listeningSince(): number | undefined;
 }
+
+const STALE_CHECK_INTERVAL_MS = 500;
 
 export class HostWatch {
   readonly #o: HostWatchOptions;
@@ -41,7 +44,10 @@ export class HostWatch {
         if (hb.success) this.#o.index.seen(hb.data.hostId, Date.now());
       },
     });
-    this.#staleTimer = setInterval(() => this.#o.index.checkStaleness(Date.now()), this.#o.staleCheckIntervalMs);
+    this.#staleTimer = setInterval(() => {
+      const since = this.#o.listeningSince();
+      if (since !== undefined) this.#o.index.checkStaleness(Date.now(), since);
+    }, STALE_CHECK_INTERVAL_MS);
     this.#staleTimer.unref();
     this.#loop = this.#watchForever();
   }
