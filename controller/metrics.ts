@@ -9,6 +9,8 @@ export interface ScrapeSources {
   isLeader(): boolean;
   /** count per (condition type, status) over all DomainCpuidPolicies */
   domainPolicyConditions(): Map<string, number>;
+  /** count per reason of the DomainCpuidPolicies failing now (./domain-policy/failing-policies.ts) */
+  failingPolicies(): Map<string, number>;
   hostCounts(): { ready: number; stale: number };
   /** seconds since each host's policies were published */
   hostPolicyAges(): Map<string, number>;
@@ -57,6 +59,18 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
         const [condition, status] = key.split(CONDITION_KEY_SEPARATOR);
         this.set({ condition, status }, count);
       }
+    },
+  });
+  new client.Gauge({
+    name: "cpuid_domain_policies_failing",
+    help: "DomainCpuidPolicies failing now, by reason: Audited=False (AuditFailed, HostPolicyChanged, InvalidPolicy) or Applied=False (Rejected) (leader only)",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      this.reset();
+      if (!sources.isLeader()) return;
+      const counts = sources.failingPolicies();
+      for (const reason of AUDIT_FAILURE_REASONS) this.set({ reason }, counts.get(reason) ?? 0);
     },
   });
   new client.Gauge({

@@ -16,6 +16,7 @@ import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
 import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
 import { EvaluationCache } from "./domain-policy/evaluation-cache.ts";
+import { countFailingPolicies } from "./domain-policy/failing-policies.ts";
 import { OrphanReset } from "./domain-policy/orphan-reset.ts";
 import { PolicyIndex } from "./domain-policy/policy-index.ts";
 import { DomainPolicyReconciler } from "./domain-policy/reconciler.ts";
@@ -69,6 +70,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const metrics = createMetrics({
     isLeader: () => leading,
     domainPolicyConditions: () => countConditions(domainInformer.list()),
+    failingPolicies: () => countFailingPolicies(domainInformer.list()),
     hostCounts: () => hosts.counts(),
     hostPolicyAges: () => policyAges(hosts),
     queueDepth: () => (domainQueue?.depth ?? 0) + (hostQueue?.depth ?? 0) + (sweepQueue?.depth ?? 0),
