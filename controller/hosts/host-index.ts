@@ -43,12 +43,13 @@ export class HostIndex {
     return this.#hosts.size;
   }
 
-  put(published: HostPolicies, now: number): void {
+  /** `heard: false` for a replay of what the host published earlier: it does not show the host is alive now. */
+  put(published: HostPolicies, now: number, heard = true): void {
     const existing = this.#hosts.get(published.hostId);
     if (existing && samePolicies(existing.record.published, published)) {
       const { policies: _views, ...facts } = published;
       existing.record = { ...existing.record, published: { ...facts, summaries: existing.record.published.summaries } };
-      this.#seen(published.hostId, existing, now);
+      if (heard) this.#seen(published.hostId, existing, now);
       return;
     }
     this.#hosts.set(published.hostId, { record: decodeHostPolicies(published), lastSeen: now, stale: false });

@@ -60,6 +60,18 @@ describe("HostIndex", () => {
     expect(index.counts()).toEqual({ ready: 0, stale: 1 });
   });
 
+  it("does not take a replay of an unchanged entry (a watch re-established) as news from the host", () => {
+    const { index, changes } = recording();
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 0);
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 2_000, false);
+    expect(index.get("h1")?.lastSeen).toBe(0);
+    index.checkStaleness(3_001);
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 3_500, false);
+    expect(index.counts()).toEqual({ ready: 0, stale: 1 });
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 4_000);
+    expect(changes.map(([, c]) => c)).toEqual(["added", "stale", "fresh"]);
+  });
+
   it("reports a removal once", () => {
     const { index, changes } = recording();
     index.put(haswell, 0);
