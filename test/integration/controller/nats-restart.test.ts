@@ -72,7 +72,7 @@ beforeAll(async () => {
   controller = await ControllerProcess.start("blip-1");
   await eventually("leads", async () => expect(await controller.isLeader()).toBe(true));
   for (const host of hosts) {
-    for (const domain of ["fresh", "busy-1", "busy-2"]) await applyDomainPolicy(`${host.hostId}-${domain}`, NS, { host: host.hostId, domain, guestType: "hvm" });
+    for (const domain of ["fresh", "busy-1", "busy-2"]) await applyDomainPolicy(`${host.hostId}-${domain}`, NS, { host: host.hostId, domain, guestType: "hvm", disable: ["rdrand"] });
   }
   for (const { name, activation } of policies) {
     await waitForDomainPolicy(name, NS, `Ready and ${activation}`, (o) => condition(o, "Ready")?.status === "True" && o.status?.activation === activation);
