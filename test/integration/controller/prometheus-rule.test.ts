@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -104,7 +104,7 @@ describe("deploy overlays", () => {
     const dir = mkdtempSync(join(tmpdir(), "cpuid-overlay-"));
     writeFileSync(
       join(dir, "kustomization.yaml"),
-      stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [join(REPO_ROOT, "deploy", "base")], components: [join(REPO_ROOT, "deploy", "prometheus")] }),
+      stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [relative(dir, join(REPO_ROOT, "deploy", "base"))], components: [relative(dir, join(REPO_ROOT, "deploy", "prometheus"))] }),
     );
     const objects = parseAllDocuments(await kubectlOk(["kustomize", dir])).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string }; spec: unknown });
     const rule = objects.find((o) => o.kind === "PrometheusRule");
