@@ -83,7 +83,7 @@ export class Agent {
   async #start(): Promise<void> {
     const c = this.config;
     const result = await this.#runProbe();
-    this.#current = { result, published: buildHostPolicies(c.hostId, result) };
+    this.#current = { result, published: this.#hostPolicies(result) };
     this.#backend = this.#createBackend();
 
     const http = await startHttp(c.metricsListen.host, c.metricsListen.port, {
@@ -132,6 +132,10 @@ export class Agent {
     this.#timers.push(setInterval(() => this.#heartbeat(), c.heartbeatIntervalSeconds * 1000));
     this.#timers.push(setInterval(() => void this.reprobe(), c.reprobeIntervalSeconds * 1000));
     this.#log.info({ hostId: c.hostId, probe: c.probe, backend: c.backend, metricsPort: this.httpPort, digest: this.#current.published.fingerprint.digest }, "agent started");
+  }
+
+  #hostPolicies(result: ProbeResult): HostPolicies {
+    return { ...buildHostPolicies(this.config.hostId, result), heartbeatIntervalSeconds: this.config.heartbeatIntervalSeconds };
   }
 
   #createBackend(): Backend {
@@ -187,7 +191,7 @@ export class Agent {
       this.#log.error({ err: (err as Error).message }, "re-probe failed; keeping the last published policies");
       return;
     }
-    const next = buildHostPolicies(this.config.hostId, result);
+    const next = this.#hostPolicies(result);
     if (next.fingerprint.digest === this.#current.published.fingerprint.digest) {
       // Unchanged: refresh the entry so its age tells readers of the bucket the host is alive.
       await this.#publisher.republish();

@@ -4,6 +4,7 @@
 
 import { hostname } from "node:os";
 import { z } from "zod";
+import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "../shared/nats/host-liveness.ts";
 import { ProbeKind } from "../shared/schemas/host-policies.ts";
 import { defineSettings, listenAddress, readSettings, seconds, settingsUsage, validateSettings } from "../runtime/settings.ts";
 
@@ -59,7 +60,7 @@ const SETTINGS = defineSettings<keyof AgentConfig>("CPUID_FLEET_AGENT", {
   stateDir: { flag: "state-dir", default: () => "/var/lib/cpuid-fleet-agent" },
   metricsListen: { flag: "metrics-listen", default: () => "0.0.0.0:9464" },
   reprobeIntervalSeconds: { flag: "reprobe-interval", default: () => "300" },
-  heartbeatIntervalSeconds: { flag: "heartbeat-interval", default: () => "15" },
+  heartbeatIntervalSeconds: { flag: "heartbeat-interval", default: () => String(DEFAULT_HEARTBEAT_INTERVAL_SECONDS) },
   xenPollIntervalSeconds: { flag: "xen-poll-interval", default: () => "5" },
   xenstoreWatchPath: { flag: "xenstore-watch", default: () => "xenstore-watch" },
   xenCpuidPath: { flag: "xen-cpuid", default: () => "xen-cpuid" },

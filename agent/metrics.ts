@@ -7,6 +7,14 @@ export function createAgentMetrics(hostId: string) {
   register.setDefaultLabels({ host: hostId });
   client.collectDefaultMetrics({ register, prefix: "cpuid_agent_" });
   const registers = [register];
+  const xenVerifications = new client.Counter({
+    name: "cpuid_agent_xen_verifications_total",
+    help: "xen backend: checks of a started domain's policy against the staged one, by result",
+    labelNames: ["result"],
+    registers,
+  });
+  // present from the start at 0, so that increase() sees the very first mismatch
+  for (const result of ["match", "mismatch"]) xenVerifications.inc({ result }, 0);
   return {
     register,
     publishes: new client.Counter({
@@ -48,12 +56,7 @@ export function createAgentMetrics(hostId: string) {
     lastHeartbeat: new client.Gauge({ name: "cpuid_agent_last_heartbeat_timestamp_seconds", help: "Time of the last heartbeat sent", registers }),
     natsConnected: new client.Gauge({ name: "cpuid_agent_nats_connected", help: "1 while connected to NATS", registers }),
     reconnects: new client.Counter({ name: "cpuid_agent_nats_reconnects_total", help: "Reconnections to NATS", registers }),
-    xenVerifications: new client.Counter({
-      name: "cpuid_agent_xen_verifications_total",
-      help: "xen backend: checks of a started domain's policy against the staged one, by result",
-      labelNames: ["result"],
-      registers,
-    }),
+    xenVerifications,
   };
 }
 

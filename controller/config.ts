@@ -28,8 +28,6 @@ export const ControllerOptions = z.object({
   workers: z.coerce.number().int().positive().max(256),
   /** every object is reconciled, and every host swept for orphaned domains, again this often */
   resyncSeconds: seconds,
-  /** a host without heartbeat or publication for this long counts as stale */
-  hostStaleAfterSeconds: seconds,
   /** timeout of one request to an agent */
   requestTimeoutSeconds: seconds,
   /** how often a staged policy is checked for having become active */
@@ -63,7 +61,6 @@ const SETTINGS = defineSettings<keyof ControllerOptions>("CPUID_FLEET_CONTROLLER
   // workers took 45 → 48 → 54 % of the apiserver's ceiling (BENCHMARKS.md)
   workers: { flag: "workers", default: () => "32" },
   resyncSeconds: { flag: "resync", default: () => "300" },
-  hostStaleAfterSeconds: { flag: "host-stale-after", default: () => "45" },
   requestTimeoutSeconds: { flag: "request-timeout", default: () => "5" },
   stagedRefreshSeconds: { flag: "staged-refresh", default: () => "60" },
   maxBackoffSeconds: { flag: "max-backoff", default: () => "30" },

@@ -5,6 +5,7 @@
 
 import client, { Registry } from "prom-client";
 import type { HostIndex } from "./hosts/host-index.ts";
+import { countFailingPolicies } from "./domain-policy/failing-policies.ts";
 import { EVENT_DROP_REASONS } from "./kube/events.ts";
 import type { DomainCpuidPolicyObject } from "../shared/api/v1alpha1/domain-cpuid-policy.ts";
 
@@ -22,6 +23,8 @@ export interface ControllerMetrics {
   eventsDropped: client.Counter<"reason">;
   domainResets: client.Counter<"result">;
   resetsUndecided: client.Counter<"reason">;
+  natsConnected: client.Gauge;
+  natsReconnects: client.Counter;
 }
 
 const CONDITION_KEY_SEPARATOR = "\u0000";
@@ -45,6 +48,18 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
         const [condition, status] = key.split(CONDITION_KEY_SEPARATOR);
         this.set({ condition, status }, count);
       }
+    },
+  });
+  new client.Gauge({
+    name: "cpuid_domain_policies_failing",
+    help: "DomainCpuidPolicies failing now, by reason: Audited=False (AuditFailed, HostPolicyChanged, InvalidPolicy) or Applied=False (Rejected) (leader only)",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      this.reset();
+      if (!sources.isLeader()) return;
+      const counts = countFailingPolicies(sources.domainPolicies());
+      for (const reason of AUDIT_FAILURE_REASONS) this.set({ reason }, counts.get(reason) ?? 0);
     },
   });
   new client.Gauge({
@@ -115,6 +130,16 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
       name: "cpuid_domain_resets_undecided_total",
       help: "Domains no DomainCpuidPolicy governs that the reset sweep could not decide about (no-provenance: set by a controller request but its record lost the resource uid; no-guest-type; no-host-default), counted once per domain and reason until it is decided",
       labelNames: ["reason"],
+      registers,
+    }),
+    natsConnected: new client.Gauge({
+      name: "cpuid_controller_nats_connected",
+      help: "1 while this replica is connected to NATS (every replica reports it)",
+      registers,
+    }),
+    natsReconnects: new client.Counter({
+      name: "cpuid_controller_nats_reconnects_total",
+      help: "Times this replica's NATS connection came back after dropping",
       registers,
     }),
   };

@@ -19,6 +19,7 @@ import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
 import { subscribeDomainEvents } from "./domain-policy/domain-events.ts";
 import { EvaluationCache } from "./domain-policy/evaluation-cache.ts";
+import { countFailingPolicies } from "./domain-policy/failing-policies.ts";
 import { OrphanReset } from "./domain-policy/orphan-reset.ts";
 import { orphanResetController } from "./domain-policy/orphan-reset-watch.ts";
 import { PolicyEvents } from "./domain-policy/policy-events.ts";
@@ -30,6 +31,7 @@ import { hostMirrorController } from "./host-mirror/watch.ts";
 import type { HostEvent } from "./hosts/host-events.ts";
 import { HostIndex } from "./hosts/host-index.ts";
 import { HostWatch } from "./hosts/host-watch.ts";
+import { NatsConnectionStatus } from "./hosts/nats-connection-status.ts";
 import { EventRecorder } from "./kube/events.ts";
 import { ResilientInformer } from "./kube/informer.ts";
 import { loadKubeConfig } from "./kube/kube-config.ts";
@@ -59,7 +61,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const kubeConfig = loadKubeConfig(options.kubeconfig);
   const writer = new ObjectWriter(kubeConfig);
   const hostEvents = new Source<HostEvent>();
-  const hosts = new HostIndex(options.hostStaleAfterSeconds * 1000, (hostId, change) => {
+  const hosts = new HostIndex((hostId, change) => {
     logger.info({ host: hostId, change }, "host changed");
     hostEvents.emit({ hostId, change });
   });
@@ -125,10 +127,11 @@ export async function startController(options: ControllerOptions, log: Logger = 
     // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
     options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, noAsyncTraces: true },
   });
+  const link = new NatsConnectionStatus(nc, metrics, logger);
   const kv = await createOrOpenHostsBucket(nc, (err) =>
     logger.info({ err: err.message, bucket: HOSTS_BUCKET }, "could not create the hosts bucket; opening it as it is"),
   );
-  const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, staleCheckIntervalMs: Math.max(250, (options.hostStaleAfterSeconds * 1000) / 4) });
+  const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, listeningSince: () => link.listeningSince() });
   hostWatch.start();
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
   const events = new EventRecorder(kubeConfig, options.identity, logger, (reason) => metrics.eventsDropped.inc({ reason }));
@@ -141,6 +144,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     policies,
     hosts,
     agents,
+    link,
     writer,
     events,
     metrics,

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject, type DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { AgentClient } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
+import type { NatsConnectionStatus } from "../hosts/nats-connection-status.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
 import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
@@ -27,6 +28,8 @@ export interface DomainPolicyReconcilerDeps {
   policies: PolicyIndex;
   hosts: HostIndex;
   agents: AgentClient;
+  /** whether an unanswered request counts against the host or only shows the controller's NATS connection blinked */
+  link: Pick<NatsConnectionStatus, "blames">;
   writer: ObjectWriter;
   events: EventRecorder;
   metrics: ControllerMetrics;
@@ -121,13 +124,15 @@ export class DomainPolicyReconciler {
     const action = agentAction(previous, generation, evaluation.policyHash);
     if (action === "none") return { kind: "unchanged" };
     if (action === "refresh") {
+      const asked = Date.now();
       const r = await this.#d.agents.get(spec.host, spec.domain);
-      if (r.kind !== "ok") return r;
+      if (r.kind !== "ok") return this.#failure(spec.host, asked, r);
       const known = r.value.activeHash === evaluation.policyHash || r.value.stagedHash === evaluation.policyHash;
       // the agent no longer holds the policy (e.g. its state was reset): send it again
       if (known) return { kind: "domain", info: r.value };
     }
     const requestId = policyRequestId(obj.metadata.uid, generation, evaluation.policyHash);
+    const asked = Date.now();
     const started = performance.now();
     const r = await this.#d.agents.set({
       hostId: spec.host,
@@ -146,6 +151,11 @@ export class DomainPolicyReconciler {
     const current = this.#d.informer.get(obj.metadata.name!, obj.metadata.namespace);
     if (current?.metadata.uid !== obj.metadata.uid || current?.metadata.generation !== obj.metadata.generation) this.#d.sweepHost(spec.host);
     this.#d.log.debug({ host: spec.host, domain: spec.domain, requestId, result }, "set policy");
-    return r.kind === "ok" ? { kind: "reply", reply: r.value, requestId } : r;
+    return r.kind === "ok" ? { kind: "reply", reply: r.value, requestId } : this.#failure(spec.host, asked, r);
+  }
+
+  #failure(hostId: string, asked: number, r: Exclude<AgentOutcome, { kind: "unchanged" | "reply" | "domain" | "transport" }>): AgentOutcome {
+    if (r.kind === "unavailable" && !this.#d.link.blames(this.#d.hosts.get(hostId), asked)) return { kind: "transport", message: r.message };
+    return r;
   }
 }

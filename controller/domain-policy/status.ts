@@ -29,6 +29,7 @@ export const Reason = {
   HostUnavailable: "HostUnavailable",
   Rejected: "Rejected",
   AgentError: "AgentError",
+  Reconnecting: "Reconnecting",
 } as const;
 
 /** What talking to the host's agent gave. */
@@ -40,7 +41,9 @@ export type AgentOutcome =
   | { kind: "domain"; info: DomainInfo }
   | { kind: "error"; code: string; message: string }
   /** no responders or timeout */
-  | { kind: "unavailable"; message: string };
+  | { kind: "unavailable"; message: string }
+  /** unanswered while the controller's own NATS connection was down or had just come back: nothing is known against the host */
+  | { kind: "transport"; message: string };
 
 export type Outcome =
   | { kind: "host-not-found"; hostId: string }
@@ -241,6 +244,16 @@ function auditPassed(ctx: Ctx, ev: AuditedEvaluation, agent: AgentOutcome): Stat
     case "unavailable": {
       set(ctx, { type: APPLIED, status: "False", reason: Reason.HostUnavailable, message: agent.message });
       if (prevApplied?.reason !== Reason.HostUnavailable) events.push({ type: "Warning", reason: Reason.HostUnavailable, action: "Apply", note: agent.message });
+      retry = true;
+      break;
+    }
+    case "transport": {
+      // what the host had stays as it was; only a policy it does not hold yet is in doubt
+      if (ctx.previous.appliedHash !== ev.policyHash || !prevApplied) {
+        const message = `not confirmed by the host yet: the controller's NATS connection dropped and is coming back (${agent.message})`;
+        set(ctx, { type: APPLIED, status: "Unknown", reason: Reason.Reconnecting, message });
+        host.activation = "Pending";
+      }
       retry = true;
       break;
     }

@@ -2,6 +2,7 @@
 // published, decoded, and when it was last heard from (publication or
 // heartbeat). Reports what changed so the right objects get reconciled.
 
+import { hostLiveness } from "../../shared/nats/host-liveness.ts";
 import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
 import { decodeHostPolicies, type HostFacts, type HostRecord } from "../../shared/hosts/host-record.ts";
 
@@ -10,7 +11,7 @@ export type HostChange =
   /** new policies (fingerprint or content changed) */
   | "updated"
   | "removed"
-  /** no heartbeat or publication for longer than the staleness limit */
+  /** no heartbeat or publication for too long (shared/nats/host-liveness.ts) */
   | "stale"
   /** heard from again after being stale */
   | "fresh";
@@ -24,11 +25,9 @@ export interface IndexedHost {
 
 export class HostIndex {
   readonly #hosts = new Map<string, IndexedHost>();
-  readonly #staleAfterMs: number;
   readonly #onChange: (hostId: string, change: HostChange) => void;
 
-  constructor(staleAfterMs: number, onChange: (hostId: string, change: HostChange) => void) {
-    this.#staleAfterMs = staleAfterMs;
+  constructor(onChange: (hostId: string, change: HostChange) => void) {
     this.#onChange = onChange;
   }
 
@@ -44,12 +43,13 @@ export class HostIndex {
     return this.#hosts.size;
   }
 
-  put(published: HostPolicies, now: number): void {
+  /** `heard: false` for a replay of what the host published earlier: it does not show the host is alive now. */
+  put(published: HostPolicies, now: number, heard = true): void {
     const existing = this.#hosts.get(published.hostId);
     if (existing && samePolicies(existing.record.published, published)) {
       const { policies: _views, ...facts } = published;
       existing.record = { ...existing.record, published: { ...facts, summaries: existing.record.published.summaries } };
-      this.#seen(published.hostId, existing, now);
+      if (heard) this.#seen(published.hostId, existing, now);
       return;
     }
     this.#hosts.set(published.hostId, { record: decodeHostPolicies(published), lastSeen: now, stale: false });
@@ -66,10 +66,15 @@ export class HostIndex {
     if (this.#hosts.delete(hostId)) this.#onChange(hostId, "removed");
   }
 
-  /** Marks hosts not heard from within the limit as stale; call periodically. */
-  checkStaleness(now: number): void {
+  /**
+   * Marks hosts not heard from for too long as stale; call periodically.
+   * Silence counts from `listeningSince` at the earliest: nothing could be
+   * heard before then (the controller's own NATS connection was down).
+   */
+  checkStaleness(now: number, listeningSince = 0): void {
     for (const [hostId, host] of this.#hosts) {
-      if (!host.stale && now - host.lastSeen > this.#staleAfterMs) {
+      const lastHeard = Math.max(host.lastSeen, listeningSince);
+      if (!host.stale && hostLiveness(lastHeard, now, host.record.published.heartbeatIntervalSeconds) === "stale") {
         host.stale = true;
         this.#onChange(hostId, "stale");
       }

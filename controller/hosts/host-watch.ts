@@ -15,8 +15,11 @@ export interface HostWatchOptions {
   kv: KV;
   index: HostIndex;
   log: Logger;
-  staleCheckIntervalMs: number;
+  /** since when hosts could be heard (./nats-connection-status.ts); undefined while disconnected: nobody goes stale then */
+  listeningSince(): number | undefined;
 }
+
+const STALE_CHECK_INTERVAL_MS = 500;
 
 export class HostWatch {
   readonly #o: HostWatchOptions;
@@ -28,6 +31,8 @@ export class HostWatch {
   #heartbeats?: Subscription;
   #staleTimer?: NodeJS.Timeout;
   #loop?: Promise<void>;
+  /** the bucket's content was loaded once; later replays (a watch re-established) are not news from the hosts */
+  #loaded = false;
 
   constructor(options: HostWatchOptions) {
     this.#o = options;
@@ -41,7 +46,10 @@ export class HostWatch {
         if (hb.success) this.#o.index.seen(hb.data.hostId, Date.now());
       },
     });
-    this.#staleTimer = setInterval(() => this.#o.index.checkStaleness(Date.now()), this.#o.staleCheckIntervalMs);
+    this.#staleTimer = setInterval(() => {
+      const since = this.#o.listeningSince();
+      if (since !== undefined) this.#o.index.checkStaleness(Date.now(), since);
+    }, STALE_CHECK_INTERVAL_MS);
     this.#staleTimer.unref();
     this.#loop = this.#watchForever();
   }
@@ -78,13 +86,14 @@ export class HostWatch {
       replaying = false;
       // keys deleted while no watch was running
       for (const hostId of index.hostIds()) if (!seenInReplay.has(hostId)) index.remove(hostId);
+      this.#loaded = true;
       this.#initialised();
     };
     if (!replaying) finishReplay();
     const watcher = await kv.watch();
     this.#watcher = watcher;
     for await (const entry of watcher) {
-      const hostId = this.#apply(entry);
+      const hostId = this.#apply(entry, !(replaying && this.#loaded));
       if (replaying) {
         if (hostId) seenInReplay.add(hostId);
         if (entry.delta === 0 || entry.isUpdate) finishReplay();
@@ -92,8 +101,8 @@ export class HostWatch {
     }
   }
 
-  /** Applies one KV entry; returns the host id it concerned. */
-  #apply(entry: KvWatchEntry): string | undefined {
+  /** Applies one KV entry; returns the host id it concerned. `heard`: the entry is news from the host (not a replay). */
+  #apply(entry: KvWatchEntry, heard: boolean): string | undefined {
     let hostId: string;
     try {
       hostId = hostIdFromToken(entry.key);
@@ -114,7 +123,7 @@ export class HostWatch {
       this.#o.log.warn({ key: entry.key, hostId: parsed.data.hostId }, "ignoring HostPolicies published under another host's key");
       return hostId;
     }
-    this.#o.index.put(parsed.data, Date.now());
+    this.#o.index.put(parsed.data, Date.now(), heard);
     return hostId;
   }
 }

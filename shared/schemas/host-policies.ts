@@ -42,6 +42,8 @@ export const HostPolicies = z.object({
   guestTypes: z.array(GuestType),
   agentVersion: z.string(),
   publishedAt: z.iso.datetime(),
+  /** how often the agent sends heartbeats; readers judge its staleness by it (shared/nats/host-liveness.ts) */
+  heartbeatIntervalSeconds: z.number().positive().optional(),
 });
 export type HostPolicies = z.infer<typeof HostPolicies>;
 

@@ -25,7 +25,6 @@ export const FAST_CONTROLLER_FLAGS = [
   "--lease-duration=4",
   "--renew-deadline=3",
   "--retry-period=0.5",
-  "--host-stale-after=3",
   "--request-timeout=1",
   "--max-backoff=2",
   "--staged-refresh=2",

@@ -134,16 +134,23 @@ describe("continuous discovery", () => {
 });
 
 describe("cpuidctl", () => {
-  it("hosts list shows every publishing host and marks old entries stale", async () => {
+  it("hosts list shows every publishing host, and marks a host stale after three missed heartbeats, as the controller does", async () => {
+    const silent = await startAgent("hosts-list-silent", ["--probe", "file", "--probe-file", join(FIXTURES_DIR, "cpuid-dumps", "amd", "genoa-epyc-9124.txt"), "--heartbeat-interval", "1"]);
     const fresh = await cpuidctl("hosts", "list");
     expect(fresh.code, fresh.stderr).toBe(0);
-    expect(fresh.stdout).toMatch(/^HOST\s+VENDOR\s+MODEL\s+RAW\s+HOST\s+PV_MAX/m);
+    expect(fresh.stdout).toMatch(/^HOST\s+VENDOR\s+MODEL\s+RAW\s+HOST\s+PV_MAX.*\sAGE\s+HEARD\s+STATUS$/m);
     expect(fresh.stdout).toMatch(/^probe-dump\s+amd\s+25\/17\/1 AMD EPYC 9124.*\sok$/m);
+    expect(fresh.stdout).toMatch(/^hosts-list-silent\s+amd.*\sok$/m);
     expect(fresh.stdout).toMatch(/^xen01\.lab\s+intel/m);
-    await new Promise((r) => setTimeout(r, 2100));
-    const stale = await cpuidctl("hosts", "list", "--stale-after", "1", "-o", "json");
-    const rows = JSON.parse(stale.stdout) as Array<{ host: string; stale: boolean }>;
-    expect(rows.find((r) => r.host === "probe-dump")?.stale).toBe(true);
+    // alive past its entry's three intervals: its heartbeats vouch for it
+    await new Promise((r) => setTimeout(r, 3500));
+    const beating = JSON.parse((await cpuidctl("hosts", "list", "-o", "json")).stdout) as Array<{ host: string; stale: boolean; heardSecondsAgo: number }>;
+    expect(beating.find((r) => r.host === "hosts-list-silent")).toMatchObject({ stale: false, heardSecondsAgo: expect.toBeOneOf([0, 1]) });
+    await silent.stop();
+    await new Promise((r) => setTimeout(r, 3500));
+    const rows = JSON.parse((await cpuidctl("hosts", "list", "-o", "json")).stdout) as Array<{ host: string; stale: boolean }>;
+    expect(rows.find((r) => r.host === "hosts-list-silent")?.stale).toBe(true);
+    expect(rows.find((r) => r.host === "probe-dump")?.stale).toBe(false);
   });
 
   it("hosts get of an unknown host fails clearly", async () => {

@@ -1,19 +1,55 @@
-// deploy/prometheus: the alert rules pass `promtool check rules`, and
-// `promtool test rules` proves the alerts fire (and stay quiet) as intended.
+// deploy/prometheus: the alert rules pass `promtool check rules`,
+// `promtool test rules` proves the alerts fire (and stay quiet) as intended,
+// every metric they use is one the controller or the agent exports, and the
+// PrometheusRule stays out of the local overlay (a cluster without the
+// Prometheus Operator) as a kustomize component added only where wanted.
 
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
-import { parse, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
+import { createAgentMetrics } from "../../../agent/metrics.ts";
+import { createManagerMetrics } from "../../../controller/manager/metrics.ts";
+import { createMetrics } from "../../../controller/metrics.ts";
+import { HostIndex } from "../../../controller/hosts/host-index.ts";
+import { LEASE_NAMESPACE } from "../../../devenv/daemons/controller.ts";
+import { ensureNamespace, kubectlOk } from "../../e2e/fleet.ts";
 import { planeInfo } from "../../harness/context.ts";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const run = promisify(execFile);
 const RULE = join(REPO_ROOT, "deploy", "prometheus", "prometheus-rule.yaml");
 const RULE_TESTS = join(REPO_ROOT, "deploy", "prometheus", "prometheus-rule.test.yaml");
+const ALERTS = [
+  "CpuidAuditFailures",
+  "CpuidNewAuditFailures",
+  "CpuidHostPolicyChanged",
+  "CpuidDomainPoliciesNotReady",
+  "CpuidHostStale",
+  "CpuidWorkqueueBacklog",
+  "CpuidNoLeader",
+  "CpuidControllerNatsDisconnected",
+  "CpuidAgentNatsDisconnected",
+  "CpuidXenVerificationMismatch",
+];
+
+interface Rule {
+  alert: string;
+  expr: string;
+}
+
+function rules(): Rule[] {
+  const rule = parse(readFileSync(RULE, "utf8")) as { spec: { groups: { rules: Rule[] }[] } };
+  return rule.spec.groups.flatMap((g) => g.rules);
+}
+
+/** Kinds of the objects `kubectl kustomize <dir>` renders. */
+async function renderedKinds(dir: string): Promise<string[]> {
+  return parseAllDocuments(await kubectlOk(["kustomize", dir])).map((d) => (d.toJS() as { kind: string }).kind);
+}
 
 function rulesDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "cpuid-rules-"));
@@ -30,18 +66,52 @@ describe("PrometheusRule", () => {
   it("passes promtool check rules", async () => {
     const dir = rulesDir();
     const { stdout } = await run(promtool(), ["check", "rules", join(dir, "rules.yaml")]);
-    expect(stdout).toContain("SUCCESS: 5 rules found");
+    expect(stdout).toContain(`SUCCESS: ${ALERTS.length} rules found`);
   });
 
-  it("passes promtool test rules", async () => {
+  it("passes promtool test rules, with a firing and a silent case for every alert", async () => {
     const dir = rulesDir();
     const { stdout } = await run(promtool(), ["test", "rules", join(dir, "rules.test.yaml")]);
     expect(stdout).toContain("SUCCESS");
+    const tests = parse(readFileSync(RULE_TESTS, "utf8")) as { tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[] };
+    const cases = tests.tests.flatMap((t) => t.alert_rule_test);
+    expect(rules().map((r) => r.alert)).toEqual(ALERTS);
+    for (const alert of ALERTS) {
+      expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length > 0), `${alert} fires in a test`).toBe(true);
+      expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length === 0), `${alert} stays silent in a test`).toBe(true);
+    }
   });
 
-  it("alerts on the metric the controller exports", () => {
-    const rule = readFileSync(RULE, "utf8");
-    expect(rule).toContain("cpuid_audit_failures_total");
-    expect(rule).toContain('cpuid_hosts{state="stale"}');
+  it("alerts only on metrics the controller or the agent exports", async () => {
+    const controller = createMetrics({ isLeader: () => true, domainPolicies: () => [], hosts: new HostIndex(() => undefined) });
+    createManagerMetrics(controller.register, { isLeader: () => true, queueDepth: () => 0 });
+    const exported = new Set([...(await controller.register.getMetricsAsJSON()), ...(await createAgentMetrics("h1").register.getMetricsAsJSON())].map((m) => m.name));
+    for (const { alert, expr } of rules()) {
+      const used = [...expr.matchAll(/\bcpuid_\w+/g)].map(([name]) => name);
+      expect(used.length, alert).toBeGreaterThan(0);
+      for (const name of used) expect(exported, `${alert} uses ${name}`).toContain(name);
+    }
+  });
+});
+
+describe("deploy overlays", () => {
+  it("the local overlay leaves the PrometheusRule out and passes a server-side dry run on a cluster without the Prometheus Operator", async () => {
+    const overlay = join(REPO_ROOT, "deploy", "overlays", "local");
+    expect(await renderedKinds(overlay)).not.toContain("PrometheusRule");
+    await ensureNamespace(LEASE_NAMESPACE);
+    const out = await kubectlOk(["apply", "--dry-run=server", "-k", overlay]);
+    expect(out).toMatch(/deployment\.apps\/cpuid-fleet-controller .*\(server dry run\)/);
+  });
+
+  it("the prometheus component adds the PrometheusRule, in the controller's namespace, to an overlay that asks for it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cpuid-overlay-"));
+    writeFileSync(
+      join(dir, "kustomization.yaml"),
+      stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [relative(dir, join(REPO_ROOT, "deploy", "base"))], components: [relative(dir, join(REPO_ROOT, "deploy", "prometheus"))] }),
+    );
+    const objects = parseAllDocuments(await kubectlOk(["kustomize", dir])).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string }; spec: unknown });
+    const rule = objects.find((o) => o.kind === "PrometheusRule");
+    expect(rule?.metadata.namespace).toBe("cpuid-fleet-system");
+    expect(rule?.spec).toEqual((parse(readFileSync(RULE, "utf8")) as { spec: unknown }).spec);
   });
 });

@@ -37,7 +37,7 @@ describe("controller options", () => {
   });
 
   it("documents every option with its variable", () => {
-    for (const flag of ["--kubeconfig", "--nats-url", "--lease-duration", "--host-stale-after", "--resync"]) expect(USAGE).toContain(flag);
+    for (const flag of ["--kubeconfig", "--nats-url", "--lease-duration", "--resync"]) expect(USAGE).toContain(flag);
     expect(USAGE).toMatch(/--nats-seed-file +CPUID_FLEET_CONTROLLER_NATS_SEED_FILE/);
     expect(USAGE).toContain("(default <hostname>-<pid>-<random>)");
   });

@@ -137,6 +137,30 @@ describe("decideStatus", () => {
     expect(cond(back.status, "Ready")).toMatchObject({ status: "True", lastTransitionTime: "2026-11-26T10:02:00Z" });
   });
 
+  it("a request unanswered while the controller's NATS connection blinked keeps an applied or staged policy as it was, without events", () => {
+    const transport: AgentOutcome = { kind: "transport", message: "the host's agent did not answer on cpuid.v1.host.h1.get within 1000 ms" };
+    for (const result of ["applied", "staged"] as const) {
+      const held = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply(result) }, t0);
+      const d = decideStatus(held.status, 1, { kind: "audited", evaluation: evaluation(), agent: transport }, t1);
+      expect(d.status).toEqual(held.status);
+      expect(d.events).toEqual([]);
+      expect(d.retry).toBe(true);
+    }
+  });
+
+  it("a policy the host does not hold yet is Unknown (Reconnecting), not HostUnavailable, while the controller's NATS connection blinks", () => {
+    const transport: AgentOutcome = { kind: "transport", message: "no agent answers on cpuid.v1.host.h1.set" };
+    const held = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply("applied") }, t0);
+    const changed = decideStatus(held.status, 2, { kind: "audited", evaluation: evaluation({ policyHash: "sha256:p2" }), agent: transport }, t1);
+    expect(cond(changed.status, "Applied")).toMatchObject({ status: "Unknown", reason: "Reconnecting" });
+    expect(cond(changed.status, "Ready")).toMatchObject({ status: "Unknown", reason: "Reconnecting" });
+    expect(changed.status.activation).toBe("Pending");
+    expect(changed.events).toEqual([]);
+    const fresh = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: transport }, t0);
+    expect(cond(fresh.status, "Applied")).toMatchObject({ status: "Unknown", reason: "Reconnecting" });
+    expect(fresh.events).toEqual([]);
+  });
+
   it("an agent rejection reports the agent's findings and retries", () => {
     const d = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply("rejected", { maxHash: "sha256:max9" }) }, t0);
     expect(cond(d.status, "Applied")).toMatchObject({ status: "False", reason: "Rejected" });

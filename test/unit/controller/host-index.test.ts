@@ -11,9 +11,9 @@ beforeAll(async () => {
   sapphire = await hostPoliciesFrom("h1", SAPPHIRE_RAPIDS);
 });
 
-function recording(staleAfterMs = 1000) {
+function recording() {
   const changes: [string, HostChange][] = [];
-  const index = new HostIndex(staleAfterMs, (h, c) => changes.push([h, c]));
+  const index = new HostIndex((h, c) => changes.push([h, c]));
   return { index, changes };
 }
 
@@ -27,18 +27,48 @@ describe("HostIndex", () => {
     expect(index.get("h1")?.record.published.cpu.model).toBe(sapphire.cpu.model);
   });
 
-  it("turns a silent host stale, and fresh again on a heartbeat", () => {
-    const { index, changes } = recording(1000);
-    index.put(haswell, 0);
-    index.checkStaleness(900);
-    index.seen("h1", 900);
-    index.checkStaleness(1800);
+  it("turns a host silent for three of its heartbeat intervals stale, and fresh again on a heartbeat", () => {
+    const { index, changes } = recording();
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 0);
+    index.checkStaleness(2900);
+    index.seen("h1", 2900);
+    index.checkStaleness(5900);
     expect(index.counts()).toEqual({ ready: 1, stale: 0 });
-    index.checkStaleness(2000);
-    index.checkStaleness(2500);
+    index.checkStaleness(5901);
+    index.checkStaleness(7000);
     expect(index.counts()).toEqual({ ready: 0, stale: 1 });
-    index.seen("h1", 2600);
-    index.seen("unknown", 2600);
+    index.seen("h1", 7100);
+    index.seen("unknown", 7100);
+    expect(changes.map(([, c]) => c)).toEqual(["added", "stale", "fresh"]);
+  });
+
+  it("judges a host that does not announce its interval by the agents' default (15 s)", () => {
+    const { index } = recording();
+    index.put(haswell, 0);
+    index.checkStaleness(45_000);
+    expect(index.counts()).toEqual({ ready: 1, stale: 0 });
+    index.checkStaleness(45_001);
+    expect(index.counts()).toEqual({ ready: 0, stale: 1 });
+  });
+
+  it("counts silence only from when the controller could listen again (its NATS reconnect)", () => {
+    const { index } = recording();
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 0);
+    index.checkStaleness(10_000, 8_000);
+    expect(index.counts()).toEqual({ ready: 1, stale: 0 });
+    index.checkStaleness(11_001, 8_000);
+    expect(index.counts()).toEqual({ ready: 0, stale: 1 });
+  });
+
+  it("does not take a replay of an unchanged entry (a watch re-established) as news from the host", () => {
+    const { index, changes } = recording();
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 0);
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 2_000, false);
+    expect(index.get("h1")?.lastSeen).toBe(0);
+    index.checkStaleness(3_001);
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 3_500, false);
+    expect(index.counts()).toEqual({ ready: 0, stale: 1 });
+    index.put({ ...haswell, heartbeatIntervalSeconds: 1 }, 4_000);
     expect(changes.map(([, c]) => c)).toEqual(["added", "stale", "fresh"]);
   });
 
@@ -60,7 +90,7 @@ describe("HostCpuidPolicy status", () => {
   });
 
   it("summarises the published policies without leaves and keeps lastSeen coarse", () => {
-    const { index } = recording(60_000);
+    const { index } = recording();
     const t0 = Date.parse("2026-11-26T10:00:00Z");
     index.put(haswell, t0);
     const s1 = hostStatus(index.get("h1")!, undefined, new Date(t0), 60_000);

@@ -181,7 +181,7 @@ describe("host mirror watch", () => {
   it("mirrors every changed host, and recreates a deleted mirror only while its host is indexed", async () => {
     const hostEvents = new Source<HostEvent>();
     const mirrorDeletions = new Source<HostCpuidPolicyObject>();
-    const hosts = new HostIndex(60_000, () => undefined);
+    const hosts = new HostIndex(() => undefined);
     hosts.put(haswell, Date.now());
     const mirror = (hostId: string): HostCpuidPolicyObject => ({ apiVersion: "cpuidfleet.io/v1alpha1", kind: "HostCpuidPolicy", metadata: { name: hostId }, status: { hostId } as HostCpuidPolicyObject["status"] });
     const { expectReconciled, stop } = run((reconcile) =>
