@@ -12,7 +12,7 @@ import { ControlPlane, REPO_ROOT } from "../test/harness/control-plane.ts";
 import { killProcessGroupNow, stopProcess } from "../test/harness/managed-process.ts";
 import { clusterPaths } from "./cluster/paths.ts";
 import { serveCluster } from "./cluster/serve.ts";
-import { ensureAllBinaries } from "./toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "./toolchain/ensure.ts";
 import { runMain } from "./run-main.ts";
 import { isProcessAlive, runningPid } from "./toolchain/process-liveness.ts";
 import { tailLines } from "./toolchain/run-logged.ts";
@@ -52,7 +52,7 @@ async function up(hosts: string[]): Promise<number> {
   await removeLeftovers();
   mkdirSync(paths.root, { recursive: true });
   // In the foreground, so a first build's progress is visible here.
-  await ensureAllBinaries();
+  await ensureControlPlaneBinaries();
 
   const out = openSync(paths.logFile, "w");
   const child = spawn(process.execPath, [import.meta.filename, "serve", "--hosts", hosts.join(",")], {

@@ -6,14 +6,14 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { ControlPlane, REPO_ROOT } from "../../test/harness/control-plane.ts";
-import { ensureAllBinaries } from "../toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "../toolchain/ensure.ts";
 import { renderEnvFile } from "./env-file.ts";
 import { clusterPaths } from "./paths.ts";
 
 export async function serveCluster(hosts: readonly string[]): Promise<void> {
   const paths = clusterPaths(REPO_ROOT);
   const log = (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
-  const binaries = await ensureAllBinaries({ log });
+  const binaries = await ensureControlPlaneBinaries({ log });
   const plane = await ControlPlane.start({ dir: paths.planeDir, hosts, binaries, log, keep: false });
   let stopping = false;
   const stop = async (signal: string) => {

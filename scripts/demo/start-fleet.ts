@@ -9,7 +9,7 @@ import { ControlPlane } from "../../test/harness/control-plane.ts";
 import { ChildGroup } from "../fleet/child-group.ts";
 import { LEASE_NAMESPACE, startControllerProcess, type StartedController } from "../fleet/controller-process.ts";
 import { startAgentProcess, type StartedAgent } from "../fleet/agent-process.ts";
-import { ensureAllBinaries } from "../toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "../toolchain/ensure.ts";
 import { DEMO_HOSTS, profilePath, type DemoHost } from "./hosts.ts";
 import { DemoKube } from "./kube.ts";
 import { type DemoPaths, hostStateDir } from "./paths.ts";
@@ -30,7 +30,7 @@ export interface DemoFleet {
 }
 
 export async function startDemoFleet(paths: DemoPaths, progress: Progress): Promise<DemoFleet> {
-  const binaries = await ensureAllBinaries({ log: (line) => progress.detail(line) });
+  const binaries = await ensureControlPlaneBinaries({ log: (line) => progress.detail(line) });
   rmSync(paths.dir, { recursive: true, force: true });
   mkdirSync(paths.logsDir, { recursive: true });
   progress.step("starting the control plane: etcd, kube-apiserver, nats-server (JetStream)");
