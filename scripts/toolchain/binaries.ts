@@ -38,4 +38,4 @@ export function reportsVersion(output: string, version: string): boolean {
 }
 
 export const GO_TOOLCHAIN_HINT =
-  "put a Go toolchain >= 1.26 on PATH (the `go` command; etcd, nats-server and prometheus declare go 1.26) so it can be built from the Go module proxy";
+  "put a Go toolchain >= 1.26.7 on PATH (the `go` command; prometheus v0.316.0 declares go 1.26.7, the others go 1.26 or older) so it can be built from the Go module proxy";
