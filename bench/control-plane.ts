@@ -6,7 +6,7 @@
 //   node_modules/.bin/node bench/control-plane.ts [--runs N]
 
 import { cpus } from "node:os";
-import { ensureAllBinaries } from "../devenv/toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "../devenv/toolchain/ensure.ts";
 import { ControlPlane, type StartTimings } from "../devenv/plane/control-plane.ts";
 
 const GOAL_MS = 20_000;
@@ -32,7 +32,7 @@ interface Run {
 
 async function main(): Promise<void> {
   const runs = runsArg(process.argv.slice(2));
-  const binaries = await ensureAllBinaries();
+  const binaries = await ensureControlPlaneBinaries();
   console.log(`local control plane warm start, ${runs} runs, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`);
   console.log(Object.values(binaries).map((b) => `${b.name} ${b.version}`).join(", "));
   const results: Run[] = [];

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../devenv/repo-root.ts";
-import { ensureAllBinaries } from "../devenv/toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "../devenv/toolchain/ensure.ts";
 import { demoPaths } from "../scripts/demo/paths.ts";
 import type { FleetRecord } from "../scripts/demo/run.ts";
 import { percentile } from "./fleet/process-stats.ts";
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs needs a positive integer");
-  await ensureAllBinaries();
+  await ensureControlPlaneBinaries();
   console.log(`npm run demo -- --detach, then --stop; ${runs} runs, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
   const results: Run[] = [];
   for (let i = 0; i < runs; i++) {

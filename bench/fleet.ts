@@ -29,7 +29,7 @@ import { ControllerProcess, LEASE_NAMESPACE } from "../devenv/daemons/controller
 import { startAgentPools } from "../devenv/daemons/agent-pool.ts";
 import { DEMO_HOSTS, profilePath } from "../scripts/demo/hosts.ts";
 import { DemoKube } from "../scripts/demo/kube.ts";
-import { ensureAllBinaries } from "../devenv/toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "../devenv/toolchain/ensure.ts";
 import { AppliedWatch } from "./fleet/applied-watch.ts";
 import { apiserverWrites, writesBetween } from "./fleet/apiserver-writes.ts";
 import { type ProfileSummary, summariseCpuProfile, summariseHeapProfile } from "./fleet/profiles.ts";
@@ -119,7 +119,7 @@ async function waitForSettledHosts(metricsUrl: string): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`fleet benchmark: ${policyCount} DomainCpuidPolicies on ${hostCount} simulated hosts; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
-  const binaries = await ensureAllBinaries();
+  const binaries = await ensureControlPlaneBinaries();
   const ids = Array.from({ length: hostCount }, (_, i) => hostId(i));
   const plane = await ControlPlane.start({ hosts: ids, binaries, keep: false });
   const info = plane.info();

@@ -9,7 +9,7 @@ import { relative } from "node:path";
 import { startInBackground, stopBackground } from "../devenv/background.ts";
 import { ControlPlane } from "../devenv/plane/control-plane.ts";
 import { REPO_ROOT } from "../devenv/repo-root.ts";
-import { ensureAllBinaries } from "../devenv/toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "../devenv/toolchain/ensure.ts";
 import { runningPid } from "../devenv/toolchain/process-liveness.ts";
 import { tailLines } from "../devenv/toolchain/run-logged.ts";
 import { clusterPaths } from "./cluster/paths.ts";
@@ -50,7 +50,7 @@ async function up(hosts: string[]): Promise<number> {
   }
   await removeLeftovers();
   // In the foreground, so a first build's progress is visible here.
-  await ensureAllBinaries();
+  await ensureControlPlaneBinaries();
 
   const started = Date.now();
   const outcome = await startInBackground(paths, { entry: import.meta.filename, args: ["--hosts", hosts.join(",")], timeoutMs: READY_TIMEOUT_MS });

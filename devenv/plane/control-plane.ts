@@ -18,8 +18,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { renderAuthorization } from "../../shared/nats/authorization.ts";
 import { hostSeedFile, serviceSeedFile, type ServiceIdentity } from "../../shared/nats/credentials-layout.ts";
 import { REPO_ROOT } from "../repo-root.ts";
-import { BINARY_NAMES, type BinaryName } from "../toolchain/binaries.ts";
-import { ensureAllBinaries, type ResolvedBinaries } from "../toolchain/ensure.ts";
+import { CONTROL_PLANE_BINARIES, type ControlPlaneBinaryName } from "../toolchain/binaries.ts";
+import { type ControlPlaneBinaries, ensureControlPlaneBinaries } from "../toolchain/ensure.ts";
 import { isProcessAlive } from "../toolchain/process-liveness.ts";
 import { createPki, issueClientCert, pkiPaths, readPem } from "./certs.ts";
 import {
@@ -58,8 +58,8 @@ export interface StartOptions {
   hosts?: readonly string[];
   /** Directories of CRD YAML files to install. Default: the repo's crds/. */
   crdDirs?: readonly string[];
-  /** Already resolved binaries. Default: ensureAllBinaries(). */
-  binaries?: ResolvedBinaries;
+  /** Already resolved binaries. Default: ensureControlPlaneBinaries(). */
+  binaries?: ControlPlaneBinaries;
   /** Keep the directories on stop. Default: KEEP_TEST_DIRS=1. */
   keep?: boolean;
   log?: (line: string) => void;
@@ -75,7 +75,7 @@ export interface PlaneInfo {
   natsMonitorUrl: string;
   credsDir: string;
   binDir: string;
-  binaries: Record<BinaryName, string>;
+  binaries: Record<ControlPlaneBinaryName, string>;
   caCert: string;
   kubectlCacheDir: string;
   hosts: string[];
@@ -119,7 +119,7 @@ export class ControlPlane {
 
   static async start(options: StartOptions = {}): Promise<ControlPlane> {
     const log = options.log ?? (() => {});
-    const binaries = options.binaries ?? (await ensureAllBinaries());
+    const binaries = options.binaries ?? (await ensureControlPlaneBinaries());
     await reapAbandonedPlanes(tmpdir(), PLANE_DIR_PREFIX, log);
     const dir = preparePlaneDir(options.dir);
     const plane = new ControlPlane(dir);
@@ -133,7 +133,7 @@ export class ControlPlane {
       ownerPid: process.pid,
       etcdDataDir: etcdDataDirFor(dir),
       ports: { etcdClient, etcdPeer, apiserver, nats, natsMonitor },
-      binaries: Object.fromEntries(BINARY_NAMES.map((n) => [n, binaries[n].path])) as Record<BinaryName, string>,
+      binaries: Object.fromEntries(CONTROL_PLANE_BINARIES.map((n) => [n, binaries[n].path])) as Record<ControlPlaneBinaryName, string>,
       pids: {},
       natsHosts: [...new Set(options.hosts ?? [])],
       removeOnStop: !(options.keep ?? process.env.KEEP_TEST_DIRS === "1"),
@@ -142,7 +142,7 @@ export class ControlPlane {
     ownedStateFiles.add(layout.stateFile);
     installExitHook();
     try {
-      for (const name of BINARY_NAMES) symlinkSync(state.binaries[name], join(layout.binDir, name));
+      for (const name of CONTROL_PLANE_BINARIES) symlinkSync(state.binaries[name], join(layout.binDir, name));
       createPki(layout.pkiDir);
       plane.writeUserKubeconfig(layout.kubeconfig, ADMIN_USER, ["system:masters"]);
       plane.writeNatsConfig(state);

@@ -3,7 +3,7 @@
 // `cluster down` — reads it, so pids survive restarts done elsewhere.
 
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import type { BinaryName } from "../toolchain/binaries.ts";
+import type { ControlPlaneBinaryName } from "../toolchain/binaries.ts";
 import type { ComponentName, PlanePorts } from "./components.ts";
 
 export interface PlaneState {
@@ -12,7 +12,7 @@ export interface PlaneState {
   ownerPid: number;
   etcdDataDir: string;
   ports: PlanePorts;
-  binaries: Record<BinaryName, string>;
+  binaries: Record<ControlPlaneBinaryName, string>;
   pids: Partial<Record<ComponentName, number>>;
   natsHosts: string[];
   /** Remove the directories on stop (false when KEEP_TEST_DIRS=1). */

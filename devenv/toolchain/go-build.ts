@@ -1,7 +1,7 @@
-// Builds the Go binaries from the Go module proxy: nats-server with a plain
-// `go install`, etcd and the Kubernetes commands through generated wrapper
-// modules (go-wrapper.ts). Static builds (CGO_ENABLED=0), -trimpath, the local
-// Go toolchain only.
+// Builds the Go binaries from the Go module proxy: nats-server and promtool
+// with a plain `go install`, etcd and the Kubernetes commands through
+// generated wrapper modules (go-wrapper.ts). Static builds (CGO_ENABLED=0),
+// -trimpath, the local Go toolchain only.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +12,8 @@ import {
   kubernetesVersionLdflags,
   kubernetesWrapperGoMod,
   plainWrapperGoMod,
+  prometheusModuleVersion,
+  prometheusVersionLdflags,
 } from "./go-wrapper.ts";
 import { runLogged } from "./run-logged.ts";
 
@@ -25,15 +27,30 @@ export type KubernetesCommand = "kube-apiserver" | "kubectl";
 const WRAPPER_MODULE_PREFIX = "example.invalid/cpuid-fleet-testbin";
 
 export async function buildNatsServer(ctx: GoBuildContext, version: string, outFile: string): Promise<void> {
+  await goInstall(ctx, "nats-server", version, outFile, ["-ldflags=-s -w", `github.com/nats-io/nats-server/v2@${version}`]);
+}
+
+/**
+ * Rule checks need no service discovery: upstream's `remove_all_sd` build tag
+ * leaves out the cloud SD plugins (AWS, Azure, GCE, …) and their SDKs.
+ */
+export async function buildPromtool(ctx: GoBuildContext, version: string, outFile: string): Promise<void> {
+  await goInstall(ctx, "promtool", version, outFile, [
+    "-tags=remove_all_sd",
+    `-ldflags=${prometheusVersionLdflags(version)}`,
+    `github.com/prometheus/prometheus/cmd/promtool@${prometheusModuleVersion(version)}`,
+  ]);
+}
+
+/** `go install` of a module whose go.mod allows it (no replace directives). */
+async function goInstall(ctx: GoBuildContext, name: string, version: string, outFile: string, args: string[]): Promise<void> {
   // `go install` names the binary itself, so install into a private directory
   // and move the result into place.
   const stage = `${outFile}.staging-${process.pid}`;
   mkdirSync(stage, { recursive: true });
   try {
-    await go(ctx, "nats-server", version, stage, ["install", "-v", "-ldflags=-s -w", `github.com/nats-io/nats-server/v2@${version}`], {
-      GOBIN: stage,
-    });
-    renameSync(join(stage, "nats-server"), outFile);
+    await go(ctx, name, version, stage, ["install", "-v", ...args], { GOBIN: stage });
+    renameSync(join(stage, name), outFile);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

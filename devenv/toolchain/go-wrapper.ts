@@ -1,6 +1,7 @@
-// Pure text generation for the Go wrapper modules that build commands whose
-// own go.mod cannot be `go install`ed (replace directives): see toolchain.md
-// §1.1–1.4 (Kubernetes) and §2.2 (etcd).
+// Pure text generation for the Go builds: wrapper modules for commands whose
+// own go.mod cannot be `go install`ed (replace directives; see toolchain.md
+// §1.1–1.4 for Kubernetes, §2.2 for etcd), module versions and the -ldflags
+// that stamp release versions into the binaries.
 
 /** The `go` directive of a go.mod, e.g. "1.24.0". */
 export function goDirective(goMod: string): string {
@@ -90,4 +91,30 @@ export function kubernetesVersionLdflags(kubernetesVersion: string): string {
     );
   }
   return flags.join(" ");
+}
+
+function prometheusReleaseParts(prometheusVersion: string): { major: string; minor: string; patch: string } {
+  // Prometheus 2 used v0.<minor>.<patch>; only the 3.x scheme is handled.
+  const m = /^v([3-9])\.(\d{1,2})\.(\d+)$/.exec(prometheusVersion);
+  if (!m) throw new Error(`not a Prometheus 3 release version: ${prometheusVersion}`);
+  return { major: m[1], minor: m[2], patch: m[3] };
+}
+
+/**
+ * v3.16.0 → v0.316.0: Prometheus publishes its Go module as v0.<major><minor
+ * as two digits>.<patch> (a v3 module would need a /v3 import path).
+ */
+export function prometheusModuleVersion(prometheusVersion: string): string {
+  const { major, minor, patch } = prometheusReleaseParts(prometheusVersion);
+  return `v0.${major}${minor.padStart(2, "0")}.${patch}`;
+}
+
+/**
+ * -ldflags for promtool: a module build leaves prometheus/common's version
+ * empty (upstream's release tooling sets it), so `promtool --version` would
+ * not name the release.
+ */
+export function prometheusVersionLdflags(prometheusVersion: string): string {
+  const { major, minor, patch } = prometheusReleaseParts(prometheusVersion);
+  return `-s -w -X github.com/prometheus/common/version.Version=${major}.${minor}.${patch}`;
 }

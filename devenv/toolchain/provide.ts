@@ -1,14 +1,13 @@
-// Providing missing binaries into the cache: built from Go modules or
-// unpacked from Debian, one at a time (2 cores), under the cache lock so that
-// concurrent runs never build the same thing twice.
+// Providing missing binaries into the cache: built from Go modules one at a
+// time (2 cores), under the cache lock so that concurrent runs never build the
+// same thing twice.
 
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { BINARIES, type BinaryName, type BinarySpec } from "./binaries.ts";
 import { lockFile } from "./cache.ts";
-import { buildEtcd, buildKubernetesCommand, buildNatsServer } from "./go-build.ts";
+import { buildEtcd, buildKubernetesCommand, buildNatsServer, buildPromtool } from "./go-build.ts";
 import { withFileLock } from "./lock.ts";
-import { extractPromtool } from "./promtool.ts";
 import { cachedBinaryPath, hasVersion } from "./resolve.ts";
 import { formatDuration } from "./run-logged.ts";
 
@@ -27,11 +26,7 @@ async function provide(spec: BinarySpec, root: string, outFile: string, log: (li
   mkdirSync(dirname(outFile), { recursive: true });
   const ctx = { cacheRoot: root, log };
   const started = Date.now();
-  log(
-    spec.provider === "go"
-      ? `building ${spec.name} ${spec.version} from Go modules into ${outFile} (a cold build takes minutes; see BENCHMARKS.md)`
-      : `unpacking ${spec.name} ${spec.version} from Debian's prometheus package into ${outFile}`,
-  );
+  log(`building ${spec.name} ${spec.version} from Go modules into ${outFile} (a cold build takes minutes; see BENCHMARKS.md)`);
   switch (spec.name) {
     case "nats-server":
       await buildNatsServer(ctx, spec.version, outFile);
@@ -44,7 +39,7 @@ async function provide(spec: BinarySpec, root: string, outFile: string, log: (li
       await buildKubernetesCommand(ctx, spec.name, spec.version, outFile);
       break;
     case "promtool":
-      await extractPromtool(ctx, spec.version, outFile);
+      await buildPromtool(ctx, spec.version, outFile);
       break;
   }
   if (!hasVersion(outFile, spec, log)) {

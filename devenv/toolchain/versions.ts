@@ -5,5 +5,9 @@
 export const KUBERNETES_VERSION = "v1.34.4";
 export const ETCD_VERSION = "v3.6.16";
 export const NATS_SERVER_VERSION = "v2.15.2";
-/** Upstream version of Debian bookworm's `prometheus` package (promtool only). */
-export const PROMTOOL_VERSION = "2.42.0";
+/**
+ * The Prometheus release whose promtool checks and unit-tests
+ * deploy/prometheus (Prometheus 3 rule and rule-test format). Its Go module
+ * is tagged v0.316.0 (go-wrapper.ts: prometheusModuleVersion).
+ */
+export const PROMETHEUS_VERSION = "v3.16.0";

@@ -6,13 +6,13 @@
 import { announceReady, stopOnSignals } from "../../devenv/background.ts";
 import { ControlPlane } from "../../devenv/plane/control-plane.ts";
 import { REPO_ROOT } from "../../devenv/repo-root.ts";
-import { ensureAllBinaries } from "../../devenv/toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "../../devenv/toolchain/ensure.ts";
 import { clusterPaths } from "./paths.ts";
 
 export async function serveCluster(hosts: readonly string[]): Promise<void> {
   const paths = clusterPaths(REPO_ROOT);
   const log = (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
-  const binaries = await ensureAllBinaries({ log });
+  const binaries = await ensureControlPlaneBinaries({ log });
   const plane = await ControlPlane.start({ dir: paths.planeDir, hosts, binaries, log, keep: false });
   stopOnSignals(paths, async (signal) => {
     log(`${signal}: stopping the control plane`);

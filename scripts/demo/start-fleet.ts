@@ -8,7 +8,7 @@ import { simAdmin } from "../../cli/sim-admin-client.ts";
 import { ControlPlane } from "../../devenv/plane/control-plane.ts";
 import { AgentProcess } from "../../devenv/daemons/agent.ts";
 import { ControllerProcess, LEASE_NAMESPACE } from "../../devenv/daemons/controller.ts";
-import { ensureAllBinaries } from "../../devenv/toolchain/ensure.ts";
+import { ensureControlPlaneBinaries } from "../../devenv/toolchain/ensure.ts";
 import { DEMO_HOSTS, profilePath, type DemoHost } from "./hosts.ts";
 import { DemoKube } from "./kube.ts";
 import { type DemoPaths, hostStateDir } from "./paths.ts";
@@ -34,7 +34,7 @@ export interface DemoFleet {
 }
 
 export async function startDemoFleet(paths: DemoPaths, progress: Progress): Promise<DemoFleet> {
-  const binaries = await ensureAllBinaries({ log: (line) => progress.detail(line) });
+  const binaries = await ensureControlPlaneBinaries({ log: (line) => progress.detail(line) });
   rmSync(paths.dir, { recursive: true, force: true });
   mkdirSync(paths.logsDir, { recursive: true });
   progress.step("starting the control plane: etcd, kube-apiserver, nats-server (JetStream)");

@@ -6,6 +6,8 @@ import {
   kubernetesVersionLdflags,
   kubernetesWrapperGoMod,
   plainWrapperGoMod,
+  prometheusModuleVersion,
+  prometheusVersionLdflags,
 } from "../../../devenv/toolchain/go-wrapper.ts";
 
 // Abridged from k8s.io/kubernetes v1.34.4's go.mod.
@@ -84,6 +86,26 @@ describe("Kubernetes wrapper module", () => {
   });
 });
 
+describe("Prometheus module build", () => {
+  it.each([
+    ["v3.16.0", "v0.316.0"],
+    ["v3.5.2", "v0.305.2"],
+    ["v3.0.1", "v0.300.1"],
+  ])("release %s is module version %s", (release, module) => {
+    expect(prometheusModuleVersion(release)).toBe(module);
+  });
+
+  it("refuses versions outside the Prometheus 3 scheme", () => {
+    for (const v of ["3.16.0", "v2.53.0", "v3.160.0", "v3.16", "v3.16.0-rc.0"]) {
+      expect(() => prometheusModuleVersion(v), v).toThrow(/Prometheus 3 release/);
+    }
+  });
+
+  it("stamps the release (without v) into prometheus/common's version", () => {
+    expect(prometheusVersionLdflags("v3.16.0")).toBe("-s -w -X github.com/prometheus/common/version.Version=3.16.0");
+  });
+});
+
 describe("version recognition", () => {
   it.each([
     ["Kubernetes v1.34.4", "v1.34.4", true],
@@ -93,8 +115,9 @@ describe("version recognition", () => {
     ["Kubernetes v1.34.4-dirty", "v1.34.4", false],
     ["etcd Version: 3.6.16\nGit SHA: GitNotFound", "v3.6.16", true],
     ["nats-server: v2.15.2", "v2.15.2", true],
-    ["promtool, version 2.42.0+ds (branch: debian/sid)", "2.42.0", true],
-    ["promtool, version 12.42.0", "2.42.0", false],
+    ["promtool, version 3.16.0 (branch: , revision: unknown)", "v3.16.0", true],
+    ["promtool, version 13.16.0", "v3.16.0", false],
+    ["promtool, version  (branch: , revision: unknown)", "v3.16.0", false],
   ])("%j reports %s: %s", (output, version, expected) => {
     expect(reportsVersion(output, version)).toBe(expected);
   });
