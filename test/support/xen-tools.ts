@@ -1,0 +1,23 @@
+// Debian's Xen 4.17 tools for the tests that use real Xen code as a judge
+// (scripts/xen-tools.ts fetches them into the cache once). Where they cannot
+// be had (no apt-get: not a Debian-based machine) those tests skip, saying why.
+
+import { execFileSync } from "node:child_process";
+import { ensureXenTools, xenToolsUnavailable, type XenTools } from "../../scripts/xen-tools.ts";
+
+export const XEN_TOOLS_SKIP = xenToolsUnavailable();
+
+/** The label of the test that stands in for skipped ones, with the reason. */
+export const skippedBecause = (what: string) => `${what} skipped: ${XEN_TOOLS_SKIP}`;
+
+let tools: Promise<XenTools> | undefined;
+
+export function xenTools(): Promise<XenTools> {
+  tools ??= ensureXenTools();
+  return tools;
+}
+
+export async function runXenCpuid(args: string[]): Promise<string> {
+  const t = await xenTools();
+  return execFileSync(t.xenCpuid, args, { env: t.env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+}
