@@ -3,12 +3,10 @@
 // be had (no apt-get: not a Debian-based machine) those tests skip, saying why.
 
 import { execFileSync } from "node:child_process";
+import { beforeAll, describe, it } from "vitest";
 import { ensureXenTools, xenToolsUnavailable, type XenTools } from "../../scripts/xen-tools.ts";
 
-export const XEN_TOOLS_SKIP = xenToolsUnavailable();
-
-/** The label of the test that stands in for skipped ones, with the reason. */
-export const skippedBecause = (what: string) => `${what} skipped: ${XEN_TOOLS_SKIP}`;
+const XEN_TOOLS_SKIP = xenToolsUnavailable();
 
 let tools: Promise<XenTools> | undefined;
 
@@ -20,4 +18,16 @@ export function xenTools(): Promise<XenTools> {
 export async function runXenCpuid(args: string[]): Promise<string> {
   const t = await xenTools();
   return execFileSync(t.xenCpuid, args, { env: t.env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** A describe block whose tests need the tools: fetched first, or one skipped test saying why they cannot run here. */
+export function describeWithXenTools(name: string, body: () => void): void {
+  describe(name, () => {
+    if (XEN_TOOLS_SKIP) {
+      it.skip(`skipped: ${XEN_TOOLS_SKIP}`, () => {});
+      return;
+    }
+    beforeAll(() => xenTools(), 300_000);
+    body();
+  });
 }
