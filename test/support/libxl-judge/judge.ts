@@ -6,6 +6,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { copyFeatureset, type Featureset } from "../../../shared/featureset/featureset.ts";
+import { WORDS } from "../../../shared/featureset/words.ts";
 import { xenTools } from "../xen-tools.ts";
 
 export interface JudgedItem {
@@ -66,4 +68,37 @@ export async function judgeCpuidSettings(settings: readonly string[]): Promise<J
     else if (tag === "error") current!.error = rest;
   }
   return judgements;
+}
+
+const bitChar = (s: string | undefined, bit: number, width: number) => (s === undefined ? "x" : s[width - 1 - bit]);
+
+/** libxl's masks applied to `def`: 1/0 force, x keeps the default. Any other character, or one outside a featureset word, fails. */
+export function applyLibxlMasks(policy: LibxlPolicyJson, def: Featureset): Featureset {
+  const fs = copyFeatureset(def);
+  const used = new Set<string>();
+  for (const w of WORDS) {
+    for (let bit = 0; bit < 32; bit++) {
+      let c: string;
+      const s = w.source;
+      if (s.kind === "cpuid") {
+        const i = policy.cpuid.findIndex((e) => e.leaf === s.leaf && (e.subleaf ?? null) === s.subleaf);
+        c = i < 0 ? "x" : bitChar(policy.cpuid[i][s.register], bit, 32);
+        if (c !== "x") used.add(`cpuid ${i} ${s.register} ${bit}`);
+      } else {
+        const i = (policy.msr ?? []).findIndex((e) => e.index === s.index);
+        const msrBit = s.half === "lo" ? bit : bit + 32;
+        c = i < 0 ? "x" : bitChar(policy.msr![i].policy, msrBit, 64);
+        if (c !== "x") used.add(`msr ${i} ${msrBit}`);
+      }
+      if (c === "x") continue;
+      if (c !== "0" && c !== "1") throw new Error(`word ${w.index} bit ${bit}: libxl mask "${c}"`);
+      fs[w.index] = c === "1" ? (fs[w.index] | (1 << bit)) >>> 0 : (fs[w.index] & ~(1 << bit)) >>> 0;
+    }
+  }
+  const setChars = [
+    ...policy.cpuid.flatMap((e) => (["eax", "ebx", "ecx", "edx"] as const).map((r) => [...(e[r] ?? "")].filter((c) => c !== "x").length)),
+    ...(policy.msr ?? []).map((m) => [...m.policy].filter((c) => c !== "x").length),
+  ].reduce((a, b) => a + b, 0);
+  if (setChars !== used.size) throw new Error(`libxl set ${setChars - used.size} bit(s) outside the featureset words: ${JSON.stringify(policy)}`);
+  return fs;
 }

@@ -1,30 +1,19 @@
 // cpuidctl policy audit | level | explain, run as users run them.
 
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { FindingJson } from "../../../shared/schemas/finding.ts";
-import { FIXTURES_DIR, REPO_ROOT } from "../../support/fixtures.ts";
+import { cpuidctl } from "../../support/cpuidctl.ts";
+import { FIXTURES_DIR } from "../../support/fixtures.ts";
 
-const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
-const CLI = join(REPO_ROOT, "cli", "cpuidctl.ts");
 const ALDER = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const IVY = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt");
 const ROME = join(FIXTURES_DIR, "cpuid-dumps", "amd", "rome-epyc-7402p.txt");
 // each case starts Node; the machine is shared with long builds
 vi.setConfig({ testTimeout: 60_000 });
 const dir = mkdtempSync(join(tmpdir(), "cpuidctl-policy-"));
-
-function cpuidctl(...args: string[]): { code: number; stdout: string; stderr: string } {
-  try {
-    return { code: 0, stdout: execFileSync(NODE, [CLI, ...args], { encoding: "utf8", stdio: "pipe" }), stderr: "" };
-  } catch (e) {
-    const err = e as { status: number; stdout: string; stderr: string };
-    return { code: err.status, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function file(name: string, text: string): string {
   const path = join(dir, name);

@@ -8,14 +8,13 @@ import { deriveFromCpuidDump } from "../../../shared/derive/from-dump.ts";
 import { FEATURES } from "../../../shared/featureset/features.ts";
 import { copyFeatureset, featureNames, formatFeatureset, hasFeature, setFeature, type Featureset } from "../../../shared/featureset/featureset.ts";
 import { libxlNamedFeatures, parseXenVersion, type XenVersion } from "../../../shared/featureset/releases.ts";
-import { WORDS } from "../../../shared/featureset/words.ts";
 import { parseCpuidDump } from "../../../shared/formats/cpuid-dump.ts";
 import { cpuidSettingFromPolicies } from "../../../shared/formats/libxl-cpuid.ts";
 import { parseXenCpuidPolicy } from "../../../shared/formats/xen-cpuid-policy.ts";
 import type { CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { cpuidDumpFixtures, FIXTURES_DIR } from "../../support/fixtures.ts";
-import { judgeCpuidSettings, type LibxlPolicyJson } from "../../support/libxl-judge/judge.ts";
+import { applyLibxlMasks, judgeCpuidSettings } from "../../support/libxl-judge/judge.ts";
 import { describeWithXenTools } from "../../support/xen-tools.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,39 +71,6 @@ function requests(h: HostGuest): Array<[string, Featureset]> {
 const changed = (a: Featureset, b: Featureset) => FEATURES.filter((f) => hasFeature(a, f) !== hasFeature(b, f));
 const changedMsrBits = (a: Featureset, b: Featureset) => changed(a, b).filter((f) => f.source.kind === "msr");
 
-const bitChar = (s: string | undefined, bit: number, width: number) => (s === undefined ? "x" : s[width - 1 - bit]);
-
-/** libxl's masks applied to `def`: 1/0 force, x keeps the default. Any other character, or one outside a featureset word, fails. */
-function applyMasks(policy: LibxlPolicyJson, def: Featureset): Featureset {
-  const fs = copyFeatureset(def);
-  const used = new Set<string>();
-  for (const w of WORDS) {
-    for (let bit = 0; bit < 32; bit++) {
-      let c: string;
-      const s = w.source;
-      if (s.kind === "cpuid") {
-        const i = policy.cpuid.findIndex((e) => e.leaf === s.leaf && (e.subleaf ?? null) === s.subleaf);
-        c = i < 0 ? "x" : bitChar(policy.cpuid[i][s.register], bit, 32);
-        if (c !== "x") used.add(`cpuid ${i} ${s.register} ${bit}`);
-      } else {
-        const i = (policy.msr ?? []).findIndex((e) => e.index === s.index);
-        const msrBit = s.half === "lo" ? bit : bit + 32;
-        c = i < 0 ? "x" : bitChar(policy.msr![i].policy, msrBit, 64);
-        if (c !== "x") used.add(`msr ${i} ${msrBit}`);
-      }
-      if (c === "x") continue;
-      if (c !== "0" && c !== "1") throw new Error(`word ${w.index} bit ${bit}: libxl mask "${c}"`);
-      fs[w.index] = c === "1" ? (fs[w.index] | (1 << bit)) >>> 0 : (fs[w.index] & ~(1 << bit)) >>> 0;
-    }
-  }
-  const setChars = [
-    ...policy.cpuid.flatMap((e) => (["eax", "ebx", "ecx", "edx"] as const).map((r) => [...(e[r] ?? "")].filter((c) => c !== "x").length)),
-    ...(policy.msr ?? []).map((m) => [...m.policy].filter((c) => c !== "x").length),
-  ].reduce((a, b) => a + b, 0);
-  if (setChars !== used.size) throw new Error(`libxl set ${setChars - used.size} bit(s) outside the featureset words: ${JSON.stringify(policy)}`);
-  return fs;
-}
-
 const VERSIONS: ReadonlyArray<[string, XenVersion]> = [
   ["4.17.5 (names)", parseXenVersion("4.17.5")],
   ["4.17.0 (xend form)", parseXenVersion("4.17")],
@@ -127,7 +93,7 @@ describeWithXenTools("cpuid= settings judged by Xen 4.17's libxl", () => {
       expect(j.error, c.label).toBeUndefined();
       expect(j.items.filter((it) => it.rc !== 0), `${c.label}: ${c.setting}`).toEqual([]);
       items += j.items.length;
-      const got = applyMasks(j.policy!, c.def);
+      const got = applyLibxlMasks(j.policy!, c.def);
       expect(formatFeatureset(got), c.label).toBe(formatFeatureset(c.target));
     });
     expect(judged.filter((j) => j.form === "xend").length).toBeGreaterThan(0);
@@ -145,7 +111,7 @@ describeWithXenTools("cpuid= settings judged by Xen 4.17's libxl", () => {
     const [j] = await judgeCpuidSettings([setting]);
     expect(j.form).toBe("xend");
     expect(j.items.every((it) => it.rc === 0)).toBe(true);
-    expect(featureNames(applyMasks(j.policy!, base))).toEqual(featureNames(target));
+    expect(featureNames(applyLibxlMasks(j.policy!, base))).toEqual(featureNames(target));
   });
 
   it("real libxl rejects what our parser rejects: an unknown name is refused", async () => {
