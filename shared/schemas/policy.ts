@@ -2,7 +2,7 @@
 // messages and the CRDs: numbers as fixed-width lowercase hex, as xen-cpuid prints them.
 
 import { z } from "zod";
-import { hex32, type LeafRecord, type MsrRecord, type SerialisedPolicy } from "../policy/serialise.ts";
+import { hex32, MAX_SERIALISED_LEAVES, MAX_SERIALISED_MSRS, type LeafRecord, type MsrRecord, type SerialisedPolicy } from "../policy/serialise.ts";
 
 const hex = (digits: number) =>
   z
@@ -29,9 +29,10 @@ export const MsrRecordJson = z.object({
   value: Hex64,
 });
 
+/** At most what XEN_DOMCTL_set_cpu_policy takes, so the apiserver refuses what Xen would. */
 export const SerialisedPolicyJson = z.object({
-  leaves: z.array(LeafRecordJson).max(1024),
-  msrs: z.array(MsrRecordJson).max(64),
+  leaves: z.array(LeafRecordJson).max(MAX_SERIALISED_LEAVES),
+  msrs: z.array(MsrRecordJson).max(MAX_SERIALISED_MSRS),
 });
 export type SerialisedPolicyJson = z.output<typeof SerialisedPolicyJson>;
 

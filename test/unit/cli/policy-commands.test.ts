@@ -22,6 +22,22 @@ function file(name: string, text: string): string {
 }
 
 describe("cpuidctl policy audit", () => {
+  it("a full policy with a repeated leaf is accepted (the last wins) with a warning naming the file", () => {
+    const derived = JSON.parse(cpuidctl("policy", "derive", ALDER, "-o", "json").stdout);
+    const p = derived.policies.hvm_default;
+    const req = file("dup.json", JSON.stringify({ leaves: [...p.leaves, p.leaves[1]], msrs: p.msrs }));
+    const r = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "hvm", "--request", req);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`cpuidctl: warning: ${req}: leaf 0x00000001 is given more than once (records 2 and ${p.leaves.length + 1}); the last one wins\n`);
+  });
+
+  it("a leaf-0 record with a subleaf is refused, naming the file and saying to use ffffffff", () => {
+    const req = file("leaf0.json", JSON.stringify({ leaves: [{ leaf: "0", subleaf: "0", eax: "d", ebx: "0", ecx: "0", edx: "0" }], msrs: [] }));
+    const r = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "hvm", "--request", req);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`cpuidctl: ${req}: leaf 0x00000000 subleaf 0x00000000: this leaf has no sub-leaves: give subleaf ffffffff (none), not 00000000\n`);
+  });
+
   it("exit 0 and ok:true for a clean request (YAML)", () => {
     const req = file("clean.yaml", "baseline: default\nenable: [itsc]\n");
     const r = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "pv", "--request", req, "-o", "json");
