@@ -3,7 +3,7 @@
 // every item must parse, and libxl's masks applied to the default featureset
 // must give exactly the requested one.
 
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { deriveFromCpuidDump } from "../../../shared/derive/from-dump.ts";
 import { FEATURES } from "../../../shared/featureset/features.ts";
 import { copyFeatureset, featureNames, formatFeatureset, hasFeature, setFeature, type Featureset } from "../../../shared/featureset/featureset.ts";
@@ -70,6 +70,9 @@ function requests(h: HostGuest): Array<[string, Featureset]> {
 
 const changed = (a: Featureset, b: Featureset) => FEATURES.filter((f) => hasFeature(a, f) !== hasFeature(b, f));
 const changedMsrBits = (a: Featureset, b: Featureset) => changed(a, b).filter((f) => f.source.kind === "msr");
+
+// derives every fixture host and runs gcc and libxl: slow on a shared 2-core machine
+vi.setConfig({ testTimeout: 120_000 });
 
 const VERSIONS: ReadonlyArray<[string, XenVersion]> = [
   ["4.17.5 (names)", parseXenVersion("4.17.5")],
