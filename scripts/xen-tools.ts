@@ -59,7 +59,7 @@ function toolsAt(dir: string): XenTools {
   };
 }
 
-const onPath = (command: string) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+export const onPath = (command: string) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 
 /** Why Xen's Debian packages cannot be had on this machine, or undefined when they can. */
 export function xenToolsUnavailable(): string | undefined {

@@ -4,7 +4,7 @@
 
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, it } from "vitest";
-import { ensureXenTools, xenToolsUnavailable, type XenTools } from "../../scripts/xen-tools.ts";
+import { ensureXenTools, onPath, xenToolsUnavailable, type XenTools } from "../../scripts/xen-tools.ts";
 
 const XEN_TOOLS_SKIP = xenToolsUnavailable();
 
@@ -20,11 +20,16 @@ export async function runXenCpuid(args: string[]): Promise<string> {
   return execFileSync(t.xenCpuid, args, { env: t.env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** A describe block whose tests need the tools: fetched first, or one skipped test saying why they cannot run here. */
-export function describeWithXenTools(name: string, body: () => void): void {
+/**
+ * A describe block whose tests need the tools (and the `also` commands, e.g.
+ * gcc): fetched first, or one skipped test saying why they cannot run here.
+ */
+export function describeWithXenTools(name: string, body: () => void, also: readonly string[] = []): void {
   describe(name, () => {
-    if (XEN_TOOLS_SKIP) {
-      it.skip(`skipped: ${XEN_TOOLS_SKIP}`, () => {});
+    const missing = also.filter((c) => !onPath(c));
+    const skip = XEN_TOOLS_SKIP ?? (missing.length > 0 ? `needs ${missing.join(", ")}, not found on PATH` : undefined);
+    if (skip) {
+      it.skip(`skipped: ${skip}`, () => {});
       return;
     }
     beforeAll(() => xenTools(), 300_000);

@@ -66,7 +66,7 @@ describeWithXenTools("cpuidctl policy libxl, judged by libxl 4.17", () => {
     const { target, def } = expected(SPR, req);
     expect(formatFeatureset(applyLibxlMasks(j.policy!, def))).toBe(formatFeatureset(target));
   });
-});
+}, ["gcc"]);
 
 describe("cpuidctl policy libxl errors", () => {
   it("a request beyond max prints findings and no setting (exit 1)", () => {

@@ -121,4 +121,4 @@ describeWithXenTools("cpuid= settings judged by Xen 4.17's libxl", () => {
     const [j] = await judgeCpuidSettings(['"host,avx=0,no-such-feature=1"']);
     expect(j.items.map((it) => it.rc !== 0)).toEqual([false, true]);
   });
-});
+}, ["gcc"]);
