@@ -8,7 +8,7 @@ import { andNotFeatureset, featureNames, formatFeatureset } from "../../shared/f
 import { policyHash } from "../../shared/policy/canonical.ts";
 import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../../shared/policy/featureset-io.ts";
-import { PolicyFormatError } from "../../shared/policy/serialise.ts";
+import { duplicateLeafWarnings, PolicyFormatError } from "../../shared/policy/serialise.ts";
 import { buildRequestedPolicy, guestDefault, guestMax } from "../../shared/request/build-request.ts";
 import type { PolicyRequest } from "../../shared/request/parse-request.ts";
 import type { DomainCpuidPolicySpec } from "../../shared/schemas/domain-cpuid-policy.ts";
@@ -34,6 +34,8 @@ export interface AuditedEvaluation {
   findings: FindingJson[];
   /** hash of the guest max the audit ran against */
   maxHash: string;
+  /** spec.policy records that a later one of the same leaf overrides */
+  warnings: string[];
 }
 
 export function policyRequestOf(spec: DomainCpuidPolicySpec): PolicyRequest | undefined {
@@ -70,5 +72,6 @@ export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostReco
     removed: featureNames(andNotFeatureset(defaults, features)),
     findings,
     maxHash: guestMaxHash(host, spec.guestType),
+    warnings: request.kind === "policy" ? duplicateLeafWarnings(request.policy) : [],
   };
 }
