@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   "policy derive": defaultCommand(() => import("./commands/policy-derive.ts")),
   "policy explain": defaultCommand(() => import("./commands/policy-explain.ts")),
   "policy level": defaultCommand(() => import("./commands/policy-level.ts")),
+  "policy libxl": defaultCommand(() => import("./commands/policy-libxl.ts")),
   "policy show": defaultCommand(() => import("./commands/policy-show.ts")),
   "sim create": simCommand("create"),
   "sim destroy": simCommand("destroy"),

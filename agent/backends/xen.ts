@@ -14,7 +14,8 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { featureByName } from "../../shared/featureset/features.ts";
 import { featureNames, setFeature, type Featureset } from "../../shared/featureset/featureset.ts";
-import { libxlStringFromPolicies } from "../../shared/formats/libxl-cpuid.ts";
+import { parseXenVersion, type XenVersion } from "../../shared/featureset/releases.ts";
+import { cpuidSettingFromPolicies } from "../../shared/formats/libxl-cpuid.ts";
 import { parseXenCpuidPolicy } from "../../shared/formats/xen-cpuid-policy.ts";
 import { policyHash } from "../../shared/policy/canonical.ts";
 import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
@@ -24,6 +25,7 @@ import type { GuestType } from "../../shared/schemas/guest.ts";
 import { policyFromJson, policyToJson } from "../../shared/schemas/policy.ts";
 import type { AgentMetrics } from "../metrics.ts";
 import { runTool } from "../probes/xen.ts";
+import { parseXlInfo, xenFacts } from "../probes/xl-info.ts";
 import { Serial } from "../serial.ts";
 import { StateStore, writeFileAtomic } from "../state-store.ts";
 import { BackendRefusal, DomainRecord, type Backend, type ChangeOutcome, type PolicyChange } from "./backend.ts";
@@ -84,6 +86,7 @@ export class XenBackend implements Backend {
   readonly #timer: NodeJS.Timeout;
   readonly #watch: XenstoreWatch;
   #pollQueued = false;
+  #version: XenVersion | undefined;
 
   constructor(options: XenBackendOptions) {
     this.#o = options;
@@ -100,16 +103,17 @@ export class XenBackend implements Backend {
       await this.#refresh();
       const current = this.#domains.get(change.domain);
       const target = deserialisePolicy(policyFromJson(change.policy.policy));
+      const version = await this.#xenVersion();
       let cpuid: string;
       try {
-        cpuid = libxlStringFromPolicies(policyFeatureset(target), policyFeatureset(this.#o.defaultPolicy(change.guestType)));
+        cpuid = cpuidSettingFromPolicies(policyFeatureset(target), policyFeatureset(this.#o.defaultPolicy(change.guestType)), version);
       } catch (e) {
         throw new BackendRefusal(`cannot express the policy as an xl.cfg cpuid= string: ${(e as Error).message}`);
       }
       const file = xlConfigPath(this.#o.stateDir, change.domain);
       writeFileAtomic(
         file,
-        `# cpuid-fleet: ${change.guestType} policy ${change.policy.hash} (request ${change.requestId}, generation ${change.generation})\ncpuid = "${cpuid}"\n`,
+        `# cpuid-fleet: ${change.guestType} policy ${change.policy.hash} (request ${change.requestId}, generation ${change.generation})\ncpuid = ${cpuid}\n`,
       );
       const stamp = { lastRequestId: change.requestId, generation: change.generation, resourceUid: change.resourceUid, guestType: change.guestType };
       const exists = current !== undefined && current.state !== "absent" && current.state !== "shutdown";
@@ -123,7 +127,7 @@ export class XenBackend implements Backend {
         : { name: change.domain, state: "absent", creationFinished: false, staged: change.policy, ...stamp };
       this.#commit(d);
       const when = exists ? "its next start" : "its creation";
-      return { result: "staged", domain: d, message: `staged in ${file} (cpuid="${cpuid}"); takes effect at ${when} and is verified with xen-cpuid` };
+      return { result: "staged", domain: d, message: `staged in ${file} (cpuid=${cpuid}); takes effect at ${when} and is verified with xen-cpuid` };
     });
   }
 
@@ -156,6 +160,19 @@ export class XenBackend implements Backend {
         return this.#refresh();
       })
       .catch((err: Error) => this.#o.log.warn({ err: err.message }, "xl poll failed"));
+  }
+
+  /** The host's Xen release, from `xl info` once: which feature names its libxl knows. */
+  async #xenVersion(): Promise<XenVersion> {
+    if (this.#version) return this.#version;
+    const reported = xenFacts(parseXlInfo(await runTool(this.#o.xl, ["info"]))).xenVersion;
+    if (reported === undefined) throw new BackendRefusal("xl info reports no Xen version, so the libxl cpuid= names it accepts are unknown");
+    try {
+      this.#version = parseXenVersion(reported);
+    } catch (e) {
+      throw new BackendRefusal(`xl info: ${(e as Error).message}`);
+    }
+    return this.#version;
   }
 
   async #refresh(): Promise<void> {

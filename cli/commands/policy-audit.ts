@@ -1,13 +1,12 @@
 // cpuidctl policy audit --host <file> --guest pv|hvm --request <file> [-o json|text]
 
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
-import { guestType, jsonOrText, parseCommandArgs, readRequest } from "../policy-args.ts";
-import { derivePolicies, readInput } from "../policy-input.ts";
+import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
+import { guestType, jsonOrText, parseCommandArgs } from "../policy-args.ts";
+import { requestedPolicy } from "../requested-policy.ts";
 import { auditPolicy } from "../../shared/audit/audit.ts";
 import { findingToJson, type Finding } from "../../shared/audit/finding.ts";
 import { findingsBlock } from "../../shared/audit/findings-text.ts";
-import { buildRequestedPolicy, guestMax } from "../../shared/request/build-request.ts";
-import { RequestError } from "../../shared/request/parse-request.ts";
+import { guestMax } from "../../shared/request/build-request.ts";
 
 const usage = `usage: cpuidctl policy audit --host <file> --guest pv|hvm --request <file> [--cmdline <value>] [-o json|text]
 
@@ -48,16 +47,7 @@ const command: Command = {
     if (!values.host || !values.request) throw new UsageError(`--host and --request are required\n\n${usage}`);
     const guest = guestType(values.guest, usage);
     const format = jsonOrText(values.output);
-    const request = readRequest(values.request);
-    const host = derivePolicies(readInput(values.host), values.host, values.cmdline);
-    let requested;
-    try {
-      requested = buildRequestedPolicy(host, guest, request);
-    } catch (e) {
-      if (!(e instanceof RequestError)) throw e;
-      console.error(`cpuidctl: ${values.request}: ${e.message}`);
-      return EXIT_BAD_INPUT;
-    }
+    const { host, requested } = requestedPolicy(values.host, values.request, guest, values.cmdline);
     const findings = auditPolicy(requested, guestMax(host, guest), { guest });
     if (format === "json") printJson({ ok: findings.length === 0, findings: findings.map(findingToJson) });
     else process.stdout.write(findingsText(findings));

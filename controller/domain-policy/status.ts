@@ -30,6 +30,7 @@ export const Reason = {
   Rejected: "Rejected",
   AgentError: "AgentError",
   Reconnecting: "Reconnecting",
+  DuplicateLeaves: "DuplicateLeaves",
 } as const;
 
 /** What talking to the host's agent gave. */
@@ -106,10 +107,17 @@ export function decideStatus(
       return invalidPolicy(ctx, outcome.message);
     case "conflict":
       return conflict(ctx, `domain ${outcome.domain} on host ${outcome.host} is governed by the older DomainCpuidPolicy ${outcome.owner}`);
-    case "audited":
-      return outcome.evaluation.findings.length > 0
-        ? auditFailed(ctx, outcome.evaluation)
-        : auditPassed(ctx, outcome.evaluation, outcome.agent ?? { kind: "unchanged" });
+    case "audited": {
+      const decision =
+        outcome.evaluation.findings.length > 0
+          ? auditFailed(ctx, outcome.evaluation)
+          : auditPassed(ctx, outcome.evaluation, outcome.agent ?? { kind: "unchanged" });
+      // Xen merges repeated leaves (the last wins); said once per generation
+      if (outcome.evaluation.warnings.length > 0 && previous.observedGeneration !== generation) {
+        decision.events.push({ type: "Warning", reason: Reason.DuplicateLeaves, action: "Audit", note: truncateNote(`spec.policy: ${outcome.evaluation.warnings.join("; ")}`) });
+      }
+      return decision;
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import { andNotFeatureset, featureNames, formatFeatureset } from "../featureset/
 import { policyHash } from "../policy/canonical.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset } from "../policy/featureset-io.ts";
-import { PolicyFormatError } from "../policy/serialise.ts";
+import { duplicateLeafWarnings, PolicyFormatError } from "../policy/serialise.ts";
 import { buildRequestedPolicy, guestDefault, guestMax } from "../request/build-request.ts";
 import type { PolicyRequest } from "../request/parse-request.ts";
 import type { DomainCpuidPolicySpec } from "../api/v1alpha1/domain-cpuid-policy.ts";
@@ -34,6 +34,8 @@ export interface AuditedEvaluation {
   findings: FindingJson[];
   /** hash of the guest max the audit ran against */
   maxHash: string;
+  /** spec.policy records that a later one of the same leaf overrides */
+  warnings: string[];
 }
 
 export function policyRequestOf(spec: DomainCpuidPolicySpec): PolicyRequest | undefined {
@@ -70,5 +72,6 @@ export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostReco
     removed: featureNames(andNotFeatureset(defaults, features)),
     findings,
     maxHash: guestMaxHash(host, spec.guestType),
+    warnings: request.kind === "policy" ? duplicateLeafWarnings(request.policy) : [],
   };
 }

@@ -9,6 +9,7 @@
 import { FEATURES, featureByName, type Feature } from "../featureset/features.ts";
 import { hasFeature, type Featureset } from "../featureset/featureset.ts";
 import { KNOWN_FEATURES } from "../featureset/masks.ts";
+import { formatXenVersion, libxlNamedFeatures, type XenVersion } from "../featureset/releases.ts";
 import type { Register } from "../featureset/words.ts";
 import { FormatError } from "./format-error.ts";
 
@@ -285,8 +286,8 @@ export function formatLibxlCpuid(changes: LibxlChanges): string {
   return ["host", ...items].join(",");
 }
 
-/** The minimal libxl string that turns the default featureset `base` into `target`. */
-export function libxlStringFromPolicies(target: Featureset, base: Featureset): string {
+/** The features to turn on and off to make the default featureset `base` into `target`. */
+function featureChanges(target: Featureset, base: Featureset): LibxlChanges {
   for (let w = 0; w < target.length; w++) {
     const unnamed = (target[w] ^ base[w]) & ~KNOWN_FEATURES[w];
     if (unnamed !== 0) throw new RangeError(`featureset word ${w} differs in bits no feature names (0x${(unnamed >>> 0).toString(16)})`);
@@ -297,5 +298,53 @@ export function libxlStringFromPolicies(target: Featureset, base: Featureset): s
     const want = hasFeature(target, f);
     if (want !== hasFeature(base, f)) (want ? enable : disable).push(f);
   }
-  return formatLibxlCpuid({ enable, disable });
+  return { enable, disable };
+}
+
+/**
+ * The xend list setting the changed bits, every other bit "x" (default):
+ * ["0x1:ecx=xxx…0…,edx=…", "0x7,0:ebx=…"]. It carries no MSRs.
+ */
+export function formatXendCpuid(changes: LibxlChanges): string {
+  const registers = new Map<string, { leaf: number; subleaf: number | null; bits: Map<Register, string[]> }>();
+  const set = (f: Feature, value: "1" | "0") => {
+    const s = f.source;
+    if (s.kind !== "cpuid") throw new RangeError(`${f.name} is an MSR_ARCH_CAPS bit; the xend cpuid= form has no MSRs`);
+    const key = `${s.leaf}:${s.subleaf}`;
+    let leaf = registers.get(key);
+    if (!leaf) registers.set(key, (leaf = { leaf: s.leaf, subleaf: s.subleaf, bits: new Map() }));
+    let bits = leaf.bits.get(s.register);
+    if (!bits) leaf.bits.set(s.register, (bits = Array<string>(32).fill("x")));
+    bits[31 - f.bit] = value;
+  };
+  for (const f of changes.enable) set(f, "1");
+  for (const f of changes.disable) set(f, "0");
+  const items = [...registers.values()]
+    .sort((a, b) => a.leaf - b.leaf || (a.subleaf ?? -1) - (b.subleaf ?? -1))
+    .map(({ leaf, subleaf, bits }) => {
+      const regs = (["eax", "ebx", "ecx", "edx"] as const).filter((r) => bits.has(r)).map((r) => `${r}=${bits.get(r)!.join("")}`);
+      return `"0x${leaf.toString(16)}${subleaf === null ? "" : `,${subleaf}`}:${regs.join(",")}"`;
+    });
+  return `[${items.join(", ")}]`;
+}
+
+/**
+ * The right-hand side of the xl.cfg `cpuid=` line that turns the default
+ * featureset `base` into `target` for the libxl of Xen `version`: a quoted
+ * "host,<name>=…" string when that libxl knows every name needed, otherwise
+ * the xend list, which every libxl accepts and which means the same.
+ */
+export function cpuidSettingFromPolicies(target: Featureset, base: Featureset, version: XenVersion): string {
+  const changes = featureChanges(target, base);
+  const named = libxlNamedFeatures(version);
+  const unnamed = [...changes.enable, ...changes.disable].filter((f) => !named.has(f));
+  if (unnamed.length === 0) return `"${formatLibxlCpuid(changes)}"`;
+  const msr = [...changes.enable, ...changes.disable].filter((f) => f.source.kind === "msr");
+  if (msr.length > 0) {
+    throw new RangeError(
+      `the libxl of Xen ${formatXenVersion(version)} knows no name for ${unnamed.map((f) => f.name).join(", ")}, ` +
+        `and the xend form it would need instead sets no MSR_ARCH_CAPS bits (${msr.map((f) => f.name).join(", ")})`,
+    );
+  }
+  return formatXendCpuid(changes);
 }

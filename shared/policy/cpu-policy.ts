@@ -105,5 +105,5 @@ export const hasSubleaves = (leaf: number) => leaf === 0x4 || leaf === 0x7 || le
 export function policyXstates(p: CpuPolicy): bigint {
   const x0 = p.xstate[0];
   const x1 = p.xstate[1];
-  return (BigInt(x0.edx | x1.edx) << 32n) | BigInt((x0.eax | x1.ecx) >>> 0);
+  return (BigInt((x0.edx | x1.edx) >>> 0) << 32n) | BigInt((x0.eax | x1.ecx) >>> 0);
 }

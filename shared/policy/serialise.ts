@@ -16,6 +16,7 @@ import {
   XSTATE_SUBLEAVES,
   copyPolicy,
   emptyPolicy,
+  hasSubleaves,
   leafRegs,
   policyXstates,
   type CpuPolicy,
@@ -127,8 +128,9 @@ export function deserialisePolicy(s: SerialisedPolicy, base: CpuPolicy = emptyPo
   for (const l of s.leaves) {
     if (l.leaf === HV_LEAF || l.leaf === HV2_LEAF) {
       if (l.subleaf !== NO_SUBLEAF) throw outOfRange(l);
-      if (l.leaf === HV_LEAF) p.hvLimit = l.eax >>> 0;
-      else p.hv2Limit = l.eax >>> 0;
+      // Xen keeps these limits in 8 bits (uint8_t hv_limit/hv2_limit) and drops the rest
+      if (l.leaf === HV_LEAF) p.hvLimit = l.eax & 0xff;
+      else p.hv2Limit = l.eax & 0xff;
       continue;
     }
     const regs = leafRegs(p, l.leaf, l.subleaf);
@@ -160,11 +162,26 @@ export function deserialisePolicy(s: SerialisedPolicy, base: CpuPolicy = emptyPo
 }
 
 function outOfRange(l: LeafRecord): PolicyFormatError {
-  const why =
-    l.leaf < BASIC_LEAVES || (l.leaf >= EXTD_BASE && l.leaf - EXTD_BASE < EXTD_LEAVES) || l.leaf === HV_LEAF || l.leaf === HV2_LEAF
-      ? l.subleaf === NO_SUBLEAF
+  const stored = l.leaf < BASIC_LEAVES || (l.leaf >= EXTD_BASE && l.leaf - EXTD_BASE < EXTD_LEAVES) || l.leaf === HV_LEAF || l.leaf === HV2_LEAF;
+  const why = !stored
+    ? "leaf outside the ranges Xen stores (0x0-0xd, 0x40000000, 0x40000100, 0x80000000-0x80000021)"
+    : !hasSubleaves(l.leaf)
+      ? `this leaf has no sub-leaves: give subleaf ffffffff (none), not ${hex32(l.subleaf)}`
+      : l.subleaf === NO_SUBLEAF
         ? "this leaf has sub-leaves; give one"
-        : "sub-leaf not stored for this leaf"
-      : "leaf outside the ranges Xen stores (0x0-0xd, 0x40000000, 0x40000100, 0x80000000-0x80000021)";
+        : "sub-leaf not stored for this leaf";
   return new PolicyFormatError("out-of-range", `${describeLeaf(l.leaf, l.subleaf)}: ${why}`, { leaf: l.leaf, subleaf: l.subleaf });
+}
+
+/** Warnings for records a later record of the same leaf/subleaf overrides (Xen accepts them: the last wins). */
+export function duplicateLeafWarnings(s: SerialisedPolicy): string[] {
+  const seen = new Map<string, number>();
+  const warnings: string[] = [];
+  s.leaves.forEach((l, i) => {
+    const key = `${l.leaf}:${l.subleaf}`;
+    const first = seen.get(key);
+    if (first !== undefined) warnings.push(`${describeLeaf(l.leaf, l.subleaf)} is given more than once (records ${first + 1} and ${i + 1}); the last one wins`);
+    else seen.set(key, i);
+  });
+  return warnings;
 }

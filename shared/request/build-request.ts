@@ -7,6 +7,7 @@
 // recomputed: leaf 0xd, and max leaves raised so an enabled feature's leaf is
 // visible.
 
+import { clearOutOfRangeLeaves } from "../policy/out-of-range.ts";
 import { lookupFeature, unknownFeatureMessage } from "../featureset/suggest.ts";
 import { DEEP_DEPENDENTS } from "../featureset/dependencies.ts";
 import { emptyFeatureset, setFeature, type Featureset } from "../featureset/featureset.ts";
@@ -50,7 +51,11 @@ function requireFeature(name: string) {
 }
 
 export function buildRequestedPolicy(host: GuestPolicies, guest: GuestType, request: PolicyRequest): CpuPolicy {
-  if (request.kind === "policy") return deserialisePolicy(request.policy);
+  if (request.kind === "policy") {
+    const p = deserialisePolicy(request.policy);
+    clearOutOfRangeLeaves(p);
+    return p;
+  }
   const max = guestMax(host, guest);
   const p = copyPolicy(request.baseline === "max" ? max : guestDefault(host, guest));
   if (request.enable.length === 0 && request.disable.length === 0) return p;

@@ -2,7 +2,7 @@
 // messages and the CRDs: numbers as fixed-width lowercase hex, as xen-cpuid prints them.
 
 import { z } from "zod";
-import { hex32, type LeafRecord, type MsrRecord, type SerialisedPolicy } from "../policy/serialise.ts";
+import { hex32, MAX_SERIALISED_LEAVES, MAX_SERIALISED_MSRS, type LeafRecord, type MsrRecord, type SerialisedPolicy } from "../policy/serialise.ts";
 
 const hex = (digits: number) =>
   z
@@ -31,9 +31,10 @@ export const MsrRecordJson = z.object({
   value: Hex64.describe("MSR value, up to 16 hex digits."),
 });
 
+/** At most what XEN_DOMCTL_set_cpu_policy takes, so the apiserver refuses what Xen would. */
 export const SerialisedPolicyJson = z.object({
-  leaves: z.array(LeafRecordJson).max(1024).describe("CPUID leaf records, one per leaf and subleaf, sorted by leaf then subleaf."),
-  msrs: z.array(MsrRecordJson).max(64).describe("MSR records."),
+  leaves: z.array(LeafRecordJson).max(MAX_SERIALISED_LEAVES).describe("CPUID leaf records, one per leaf and subleaf, sorted by leaf then subleaf; at most as many as Xen accepts."),
+  msrs: z.array(MsrRecordJson).max(MAX_SERIALISED_MSRS).describe("MSR records; at most as many as Xen accepts."),
 });
 export type SerialisedPolicyJson = z.output<typeof SerialisedPolicyJson>;
 

@@ -130,6 +130,16 @@ describe("xen backend", () => {
     expect(lines.join("")).toContain("ENOENT");
   });
 
+  it("writes the xend form for a Xen whose libxl knows no feature names (4.17.1), and names for 4.17.2 on", async () => {
+    const { host, stateDir, make } = setup();
+    host.setInfo({ xenVersion: "4.17.1", commandLine: "dom0_mem=4G" });
+    await make().setPolicy(change("old"));
+    expect(readFileSync(xlConfigPath(stateDir, "old"), "utf8")).toMatch(/^cpuid = \["0x1:ecx=x0x{30}"\]$/m);
+    host.setInfo({ xenVersion: "4.17.2", commandLine: "dom0_mem=4G" });
+    await make().setPolicy(change("new"));
+    expect(readFileSync(xlConfigPath(stateDir, "new"), "utf8")).toMatch(/^cpuid = "host,rdrand=0"$/m);
+  });
+
   it("keeps the staged policy and reports a mismatch when the domain started without it", async () => {
     const { host, metrics, make } = setup();
     const xen = make();

@@ -1,31 +1,20 @@
 // cpuidctl policy audit | level | explain, run as users run them.
 
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { FindingJson } from "../../../shared/schemas/finding.ts";
+import { cpuidctl } from "../../support/cpuidctl.ts";
 import { FIXTURES_DIR } from "../../support/fixtures.ts";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
-const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
-const CLI = join(REPO_ROOT, "cli", "cpuidctl.ts");
 const ALDER = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const IVY = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt");
 const ROME = join(FIXTURES_DIR, "cpuid-dumps", "amd", "rome-epyc-7402p.txt");
 // each case starts Node; the machine is shared with long builds
 vi.setConfig({ testTimeout: 60_000 });
 const dir = mkdtempSync(join(tmpdir(), "cpuidctl-policy-"));
-
-function cpuidctl(...args: string[]): { code: number; stdout: string; stderr: string } {
-  try {
-    return { code: 0, stdout: execFileSync(NODE, [CLI, ...args], { encoding: "utf8", stdio: "pipe" }), stderr: "" };
-  } catch (e) {
-    const err = e as { status: number; stdout: string; stderr: string };
-    return { code: err.status, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function file(name: string, text: string): string {
   const path = join(dir, name);
@@ -34,6 +23,22 @@ function file(name: string, text: string): string {
 }
 
 describe("cpuidctl policy audit", () => {
+  it("a full policy with a repeated leaf is accepted (the last wins) with a warning naming the file", () => {
+    const derived = JSON.parse(cpuidctl("policy", "derive", ALDER, "-o", "json").stdout);
+    const p = derived.policies.hvm_default;
+    const req = file("dup.json", JSON.stringify({ leaves: [...p.leaves, p.leaves[1]], msrs: p.msrs }));
+    const r = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "hvm", "--request", req);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`cpuidctl: warning: ${req}: leaf 0x00000001 is given more than once (records 2 and ${p.leaves.length + 1}); the last one wins\n`);
+  });
+
+  it("a leaf-0 record with a subleaf is refused, naming the file and saying to use ffffffff", () => {
+    const req = file("leaf0.json", JSON.stringify({ leaves: [{ leaf: "0", subleaf: "0", eax: "d", ebx: "0", ecx: "0", edx: "0" }], msrs: [] }));
+    const r = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "hvm", "--request", req);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`cpuidctl: ${req}: leaf 0x00000000 subleaf 0x00000000: this leaf has no sub-leaves: give subleaf ffffffff (none), not 00000000\n`);
+  });
+
   it("exit 0 and ok:true for a clean request (YAML)", () => {
     const req = file("clean.yaml", "baseline: default\nenable: [itsc]\n");
     const r = cpuidctl("policy", "audit", "--host", ALDER, "--guest", "pv", "--request", req, "-o", "json");

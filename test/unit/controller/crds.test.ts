@@ -55,6 +55,12 @@ describe("CRDs", () => {
     ]);
   });
 
+  it("limits spec.policy to what XEN_DOMCTL_set_cpu_policy takes: 120 leaves, 2 MSRs (reference §5)", () => {
+    const spec = (parse(renderCrdYaml(domainCpuidPolicyCrd())) as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    expect(spec.properties.policy.properties.leaves.maxItems).toBe(120);
+    expect(spec.properties.policy.properties.msrs.maxItems).toBe(2);
+  });
+
   it("has the status subresource, category cpuid, short names and printer columns", () => {
     const [dcp, hcp] = allCrds().map((c) => (c.crd as any).spec);
     expect(dcp.names.shortNames).toEqual(["dcp"]);

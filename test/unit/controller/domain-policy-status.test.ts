@@ -20,6 +20,7 @@ function evaluation(over: Partial<AuditedEvaluation> = {}): AuditedEvaluation {
     removed: [],
     findings: [],
     maxHash: "sha256:max1",
+    warnings: [],
     ...over,
   };
 }
@@ -50,6 +51,15 @@ function reply(result: SetPolicyReply["result"], over: Partial<SetPolicyReply> =
 const cond = (s: DomainCpuidPolicyStatus, type: string) => s.conditions?.find((c) => c.type === type);
 
 describe("decideStatus", () => {
+  it("a spec.policy with repeated leaves is audited as merged (last wins) and gets one DuplicateLeaves warning per generation", () => {
+    const warnings = ["leaf 0x00000001 is given more than once (records 2 and 41); the last one wins"];
+    const first = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation({ warnings }), agent: reply("applied") }, t0);
+    expect(cond(first.status, "Audited")).toMatchObject({ status: "True" });
+    expect(first.events.filter((e) => e.reason === "DuplicateLeaves")).toEqual([{ type: "Warning", reason: "DuplicateLeaves", action: "Audit", note: `spec.policy: ${warnings[0]}` }]);
+    const again = decideStatus(first.status, 1, { kind: "audited", evaluation: evaluation({ warnings }) }, t1);
+    expect(again.events.filter((e) => e.reason === "DuplicateLeaves")).toEqual([]);
+  });
+
   it("a clean policy applied by the agent is Audited, Applied and Ready, Active, with an Applied event", () => {
     const d = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply("applied") }, t0);
     expect(cond(d.status, "Audited")).toMatchObject({ status: "True", reason: "AuditPassed", observedGeneration: 1 });

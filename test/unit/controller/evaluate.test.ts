@@ -54,6 +54,14 @@ describe("evaluateDomainPolicy", () => {
     expect(onHaswell.findings.length).toBeGreaterThan(0);
   });
 
+  it("a full policy repeating a leaf is merged as Xen does (the last wins) and warned about", () => {
+    const view = sapphirePublished.policies.hvm_default;
+    const e = audited(evaluateDomainPolicy(spec({ policy: { leaves: [...view.leaves, view.leaves[1]], msrs: view.msrs } }), sapphire));
+    expect(e.policyHash).toBe(sapphire.published.hashes.hvm_default);
+    expect(e.warnings).toEqual([`leaf 0x00000001 is given more than once (records 2 and ${view.leaves.length + 1}); the last one wins`]);
+    expect(audited(evaluateDomainPolicy(spec({ policy: { leaves: view.leaves, msrs: view.msrs } }), sapphire)).warnings).toEqual([]);
+  });
+
   it("baseline pool is reported as not supported yet", () => {
     expect(evaluateDomainPolicy(spec({ baseline: "pool", pool: "p1" }), haswell)).toMatchObject({ kind: "pool-unsupported" });
   });

@@ -2,17 +2,19 @@
 // FormatError, and every FormatError points inside the input.
 
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { bootCpu, cpuidQuery, parseCpuidDump } from "../../../shared/formats/cpuid-dump.ts";
 import { detectPolicyInput } from "../../../shared/formats/detect.ts";
 import { FormatError } from "../../../shared/formats/format-error.ts";
-import { formatLibxlCpuid, parseLibxlCpuid } from "../../../shared/formats/libxl-cpuid.ts";
+import { formatLibxlCpuid, formatXendCpuid, parseLibxlCpuid } from "../../../shared/formats/libxl-cpuid.ts";
 import { parseXenCpuidFeaturesets } from "../../../shared/formats/xen-cpuid-featuresets.ts";
 import { parseXenCpuidPolicy } from "../../../shared/formats/xen-cpuid-policy.ts";
 import { FEATURES } from "../../../shared/featureset/features.ts";
 import { cpuidDumpFixtures, xenCpuidFixture } from "../../support/fixtures.ts";
 
 const RUNS = { seed: 42, numRuns: 500 };
+// 500 runs over large dumps take seconds on a loaded 2-core machine
+vi.setConfig({ testTimeout: 60_000 });
 
 function parseOrFormatError(parse: (text: string) => unknown, text: string): void {
   try {
@@ -80,9 +82,12 @@ const policies = [
   "xen-cpuid-p_core-i7-1185g7_tigerlake_nested-in-virtualbox.txt",
   "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt",
 ].map(xenCpuidFixture);
+/** the same outputs as pasted into a mail reply or a bug report */
+const pastedPolicies = policies.flatMap((t) => [t.replace(/^/gm, "> "), t.replace(/^/gm, "    ")]);
 const featuresets = [xenCpuidFixture("xen-cpuid-detail_core-i7-8750h_coffeelake.txt")];
 const libxlStrings = [
   formatLibxlCpuid({ enable: FEATURES.slice(0, 40), disable: FEATURES.slice(200, 230) }),
+  formatXendCpuid({ enable: FEATURES.slice(0, 60).filter((f) => f.source.kind === "cpuid"), disable: FEATURES.slice(100, 140).filter((f) => f.source.kind === "cpuid") }),
   "host,family=0x19,model=1,stepping=2,clflush=8,maxleaf=0xd,sse4.1=k,psn=s,tsc_adjust=x",
   `["0x7,0:ebx=${"x".repeat(31)}0,ecx=${"k".repeat(32)}",\n "1:edx=${"1".repeat(32)}"]`,
 ];
@@ -97,6 +102,7 @@ function dumpThenQuery(text: string) {
 const parsers: Array<[string, (text: string) => unknown, string[]]> = [
   ["CPUID dump", dumpThenQuery, smallDumps],
   ["xen-cpuid -p", parseXenCpuidPolicy, policies],
+  ["pasted xen-cpuid -p", parseXenCpuidPolicy, pastedPolicies],
   ["xen-cpuid detail", parseXenCpuidFeaturesets, featuresets],
   ["libxl cpuid=", parseLibxlCpuid, libxlStrings],
   ["input detection", detectPolicyInput, [...smallDumps.slice(0, 1), ...policies, ...featuresets]],

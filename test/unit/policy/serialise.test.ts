@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { NO_SUBLEAF, emptyPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
-import { deserialisePolicy, PolicyFormatError, serialisePolicy, type SerialisedPolicy } from "../../../shared/policy/serialise.ts";
+import { deserialisePolicy, duplicateLeafWarnings, PolicyFormatError, serialisePolicy, type SerialisedPolicy } from "../../../shared/policy/serialise.ts";
 import { policyFromJson, policyToJson, SerialisedPolicyJson } from "../../../shared/schemas/policy.ts";
 import { policyVendor } from "../../../shared/policy/vendor.ts";
 import { parseXenCpuidPolicy } from "../../../shared/formats/xen-cpuid-policy.ts";
@@ -64,9 +64,29 @@ describe("Xen serialised form", () => {
     expectError({ leaves: [], msrs: [{ index: 0xce, flags: 0, value: 1n << 32n }] }, "overflow", { msr: 0xce });
   });
 
-  it("later duplicates win when merging", () => {
-    const p = deserialisePolicy({ leaves: [leaf(1, NO_SUBLEAF), { ...leaf(1, NO_SUBLEAF), eax: 9 }], msrs: [] });
-    expect(p.basic[1].eax).toBe(9);
+  it("later duplicates win when merging, and each is reported as a warning", () => {
+    const s = { leaves: [leaf(1, NO_SUBLEAF), leaf(7, 0), { ...leaf(1, NO_SUBLEAF), eax: 9 }, leaf(7, 1), { ...leaf(7, 0), ebx: 5 }], msrs: [] };
+    const p = deserialisePolicy(s);
+    expect([p.basic[1].eax, p.feat[0].ebx]).toEqual([9, 5]);
+    expect(duplicateLeafWarnings(s)).toEqual([
+      "leaf 0x00000001 is given more than once (records 1 and 3); the last one wins",
+      "leaf 0x00000007 subleaf 0x00000000 is given more than once (records 2 and 5); the last one wins",
+    ]);
+    expect(duplicateLeafWarnings(serialisePolicy(alder.blocks[0].policy))).toEqual([]);
+  });
+
+  it("a subleaf on a leaf without sub-leaves says to use ffffffff", () => {
+    expect(expectError({ leaves: [leaf(0, 0)], msrs: [] }, "out-of-range", { leaf: 0, subleaf: 0 })).toBe(
+      "leaf 0x00000000 subleaf 0x00000000: this leaf has no sub-leaves: give subleaf ffffffff (none), not 00000000",
+    );
+    expect(expectError({ leaves: [leaf(0x80000001, 1)], msrs: [] }, "out-of-range", {})).toMatch(/give subleaf ffffffff/);
+    expect(expectError({ leaves: [leaf(0x40000000, 0)], msrs: [] }, "out-of-range", {})).toMatch(/give subleaf ffffffff/);
+  });
+
+  it("keeps the hypervisor leaves' limits to 8 bits, as Xen stores them", () => {
+    const p = deserialisePolicy({ leaves: [{ ...leaf(0x40000000, NO_SUBLEAF), eax: 0x40000105 }, { ...leaf(0x40000100, NO_SUBLEAF), eax: 0x1ff }], msrs: [] });
+    expect([p.hvLimit, p.hv2Limit]).toEqual([0x05, 0xff]);
+    expect(serialisePolicy(p).leaves.filter((l) => l.leaf === 0x40000000 || l.leaf === 0x40000100).map((l) => l.eax)).toEqual([0x05, 0xff]);
   });
 
   const u32 = fc.integer({ min: 0, max: 0xffffffff });
