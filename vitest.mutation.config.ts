@@ -5,5 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts"],
+    // instrumented code on a shared machine: slow is not wrong
+    testTimeout: 60_000,
   },
 });

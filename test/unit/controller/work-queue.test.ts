@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { backoffDelay } from "../../../controller/runtime/backoff.ts";
 import { WorkQueue } from "../../../controller/runtime/work-queue.ts";
 
@@ -103,20 +103,30 @@ describe("WorkQueue", () => {
   });
 
   it("addAfter keeps the earliest pending delay and requeueAfterMs schedules a refresh", async () => {
-    const q = new WorkQueue({ backoff });
-    const seen: number[] = [];
-    const start = Date.now();
-    q.run(1, async () => {
-      seen.push(Date.now() - start);
-      if (seen.length === 1) return { requeueAfterMs: 10 };
-    });
-    q.addAfter("a", 200);
-    q.addAfter("a", 5);
-    expect(q.delayedCount).toBe(1);
-    await sleep(50);
-    await q.shutdown();
-    expect(seen.length).toBe(2);
-    expect(seen[0]).toBeLessThan(100);
+    vi.useFakeTimers();
+    try {
+      const q = new WorkQueue({ backoff });
+      const seen: number[] = [];
+      const start = Date.now();
+      q.run(1, async () => {
+        seen.push(Date.now() - start);
+        if (seen.length === 1) return { requeueAfterMs: 10 };
+      });
+      q.addAfter("a", 200);
+      q.addAfter("a", 5);
+      expect(q.delayedCount).toBe(1);
+      await vi.advanceTimersByTimeAsync(4);
+      expect(seen).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(seen).toEqual([5]);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(seen).toEqual([5, 15]);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(seen).toEqual([5, 15]);
+      await q.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shutdown drops queued keys and waits for in-flight work", async () => {
