@@ -95,9 +95,16 @@ describe("WorkQueue", () => {
       if (calls === 1) throw new Error("x");
       if (calls === 2) return { requeue: "backoff" };
     });
-    q.add("a");
-    await sleep(60);
-    await q.shutdown();
+    vi.useFakeTimers();
+    try {
+      q.add("a");
+      await vi.advanceTimersByTimeAsync(100);
+      expect(calls).toBe(3);
+      await vi.advanceTimersByTimeAsync(1000);
+      await q.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
     expect(calls).toBe(3);
     expect(errors).toEqual(["a:x"]);
   });
