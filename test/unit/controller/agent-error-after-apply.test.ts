@@ -15,25 +15,29 @@ const applied = decideStatus(undefined, 1, { kind: "audited", evaluation: evalua
 const staged = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: reply("staged") }, t0).status;
 
 describe("an agent error after the policy was applied", () => {
-  const d = decideStatus(applied, 2, { kind: "audited", evaluation: evaluation(), agent: error }, t1);
+  const erred = () => decideStatus(applied, 2, { kind: "audited", evaluation: evaluation(), agent: error }, t1);
 
   it("turns Applied and Ready False with AgentError and the agent's code and message", () => {
+    const d = erred();
     expect(cond(d.status, "Applied")).toEqual({ type: "Applied", status: "False", reason: "AgentError", message: refused, observedGeneration: 2, lastTransitionTime: "2026-11-26T10:01:00Z" });
     expect(cond(d.status, "Ready")).toMatchObject({ status: "False", reason: "AgentError", message: refused });
     expect(cond(d.status, "Audited")).toMatchObject({ status: "True", reason: "AuditPassed" });
   });
 
   it("keeps what the host holds: applied hash, Active, domain state, last request", () => {
+    const d = erred();
     expect(d.status).toMatchObject({ appliedHash: "sha256:p1", activation: "Active", domainState: "paused", lastRequestId: "r1", observedGeneration: 2 });
   });
 
   it("retries with one Warning event, not a new audit failure", () => {
+    const d = erred();
     expect(d.retry).toBe(true);
     expect(d.events).toEqual([{ type: "Warning", reason: "AgentError", action: "Apply", note: refused }]);
     expect(d.auditFailure).toBeUndefined();
   });
 
   it("a repeated error changes nothing and reports nothing", () => {
+    const d = erred();
     const again = decideStatus(d.status, 2, { kind: "audited", evaluation: evaluation(), agent: error }, t2);
     expect(again.status).toEqual(d.status);
     expect(again.events).toEqual([]);
@@ -43,6 +47,15 @@ describe("an agent error after the policy was applied", () => {
   it("a different policy the host never took is Pending, the old applied hash kept", () => {
     const p2 = decideStatus(applied, 2, { kind: "audited", evaluation: evaluation({ policyHash: "sha256:p2" }), agent: error }, t1);
     expect(p2.status).toMatchObject({ policyHash: "sha256:p2", appliedHash: "sha256:p1", activation: "Pending" });
+  });
+});
+
+describe("an agent error on the first apply", () => {
+  it("is reported, and the policy is Pending", () => {
+    const d = decideStatus(undefined, 1, { kind: "audited", evaluation: evaluation(), agent: error }, t0);
+    expect(d.events).toEqual([{ type: "Warning", reason: "AgentError", action: "Apply", note: refused }]);
+    expect(d.status.activation).toBe("Pending");
+    expect(d.status.appliedHash).toBeUndefined();
   });
 });
 

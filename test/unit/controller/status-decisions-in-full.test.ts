@@ -203,6 +203,12 @@ describe("a failed audit", () => {
     expect(next.events.map((e) => e.reason)).toEqual(["AuditFailed"]);
   });
 
+  it("a status without conditions counts as never audited", () => {
+    const d = decideStatus({ observedGeneration: 1, policyHash: "sha256:p1", hostPolicyHash: "sha256:max0" }, 1, audited(undefined, failing), t0);
+    expect(cond(d.status, "Audited")).toEqual(c("Audited", "False", "AuditFailed", summary));
+    expect(d.auditFailure).toBe("AuditFailed");
+  });
+
   it("the applied policy failing in a new generation is still on the host", () => {
     const d = decideStatus(applied, 2, audited(undefined, evaluation({ findings: [finding], maxHash: "sha256:max2" })), t1);
     expect(cond(d.status, "Applied")).toMatchObject({ status: "True", reason: "Applied" });
