@@ -76,6 +76,10 @@ describe("xstate findings", () => {
     expect(xstate(tweak((p) => void ((p.xstate[0].eax = 0x207 | (1 << 8)), (p.xstate[0].edx = 1))))).toEqual([
       finding([], at(0, "eax"), "XCR0 (leaf 0xd:0 edx:eax 0x00000001:0x00000307) advertises state 8 and states above 31 that Xen never offers guests"),
     ]);
+    // only above bit 31: no empty list of low states in the message
+    expect(xstate(tweak((p) => void (p.xstate[0].edx = 1)))).toEqual([
+      finding([], at(0, "eax"), "XCR0 (leaf 0xd:0 edx:eax 0x00000001:0x00000207) advertises states above 31 that Xen never offers guests"),
+    ]);
   });
 
   it("supervisor states in XSS", () => {
