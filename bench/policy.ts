@@ -1,9 +1,10 @@
 // Policy engine benchmarks: strict audit (clean and with findings), pool
-// levelling of 10,000 hosts, derivation from a parsed dump, parsing the
-// largest dump. Warm-up, then the median of many samples, one core.
+// levelling of 10,000 hosts, derivation from a parsed dump (Bergamo, and
+// the slowest of all fixture dumps), parsing the largest dump. Warm-up, then
+// the median of many samples, one core.
 //   node_modules/.bin/node bench/policy.ts
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { auditPolicy } from "../shared/audit/audit.ts";
@@ -89,6 +90,15 @@ millis("level 10,000 hosts, 3 modern models", median(() => levelPolicies(modern,
 const bergamoText = readDump("amd/bergamo-epyc-9754.txt");
 const bergamo = parseCpuidDump(bergamoText, "bergamo");
 millis("derive all policies from a parsed dump (Bergamo)", median(() => deriveFromCpuidDump(bergamo), 200, 21), 2);
+// Every fixture dump: the slowest derivation against the same goal.
+const slowest = readdirSync(DUMPS, { recursive: true, encoding: "utf8" })
+  .filter((f) => f.endsWith(".txt"))
+  .map((f) => {
+    const dump = parseCpuidDump(readDump(f), f);
+    return { f, t: median(() => deriveFromCpuidDump(dump), 20, 11) };
+  })
+  .reduce((a, b) => (b.t.cpu > a.t.cpu ? b : a));
+millis(`derive from each fixture dump, slowest (${slowest.f})`, slowest.t, 2);
 millis("parse the largest dump (Bergamo, 1.7 MB)", median(() => parseCpuidDump(bergamoText, "bergamo"), 1, 11));
 
 const w = Math.max(...rows.map((r) => r.what.length));

@@ -4,3 +4,6 @@
 import { join } from "node:path";
 
 export const REPO_ROOT = join(import.meta.dirname, "..");
+
+/** The project's shared data (fixtures/, reference/), checked out beside the repository. */
+export const SHARED_DIR = join(REPO_ROOT, "..", "shared");

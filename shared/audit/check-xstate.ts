@@ -78,7 +78,8 @@ export function xstateFindings(req: CpuPolicy, max: CpuPolicy, reqWords: Uint32A
   }
   const foreign = xcr0 & ~ALL_GUEST_STATES;
   if (foreign !== 0 || x0.edx !== 0) {
-    push([], at(0, "eax"), `XCR0 (leaf 0xd:0 edx:eax ${hex(x0.edx)}:${hex(xcr0)}) advertises ${stateNames(foreign)}${x0.edx ? " and states above 31" : ""} that Xen never offers guests`);
+    const what = [...(foreign ? [stateNames(foreign)] : []), ...(x0.edx ? ["states above 31"] : [])].join(" and ");
+    push([], at(0, "eax"), `XCR0 (leaf 0xd:0 edx:eax ${hex(x0.edx)}:${hex(xcr0)}) advertises ${what} that Xen never offers guests`);
   }
   if (x1.ecx !== 0 || x1.edx !== 0) {
     push(["xsaves"], at(1, "ecx"), `XSS (leaf 0xd:1 edx:ecx ${hex(x1.edx)}:${hex(x1.ecx)}) advertises supervisor states; Xen offers none to guests`);

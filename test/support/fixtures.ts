@@ -2,9 +2,9 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { REPO_ROOT } from "../../devenv/repo-root.ts";
+import { SHARED_DIR } from "../../devenv/repo-root.ts";
 
-export const SHARED_DIR = join(REPO_ROOT, "..", "shared");
+export { SHARED_DIR };
 export const FIXTURES_DIR = join(SHARED_DIR, "fixtures");
 export const REFERENCE_DIR = join(SHARED_DIR, "reference");
 

@@ -4,11 +4,11 @@ import { auditPolicy, collectFindings } from "../../../shared/audit/audit.ts";
 import { findingToJson, type Finding } from "../../../shared/audit/finding.ts";
 import { loadFeatureWords } from "../../../shared/audit/policy-words.ts";
 import { FEATURESET_WORDS } from "../../../shared/featureset/words.ts";
-import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
-import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
+import { copyPolicy } from "../../../shared/policy/cpu-policy.ts";
+import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { FindingCodes, FindingJson } from "../../../shared/schemas/finding.ts";
 import { xenPolicies } from "../derive/support.ts";
-import { derivedHosts, withFeatures, XEN_P_FILES } from "./support.ts";
+import { derivedHosts, policyTweak, withFeatures, XEN_P_FILES } from "./support.ts";
 
 const RUNS = { seed: 42, numRuns: 300 };
 const ALDER = xenPolicies("xen-cpuid-p_core-i5-12600k_alderlake.txt");
@@ -176,28 +176,11 @@ describe("findings for each code", () => {
 });
 
 describe("properties", () => {
-  const words = fc.array(fc.tuple(fc.integer({ min: 0, max: FEATURESET_WORDS - 1 }), fc.integer({ min: 0, max: 31 })), { maxLength: 6 });
-  type Tweak = (p: CpuPolicy) => void;
-  const tweak: fc.Arbitrary<Tweak> = fc.oneof(
-    words.map((bits): Tweak => (p) => {
-      const fs = policyFeatureset(p);
-      for (const [w, b] of bits) fs[w] ^= 1 << b;
-      setPolicyFeatureset(p, fs);
-    }),
-    fc.tuple(fc.constantFrom("basic", "feat", "extd", "xstate"), fc.nat(5), fc.constantFrom("eax", "ebx", "ecx", "edx"), fc.integer({ min: 0, max: 31 })).map(
-      ([arr, i, reg, bit]): Tweak =>
-        (p) => {
-          const all = p[arr as "basic"];
-          all[i % all.length][reg as "eax"] ^= 1 << bit;
-        },
-    ),
-    fc.integer({ min: 0, max: 31 }).map((bit): Tweak => (p) => void (p.platformInfo ^= 1 << bit)),
-  );
   const bases = fc.constantFrom(...XEN_P_FILES.flatMap((file) => (["pv", "hvm"] as const).map((g) => [file, g] as const)));
 
   it("the allocation-free clean path agrees with the full findings", () => {
     fc.assert(
-      fc.property(bases, fc.array(tweak, { maxLength: 4 }), ([file, g], tweaks) => {
+      fc.property(bases, fc.array(policyTweak, { maxLength: 4 }), ([file, g], tweaks) => {
         const p = xenPolicies(file);
         const req = copyPolicy(p[`${g}_default`]);
         for (const t of tweaks) t(req);

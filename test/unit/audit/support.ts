@@ -1,12 +1,14 @@
 // Fixture hosts for the audit and levelling tests: Xen's reported policies
 // from the xen-cpuid -p outputs, and every fixture derived as `policy derive` does.
 
+import fc from "fast-check";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { derivePolicies } from "../../../cli/policy-input.ts";
 import type { DerivedPolicies } from "../../../shared/derive/derive.ts";
 import { featureByName } from "../../../shared/featureset/features.ts";
 import { setFeature } from "../../../shared/featureset/featureset.ts";
+import { FEATURESET_WORDS } from "../../../shared/featureset/words.ts";
 import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { policyVendor, type Vendor } from "../../../shared/policy/vendor.ts";
@@ -45,3 +47,22 @@ export function withFeatures(p: CpuPolicy, on: string[], off: string[] = []): Cp
   setPolicyFeatureset(q, fs);
   return q;
 }
+
+export type PolicyTweak = (p: CpuPolicy) => void;
+
+/** A random one-spot change of a policy: feature bits, a raw leaf bit, or a PLATFORM_INFO bit. */
+export const policyTweak: fc.Arbitrary<PolicyTweak> = fc.oneof(
+  fc.array(fc.tuple(fc.integer({ min: 0, max: FEATURESET_WORDS - 1 }), fc.integer({ min: 0, max: 31 })), { maxLength: 6 }).map((bits): PolicyTweak => (p) => {
+    const fs = policyFeatureset(p);
+    for (const [w, b] of bits) fs[w] ^= 1 << b;
+    setPolicyFeatureset(p, fs);
+  }),
+  fc.tuple(fc.constantFrom("basic", "feat", "extd", "xstate"), fc.nat(5), fc.constantFrom("eax", "ebx", "ecx", "edx"), fc.integer({ min: 0, max: 31 })).map(
+    ([arr, i, reg, bit]): PolicyTweak =>
+      (p) => {
+        const all = p[arr as "basic"];
+        all[i % all.length][reg as "eax"] ^= 1 << bit;
+      },
+  ),
+  fc.integer({ min: 0, max: 31 }).map((bit): PolicyTweak => (p) => void (p.platformInfo ^= 1 << bit)),
+);

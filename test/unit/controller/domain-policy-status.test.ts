@@ -1,54 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { agentAction } from "../../../controller/domain-policy/agent-action.ts";
-import type { AuditedEvaluation } from "../../../shared/domain-policy/evaluate.ts";
 import { decideStatus, type AgentOutcome } from "../../../controller/domain-policy/status.ts";
-import { emptyPolicy } from "../../../shared/policy/cpu-policy.ts";
-import type { SetPolicyReply } from "../../../shared/schemas/agent-messages.ts";
-import type { DomainCpuidPolicyStatus } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
-
-const t0 = new Date("2026-11-26T10:00:00Z");
-const t1 = new Date("2026-11-26T10:01:00Z");
-const t2 = new Date("2026-11-26T10:02:00Z");
-
-function evaluation(over: Partial<AuditedEvaluation> = {}): AuditedEvaluation {
-  return {
-    kind: "audited",
-    requested: emptyPolicy(),
-    policyHash: "sha256:p1",
-    featureset: "00000000:".repeat(18) + "00000000",
-    added: ["avx512f"],
-    removed: [],
-    findings: [],
-    maxHash: "sha256:max1",
-    warnings: [],
-    ...over,
-  };
-}
-
-const finding = { code: "feature-not-in-max", features: ["avx512f"], message: "avx512f is not in the host's hvm max policy" };
-
-function reply(result: SetPolicyReply["result"], over: Partial<SetPolicyReply> = {}): AgentOutcome {
-  return {
-    kind: "reply",
-    requestId: "r1",
-    reply: {
-      ok: true,
-      hostId: "h1",
-      domain: "vm1",
-      requestId: "r1",
-      result,
-      policyHash: "sha256:p1",
-      domainState: result === "staged" ? "running" : "paused",
-      maxHash: "sha256:max1",
-      findings: result === "rejected" ? [finding] : [],
-      duplicate: false,
-      message: "",
-      ...over,
-    },
-  };
-}
-
-const cond = (s: DomainCpuidPolicyStatus, type: string) => s.conditions?.find((c) => c.type === type);
+import { cond, evaluation, finding, reply, t0, t1, t2 } from "./status-fixture.ts";
 
 describe("decideStatus", () => {
   it("a spec.policy with repeated leaves is audited as merged (last wins) and gets one DuplicateLeaves warning per generation", () => {

@@ -95,29 +95,45 @@ describe("WorkQueue", () => {
       if (calls === 1) throw new Error("x");
       if (calls === 2) return { requeue: "backoff" };
     });
-    q.add("a");
-    await vi.waitFor(() => expect(calls).toBe(3));
-    await sleep(20);
-    await q.shutdown();
+    vi.useFakeTimers();
+    try {
+      q.add("a");
+      await vi.advanceTimersByTimeAsync(100);
+      expect(calls).toBe(3);
+      await vi.advanceTimersByTimeAsync(1000);
+      await q.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
     expect(calls).toBe(3);
     expect(errors).toEqual(["a:x"]);
   });
 
   it("addAfter keeps the earliest pending delay and requeueAfterMs schedules a refresh", async () => {
-    const q = new WorkQueue({ backoff });
-    const seen: number[] = [];
-    const start = Date.now();
-    q.run(1, async () => {
-      seen.push(Date.now() - start);
-      if (seen.length === 1) return { requeueAfterMs: 10 };
-    });
-    q.addAfter("a", 200);
-    q.addAfter("a", 5);
-    expect(q.delayedCount).toBe(1);
-    await vi.waitFor(() => expect(seen.length).toBe(2));
-    await q.shutdown();
-    // the 200 ms delay would have run it no earlier than that
-    expect(seen[0]).toBeLessThan(200);
+    vi.useFakeTimers();
+    try {
+      const q = new WorkQueue({ backoff });
+      const seen: number[] = [];
+      const start = Date.now();
+      q.run(1, async () => {
+        seen.push(Date.now() - start);
+        if (seen.length === 1) return { requeueAfterMs: 10 };
+      });
+      q.addAfter("a", 200);
+      q.addAfter("a", 5);
+      expect(q.delayedCount).toBe(1);
+      await vi.advanceTimersByTimeAsync(4);
+      expect(seen).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(seen).toEqual([5]);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(seen).toEqual([5, 15]);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(seen).toEqual([5, 15]);
+      await q.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shutdown drops queued keys and waits for in-flight work", async () => {

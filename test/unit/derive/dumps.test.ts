@@ -59,12 +59,4 @@ describe("raw policy collection", () => {
     const again = rawPolicyFromCpuid((leaf, sub) => leafRegs(raw, leaf, sub) ?? (leaf === 0xd ? raw.xstate[sub] : undefined), msrs);
     expect(serialisePolicy(again)).toEqual(serialisePolicy(raw));
   });
-
-  it("derives each dump well within the 2 ms goal", () => {
-    const [, dump] = dumps[0];
-    deriveFromCpuidDump(dump);
-    const t0 = performance.now();
-    for (let i = 0; i < 20; i++) deriveFromCpuidDump(dump);
-    expect((performance.now() - t0) / 20).toBeLessThan(20); // generous: CI machines are shared
-  });
 });
