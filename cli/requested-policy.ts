@@ -11,6 +11,14 @@ import { duplicateLeafWarnings, PolicyFormatError } from "../shared/policy/seria
 import { buildRequestedPolicy } from "../shared/request/build-request.ts";
 import { RequestError } from "../shared/request/parse-request.ts";
 
+/** The options of every command that builds a requested policy on a host. */
+export const REQUESTED_POLICY_OPTIONS = {
+  host: { type: "string" },
+  guest: { type: "string" },
+  request: { type: "string" },
+  cmdline: { type: "string" },
+} as const;
+
 export function requestedPolicy(hostFile: string, requestFile: string, guest: GuestType, cmdline: string | undefined): { host: DerivedPolicies; requested: CpuPolicy } {
   const request = readRequest(requestFile);
   const host = derivePolicies(readInput(hostFile), hostFile, cmdline);

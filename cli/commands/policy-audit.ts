@@ -2,7 +2,7 @@
 
 import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
 import { guestType, jsonOrText, parseCommandArgs } from "../policy-args.ts";
-import { requestedPolicy } from "../requested-policy.ts";
+import { REQUESTED_POLICY_OPTIONS, requestedPolicy } from "../requested-policy.ts";
 import { auditPolicy } from "../../shared/audit/audit.ts";
 import { findingToJson, type Finding } from "../../shared/audit/finding.ts";
 import { findingsBlock } from "../../shared/audit/findings-text.ts";
@@ -35,10 +35,7 @@ const command: Command = {
     const { values, positionals } = parseCommandArgs(
       args,
       {
-        host: { type: "string" },
-        guest: { type: "string" },
-        request: { type: "string" },
-        cmdline: { type: "string" },
+        ...REQUESTED_POLICY_OPTIONS,
         output: { type: "string", short: "o" },
       },
       usage,

@@ -2,7 +2,7 @@
 
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type Command } from "../command.ts";
 import { guestType, parseCommandArgs } from "../policy-args.ts";
-import { requestedPolicy } from "../requested-policy.ts";
+import { REQUESTED_POLICY_OPTIONS, requestedPolicy } from "../requested-policy.ts";
 import { auditPolicy } from "../../shared/audit/audit.ts";
 import { parseXenVersion, type XenVersion } from "../../shared/featureset/releases.ts";
 import { cpuidSettingFromPolicies } from "../../shared/formats/libxl-cpuid.ts";
@@ -44,11 +44,8 @@ const command: Command = {
     const { values, positionals } = parseCommandArgs(
       args,
       {
-        host: { type: "string" },
-        guest: { type: "string" },
-        request: { type: "string" },
+        ...REQUESTED_POLICY_OPTIONS,
         "xen-version": { type: "string" },
-        cmdline: { type: "string" },
       },
       usage,
     );
