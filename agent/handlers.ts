@@ -6,8 +6,8 @@ import type { z } from "zod";
 import type { CpuPolicy } from "../shared/policy/cpu-policy.ts";
 import { policyHash } from "../shared/policy/canonical.ts";
 import { deserialisePolicy, hex32, PolicyFormatError, serialisePolicy } from "../shared/policy/serialise.ts";
+import type { ErrorReply } from "../shared/schemas/agent-messages.ts";
 import {
-  ErrorReply,
   GetDomainRequest,
   ListDomainsRequest,
   MAX_REQUEST_BYTES,

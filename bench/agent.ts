@@ -76,7 +76,7 @@ async function startServer(hosts: number): Promise<Server> {
   const conf = join(credsDir, "nats-server.conf");
   writeFileSync(conf, `listen: "127.0.0.1:${port}"\nmax_connections: ${hosts + 100}\njetstream { store_dir: ${JSON.stringify(join(dir, "js"))} }\ninclude "authorization.conf"\n`);
   const { "nats-server": natsServer } = await ensureBinaries(["nats-server"]);
-  const proc = spawn(natsServer!.path, ["-c", conf], { stdio: "ignore" });
+  const proc = spawn(natsServer.path, ["-c", conf], { stdio: "ignore" });
   const url = `nats://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {

@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     const rss = new RssSampler(controller.pid);
     const watched = { controller: controller.pid, ...plane.state.pids, "agent pools": pools.pids };
     const cpuOf = (): Record<string, number> => ({
-      ...Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, [pid].flat().reduce((sum, p) => sum + cpuSeconds(p!), 0)])),
+      ...Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, [pid].flat().reduce((sum, p) => sum + cpuSeconds(p), 0)])),
       "this benchmark (creates, watch)": cpuSeconds(process.pid),
     });
     const cpuBefore = cpuOf();

@@ -19,7 +19,6 @@ import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
 import { subscribeDomainEvents } from "./domain-policy/domain-events.ts";
 import { EvaluationCache } from "./domain-policy/evaluation-cache.ts";
-import { countFailingPolicies } from "./domain-policy/failing-policies.ts";
 import { OrphanReset } from "./domain-policy/orphan-reset.ts";
 import { orphanResetController } from "./domain-policy/orphan-reset-watch.ts";
 import { PolicyEvents } from "./domain-policy/policy-events.ts";
@@ -118,6 +117,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     },
   });
 
+  // eslint-disable-next-line prefer-const -- the readiness check above may run before the connection exists; a const would throw there
   let nc: NatsConnection | undefined;
   let hostsInitialised = false;
   nc = await connectNats({

@@ -1,6 +1,6 @@
-// Runs the type check (counted as one test: vitest strips types without
-// checking them) and the whole test suite (unit + integration + e2e), and ends
-// with the plain summary line CI reads: "N passed, N failed, N skipped".
+// Runs the type check and the linter (each counted as one test: vitest strips
+// types without checking them) and the whole test suite (unit + integration +
+// e2e), and ends with the plain summary line CI reads: "N passed, N failed, N skipped".
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -19,9 +19,14 @@ const out = join(root, ".cpuid-fleet", "vitest-results.json");
 mkdirSync(join(root, ".cpuid-fleet"), { recursive: true });
 rmSync(out, { force: true });
 
-console.log("type check: tsc --noEmit -p .");
-const typecheck = spawnSync(join(root, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", "."], { cwd: root, stdio: "inherit" });
-console.log(`type check ${typecheck.status === 0 ? "passed" : "FAILED"}`);
+function check(name: string, tool: string, args: string[]): boolean {
+  console.log(`${name}: ${tool} ${args.join(" ")}`);
+  const ok = spawnSync(join(root, "node_modules", ".bin", tool), args, { cwd: root, stdio: "inherit" }).status === 0;
+  console.log(`${name} ${ok ? "passed" : "FAILED"}`);
+  return ok;
+}
+
+const checks = [check("type check", "tsc", ["--noEmit", "-p", "."]), check("lint", "eslint", ["--max-warnings", "0", "."])];
 
 const vitest = join(root, "node_modules", ".bin", "vitest");
 const run = spawnSync(
@@ -30,8 +35,8 @@ const run = spawnSync(
   { cwd: root, stdio: "inherit" },
 );
 
-let passed = 0;
-let failed = 0;
+let passed: number;
+let failed: number;
 let skipped = 0;
 try {
   const r = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
@@ -41,10 +46,13 @@ try {
   failed = r.numFailedTests + unloadable;
   skipped = r.numPendingTests + r.numTodoTests;
 } catch {
+  passed = 0;
   failed = 1;
 }
 if (run.status !== 0 && failed === 0) failed = 1;
-if (typecheck.status === 0) passed++;
-else failed++;
+for (const ok of checks) {
+  if (ok) passed++;
+  else failed++;
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -37,9 +37,9 @@ export class XenstoreWatch {
   #start(path: string): void {
     const child = spawn(this.#command, [path], { stdio: ["ignore", "pipe", "pipe"] });
     this.#children.set(path, child);
-    createInterface({ input: child.stdout! }).on("line", () => this.#onFire());
+    createInterface({ input: child.stdout }).on("line", () => this.#onFire());
     let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
+    child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
     child.once("error", (err) => this.#ended(path, err.message));
     child.once("exit", (code, signal) => this.#ended(path, stderr.trim() || `exit ${code ?? signal}`));
   }

@@ -59,7 +59,7 @@ export class LinuxProbe implements Probe {
     try {
       fd = openSync(device, "r");
     } catch (e) {
-      throw new Error(`cannot open ${device} (${(e as NodeJS.ErrnoException).code}): load the cpuid module and run as root`);
+      throw new Error(`cannot open ${device} (${(e as NodeJS.ErrnoException).code}): load the cpuid module and run as root`, { cause: e });
     }
     try {
       const raw = rawPolicyFromCpuid((leaf, subleaf) => readCpuid(fd, leaf, subleaf), readMsrs(this.#cpu));

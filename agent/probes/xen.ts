@@ -17,7 +17,7 @@ export async function runTool(path: string, args: string[]): Promise<string> {
     return stdout;
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    throw new Error(`${path} ${args.join(" ")} failed: ${err.stderr?.trim() || err.message}`);
+    throw new Error(`${path} ${args.join(" ")} failed: ${err.stderr?.trim() || err.message}`, { cause: e });
   }
 }
 

@@ -303,7 +303,7 @@ function withEvaluation(
 }
 
 function compact(status: DomainCpuidPolicyStatus): DomainCpuidPolicyStatus {
-  return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== undefined)) as DomainCpuidPolicyStatus;
+  return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== undefined));
 }
 
 const MAX_NOTE = 1024;

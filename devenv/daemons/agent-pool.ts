@@ -48,7 +48,8 @@ export async function startAgentPools(launch: AgentPoolsLaunch): Promise<Running
     });
   });
   const stop = async () => {
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once("exit", r).kill("SIGTERM")))));
+    const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    await Promise.all(running.map((c) => new Promise((r) => c.once("exit", r).kill("SIGTERM"))));
   };
   try {
     await Promise.all(ready);

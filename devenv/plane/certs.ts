@@ -92,6 +92,6 @@ function openssl(args: string[]): void {
     execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? "";
-    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || (err as Error).message}`);
+    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || (err as Error).message}`, { cause: err });
   }
 }

@@ -280,7 +280,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     if (!existsSync(this.layout.stateFile)) return;
     const state = this.state;
-    const stopping = (name: ComponentName) => (state.pids[name] === undefined ? Promise.resolve() : stopProcess(state.pids[name]!));
+    const stopping = (name: ComponentName) => (state.pids[name] === undefined ? Promise.resolve() : stopProcess(state.pids[name]));
     await Promise.all([stopping("nats-server"), stopping("kube-apiserver")]);
     await stopping("etcd");
     ownedStateFiles.delete(this.layout.stateFile);

@@ -25,12 +25,12 @@ export class DemoKube {
   }
 
   async domainPolicies(): Promise<DomainCpuidPolicyObject[]> {
-    const list = await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL });
-    return (list as { items: DomainCpuidPolicyObject[] }).items;
+    const list = (await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL })) as { items: DomainCpuidPolicyObject[] };
+    return list.items;
   }
 
   async hostPolicies(): Promise<HostCpuidPolicyObject[]> {
-    const list = await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL });
-    return (list as { items: HostCpuidPolicyObject[] }).items;
+    const list = (await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL })) as { items: HostCpuidPolicyObject[] };
+    return list.items;
   }
 }

@@ -30,8 +30,8 @@ export function toStructuralSchema(schema: JsonSchema): JsonSchema {
       Object.entries(out.properties).map(([name, sub]) => [name, toStructuralSchema(sub as JsonSchema)]),
     );
   }
-  if (isObject(out.items)) out.items = toStructuralSchema(out.items as JsonSchema);
-  if (isObject(out.additionalProperties)) out.additionalProperties = toStructuralSchema(out.additionalProperties as JsonSchema);
+  if (isObject(out.items)) out.items = toStructuralSchema(out.items);
+  if (isObject(out.additionalProperties)) out.additionalProperties = toStructuralSchema(out.additionalProperties);
   for (const combinator of ["anyOf", "oneOf", "allOf"]) {
     if (combinator in out) throw new Error(`${combinator} is not structural; restate the zod schema without unions`);
   }

@@ -198,7 +198,7 @@ class DumpParser {
       } else if (text.startsWith("CPU#", at)) {
         const m = AFFMASK_HEADER.exec(text.slice(at, end));
         if (!m) this.fail(at, 'malformed block header (expected "CPU#nnn AffMask: 0x<16 hex digits>")');
-        this.openCpu(Number(m![1]));
+        this.openCpu(Number(m[1]));
       } else if (this.section !== "outside" && this.section !== "cpu" && text.startsWith("MSR ", at) && isDataLine(text, at + MSR_INDEX_AT, end)) {
         this.msrLine(this.section === "boot-msrs");
       }
@@ -301,7 +301,7 @@ class DumpParser {
     if (leaf < this.prevLeaf || (leaf === this.prevLeaf && sub <= this.prevSubleaf)) this.ascending = false;
     this.prevLeaf = leaf;
     this.prevSubleaf = sub;
-    this.cpu!.add(leaf, subleaf, eax, ebx, ecx, edx, this.lineNo);
+    this.cpu.add(leaf, subleaf, eax, ebx, ecx, edx, this.lineNo);
   }
 
   msrLine(keep: boolean): void {

@@ -23,7 +23,7 @@ export interface XenCpuidFeaturesets {
 const NR_FEATURES = /^nr_features: (\d{1,3})\s*$/;
 const KEY_HEADER = /^\s+KEY(\s|$)/;
 const NOT_SUPPORTED = /^(\S.*?) featureset not supported by Xen\s*$/;
-const WORD_LINE = /^  \[(\d{2})\] /;
+const WORD_LINE = /^ {2}\[(\d{2})\] /;
 const HEX_WORD = /^[0-9a-f]{8}$/;
 
 interface OpenSet {
@@ -139,7 +139,7 @@ function checkWordLine(set: OpenSet, index: number, line: string, fail: (column:
   for (const n of names) {
     const bit = bitOfName(index, n.text);
     if (bit === undefined) fail(n.column, `"${n.text}" is not a feature name of word ${index} (${WORDS[index].abbrev})`);
-    const mask = (1 << bit!) >>> 0;
+    const mask = (1 << bit) >>> 0;
     if ((named & mask) !== 0) fail(n.column, `bit ${bit} of word ${index} is named twice`);
     if ((value & mask) === 0) fail(n.column, `"${n.text}" (bit ${bit}) is named but not set in word ${index} of "${set.name}" (${hex8(value)})`);
     named = (named | mask) >>> 0;

@@ -63,7 +63,7 @@ const normalise = (name: string) => name.toLowerCase().replace(/_/g, "-");
 const oldByWord = new Map<number, Map<string, number>>();
 for (const [word, bit, name] of OLD_NAMES) {
   let names = oldByWord.get(word);
-  if (!names) oldByWord.set(word, (names = new Map()));
+  if (!names) oldByWord.set(word, (names = new Map<string, number>()));
   names.set(name, bit);
 }
 

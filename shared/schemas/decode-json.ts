@@ -18,5 +18,5 @@ export function decodeJson<S extends z.ZodType>(schema: S, data: Uint8Array): De
     return { success: false, error: { issues: [{ message: `not valid JSON: ${(e as Error).message}`, path: [] }] } };
   }
   const parsed = schema.safeParse(value);
-  return parsed.success ? { success: true, data: parsed.data as z.output<S> } : { success: false, error: { issues: parsed.error.issues } };
+  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: { issues: parsed.error.issues } };
 }

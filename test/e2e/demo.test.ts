@@ -56,7 +56,7 @@ afterAll(async () => {
 
 function summaryRows(text: string): Map<string, string[]> {
   const section = text.slice(text.indexOf("Domain policies"), text.indexOf("Try it"));
-  const rows = section.split("\n").slice(2).filter((l) => /^  \S/.test(l) && !l.includes(": "));
+  const rows = section.split("\n").slice(2).filter((l) => /^ {2}\S/.test(l) && !l.includes(": "));
   return new Map(rows.map((l) => l.trim().split(/\s{2,}/)).map((cells) => [cells[0], cells]));
 }
 

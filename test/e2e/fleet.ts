@@ -138,7 +138,7 @@ export async function waitForDomainPolicy(
       timeoutMs,
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status?.conditions ?? null)}`);
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status?.conditions ?? null)}`, { cause: err });
   }
 }
 

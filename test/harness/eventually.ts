@@ -9,7 +9,7 @@ export async function eventually<T>(what: string, attempt: () => Promise<T>, tim
     try {
       return await attempt();
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: still failing after ${timeoutMs} ms: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`${what}: still failing after ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
       await sleep(intervalMs);
     }
   }

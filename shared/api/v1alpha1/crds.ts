@@ -40,12 +40,12 @@ export const DOMAIN_POLICY_SPEC_RULES = [
 const condition = (type: string) => `.status.conditions[?(@.type=="${type}")]`;
 
 export function domainCpuidPolicyCrd(): object {
-  const spec = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicySpec, { io: "input" }) as JsonSchema);
+  const spec = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicySpec, { io: "input" }));
   for (const list of ["enable", "disable"]) {
     (spec.properties as Record<string, JsonSchema>)[list]["x-kubernetes-list-type"] = "set";
   }
   spec["x-kubernetes-validations"] = DOMAIN_POLICY_SPEC_RULES;
-  const status = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicyStatus, { io: "output" }) as JsonSchema);
+  const status = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicyStatus, { io: "output" }));
   return crd(DOMAIN_POLICY_NAMES, DOMAIN_CPUID_POLICY_DESCRIPTION, { spec, status }, ["spec"], [
     { name: "Host", type: "string", jsonPath: ".spec.host" },
     { name: "Domain", type: "string", jsonPath: ".spec.domain" },
@@ -60,7 +60,7 @@ export function domainCpuidPolicyCrd(): object {
 }
 
 export function hostCpuidPolicyCrd(): object {
-  const status = toStructuralSchema(z.toJSONSchema(HostCpuidPolicyStatus, { io: "output" }) as JsonSchema);
+  const status = toStructuralSchema(z.toJSONSchema(HostCpuidPolicyStatus, { io: "output" }));
   return crd(HOST_POLICY_NAMES, HOST_CPUID_POLICY_DESCRIPTION, { status }, [], [
     { name: "Vendor", type: "string", jsonPath: ".status.vendor" },
     { name: "Family", type: "integer", jsonPath: ".status.family" },

@@ -25,7 +25,7 @@ let credsDir: string;
 let a: NatsConnection;
 let b: NatsConnection;
 let controller: NatsConnection;
-let aErrors: Status[] = [];
+const aErrors: Status[] = [];
 
 async function startServer(): Promise<void> {
   credsDir = mkdtempSync(join(tmpdir(), "nats-perm-"));

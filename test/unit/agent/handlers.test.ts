@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SimBackend } from "../../../agent/backends/sim.ts";
 import { handleRequest, type Reply } from "../../../agent/handlers.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
-import { MAX_REQUEST_BYTES, type SetPolicyReply } from "../../../shared/schemas/agent-messages.ts";
+import { MAX_REQUEST_BYTES } from "../../../shared/schemas/agent-messages.ts";
 import { context, defaultPolicy, fixturePolicy, HOST, json, setRequest, tempDir } from "./support.ts";
 
 function setup() {
@@ -12,7 +12,7 @@ function setup() {
 
 const asSet = (r: Reply) => {
   if (!r.ok || !("result" in r)) throw new Error(`expected a set reply, got ${JSON.stringify(r)}`);
-  return r as SetPolicyReply;
+  return r;
 };
 const asError = (r: Reply) => {
   if (r.ok) throw new Error(`expected an error reply, got ${JSON.stringify(r)}`);

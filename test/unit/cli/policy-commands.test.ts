@@ -7,7 +7,6 @@ import { describe, expect, it, vi } from "vitest";
 import { FindingJson } from "../../../shared/schemas/finding.ts";
 import { cpuidctl } from "../../support/cpuidctl.ts";
 import { FIXTURES_DIR } from "../../support/fixtures.ts";
-import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const ALDER = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const IVY = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt");

@@ -42,7 +42,7 @@ describe("CRDs", () => {
   });
 
   it("lists every feature name as a set enum for enable and disable", () => {
-    const spec = (parse(renderCrdYaml(domainCpuidPolicyCrd())) as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    const spec = (parse(renderCrdYaml(domainCpuidPolicyCrd()))).spec.versions[0].schema.openAPIV3Schema.properties.spec;
     for (const list of ["enable", "disable"]) {
       expect(spec.properties[list]["x-kubernetes-list-type"]).toBe("set");
       expect(spec.properties[list].items.enum).toEqual([...FEATURE_NAMES]);
@@ -56,7 +56,7 @@ describe("CRDs", () => {
   });
 
   it("limits spec.policy to what XEN_DOMCTL_set_cpu_policy takes: 120 leaves, 2 MSRs (reference §5)", () => {
-    const spec = (parse(renderCrdYaml(domainCpuidPolicyCrd())) as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    const spec = (parse(renderCrdYaml(domainCpuidPolicyCrd()))).spec.versions[0].schema.openAPIV3Schema.properties.spec;
     expect(spec.properties.policy.properties.leaves.maxItems).toBe(120);
     expect(spec.properties.policy.properties.msrs.maxItems).toBe(2);
   });

@@ -52,7 +52,7 @@ function run(build: (reconcile: (key: string) => Promise<undefined>) => Controll
     seen,
     queue,
     /** waits until these keys were reconciled (in any order), then forgets what was seen */
-    async expectReconciled(...keys: string[]) {
+    expectReconciled: async (...keys: string[]) => {
       await vi.waitFor(() => expect([...seen].sort()).toEqual([...keys].sort()));
       await sleep(10);
       expect([...seen].sort()).toEqual([...keys].sort());
@@ -183,7 +183,7 @@ describe("host mirror watch", () => {
     const mirrorDeletions = new Source<HostCpuidPolicyObject>();
     const hosts = new HostIndex(() => undefined);
     hosts.put(haswell, Date.now());
-    const mirror = (hostId: string): HostCpuidPolicyObject => ({ apiVersion: "cpuidfleet.io/v1alpha1", kind: "HostCpuidPolicy", metadata: { name: hostId }, status: { hostId } as HostCpuidPolicyObject["status"] });
+    const mirror = (hostId: string): HostCpuidPolicyObject => ({ apiVersion: "cpuidfleet.io/v1alpha1", kind: "HostCpuidPolicy", metadata: { name: hostId }, status: { hostId } });
     const { expectReconciled, stop } = run((reconcile) =>
       hostMirrorController({ reconciler: { reconcile, sweepKeys: () => ["h1", "mirrored-only"] }, hosts, hostEvents, mirrorDeletions }),
     );

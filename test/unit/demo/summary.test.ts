@@ -31,7 +31,7 @@ function policy(name: string, audited: "True" | "False", applied: { status: "Tru
     status: {
       observedGeneration: 1,
       conditions: [condition("Audited", audited, audited === "True" ? "AuditPassed" : "AuditFailed", audited === "True" ? "" : "1 finding: avx512f …"), condition("Applied", applied.status, applied.reason, applied.message)],
-      findings: Array.from({ length: findings }, () => ({ code: "feature-not-in-max", features: ["avx512f"], message: "avx512f …" })) as never,
+      findings: Array.from({ length: findings }, () => ({ code: "feature-not-in-max", features: ["avx512f"], message: "avx512f …" })),
     },
   };
 }

@@ -31,7 +31,7 @@ describe("file lock", () => {
 
   it("takes over a lock whose holder process is gone", async () => {
     const path = lockPath();
-    const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!;
+    const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid;
     writeFileSync(path, JSON.stringify({ pid: dead, host: hostname(), since: "then", purpose: "crashed build" }));
     const log: string[] = [];
     const result = await withFileLock(path, { purpose: "t", log: (l) => log.push(l), pollMs: 10 }, async () => "ran");
