@@ -8,6 +8,7 @@ import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
+import { UsageError } from "../command.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
 import type { ReportPolicyInput } from "./model.ts";
 
@@ -32,9 +33,18 @@ export async function readHosts(nc: NatsConnection): Promise<{ hosts: HostPolici
 
 export async function readDomainPolicies(kubeconfig: string | undefined): Promise<ReportPolicyInput[]> {
   const kc = new KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
-  const list = (await kc.makeApiClient(CustomObjectsApi).listCustomObjectForAllNamespaces({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL })) as { items: DomainCpuidPolicyObject[] };
+  try {
+    if (kubeconfig) kc.loadFromFile(kubeconfig);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new UsageError(`cannot read kubeconfig ${kubeconfig ?? "(default)"}: ${(e as Error).message}`);
+  }
+  let list: { items: DomainCpuidPolicyObject[] };
+  try {
+    list = (await kc.makeApiClient(CustomObjectsApi).listCustomObjectForAllNamespaces({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL })) as typeof list;
+  } catch (e) {
+    throw new UsageError(`cannot list DomainCpuidPolicies on ${kc.getCurrentCluster()?.server ?? "the cluster"}: ${(e as Error).message.split("\n")[0]}`);
+  }
   return list.items.map((o) => {
     const spec = DomainCpuidPolicySpec.safeParse(o.spec);
     return {
