@@ -12,6 +12,7 @@ const simCommand = (verb: "create" | "destroy" | "list" | "start" | "stop") => a
 /** command words → its module, in the order `cpuidctl --help` lists them */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   audit: defaultCommand(() => import("./commands/audit.ts")),
+  "fleet report": defaultCommand(() => import("./commands/fleet-report.ts")),
   "hosts get": defaultCommand(() => import("./commands/hosts-get.ts")),
   "hosts list": defaultCommand(() => import("./commands/hosts-list.ts")),
   "nats config": defaultCommand(() => import("./commands/nats-config.ts")),

@@ -1,4 +1,4 @@
-// What the generators (gen-crds, gen-features) share: write their files, or
+// What the generators (gen-crds, gen-features, gen-dashboard) share: write their files, or
 // with `--check` compare the committed files with what they would write and
 // exit 1 when one differs.
 

@@ -12,13 +12,9 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAgentMetrics } from "../../../agent/metrics.ts";
-import { createManagerMetrics } from "../../../controller/manager/metrics.ts";
-import { createMetrics } from "../../../controller/metrics.ts";
-import { HostIndex } from "../../../controller/hosts/host-index.ts";
 import { LEASE_NAMESPACE } from "../../../devenv/daemons/controller.ts";
-import { ensureBinaries } from "../../../devenv/toolchain/ensure.ts";
 import { ensureNamespace, kubectlOk } from "../../e2e/fleet.ts";
+import { PROMTOOL_TIMEOUT_MS, cpuidMetricNames, daemonSeriesNames, ensurePromtool } from "./prometheus-support.ts";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const run = promisify(execFile);
@@ -51,11 +47,6 @@ function rules(): Rule[] {
 async function renderedKinds(dir: string): Promise<string[]> {
   return parseAllDocuments(await kubectlOk(["kustomize", dir])).map((d) => (d.toJS() as { kind: string }).kind);
 }
-/**
- * Room for a cold build of promtool: 7.6 CPU-minutes, 28 minutes measured on
- * a heavily loaded 2-core machine (BENCHMARKS.md); a cached one resolves at once.
- */
-const PROVIDE_TIMEOUT_MS = 45 * 60_000;
 
 function rulesDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "cpuid-rules-"));
@@ -69,8 +60,8 @@ function rulesDir(): string {
 describe("PrometheusRule", () => {
   let promtool: string;
   beforeAll(async () => {
-    promtool = (await ensureBinaries(["promtool"])).promtool.path;
-  }, PROVIDE_TIMEOUT_MS);
+    promtool = await ensurePromtool();
+  }, PROMTOOL_TIMEOUT_MS);
 
   it("passes promtool check rules", async () => {
     const dir = rulesDir();
@@ -92,11 +83,9 @@ describe("PrometheusRule", () => {
   });
 
   it("alerts only on metrics the controller or the agent exports", async () => {
-    const controller = createMetrics({ isLeader: () => true, domainPolicies: () => [], hosts: new HostIndex(() => undefined) });
-    createManagerMetrics(controller.register, { isLeader: () => true, queueDepth: () => 0 });
-    const exported = new Set([...(await controller.register.getMetricsAsJSON()), ...(await createAgentMetrics("h1").register.getMetricsAsJSON())].map((m) => m.name));
+    const exported = await daemonSeriesNames();
     for (const { alert, expr } of rules()) {
-      const used = [...expr.matchAll(/\bcpuid_\w+/g)].map(([name]) => name);
+      const used = cpuidMetricNames(expr);
       expect(used.length, alert).toBeGreaterThan(0);
       for (const name of used) expect(exported, `${alert} uses ${name}`).toContain(name);
     }

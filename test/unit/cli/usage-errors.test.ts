@@ -2,7 +2,10 @@
 // culprit, never a stack trace (through the real binary).
 
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
@@ -26,12 +29,22 @@ describe("cpuidctl usage errors", () => {
     ["hosts", "list", "--bogus"],
     ["nats", "config", "--bogus"],
     ["sim", "list", "--bogus"],
+    ["fleet", "report", "--bogus"],
   ])("unknown option: %s %s %s", (...args) => {
     expect(firstLine(args)).toMatch(/^cpuidctl: Unknown option '--bogus'/);
   });
 
   it("stray positional: hosts list foo", () => {
     expect(firstLine(["hosts", "list", "foo"])).toBe(`cpuidctl: unexpected argument "foo"`);
+  });
+
+  it("fleet report: another format, a missing kubeconfig, an unreachable cluster", () => {
+    expect(firstLine(["fleet", "report", "-o", "json"])).toBe("cpuidctl: -o must be html");
+    expect(firstLine(["fleet", "report", "--kubeconfig", "/nonexistent/kubeconfig"])).toMatch(/^cpuidctl: cannot read kubeconfig \/nonexistent\/kubeconfig: /);
+    const dir = mkdtempSync(join(tmpdir(), "kubeconfig-"));
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1" } }], users: [{ name: "u", user: {} }], contexts: [{ name: "x", context: { cluster: "c", user: "u" } }], "current-context": "x" }));
+    expect(firstLine(["fleet", "report", "--kubeconfig", kubeconfig])).toMatch(/^cpuidctl: cannot list DomainCpuidPolicies on https:\/\/127\.0\.0\.1:1: /);
   });
 
   it("stray positional: hosts get a b", () => {

@@ -1,0 +1,59 @@
+// The fleet report's live inputs: every valid entry of the cpuid-hosts
+// bucket, and every DomainCpuidPolicy of the cluster (kubeconfig from
+// --kubeconfig, else $KUBECONFIG or the default locations).
+
+import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
+import { UsageError } from "../command.ts";
+import { readHostEntry } from "../hosts-bucket.ts";
+import type { ReportPolicyInput } from "./model.ts";
+
+export interface InvalidHostEntry {
+  key: string;
+  error: string;
+}
+
+export async function readHosts(nc: NatsConnection): Promise<{ hosts: HostPolicies[]; invalid: InvalidHostEntry[] }> {
+  const kv = await openHostsBucket(nc);
+  const keys: string[] = [];
+  for await (const k of await kv.keys()) keys.push(k);
+  const hosts: HostPolicies[] = [];
+  const invalid: InvalidHostEntry[] = [];
+  for (const key of keys) {
+    const entry = await readHostEntry(kv, key);
+    if (entry?.ok) hosts.push(entry.policies);
+    else if (entry) invalid.push({ key, error: entry.error });
+  }
+  return { hosts, invalid };
+}
+
+export async function readDomainPolicies(kubeconfig: string | undefined): Promise<ReportPolicyInput[]> {
+  const kc = new KubeConfig();
+  try {
+    if (kubeconfig) kc.loadFromFile(kubeconfig);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new UsageError(`cannot read kubeconfig ${kubeconfig ?? "(default)"}: ${(e as Error).message}`);
+  }
+  let list: { items: DomainCpuidPolicyObject[] };
+  try {
+    list = (await kc.makeApiClient(CustomObjectsApi).listCustomObjectForAllNamespaces({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL })) as typeof list;
+  } catch (e) {
+    throw new UsageError(`cannot list DomainCpuidPolicies on ${kc.getCurrentCluster()?.server ?? "the cluster"}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return list.items.map((o) => {
+    const spec = DomainCpuidPolicySpec.safeParse(o.spec);
+    return {
+      namespace: o.metadata.namespace ?? "",
+      name: o.metadata.name ?? "",
+      host: spec.success ? spec.data.host : "",
+      domain: spec.success ? spec.data.domain : "",
+      findings: (o.status?.findings ?? []).map((f) => f.message),
+      readyReason: o.status?.conditions?.find((c) => c.type === "Ready")?.reason,
+    };
+  });
+}

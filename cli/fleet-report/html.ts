@@ -1,0 +1,108 @@
+// Renders a FleetReport as one self-contained HTML page: inline CSS and
+// script, no network. Counts carry data-count attributes (what the page's
+// test reads); the filter box hides host groups, feature rows and policies
+// that do not match.
+
+import type { FeatureState, FleetReport, HostGroup } from "./model.ts";
+
+const STYLE = `
+body { font: 13px system-ui, sans-serif; margin: 1em; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.5em; }
+#summary span { margin-right: 1.5em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: 2px 4px; }
+th.group { writing-mode: vertical-rl; transform: rotate(180deg); max-height: 22em; font-weight: normal; text-align: left; }
+tr.leaf th { background: #eee; text-align: left; }
+.present { background: #4caf50; } .hidden { background: #ffb300; } .absent { background: #f5f5f5; }
+.legend span { display: inline-block; padding: 0 6px; margin-right: 6px; }
+.policy-state { margin-top: 0.8em; font-weight: bold; }
+ul.findings { margin: 0.2em 0 0.4em 1.5em; color: #a00; }
+[hidden] { display: none !important; }
+`;
+
+/** hides the host groups (columns) and feature rows the filter does not match; a URL fragment (fleet.html#avx512f) fills in the filter */
+const SCRIPT = `
+const input = document.getElementById("filter");
+function applyFilter() {
+  const q = input.value.trim().toLowerCase();
+  const columns = [...document.querySelectorAll("th.group")];
+  const hostMatch = columns.map((th) => !q || th.dataset.hosts.split(" ").some((h) => h.includes(q)));
+  const anyHost = q && hostMatch.some(Boolean);
+  columns.forEach((th, i) => {
+    const show = !anyHost || hostMatch[i];
+    th.hidden = !show;
+    document.querySelectorAll('td[data-col="' + i + '"]').forEach((td) => { td.hidden = !show; });
+  });
+  for (const row of document.querySelectorAll("tr.feature")) row.hidden = Boolean(q) && !anyHost && !row.dataset.feature.includes(q);
+  for (const li of document.querySelectorAll("li.policy")) li.hidden = Boolean(q) && !li.dataset.search.includes(q);
+}
+input.addEventListener("input", applyFilter);
+if (location.hash.length > 1) {
+  input.value = decodeURIComponent(location.hash.slice(1));
+  applyFilter();
+}
+`;
+
+const REASON: Record<FeatureState, (guest: string) => string> = {
+  present: (guest) => `offered to ${guest} guests (in ${guest}_max)`,
+  hidden: (guest) => `the CPU has it, but Xen does not offer it to ${guest} guests (not in ${guest}_max)`,
+  absent: () => "the CPU does not report it",
+};
+
+const LEGEND: Record<FeatureState, string> = { present: "present", hidden: "hidden by Xen", absent: "absent" };
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function groupHeader(g: HostGroup, i: number): string {
+  const names = g.hosts.join(" ");
+  return `<th class="group" data-col="${i}" data-hosts="${escapeHtml(names.toLowerCase())}" title="${escapeHtml(g.hosts.join(", "))}">${escapeHtml(g.cpu)} · <span class="group-hosts" data-count="${g.hosts.length}">${g.hosts.length}</span> host(s): ${escapeHtml(names)}</th>`;
+}
+
+function matrix(r: FleetReport): string {
+  const head = `<tr><th>feature</th>${r.groups.map(groupHeader).join("")}</tr>`;
+  const rows = r.leaves.flatMap((leaf) => [
+    `<tr class="leaf"><th colspan="${r.groups.length + 1}">${escapeHtml(leaf.source)}</th></tr>`,
+    ...leaf.features.map((f) => {
+      const cells = r.groups.map((g, i) => {
+        const state = g.states.get(f) ?? "absent";
+        return `<td class="${state}" data-col="${i}" title="${escapeHtml(`${f} on ${g.hosts.length} host(s): ${REASON[state](g.guest)}`)}"></td>`;
+      });
+      return `<tr class="feature" data-feature="${escapeHtml(f)}"><th>${escapeHtml(f)}</th>${cells.join("")}</tr>`;
+    }),
+  ]);
+  return `<table id="features">${head}${rows.join("")}</table>`;
+}
+
+function policies(r: FleetReport): string {
+  return [...r.policiesByState]
+    .map(([state, list]) => {
+      const items = list.map((p) => {
+        const findings = p.findings.length ? `<ul class="findings">${p.findings.map((f) => `<li>${escapeHtml(f)}</li>`).join("")}</ul>` : "";
+        const search = `${p.namespace}/${p.name} ${p.host} ${p.domain}`.toLowerCase();
+        return `<li class="policy" data-search="${escapeHtml(search)}">${escapeHtml(`${p.namespace}/${p.name}`)}: domain ${escapeHtml(p.domain)} on ${escapeHtml(p.host)}${findings}</li>`;
+      });
+      return `<div class="policy-state" data-state="${escapeHtml(state)}">${escapeHtml(state)}: <span data-count="${list.length}">${list.length}</span></div><ul>${items.join("")}</ul>`;
+    })
+    .join("");
+}
+
+export function renderFleetReportHtml(r: FleetReport, generatedAt: Date): string {
+  const legend = (["present", "hidden", "absent"] as const).map((s) => `<span class="${s}">${LEGEND[s]}</span>`).join("");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>cpuid-fleet report</title><style>${STYLE}</style></head>
+<body>
+<h1>cpuid-fleet report</h1>
+<p>Generated ${escapeHtml(generatedAt.toISOString())}.</p>
+<p id="summary"><span>hosts: <b id="host-count" data-count="${r.hostCount}">${r.hostCount}</b></span><span>distinct CPUs and policies: <b id="group-count" data-count="${r.groups.length}">${r.groups.length}</b></span><span>domain policies: <b id="policy-count" data-count="${r.policyCount}">${r.policyCount}</b></span></p>
+<p><label>Filter by host or feature: <input id="filter" type="search" placeholder="host-a, avx512f"></label></p>
+<h2>Features by leaf</h2>
+<p class="legend">${legend} (hover a cell for the reason)</p>
+${matrix(r)}
+<h2>Domain policies by state</h2>
+<div id="policies">${policies(r)}</div>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}
