@@ -1,13 +1,15 @@
 // The contract every `cpuidctl <group> <verb>` command fulfils. A command lives
 // in cli/commands/ and is listed in the command table of cli/cpuidctl.ts.
 
+import type { KubeTarget } from "./kube-target.ts";
+
 export interface Command {
   /** one line for `cpuidctl --help` */
   summary: string;
   /** full usage text for `cpuidctl <group> <verb> --help` */
   usage: string;
-  /** returns the process exit code */
-  run(args: string[]): Promise<number>;
+  /** returns the process exit code; `kube` holds kubectl's global flags, for the commands that talk to Kubernetes */
+  run(args: string[], kube: KubeTarget): Promise<number>;
 }
 
 /** Exit codes shared by all commands (audit: 0 clean, 1 findings, 2 bad input). */

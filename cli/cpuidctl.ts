@@ -1,10 +1,16 @@
-// cpuidctl: the operators' CLI. Dispatches `cpuidctl <group> <verb> …` (or a
-// one-word command such as `audit`) through the command table below; each
-// command is a small module, loaded only when it runs (or for --help).
+// cpuidctl: the operators' CLI, also `kubectl cpuid` (bin/kubectl-cpuid).
+// Takes kubectl's global flags out of argv first, then dispatches
+// `cpuidctl <group> <verb> …` (or a one-word command such as `audit`) through
+// the command table below; each command is a small module, loaded only when
+// it runs (or for --help).
 
 import { EXIT_BAD_INPUT, UsageError, type Command } from "./command.ts";
 import { FormatError } from "../shared/formats/format-error.ts";
 import { PolicyFormatError } from "../shared/policy/serialise.ts";
+import { KUBE_USAGE, takeKubeFlags } from "./kube-target.ts";
+
+/** how the user called us, for help texts: bin/kubectl-cpuid sets CPUIDCTL_KUBECTL_PLUGIN */
+const PROGRAM = process.env.CPUIDCTL_KUBECTL_PLUGIN ? "kubectl cpuid" : "cpuidctl";
 
 const defaultCommand = (load: () => Promise<{ default: Command }>) => async () => (await load()).default;
 const simCommand = (verb: "create" | "destroy" | "list" | "start" | "stop") => async () => (await import("./commands/sim.ts")).simCommands[verb];
@@ -29,14 +35,25 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   "sim stop": simCommand("stop"),
 };
 
+/** one word that stands for a command of the table, when no two-word command matches */
+const SHORT_FORMS: Readonly<Record<string, string>> = { hosts: "hosts list", explain: "policy explain" };
+
 async function help(): Promise<void> {
-  const lines = ["usage: cpuidctl <group> <command> [options]", "", "commands:"];
+  const lines = [`usage: ${PROGRAM} <group> <command> [options]`, "", "commands:"];
   for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(22)} ${(await load()).summary}`);
-  lines.push("", "Run `cpuidctl <group> <command> --help` for a command's options.");
+  for (const [short, name] of Object.entries(SHORT_FORMS)) lines.push(`  ${short.padEnd(22)} short for ${name}`);
+  lines.push("", KUBE_USAGE, "", `Run \`${PROGRAM} <group> <command> --help\` for a command's options.`);
   console.log(lines.join("\n"));
 }
 
-async function main(argv: string[]): Promise<number> {
+function expandShortForm(argv: string[]): string[] {
+  if (!Object.hasOwn(SHORT_FORMS, argv[0] ?? "") || Object.hasOwn(COMMANDS, argv.slice(0, 2).join(" "))) return argv;
+  return [...SHORT_FORMS[argv[0]].split(" "), ...argv.slice(1)];
+}
+
+async function main(args: string[]): Promise<number> {
+  const { target, rest } = takeKubeFlags(args);
+  const argv = expandShortForm(rest);
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     await help();
     return 0;
@@ -44,23 +61,23 @@ async function main(argv: string[]): Promise<number> {
   const two = argv.slice(0, 2).join(" ");
   const words = argv.length > 1 && Object.hasOwn(COMMANDS, two) ? 2 : Object.hasOwn(COMMANDS, argv[0]) ? 1 : 0;
   if (!words) {
-    console.error(`cpuidctl: unknown command "${two}"; run cpuidctl --help`);
+    console.error(`${PROGRAM}: unknown command "${two}"; run ${PROGRAM} --help`);
     return EXIT_BAD_INPUT;
   }
   const cmd = await COMMANDS[argv.slice(0, words).join(" ")]();
-  const rest = argv.slice(words);
-  if (rest.includes("--help") || rest.includes("-h")) {
+  const commandArgs = argv.slice(words);
+  if (commandArgs.includes("--help") || commandArgs.includes("-h")) {
     console.log(cmd.usage);
     return 0;
   }
-  return cmd.run(rest);
+  return cmd.run(commandArgs, target);
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
   if (e instanceof UsageError || e instanceof FormatError || e instanceof PolicyFormatError) {
-    console.error(`cpuidctl: ${e.message}`);
+    console.error(`${PROGRAM}: ${e.message}`);
     process.exitCode = EXIT_BAD_INPUT;
   } else {
     throw e;

@@ -35,6 +35,8 @@ export const ControllerOptions = z.object({
   /** longest backoff between retries of one object */
   maxBackoffSeconds: seconds,
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  /** replicas of the cpuid-hosts bucket when this controller creates it: 1 for one nats-server, 3 for a 3-node JetStream cluster */
+  hostsBucketReplicas: z.coerce.number().int().min(1).max(5),
 });
 export type ControllerOptions = z.output<typeof ControllerOptions>;
 export type ControllerOptionsInput = z.input<typeof ControllerOptions>;
@@ -65,6 +67,7 @@ const SETTINGS = defineSettings<keyof ControllerOptions>("CPUID_FLEET_CONTROLLER
   stagedRefreshSeconds: { flag: "staged-refresh", default: () => "60" },
   maxBackoffSeconds: { flag: "max-backoff", default: () => "30" },
   logLevel: { flag: "log-level", default: () => "info" },
+  hostsBucketReplicas: { flag: "hosts-bucket-replicas", default: () => "1" },
 });
 
 export const USAGE = settingsUsage(

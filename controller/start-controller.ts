@@ -128,7 +128,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, noAsyncTraces: true },
   });
   const link = new NatsConnectionStatus(nc, metrics, logger);
-  const kv = await createOrOpenHostsBucket(nc, (err) =>
+  const kv = await createOrOpenHostsBucket(nc, options.hostsBucketReplicas, (err) =>
     logger.info({ err: err.message, bucket: HOSTS_BUCKET }, "could not create the hosts bucket; opening it as it is"),
   );
   const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, listeningSince: () => link.listeningSince() });

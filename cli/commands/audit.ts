@@ -17,16 +17,23 @@ import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
 import { readInput } from "../policy-input.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
+import { clusterRequested, KUBE_USAGE, loadKube, type KubeTarget } from "../kube-target.ts";
+import { conflictingPolicy, listClusterPolicies, type ClusterPolicy } from "../cluster-policies.ts";
 
 const usage = `usage: cpuidctl audit -f <file> [--nats-url <url>] [--nats-seed-file <file>] [-o json|text]
 
 Audit DomainCpuidPolicy objects before applying them, against the policies their
 hosts published to the cpuid-hosts bucket, exactly as the controller will.
+With a cluster (--kubeconfig, --context, $KUBECONFIG, or as \`kubectl cpuid\`),
+also report a policy that another DomainCpuidPolicy there already governs
+(same host and domain): the controller would leave it in Conflict.
 
   -f <file>               YAML or JSON with one or more DomainCpuidPolicy objects
                           ("-" reads standard input)
 ${NATS_USAGE}
   -o json|text            output format (default text)
+
+${KUBE_USAGE}
 
 Exit status: 0 clean, 1 findings, 2 bad input (or nothing to audit against).`;
 
@@ -38,6 +45,8 @@ interface DocumentResult {
   guestType: string;
   ok: boolean;
   findings: FindingJson[];
+  /** namespace/name of the policy in the cluster that governs this host and domain already */
+  conflict?: string;
   policyHash?: string;
   hostPolicyHash?: string;
   addedFeatures?: string[];
@@ -50,7 +59,7 @@ interface PolicyDocument {
   spec: DomainCpuidPolicySpec;
 }
 
-function readPolicies(file: string): PolicyDocument[] {
+function readPolicies(file: string, namespace: string | undefined): PolicyDocument[] {
   const docs = parseAllDocuments(readInput(file));
   const out: PolicyDocument[] = [];
   for (const doc of docs) {
@@ -66,7 +75,7 @@ function readPolicies(file: string): PolicyDocument[] {
         const issues = spec.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
         throw new UsageError(`${file}: DomainCpuidPolicy ${name}: ${issues}`);
       }
-      out.push({ name, namespace: obj.metadata?.namespace, spec: spec.data });
+      out.push({ name, namespace: obj.metadata?.namespace ?? namespace, spec: spec.data });
     }
   }
   if (out.length === 0) throw new UsageError(`${file}: no ${API_GROUP} DomainCpuidPolicy objects found`);
@@ -80,14 +89,15 @@ async function fetchHost(kv: KV, hostId: string) {
   return decodeHostPolicies(entry.policies);
 }
 
-function auditOne(doc: PolicyDocument, evaluation: Evaluation): DocumentResult {
+function auditOne(doc: PolicyDocument, evaluation: Evaluation, conflict: ClusterPolicy | undefined): DocumentResult {
   const { host, domain, guestType } = doc.spec;
   const base = { name: doc.name, ...(doc.namespace ? { namespace: doc.namespace } : {}), host, domain, guestType };
   if (evaluation.kind !== "audited") throw new UsageError(`DomainCpuidPolicy ${doc.name}: ${evaluation.message}`);
   return {
     ...base,
-    ok: evaluation.findings.length === 0,
+    ok: evaluation.findings.length === 0 && !conflict,
     findings: evaluation.findings,
+    ...(conflict ? { conflict: `${conflict.namespace}/${conflict.name}` } : {}),
     policyHash: evaluation.policyHash,
     hostPolicyHash: evaluation.maxHash,
     addedFeatures: evaluation.added,
@@ -97,6 +107,10 @@ function auditOne(doc: PolicyDocument, evaluation: Evaluation): DocumentResult {
 
 function resultText(r: DocumentResult): string {
   const head = `${r.namespace ? `${r.namespace}/` : ""}${r.name} (host ${r.host}, domain ${r.domain}, ${r.guestType}): `;
+  if (r.conflict) {
+    const conflict = `conflict: ${r.conflict} already governs domain ${r.domain} on host ${r.host}; the controller sends nothing for this policy while that one exists\n`;
+    return `${head}${conflict}${r.findings.length ? `${findingsBlock(r.findings)}\n` : ""}`;
+  }
   if (r.ok) {
     return `${head}ok: fits the host's guest max; ${r.addedFeatures?.length ?? 0} features added and ${r.removedFeatures?.length ?? 0} removed versus the host default\n`;
   }
@@ -106,7 +120,7 @@ function resultText(r: DocumentResult): string {
 const command: Command = {
   summary: "dry-run the controller's audit of DomainCpuidPolicy objects against live host data",
   usage,
-  async run(args) {
+  async run(args, kube: KubeTarget) {
     const { values, positionals } = parseCommandArgs(
       args,
       {
@@ -119,7 +133,9 @@ const command: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
     if (!values.filename) throw new UsageError(`-f <file> is required\n\n${usage}`);
     const format = jsonOrText(values.output);
-    const docs = readPolicies(values.filename);
+    const cluster = clusterRequested(kube) ? loadKube(kube) : undefined;
+    const docs = readPolicies(values.filename, kube.namespace ?? cluster?.namespace);
+    const existing = cluster ? await listClusterPolicies(cluster) : [];
     const nc = await connectCli(values, "cpuidctl audit");
     try {
       const kv = await openHostsBucket(nc);
@@ -127,7 +143,8 @@ const command: Command = {
       for (const doc of docs) {
         const host = await fetchHost(kv, doc.spec.host);
         if (!host) throw new UsageError(`DomainCpuidPolicy ${doc.name}: host ${doc.spec.host} has not published policies to the ${HOSTS_BUCKET} bucket`);
-        results.push(auditOne(doc, evaluateDomainPolicy(doc.spec, host)));
+        const conflict = conflictingPolicy({ namespace: doc.namespace, name: doc.name, ...doc.spec }, existing);
+        results.push(auditOne(doc, evaluateDomainPolicy(doc.spec, host), conflict));
       }
       const ok = results.every((r) => r.ok);
       if (format === "json") printJson({ ok, results });

@@ -12,9 +12,12 @@ export function openHostsBucket(nc: NatsConnection): Promise<KV> {
   return new Kvm(nc).open(HOSTS_BUCKET, { allow_direct: HOSTS_BUCKET_CONFIG.allow_direct });
 }
 
-/** Creates the bucket; succeeds when it exists with the same configuration. */
-export function createHostsBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).create(HOSTS_BUCKET, { ...HOSTS_BUCKET_CONFIG });
+/**
+ * Creates the bucket, stored on `replicas` JetStream servers (1 for a single
+ * nats-server); succeeds when it exists with the same configuration.
+ */
+export function createHostsBucket(nc: NatsConnection, replicas = 1): Promise<KV> {
+  return new Kvm(nc).create(HOSTS_BUCKET, { ...HOSTS_BUCKET_CONFIG, replicas });
 }
 
 /**
@@ -22,9 +25,9 @@ export function createHostsBucket(nc: NatsConnection): Promise<KV> {
  * hears why creating failed (usually: it exists with another configuration,
  * or this identity may not create it).
  */
-export async function createOrOpenHostsBucket(nc: NatsConnection, couldNotCreate: (err: Error) => void): Promise<KV> {
+export async function createOrOpenHostsBucket(nc: NatsConnection, replicas: number, couldNotCreate: (err: Error) => void): Promise<KV> {
   try {
-    return await createHostsBucket(nc);
+    return await createHostsBucket(nc, replicas);
   } catch (err) {
     couldNotCreate(err as Error);
     return openHostsBucket(nc);

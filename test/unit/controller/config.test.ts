@@ -27,6 +27,9 @@ describe("controller options", () => {
     expect(() => loadOptions(["--no-such-flag"], {})).toThrow(ConfigError);
     expect(() => loadOptions(["--metrics-listen=0.0.0.0:70000"], {})).toThrow(/port must be at most 65535/);
     expect(() => loadOptions(["--lease-duration=5", "--renew-deadline=5"], {})).toThrow(/--renew-deadline must be shorter/);
+    expect(() => loadOptions([], { CPUID_FLEET_CONTROLLER_HOSTS_BUCKET_REPLICAS: "0" })).toThrow(/--hosts-bucket-replicas \/ CPUID_FLEET_CONTROLLER_HOSTS_BUCKET_REPLICAS = "0"/);
+    expect(loadOptions(["--hosts-bucket-replicas=3"], {}).hostsBucketReplicas).toBe(3);
+    expect(loadOptions([], {}).hostsBucketReplicas).toBe(1);
   });
 
   it("gives in-process callers defaults for everything they leave out", () => {
