@@ -13,6 +13,7 @@ const simCommand = (verb: "create" | "destroy" | "list" | "start" | "stop") => a
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   audit: defaultCommand(() => import("./commands/audit.ts")),
   "hosts get": defaultCommand(() => import("./commands/hosts-get.ts")),
+  "hosts level": defaultCommand(() => import("./commands/hosts-level.ts")),
   "hosts list": defaultCommand(() => import("./commands/hosts-list.ts")),
   "nats config": defaultCommand(() => import("./commands/nats-config.ts")),
   "policy audit": defaultCommand(() => import("./commands/policy-audit.ts")),
