@@ -12,6 +12,7 @@ import { deriveFromCpuidDump } from "../shared/derive/from-dump.ts";
 import type { DerivedPolicies } from "../shared/derive/derive.ts";
 import { parseCpuidDump } from "../shared/formats/cpuid-dump.ts";
 import { levelPolicies } from "../shared/level/level.ts";
+import { policyHash } from "../shared/policy/canonical.ts";
 import { copyPolicy, type CpuPolicy } from "../shared/policy/cpu-policy.ts";
 import { buildRequestedPolicy } from "../shared/request/build-request.ts";
 
@@ -66,7 +67,9 @@ const messy = buildRequestedPolicy(spr, "hvm", { kind: "features", baseline: "ma
 const nFindings = auditPolicy(messy, spr.hvm_max, { guest: "hvm" }).length;
 perSecond(`audit, ${nFindings} findings (SPR HVM)`, median(() => auditPolicy(messy, spr.hvm_max, { guest: "hvm" }), 2_000, 21));
 
-// Levelling: 10,000 hosts drawn from every Intel dump, each its own policy object.
+// Levelling: 10,000 hosts drawn from every Intel dump, each its own policy
+// object; first keyed by the policy hash each agent publishes (levelled once
+// per distinct CPU), then unkeyed (every host read and levelled on its own).
 const intel = [
   "intel/alderlake-s-core-i9-12900k-hybrid.txt",
   "intel/broadwell-ep-xeon-e5-2620v4.txt",
@@ -77,14 +80,17 @@ const intel = [
   "intel/sapphirerapids-xeon-w7-2475x.txt",
   "intel/skylake-sp-xeon-platinum-8160-2s.txt",
 ].map((p) => derive(p).hvm_max);
-const fleet: { host: string; policy: CpuPolicy }[] = Array.from({ length: 10_000 }, (_, i) => ({
-  host: `host-${i}`,
-  policy: copyPolicy(intel[i % intel.length]),
-}));
+const hostOf = (p: CpuPolicy, i: number) => {
+  const policy = copyPolicy(p);
+  return { host: `host-${i}`, policy, key: policyHash(policy) };
+};
+const fleet = Array.from({ length: 10_000 }, (_, i) => hostOf(intel[i % intel.length], i));
 if (levelPolicies(fleet, { guest: "hvm" }).errors.length) throw new Error("benchmark fleet is expected to level");
-millis("level 10,000 host policies (HVM max)", median(() => levelPolicies(fleet, { guest: "hvm" }), 1, 15), 50);
-const modern = Array.from({ length: 10_000 }, (_, i) => ({ host: `host-${i}`, policy: copyPolicy(intel[[0, 3, 6][i % 3]]) }));
-millis("level 10,000 hosts, 3 modern models", median(() => levelPolicies(modern, { guest: "hvm" }), 1, 15), 50);
+millis("level 10,000 host policies (HVM max, keyed)", median(() => levelPolicies(fleet, { guest: "hvm" }), 5, 41), 2);
+const modern = Array.from({ length: 10_000 }, (_, i) => hostOf(intel[[0, 3, 6][i % 3]], i));
+millis("level 10,000 hosts, 3 modern models (keyed)", median(() => levelPolicies(modern, { guest: "hvm" }), 5, 41), 2);
+const unkeyed = fleet.map(({ host, policy }) => ({ host, policy }));
+millis("level 10,000 host policies (HVM max, unkeyed)", median(() => levelPolicies(unkeyed, { guest: "hvm" }), 1, 15), 50);
 
 // Derivation and parsing: the largest dump (Bergamo, ~1.7 MB, 256 logical CPUs).
 const bergamoText = readDump("amd/bergamo-epyc-9754.txt");

@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   audit: defaultCommand(() => import("./commands/audit.ts")),
   "fleet report": defaultCommand(() => import("./commands/fleet-report.ts")),
   "hosts get": defaultCommand(() => import("./commands/hosts-get.ts")),
+  "hosts level": defaultCommand(() => import("./commands/hosts-level.ts")),
   "hosts list": defaultCommand(() => import("./commands/hosts-list.ts")),
   "nats config": defaultCommand(() => import("./commands/nats-config.ts")),
   "policy audit": defaultCommand(() => import("./commands/policy-audit.ts")),

@@ -1,26 +1,32 @@
 // cpuidctl policy level <file>… --guest pv|hvm [--cmdline <value>] [-o json|text]
 
 import { basename } from "node:path";
-import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
+import { UsageError, type Command } from "../command.ts";
+import { looksLikeJson, parseHostPoliciesFile } from "../host-policies-input.ts";
+import { levelAndPrint } from "../level-output.ts";
 import { guestType, jsonOrText, parseCommandArgs } from "../policy-args.ts";
 import { derivePolicies, readInput } from "../policy-input.ts";
-import { featureNames, formatFeatureset } from "../../shared/featureset/featureset.ts";
-import { levelPolicies, type LevelResult } from "../../shared/level/level.ts";
-import { policyFeatureset } from "../../shared/policy/featureset-io.ts";
-import { policyView } from "../../shared/policy/policy-view.ts";
+import type { GuestType } from "../../shared/featureset/masks.ts";
+import { decodeHostPolicies } from "../../shared/hosts/host-record.ts";
+import { hostLevelMember } from "../../shared/level/host-member.ts";
+import type { LevelMember } from "../../shared/level/level.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
 
 const usage = `usage: cpuidctl policy level <file>... --guest pv|hvm [--cmdline <value>] [-o json|text]
 
 Level the hosts' guest max policies into one pool policy that every host can
 run and accept: AND of the featuresets, OR for pool hints ("|" features,
-RSBA/RRSBA), the smallest max leaves, one vendor. Shows the level and which
-host removes which feature relative to the union of all hosts.
+RSBA/RRSBA), the smallest max leaves, one vendor, invariant TSC only where
+the hosts' TSC frequencies allow. Shows the level and which host removes which
+feature relative to the union of all hosts.
 
-  <file>...         CPUID dumps or \`xen-cpuid -p\` outputs, one per host (host
-                    name = file name without extension)
+  <file>...         one per host: a CPUID dump or \`xen-cpuid -p\` output (host
+                    name = file name without extension), or the HostPolicies
+                    JSON a host published (\`cpuidctl hosts get <host> -o json\`;
+                    host name = its hostId, TSC facts included)
   --guest pv|hvm    guest type
-  --cmdline <value> Xen's cpuid= boot option, applied to every host
+  --cmdline <value> Xen's cpuid= boot option, applied to every dump and
+                    xen-cpuid -p host (published hosts carry their own)
   -o json|text      output format (default text)
 
 Exit status: 0 levelled, 1 the hosts cannot be levelled, 2 bad input.`;
@@ -30,20 +36,11 @@ function hostNames(files: string[]): string[] {
   return short.map((s, i) => (short.indexOf(s) === short.lastIndexOf(s) ? s : files[i]));
 }
 
-function levelText(r: LevelResult, guest: string, hosts: string[]): string {
-  const lines = [`pool level of ${hosts.length} host${hosts.length === 1 ? "" : "s"} for ${guest} guests: ${hosts.join(", ")}`];
-  if (r.policy) {
-    const fs = policyFeatureset(r.policy);
-    const names = featureNames(fs);
-    lines.push(`  featureset ${formatFeatureset(fs)}`, `  ${names.length} features: ${names.join(" ")}`);
-  }
-  if (r.removed.length) {
-    lines.push("removed relative to the union of the hosts:");
-    for (const rm of r.removed) lines.push(`  ${rm.host} removes ${rm.features.length}: ${rm.features.join(" ")}`);
-  }
-  for (const e of r.errors) lines.push(`error: ${e}`);
-  for (const w of r.warnings) lines.push(`warning: ${w}`);
-  return `${lines.join("\n")}\n`;
+function fileMember(file: string, host: string, guest: GuestType, cmdline: string | undefined): LevelMember {
+  const text = readInput(file);
+  if (!looksLikeJson(text)) return { host, policy: guestMax(derivePolicies(text, file, cmdline), guest) };
+  if (cmdline !== undefined) throw new UsageError(`${file}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
+  return hostLevelMember(decodeHostPolicies(parseHostPoliciesFile(text, file)), guest);
 }
 
 const command: Command = {
@@ -59,23 +56,8 @@ const command: Command = {
     const guest = guestType(values.guest, usage);
     const format = jsonOrText(values.output);
     const hosts = hostNames(positionals);
-    const members = positionals.map((file, i) => ({
-      host: hosts[i],
-      policy: guestMax(derivePolicies(readInput(file), file, values.cmdline), guest),
-    }));
-    const r = levelPolicies(members, { guest });
-    if (format === "json") {
-      printJson({
-        ok: r.errors.length === 0,
-        guest,
-        hosts,
-        policy: r.policy ? policyView(r.policy) : null,
-        removed: r.removed,
-        errors: r.errors,
-        warnings: r.warnings,
-      });
-    } else process.stdout.write(levelText(r, guest, hosts));
-    return r.errors.length ? EXIT_FINDINGS : EXIT_OK;
+    const members = positionals.map((file, i) => fileMember(file, hosts[i], guest, values.cmdline));
+    return levelAndPrint(members, guest, format);
   },
 };
 

@@ -2,7 +2,8 @@
 // level is put on the hosts that lack it, don't accept it, or hide its leaf;
 // a feature no host lacks directly (lost through a pool rule or a dependency)
 // goes to the hosts the rule names or that lack something it depends on.
-// Built word-wise per host; hosts with the same removals share one name list.
+// Built word-wise per class of identical hosts; hosts with the same removals
+// share one name list.
 
 import { FEATURES, type Feature } from "../featureset/features.ts";
 import { deepRequirements } from "../featureset/dependencies.ts";
@@ -17,23 +18,22 @@ export interface Removal {
   features: readonly string[];
 }
 
-/** Features of `unblamed` (lost, but no host lacks them directly) by host to blame. */
-function indirectLosses(unblamed: Uint32Array, pool: PoolBits, ruleLosers: ReadonlyMap<Feature, readonly string[]>) {
-  const byHost = new Map<string, string[]>();
+/** Features of `unblamed` (lost, but no host lacks them directly) by class to blame. */
+function indirectLosses(unblamed: Uint32Array, pool: PoolBits, ruleLosers: ReadonlyMap<Feature, ReadonlySet<number>>) {
+  const byClass = new Map<number, string[]>();
   for (const f of FEATURES) {
     if (!hasFeature(unblamed, f)) continue;
-    let hosts = ruleLosers.get(f);
-    if (!hosts?.length) {
-      const reqs = deepRequirements(f);
-      hosts = pool.hosts.filter((_, i) => reqs.some((r) => !memberHas(pool.contributed, i, r) || !memberHas(pool.accepted, i, r)));
-    }
-    for (const h of hosts) {
-      const list = byHost.get(h);
+    const rule = ruleLosers.get(f);
+    const reqs = rule?.size ? [] : deepRequirements(f);
+    const blame = (c: number) => (rule?.size ? rule.has(c) : reqs.some((r) => !memberHas(pool.contributed, c, r) || !memberHas(pool.accepted, c, r)));
+    for (let c = 0; c < pool.classes; c++) {
+      if (!blame(c)) continue;
+      const list = byClass.get(c);
       if (list) list.push(f.name);
-      else byHost.set(h, [f.name]);
+      else byClass.set(c, [f.name]);
     }
   }
-  return byHost;
+  return byClass;
 }
 
 function sameWords(a: Uint32Array, b: Uint32Array): boolean {
@@ -57,36 +57,45 @@ class NameCache {
   }
 }
 
-export function attributeRemovals(lost: Uint32Array, pool: PoolBits, ruleLosers: ReadonlyMap<Feature, readonly string[]>): Removal[] {
+/** ruleLosers: the classes a pool rule (e.g. the TSC rule) blames for a feature it removed. */
+export function attributeRemovals(lost: Uint32Array, pool: PoolBits, ruleLosers: ReadonlyMap<Feature, ReadonlySet<number>>): Removal[] {
   const W = FEATURESET_WORDS;
-  const n = pool.hosts.length;
+  const n = pool.classes;
   const direct = new Uint32Array(n * W);
   const blamed = new Uint32Array(W);
   const leaves = pool.contributedLeaves;
-  for (let i = 0; i < n; i++) {
+  for (let c = 0; c < n; c++) {
     for (let w = 0; w < W; w++) {
-      const at = i * LEAF_FIELDS;
+      const at = c * LEAF_FIELDS;
       const visible = wordVisibleAt(leaves[at], leaves[at + 1], leaves[at + 2], w);
-      const kept = visible ? pool.contributed[i * W + w] & pool.accepted[i * W + w] : 0;
+      const kept = visible ? pool.contributed[c * W + w] & pool.accepted[c * W + w] : 0;
       const mine = lost[w] & ~kept;
-      direct[i * W + w] = mine;
+      direct[c * W + w] = mine;
       blamed[w] |= mine;
     }
   }
   const unblamed = new Uint32Array(W);
   for (let w = 0; w < W; w++) unblamed[w] = lost[w] & ~blamed[w];
-  const indirect = unblamed.some((x) => x !== 0) ? indirectLosses(unblamed, pool, ruleLosers) : new Map<string, string[]>();
+  const indirect = unblamed.some((x) => x !== 0) ? indirectLosses(unblamed, pool, ruleLosers) : new Map<number, string[]>();
 
   const cache = new NameCache();
   const mine = new Uint32Array(W);
-  const out: Removal[] = [];
-  for (let i = 0; i < n; i++) {
+  const byClass = new Array<readonly string[] | undefined>(n).fill(undefined);
+  let anyClass = false;
+  for (let c = 0; c < n; c++) {
     let any = 0;
-    for (let w = 0; w < W; w++) any |= mine[w] = direct[i * W + w];
-    const extra = indirect.get(pool.hosts[i]);
+    for (let w = 0; w < W; w++) any |= mine[w] = direct[c * W + w];
+    const extra = indirect.get(c);
     if (!any && !extra) continue;
     const names = any ? cache.names(mine) : [];
-    out.push({ host: pool.hosts[i], features: extra ? [...names, ...extra] : names });
+    byClass[c] = extra ? [...names, ...extra] : names;
+    anyClass = true;
+  }
+  const out: Removal[] = [];
+  if (!anyClass) return out;
+  for (let i = 0; i < pool.hosts.length; i++) {
+    const features = byClass[pool.classOf[i]];
+    if (features) out.push({ host: pool.hosts[i], features });
   }
   return out;
 }

@@ -40,14 +40,14 @@ function sameWords(a: Uint32Array, b: Uint32Array, n: number): boolean {
   return true;
 }
 
-/** One error per member the level does not fit (there should be none). */
+/** One error per member the level does not fit (there should be none), audited once per class. */
 export function levelFitErrors(level: CpuPolicy, pool: PoolBits, guest: GuestType | undefined): string[] {
   const states: number[] = [];
   for (let s = 2; s < 32; s++) if (level.xstate[0].eax & (1 << s)) states.push(s);
   const scratch = new Uint32Array(FEATURESET_WORDS + FIXED_FIELDS + 2 * states.length);
   const audited = new Map<number, { sig: Uint32Array; messages: string[] }[]>();
   const options = { guest };
-  const errors: string[] = [];
+  const misfits: (string[] | undefined)[] = [];
   pool.maxes.forEach((max, i) => {
     const n = signature(pool, i, states, scratch);
     const h = hash(scratch, n);
@@ -58,7 +58,13 @@ export function levelFitErrors(level: CpuPolicy, pool: PoolBits, guest: GuestTyp
       bucket.push(entry);
       audited.set(h, bucket);
     }
-    if (entry.messages.length) errors.push(`the level does not fit host ${pool.hosts[i]}: ${entry.messages.join("; ")}`);
+    if (entry.messages.length) misfits[i] = entry.messages;
+  });
+  if (misfits.length === 0) return [];
+  const errors: string[] = [];
+  pool.hosts.forEach((host, i) => {
+    const messages = misfits[pool.classOf[i]];
+    if (messages) errors.push(`the level does not fit host ${host}: ${messages.join("; ")}`);
   });
   return errors;
 }

@@ -15,8 +15,8 @@ export interface LeafLimits {
 export function commonLeafLimits(pool: PoolBits): LeafLimits {
   const l = pool.contributedLeaves;
   const limits: LeafLimits = { basic: 0xffffffff, feat: 0xffffffff, extd: 0xffffffff };
-  for (let i = 0; i < pool.hosts.length; i++) {
-    const at = i * LEAF_FIELDS;
+  for (let c = 0; c < pool.classes; c++) {
+    const at = c * LEAF_FIELDS;
     limits.basic = Math.min(limits.basic, l[at]);
     limits.feat = Math.min(limits.feat, l[at + 1]);
     limits.extd = Math.min(limits.extd, l[at + 2]);

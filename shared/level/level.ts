@@ -19,10 +19,10 @@ import { attributeRemovals, type Removal } from "./attribution.ts";
 import type { HostFacts } from "./host-facts.ts";
 import { levelFitErrors } from "./fit-check.ts";
 import { applyLeafLimits, commonLeafLimits } from "./leaf-limits.ts";
-import { invariantTscLosers } from "./tsc.ts";
-import { hostsWhere, loadPoolBits, memberHas, type PoolBits } from "./pool-bits.ts";
+import { tscVerdict } from "./tsc.ts";
+import { hostsOfClasses, hostsWhere, loadPoolBits, memberHas, type PoolBits } from "./pool-bits.ts";
 import { emptyPolicyErrors, vendorErrors } from "./vendors.ts";
-import { groupBy, hostList } from "./group.ts";
+import { hostList } from "./group.ts";
 
 export type { Removal } from "./attribution.ts";
 
@@ -33,6 +33,11 @@ export interface LevelMember {
   /** what the host accepts; defaults to `policy` */
   max?: CpuPolicy;
   facts?: HostFacts;
+  /**
+   * Content key of policy and max (e.g. HostPolicies.hashes of the guest max):
+   * members with equal keys and facts are levelled once.
+   */
+  key?: string;
 }
 
 export interface LevelOptions {
@@ -104,11 +109,11 @@ export function levelPolicies(members: readonly LevelMember[], opts: LevelOption
   const all = new Uint32Array(W).fill(0xffffffff);
   const union = new Uint32Array(W);
   const accept = new Uint32Array(W).fill(0xffffffff);
-  for (let i = 0; i < members.length; i++) {
+  for (let c = 0; c < pool.classes; c++) {
     for (let w = 0; w < W; w++) {
-      all[w] &= pool.contributed[i * W + w];
-      union[w] |= pool.contributed[i * W + w];
-      accept[w] &= pool.accepted[i * W + w];
+      all[w] &= pool.contributed[c * W + w];
+      union[w] |= pool.contributed[c * W + w];
+      accept[w] &= pool.accepted[c * W + w];
     }
   }
   const level = new Uint32Array(FEATURESET_WORDS);
@@ -119,23 +124,25 @@ export function levelPolicies(members: readonly LevelMember[], opts: LevelOption
   for (let w = 0; w < FEATURESET_WORDS; w++) if (!wordVisible(policy, w)) level[w] = 0;
   if (policy.basic[0].eax >>> 0 < 0xd) setFeature(level, XSAVE, false);
 
-  const extraLosers = new Map<Feature, string[]>();
+  const facts = pool.maxes.map((_, c) => members[pool.firstMember[c]].facts);
+  const hostsOf = (pred: (c: number) => boolean) => hostsOfClasses(pool, pred);
+  const extraLosers = new Map<Feature, ReadonlySet<number>>();
   if (hasFeature(level, ITSC)) {
-    const tsc = invariantTscLosers(members, opts.guest);
+    const tsc = tscVerdict(facts, opts.guest, hostsOf);
     warnings.push(...tsc.warnings);
-    if (tsc.losers.length) {
+    if (tsc.loserClasses.size) {
       setFeature(level, ITSC, false);
-      extraLosers.set(ITSC, tsc.losers);
+      extraLosers.set(ITSC, tsc.loserClasses);
     }
   }
   sanitiseFeatureset(level, KNOWN_FEATURES);
   warnings.push(...unacceptedHintWarnings(level, union, accept, pool));
   warnings.push(...rsbaRule(level, union, accept));
-  warnings.push(...lbrWarnings(members));
+  warnings.push(...lbrWarnings(facts, hostsOf));
 
   setPolicyFeatureset(policy, level);
   policy.platformInfo = 0xffffffff;
-  for (let i = 0; i < members.length; i++) policy.platformInfo &= pool.contributedPlatformInfo[i] & pool.acceptedPlatformInfo[i];
+  for (let c = 0; c < pool.classes; c++) policy.platformInfo &= pool.contributedPlatformInfo[c] & pool.acceptedPlatformInfo[c];
   policy.platformInfo >>>= 0;
   recalculateXstate(policy, members[0].policy);
 
@@ -146,9 +153,9 @@ export function levelPolicies(members: readonly LevelMember[], opts: LevelOption
   return { policy: errors.length ? null : policy, removed, errors, warnings };
 }
 
-function lbrWarnings(members: readonly LevelMember[]): string[] {
-  const formats = groupBy(members, (m) => m.facts?.lbrFormat);
-  if (formats.size <= 1) return [];
-  const parts = [...formats].map(([fmt, ms]) => `format ${fmt}: ${hostList(ms.map((m) => m.host))}`).join("; ");
+function lbrWarnings(facts: readonly (HostFacts | undefined)[], hostsOf: (pred: (c: number) => boolean) => string[]): string[] {
+  const formats = [...new Set(facts.map((f) => f?.lbrFormat).filter((f) => f !== undefined))];
+  if (formats.length <= 1) return [];
+  const parts = formats.map((fmt) => `format ${fmt}: ${hostList(hostsOf((c) => facts[c]?.lbrFormat === fmt))}`).join("; ");
   return [`LBR formats differ (${parts}); Xen keeps LBR out of the policy, so guests using LBR through vPMU may misread records after migrating`];
 }

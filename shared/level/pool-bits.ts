@@ -1,19 +1,27 @@
 // Everything levelling reads from the members, gathered in one pass into flat
-// typed arrays (member i's featureset at [i*19, i*19+19)): levelling 10,000
-// hosts must neither allocate per host nor chase each policy object again.
+// typed arrays, once per class of identical members (member-classes.ts; class
+// c's featureset at [c*19, c*19+19)): levelling 10,000 hosts must neither
+// allocate per host nor read the same CPU model's policy again.
 
 import type { Feature } from "../featureset/features.ts";
 import { FEATURESET_WORDS } from "../featureset/words.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { loadFeatureWords } from "../audit/policy-words.ts";
 import { hostList } from "./group.ts";
+import { memberClasses, type ClassedMember } from "./member-classes.ts";
 
 /** Per member and policy: basic max leaf, leaf-7 max subleaf, extended max leaf, 0x80000008.eax. */
 export const LEAF_FIELDS = 4;
 
 export interface PoolBits {
+  /** every member's host name, in member order */
   hosts: readonly string[];
-  /** what each member contributes, and what it accepts (its max) */
+  /** member index → class index; every other array is per class */
+  classOf: Uint32Array;
+  classes: number;
+  /** class index → index of its first member */
+  firstMember: readonly number[];
+  /** what each class contributes, and what it accepts (its max) */
   policies: readonly CpuPolicy[];
   maxes: readonly CpuPolicy[];
   contributed: Uint32Array;
@@ -33,13 +41,17 @@ function loadLeaves(p: CpuPolicy, out: Uint32Array, i: number): void {
   out[i * LEAF_FIELDS + 3] = p.extd[8].eax;
 }
 
-export function loadPoolBits(members: readonly { host: string; policy: CpuPolicy; max?: CpuPolicy }[]): PoolBits {
-  const n = members.length;
+export function loadPoolBits(members: readonly ClassedMember[]): PoolBits {
+  const { reps, classOf, firstMember } = memberClasses(members);
+  const n = reps.length;
   const W = FEATURESET_WORDS;
   const pool: PoolBits = {
     hosts: members.map((m) => m.host),
-    policies: members.map((m) => m.policy),
-    maxes: members.map((m) => m.max ?? m.policy),
+    classOf,
+    classes: n,
+    firstMember,
+    policies: reps.map((m) => m.policy),
+    maxes: reps.map((m) => m.max ?? m.policy),
     contributed: new Uint32Array(n * W),
     accepted: new Uint32Array(n * W),
     contributedLeaves: new Uint32Array(n * LEAF_FIELDS),
@@ -65,10 +77,15 @@ export function loadPoolBits(members: readonly { host: string; policy: CpuPolicy
   return pool;
 }
 
-/** Whether member i has feature f in `words` (pool.contributed or pool.accepted). */
-export const memberHas = (words: Uint32Array, i: number, f: Feature) => (words[i * FEATURESET_WORDS + f.word] & (1 << f.bit)) !== 0;
+/** Whether class c has feature f in `words` (pool.contributed or pool.accepted). */
+export const memberHas = (words: Uint32Array, c: number, f: Feature) => (words[c * FEATURESET_WORDS + f.word] & (1 << f.bit)) !== 0;
 
-/** The hosts for which pred(i) holds, listed for a message. */
-export function hostsWhere(pool: PoolBits, pred: (i: number) => boolean): string {
-  return hostList(pool.hosts.filter((_, i) => pred(i)));
+/** The hosts, in member order, whose class satisfies pred. */
+export function hostsOfClasses(pool: PoolBits, pred: (c: number) => boolean): string[] {
+  return pool.hosts.filter((_, i) => pred(pool.classOf[i]));
+}
+
+/** The hosts whose class satisfies pred, listed for a message. */
+export function hostsWhere(pool: PoolBits, pred: (c: number) => boolean): string {
+  return hostList(hostsOfClasses(pool, pred));
 }

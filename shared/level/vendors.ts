@@ -2,31 +2,30 @@
 
 import { policyVendor, vendorString } from "../policy/vendor.ts";
 import { groupBy, hostList } from "./group.ts";
-import { LEAF_FIELDS, type PoolBits } from "./pool-bits.ts";
+import { hostsOfClasses, LEAF_FIELDS, type PoolBits } from "./pool-bits.ts";
 
-const isEmpty = (pool: PoolBits, i: number) =>
-  (pool.contributedLeaves[i * LEAF_FIELDS] | pool.vendor[i * 3] | pool.vendor[i * 3 + 1] | pool.vendor[i * 3 + 2]) === 0;
+const isEmpty = (pool: PoolBits, c: number) =>
+  (pool.contributedLeaves[c * LEAF_FIELDS] | pool.vendor[c * 3] | pool.vendor[c * 3 + 1] | pool.vendor[c * 3 + 2]) === 0;
 
 /** Xen shows an empty max policy for a guest type it cannot run (e.g. HVM without VT-x/SVM). */
 export function emptyPolicyErrors(pool: PoolBits): string[] {
-  return pool.hosts.filter((_, i) => isEmpty(pool, i)).map((h) => `host ${h} has an empty policy: Xen offers no such guests there`);
+  return hostsOfClasses(pool, (c) => isEmpty(pool, c)).map((h) => `host ${h} has an empty policy: Xen offers no such guests there`);
 }
 
 export function vendorErrors(pool: PoolBits): string[] {
   const v = pool.vendor;
-  const n = pool.hosts.length;
   let first = -1;
   let mixed = false;
-  for (let i = 0; i < n && !mixed; i++) {
-    if (isEmpty(pool, i)) continue;
-    if (first < 0) first = i;
-    else mixed = v[i * 3] !== v[first * 3] || v[i * 3 + 1] !== v[first * 3 + 1] || v[i * 3 + 2] !== v[first * 3 + 2];
+  for (let c = 0; c < pool.classes && !mixed; c++) {
+    if (isEmpty(pool, c)) continue;
+    if (first < 0) first = c;
+    else mixed = v[c * 3] !== v[first * 3] || v[c * 3 + 1] !== v[first * 3 + 1] || v[c * 3 + 2] !== v[first * 3 + 2];
   }
   if (!mixed) return [];
-  const nonEmpty = pool.hosts.map((_, i) => i).filter((i) => !isEmpty(pool, i));
-  const groups = groupBy(nonEmpty, (i) => vendorString(pool.policies[i]));
+  const nonEmpty = pool.hosts.map((_, i) => i).filter((i) => !isEmpty(pool, pool.classOf[i]));
+  const groups = groupBy(nonEmpty, (i) => vendorString(pool.policies[pool.classOf[i]]));
   const parts = [...groups].map(([key, members]) => {
-    const name = policyVendor(pool.policies[members[0]]);
+    const name = policyVendor(pool.policies[pool.classOf[members[0]]]);
     return `${name} ("${key.replace(/[^\x20-\x7e]/g, "?")}"): ${hostList(members.map((i) => pool.hosts[i]))}`;
   });
   return [`hosts of different vendors cannot share a pool level; ${parts.join("; ")}`];

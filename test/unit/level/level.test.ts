@@ -6,6 +6,7 @@ import { featureNames, hasFeature } from "../../../shared/featureset/featureset.
 import { acceptingHosts, policyFits } from "../../../shared/level/compat.ts";
 import { levelPolicies, type LevelMember } from "../../../shared/level/level.ts";
 import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
+import { policyHash } from "../../../shared/policy/canonical.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { xenPolicies } from "../derive/support.ts";
 import { derivedHosts, withFeatures } from "../audit/support.ts";
@@ -149,6 +150,51 @@ describe("levelPolicies", () => {
       ),
       RUNS,
     );
+  });
+});
+
+describe("levelPolicies over classes of identical hosts", () => {
+  const hosts = derivedHosts().flatMap((h) =>
+    (["pv", "hvm"] as const).map((guest) => ({ vendor: h.vendor, guest, name: h.name, max: h.policies[`${guest}_max`] })),
+  );
+  const pools = [...Map.groupBy(hosts, (h) => `${h.vendor} ${h.guest}`).values()];
+  const facts = fc.option(
+    fc.record({
+      tsc: fc.option(fc.record({ khz: fc.option(fc.constantFrom(2_400_000, 3_000_000), { nil: undefined }), scaling: fc.option(fc.boolean(), { nil: undefined }) }), { nil: undefined }),
+      lbrFormat: fc.option(fc.constantFrom(5, 6), { nil: undefined }),
+    }),
+    { nil: undefined },
+  );
+
+  it("property: keyed members (levelled once per class) give exactly the result of levelling every host on its own", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...pools).chain((pool) => fc.array(fc.tuple(fc.constantFrom(...pool), facts), { minLength: 1, maxLength: 40 })),
+        (picked) => {
+          const guest = picked[0][0].guest;
+          const alone: LevelMember[] = picked.map(([h, f], i) => ({ host: `${h.name}-${i}`, policy: copyPolicy(h.max), facts: f }));
+          const keyed: LevelMember[] = picked.map(([h, f], i) => ({ host: `${h.name}-${i}`, policy: h.max, facts: f, key: policyHash(h.max) }));
+          expect(levelPolicies(keyed, { guest })).toEqual(levelPolicies(alone, { guest }));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("levels hosts with the same key but different TSC facts apart", () => {
+    const itsc = withFeatures(ALDER.hvm_max, ["itsc"]);
+    const key = policyHash(itsc);
+    const r = levelPolicies(
+      [
+        { host: "a", policy: itsc, key, facts: { tsc: { khz: 2_400_000 } } },
+        { host: "b", policy: itsc, key, facts: { tsc: { khz: 3_000_000 } } },
+        { host: "c", policy: itsc, key, facts: { tsc: { khz: 2_400_000 } } },
+      ],
+      { guest: "hvm" },
+    );
+    expect(has(r.policy!, "itsc")).toBe(false);
+    expect(r.removed.map((x) => x.host)).toEqual(["a", "b", "c"]);
+    expect(r.warnings.join()).toMatch(/2400000 kHz: a, c; 3000000 kHz: b/);
   });
 });
 
