@@ -1,8 +1,8 @@
-// cpuidctl policy level <file>… --guest pv|hvm [--cmdline <value>] [-o json|text]
+// cpuidctl policy level <file>… --guest pv|hvm [--cmdline <value>] [--xen-version <release>] [-o json|text]
 
 import { basename } from "node:path";
 import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
-import { guestType, jsonOrText, parseCommandArgs } from "../policy-args.ts";
+import { guestType, jsonOrText, parseCommandArgs, XEN_RELEASE_USAGE, xenRelease } from "../policy-args.ts";
 import { derivePolicies, readInput } from "../policy-input.ts";
 import { featureNames, formatFeatureset } from "../../shared/featureset/featureset.ts";
 import { levelPolicies, type LevelResult } from "../../shared/level/level.ts";
@@ -10,7 +10,7 @@ import { policyFeatureset } from "../../shared/policy/featureset-io.ts";
 import { policyView } from "../../shared/policy/policy-view.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
 
-const usage = `usage: cpuidctl policy level <file>... --guest pv|hvm [--cmdline <value>] [-o json|text]
+const usage = `usage: cpuidctl policy level <file>... --guest pv|hvm [--cmdline <value>] [--xen-version <release>] [-o json|text]
 
 Level the hosts' guest max policies into one pool policy that every host can
 run and accept: AND of the featuresets, OR for pool hints ("|" features,
@@ -21,6 +21,7 @@ host removes which feature relative to the union of all hosts.
                     name = file name without extension)
   --guest pv|hvm    guest type
   --cmdline <value> Xen's cpuid= boot option, applied to every host
+${XEN_RELEASE_USAGE}
   -o json|text      output format (default text)
 
 Exit status: 0 levelled, 1 the hosts cannot be levelled, 2 bad input.`;
@@ -52,16 +53,17 @@ const command: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { guest: { type: "string" }, cmdline: { type: "string" }, output: { type: "string", short: "o" } },
+      { guest: { type: "string" }, cmdline: { type: "string" }, "xen-version": { type: "string" }, output: { type: "string", short: "o" } },
       usage,
     );
     if (positionals.length === 0) throw new UsageError(`expected at least one host file\n\n${usage}`);
     const guest = guestType(values.guest, usage);
     const format = jsonOrText(values.output);
+    const release = xenRelease(values["xen-version"]);
     const hosts = hostNames(positionals);
     const members = positionals.map((file, i) => ({
       host: hosts[i],
-      policy: guestMax(derivePolicies(readInput(file), file, values.cmdline), guest),
+      policy: guestMax(derivePolicies(readInput(file), file, { cmdline: values.cmdline, release }), guest),
     }));
     const r = levelPolicies(members, { guest });
     if (format === "json") {
