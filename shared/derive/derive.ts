@@ -26,8 +26,8 @@ export interface DerivedPolicies {
   /** all-zero when HVM is unavailable (as Xen reports it) */
   hvm_max: CpuPolicy;
   hvm_default: CpuPolicy;
-  /** the Xen release whose rules derived these */
-  release: ReleaseName;
+  /** the Xen release whose rules derived these; absent for policies Xen itself reported */
+  release?: ReleaseName;
 }
 
 /** raw → host → guest policies, with Xen's capability handling emulated for the hardware. */
