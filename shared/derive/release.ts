@@ -15,29 +15,22 @@ export const DEFAULT_RELEASE: ReleaseName = "master";
 
 export interface ReleaseModel extends FeatureMasks {
   name: ReleaseName;
-  /** fa2d831803: guest max policies raise basic/extd max leaves too, not only leaf 7's max subleaf */
+  /** fa2d831803 "x86/cpu-policy: Extend the guest max policy max leaf/subleaves": guest max policies raise the max basic and extended leaf too (4.17: only leaf 7's max subleaf) */
   guestMaxAllLeaves: boolean;
-  /** 5cbaa5d92e: ERMS forced in max, reset to the host's in default; FAST_STRING clear drops ERMS */
+  /** 5cbaa5d92e "x86: suppress ERMS for internal use when MISC_ENABLE.FAST_STRING is clear": ERMS forced in max, back to the host's in default; FAST_STRING clear drops ERMS */
   ermsHint: boolean;
-  /** f6894fdfa8: recalculate_misc runs on each guest max policy instead of the host policy */
+  /** f6894fdfa8 "x86/cpu-policy: move invocation of recalculate_misc()": recalculate_misc runs on each guest max policy (4.17: on the host policy) */
   miscInGuestMax: boolean;
-  /** 4f8b0e94d7: leaf 0x8000000a is clamped in the HVM max policy instead of the host policy */
+  /** 4f8b0e94d7 "x86: Move SVM features exposed to guest into hvm_max_cpu_policy": leaf 0x8000000a clamped in the HVM max policy (4.17: in the host policy) */
   svmClampInHvmMax: boolean;
-  /** 0cd50753eb: nested SVM no longer offers TscRateMSR */
+  /** 0cd50753eb "nestedsvm: Disable TscRateMSR": nested SVM offers TscRateMSR (true only before this commit) */
   svmTscRateMsr: boolean;
-  /** 233a8f20cf: HVM max drops RDTSCP / INVPCID when VT-x lacks their exec controls */
+  /** 233a8f20cf "VMX/cpu-policy: check availability of RDTSCP and INVPCID": HVM max drops RDTSCP / INVPCID when VT-x lacks their exec controls */
   vmxRdtscpInvpcidChecked: boolean;
 }
 
-/** One difference of a release from master, traced to the Xen commit that made master differ. */
-export interface ReleaseChange {
-  commit: string;
-  subject: string;
-  what: string;
-}
-
 /** Features master's cpufeatureset.h has and stable-4.17's lacks, by the commit that added them. */
-export const ADDED_AFTER_417: ReadonlyArray<readonly [ReleaseChange["commit"], string, string]> = [
+const ADDED_AFTER_417: ReadonlyArray<readonly [commit: string, subject: string, features: string]> = [
   ["01bdc6d2d2", "xen/x86: add CPPC feature flag for AMD processors", "cppc"],
   ["390777414a", "x86emul: support SM3", "sm3"],
   ["3d65f1c072", "x86emul: support CMPccXADD", "cmpccxadd"],
@@ -69,7 +62,7 @@ export const ADDED_AFTER_417: ReadonlyArray<readonly [ReleaseChange["commit"], s
 ];
 
 /** Features whose guest annotation master changed since stable-4.17: [commit, subject, feature, 4.17's annotation]. */
-export const ANNOTATIONS_417: ReadonlyArray<readonly [string, string, string, string]> = [
+const ANNOTATIONS_417: ReadonlyArray<readonly [commit: string, subject: string, feature: string, annotation: string]> = [
   ["e291c4c3e1", "x86emul: AVX512-FP16 testing", "avx512-fp16", ""],
   ["defaf65163", "x86/hvm: Expose Automatic IBRS to guests", "auto-ibrs", ""],
   ["85191cf321", "x86: drop Xeon Phi support", "avx512er", "A"],
@@ -77,40 +70,6 @@ export const ANNOTATIONS_417: ReadonlyArray<readonly [string, string, string, st
   ["85191cf321", "x86: drop Xeon Phi support", "avx512-4vnniw", "A"],
   ["85191cf321", "x86: drop Xeon Phi support", "avx512-4fmaps", "A"],
 ];
-
-/** The rule changes (not featureset changes) 4.17 lacks, as ReleaseModel flags. */
-export const RULES_417: Readonly<Record<Exclude<keyof ReleaseModel, "name" | keyof FeatureMasks>, ReleaseChange>> = {
-  guestMaxAllLeaves: {
-    commit: "fa2d831803",
-    subject: "x86/cpu-policy: Extend the guest max policy max leaf/subleaves",
-    what: "4.17 guest max policies keep the host's max basic and extended leaf",
-  },
-  ermsHint: {
-    commit: "5cbaa5d92e",
-    subject: "x86: suppress ERMS for internal use when MISC_ENABLE.FAST_STRING is clear",
-    what: "4.17 neither forces ERMS into max policies nor drops it when FAST_STRING is clear",
-  },
-  miscInGuestMax: {
-    commit: "f6894fdfa8",
-    subject: "x86/cpu-policy: move invocation of recalculate_misc()",
-    what: "4.17 applies recalculate_misc to the host policy itself",
-  },
-  svmClampInHvmMax: {
-    commit: "4f8b0e94d7",
-    subject: "x86: Move SVM features exposed to guest into hvm_max_cpu_policy",
-    what: "4.17 clamps leaf 0x8000000a in the host policy",
-  },
-  svmTscRateMsr: {
-    commit: "0cd50753eb",
-    subject: "nestedsvm: Disable TscRateMSR",
-    what: "4.17 offers TscRateMSR (0x8000000a edx bit 4) to nested SVM",
-  },
-  vmxRdtscpInvpcidChecked: {
-    commit: "233a8f20cf",
-    subject: "VMX/cpu-policy: check availability of RDTSCP and INVPCID",
-    what: "4.17 offers RDTSCP and INVPCID to HVM whatever the VT-x controls",
-  },
-};
 
 function mustFeature(name: string): Feature {
   const f = featureByName(name);
