@@ -34,11 +34,11 @@ import { startSimAdmin } from "./sim-admin.ts";
 function createProbe(c: AgentConfig): Probe {
   switch (c.probe) {
     case "linux":
-      return new LinuxProbe(c.cpu, c.cpuinfoPath);
+      return new LinuxProbe(c.cpu, c.cpuinfoPath, c.xenRelease);
     case "xen":
       return new XenProbe(c.xenCpuidPath, c.xlPath, c.cpuinfoPath);
     case "file":
-      return new FileProbe(c.probeFile!);
+      return new FileProbe(c.probeFile!, c.xenRelease);
   }
 }
 

@@ -5,6 +5,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "../shared/nats/host-liveness.ts";
+import { DEFAULT_RELEASE, RELEASE_NAMES } from "../shared/derive/release.ts";
 import { ProbeKind } from "../shared/schemas/host-policies.ts";
 import { defineSettings, listenAddress, readSettings, seconds, settingsUsage, validateSettings } from "../runtime/settings.ts";
 
@@ -29,6 +30,8 @@ export const AgentConfig = z
     probe: ProbeKind,
     /** for probe=file: a CPUID dump or `xen-cpuid -p` output */
     probeFile: z.string().min(1).optional(),
+    /** for probe=linux|file: the Xen release whose derivation rules apply (the xen probe reads Xen's own policies) */
+    xenRelease: z.enum(RELEASE_NAMES),
     /** for probe=linux: the logical CPU whose /dev/cpu/<n>/cpuid is read */
     cpu: z.coerce.number().int().nonnegative().max(65_535),
     backend: BackendKind,
@@ -55,6 +58,7 @@ const SETTINGS = defineSettings<keyof AgentConfig>("CPUID_FLEET_AGENT", {
   natsSeedFile: { flag: "nats-seed-file", default: () => undefined },
   probe: { flag: "probe", default: () => "linux" },
   probeFile: { flag: "probe-file", default: () => undefined },
+  xenRelease: { flag: "xen-version", default: () => DEFAULT_RELEASE },
   cpu: { flag: "cpu", default: () => "0" },
   backend: { flag: "backend", default: () => "sim" },
   stateDir: { flag: "state-dir", default: () => "/var/lib/cpuid-fleet-agent" },

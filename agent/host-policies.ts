@@ -23,7 +23,8 @@ export function policyHashes(policies: DerivedPolicies): Record<PolicyName, stri
 /** Changes whenever the policies or anything that shaped them (Xen version, command line, microcode) change. */
 export function fingerprintDigest(result: ProbeResult, hashes: Record<PolicyName, string>): string {
   const { probe, xenVersion, xenCommandLine, cpuidCmdline, microcode } = result.facts;
-  const input = JSON.stringify({ hashes, probe, xenVersion, xenCommandLine, cpuidCmdline, microcode });
+  const releaseModel = result.policies.release;
+  const input = JSON.stringify({ hashes, probe, xenVersion, xenCommandLine, cpuidCmdline, microcode, releaseModel });
   return `sha256:${createHash("sha256").update(input).digest("hex")}`;
 }
 
@@ -48,7 +49,11 @@ export function buildHostPolicies(hostId: string, result: ProbeResult, now = new
   return {
     schemaVersion: HOST_POLICIES_SCHEMA_VERSION,
     hostId,
-    fingerprint: { ...result.facts, digest: fingerprintDigest(result, hashes) },
+    fingerprint: {
+      ...result.facts,
+      ...(policies.release ? { releaseModel: policies.release } : {}),
+      digest: fingerprintDigest(result, hashes),
+    },
     cpu: { vendor: policyVendor(policies.host), family: sig.family, model: sig.model, stepping: sig.stepping, brand: brandString(policies.raw) },
     tsc: tscInfo(policies.raw),
     policies: Object.fromEntries(PolicyNames.map((n) => [n, policyView(policies[n])])) as HostPolicies["policies"],

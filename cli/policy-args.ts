@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { UsageError } from "./command.ts";
 import { readInput } from "./policy-input.ts";
 import type { GuestType } from "../shared/featureset/masks.ts";
+import { DEFAULT_RELEASE, releaseModel, type ReleaseName } from "../shared/derive/release.ts";
 import { parseRequest, RequestError, type PolicyRequest } from "../shared/request/parse-request.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -22,6 +23,19 @@ export function guestType(value: string | undefined, usage: string): GuestType {
   if (value === "pv" || value === "hvm") return value;
   throw new UsageError(value === undefined ? `--guest pv|hvm is required\n\n${usage}` : `--guest must be pv or hvm, not "${value}"`);
 }
+
+/** `--xen-version` of the deriving commands: a modelled Xen release, master by default. */
+export function xenRelease(value: string | undefined): ReleaseName {
+  try {
+    return releaseModel(value ?? DEFAULT_RELEASE).name;
+  } catch (e) {
+    throw new UsageError(`--xen-version: ${(e as Error).message}`);
+  }
+}
+
+export const XEN_RELEASE_USAGE = `  --xen-version <release>
+                    the Xen release whose derivation rules to emulate: 4.17 (the
+                    stable-4.17 branch) or master (default)`;
 
 export function jsonOrText(value: string | undefined): "json" | "text" {
   if (value === undefined || value === "text") return "text";

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { UsageError } from "./command.ts";
 import { deriveFromCpuidDump } from "../shared/derive/from-dump.ts";
 import { deriveFromXenHost, type DerivedPolicies } from "../shared/derive/derive.ts";
+import type { ReleaseName } from "../shared/derive/release.ts";
 import { parseCpuidDump } from "../shared/formats/cpuid-dump.ts";
 import { detectPolicyInput } from "../shared/formats/detect.ts";
 import { FormatError } from "../shared/formats/format-error.ts";
@@ -23,16 +24,22 @@ export function readInput(path: string): string {
   }
 }
 
+/** How to derive: Xen's `cpuid=` boot option and the Xen release to emulate. */
+export interface DeriveChoice {
+  cmdline?: string;
+  release?: ReleaseName;
+}
+
 /** Derive the six policies from a CPUID dump or `xen-cpuid -p` output (from Xen's Host policy). */
-export function derivePolicies(text: string, file: string, cmdline: string | undefined): DerivedPolicies {
+export function derivePolicies(text: string, file: string, { cmdline, release }: DeriveChoice): DerivedPolicies {
   const kind = detectPolicyInput(text, file);
-  if (kind === "cpuid-dump") return deriveFromCpuidDump(parseCpuidDump(text, file), { cmdline });
+  if (kind === "cpuid-dump") return deriveFromCpuidDump(parseCpuidDump(text, file), { cmdline, release });
   if (kind === "xen-cpuid-policy") {
     const out = parseXenCpuidPolicy(text, file);
     const host = out.blocks.find((b) => b.name === "host");
     if (!host) throw new FormatError(file, 1, 1, "no \"Host policy\" in this xen-cpuid -p output (domain-only output cannot be derived from)");
     const raw = out.blocks.find((b) => b.name === "raw");
-    return deriveFromXenHost(host.policy, { cmdline, raw: raw?.policy });
+    return deriveFromXenHost(host.policy, { cmdline, release, raw: raw?.policy });
   }
   throw new UsageError(`${file}: xen-cpuid featuresets carry no leaves to derive from; give a CPUID dump or xen-cpuid -p output`);
 }

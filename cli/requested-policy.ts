@@ -3,7 +3,7 @@
 
 import { UsageError } from "./command.ts";
 import { readRequest } from "./policy-args.ts";
-import { derivePolicies, readInput } from "./policy-input.ts";
+import { derivePolicies, readInput, type DeriveChoice } from "./policy-input.ts";
 import type { DerivedPolicies } from "../shared/derive/derive.ts";
 import type { GuestType } from "../shared/featureset/masks.ts";
 import type { CpuPolicy } from "../shared/policy/cpu-policy.ts";
@@ -19,9 +19,9 @@ export const REQUESTED_POLICY_OPTIONS = {
   cmdline: { type: "string" },
 } as const;
 
-export function requestedPolicy(hostFile: string, requestFile: string, guest: GuestType, cmdline: string | undefined): { host: DerivedPolicies; requested: CpuPolicy } {
+export function requestedPolicy(hostFile: string, requestFile: string, guest: GuestType, choice: DeriveChoice): { host: DerivedPolicies; requested: CpuPolicy } {
   const request = readRequest(requestFile);
-  const host = derivePolicies(readInput(hostFile), hostFile, cmdline);
+  const host = derivePolicies(readInput(hostFile), hostFile, choice);
   if (request.kind === "policy") for (const w of duplicateLeafWarnings(request.policy)) console.error(`cpuidctl: warning: ${requestFile}: ${w}`);
   try {
     return { host, requested: buildRequestedPolicy(host, guest, request) };

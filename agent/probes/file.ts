@@ -6,13 +6,16 @@ import { parseCpuidDump } from "../../shared/formats/cpuid-dump.ts";
 import { deriveFromCpuidDump } from "../../shared/derive/from-dump.ts";
 import { detectPolicyInput } from "../../shared/formats/detect.ts";
 import { parseXenCpuidPolicy } from "../../shared/formats/xen-cpuid-policy.ts";
+import { DEFAULT_RELEASE, type ReleaseName } from "../../shared/derive/release.ts";
 import { policiesFromXen, type Probe, type ProbeResult } from "./probe.ts";
 
 export class FileProbe implements Probe {
   readonly #path: string;
+  readonly #release: ReleaseName;
 
-  constructor(path: string) {
+  constructor(path: string, release: ReleaseName = DEFAULT_RELEASE) {
     this.#path = path;
+    this.#release = release;
   }
 
   async run(): Promise<ProbeResult> {
@@ -20,9 +23,9 @@ export class FileProbe implements Probe {
     const facts = { probe: "file" as const, source: this.#path };
     switch (detectPolicyInput(text, this.#path)) {
       case "cpuid-dump":
-        return { policies: deriveFromCpuidDump(parseCpuidDump(text, this.#path)), facts };
+        return { policies: deriveFromCpuidDump(parseCpuidDump(text, this.#path), { release: this.#release }), facts };
       case "xen-cpuid-policy":
-        return { policies: policiesFromXen(parseXenCpuidPolicy(text, this.#path), this.#path), facts };
+        return { policies: policiesFromXen(parseXenCpuidPolicy(text, this.#path), this.#path, this.#release), facts };
       case "xen-cpuid-featuresets":
         throw new Error(`${this.#path}: xen-cpuid featureset output has no CPUID leaves; give \`xen-cpuid -p\` output or a CPUID dump`);
     }

@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { NO_SUBLEAF, type Regs } from "../../shared/policy/cpu-policy.ts";
 import { deriveHostPolicies } from "../../shared/derive/derive.ts";
+import type { ReleaseName } from "../../shared/derive/release.ts";
 import { rawPolicyFromCpuid } from "../../shared/derive/raw.ts";
 import { policyVendor } from "../../shared/policy/vendor.ts";
 import { MSR_ARCH_CAPABILITIES, MSR_PLATFORM_INFO } from "../../shared/featureset/words.ts";
@@ -47,10 +48,12 @@ function readMsrs(cpu: number): Map<number, bigint> {
 export class LinuxProbe implements Probe {
   readonly #cpu: number;
   readonly #cpuinfoPath: string;
+  readonly #release: ReleaseName;
 
-  constructor(cpu: number, cpuinfoPath: string) {
+  constructor(cpu: number, cpuinfoPath: string, release: ReleaseName) {
     this.#cpu = cpu;
     this.#cpuinfoPath = cpuinfoPath;
+    this.#release = release;
   }
 
   async run(): Promise<ProbeResult> {
@@ -65,7 +68,10 @@ export class LinuxProbe implements Probe {
       const raw = rawPolicyFromCpuid((leaf, subleaf) => readCpuid(fd, leaf, subleaf), readMsrs(this.#cpu));
       const microcode = await microcodeRevision(this.#cpuinfoPath, this.#cpu);
       const revision = microcode === undefined ? undefined : Number.parseInt(microcode, 16);
-      const policies = deriveHostPolicies(raw, Number.isFinite(revision) && policyVendor(raw) !== "unknown" ? { microcodeRevision: revision } : {});
+      const policies = deriveHostPolicies(raw, {
+        release: this.#release,
+        ...(Number.isFinite(revision) && policyVendor(raw) !== "unknown" ? { microcodeRevision: revision } : {}),
+      });
       return { policies, facts: { probe: "linux", source: device, microcode } };
     } finally {
       closeSync(fd);

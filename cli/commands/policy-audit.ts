@@ -1,14 +1,14 @@
-// cpuidctl policy audit --host <file> --guest pv|hvm --request <file> [-o json|text]
+// cpuidctl policy audit --host <file> --guest pv|hvm --request <file> [--xen-version <release>] [-o json|text]
 
 import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
-import { guestType, jsonOrText, parseCommandArgs } from "../policy-args.ts";
+import { guestType, jsonOrText, parseCommandArgs, XEN_RELEASE_USAGE, xenRelease } from "../policy-args.ts";
 import { REQUESTED_POLICY_OPTIONS, requestedPolicy } from "../requested-policy.ts";
 import { auditPolicy } from "../../shared/audit/audit.ts";
 import { findingToJson, type Finding } from "../../shared/audit/finding.ts";
 import { findingsBlock } from "../../shared/audit/findings-text.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
 
-const usage = `usage: cpuidctl policy audit --host <file> --guest pv|hvm --request <file> [--cmdline <value>] [-o json|text]
+const usage = `usage: cpuidctl policy audit --host <file> --guest pv|hvm --request <file> [--cmdline <value>] [--xen-version <release>] [-o json|text]
 
 Strictly audit a requested guest policy against the host's guest max policy and
 report every finding (Xen itself would silently drop most of them).
@@ -20,6 +20,7 @@ report every finding (Xen itself would silently drop most of them).
                     "disable": [...]}, or a full serialised policy
                     {"leaves": [...], "msrs": [...]} (as printed by policy derive)
   --cmdline <value> Xen's cpuid= boot option on that host
+${XEN_RELEASE_USAGE}
   -o json|text      output format (default text)
 
 Exit status: 0 clean, 1 findings, 2 bad input.`;
@@ -36,6 +37,7 @@ const command: Command = {
       args,
       {
         ...REQUESTED_POLICY_OPTIONS,
+        "xen-version": { type: "string" },
         output: { type: "string", short: "o" },
       },
       usage,
@@ -44,7 +46,7 @@ const command: Command = {
     if (!values.host || !values.request) throw new UsageError(`--host and --request are required\n\n${usage}`);
     const guest = guestType(values.guest, usage);
     const format = jsonOrText(values.output);
-    const { host, requested } = requestedPolicy(values.host, values.request, guest, values.cmdline);
+    const { host, requested } = requestedPolicy(values.host, values.request, guest, { cmdline: values.cmdline, release: xenRelease(values["xen-version"]) });
     const findings = auditPolicy(requested, guestMax(host, guest), { guest });
     if (format === "json") printJson({ ok: findings.length === 0, findings: findings.map(findingToJson) });
     else process.stdout.write(findingsText(findings));

@@ -1,18 +1,18 @@
-// cpuidctl policy level <file>… --guest pv|hvm [--cmdline <value>] [-o json|text]
+// cpuidctl policy level <file>… --guest pv|hvm [--cmdline <value>] [--xen-version <release>] [-o json|text]
 
 import { basename } from "node:path";
 import { UsageError, type Command } from "../command.ts";
 import { looksLikeJson, parseHostPoliciesFile } from "../host-policies-input.ts";
 import { levelAndPrint } from "../level-output.ts";
-import { guestType, jsonOrText, parseCommandArgs } from "../policy-args.ts";
-import { derivePolicies, readInput } from "../policy-input.ts";
+import { guestType, jsonOrText, parseCommandArgs, XEN_RELEASE_USAGE, xenRelease } from "../policy-args.ts";
+import { derivePolicies, readInput, type DeriveChoice } from "../policy-input.ts";
 import type { GuestType } from "../../shared/featureset/masks.ts";
 import { decodeHostPolicies } from "../../shared/hosts/host-record.ts";
 import { hostLevelMember } from "../../shared/level/host-member.ts";
 import type { LevelMember } from "../../shared/level/level.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
 
-const usage = `usage: cpuidctl policy level <file>... --guest pv|hvm [--cmdline <value>] [-o json|text]
+const usage = `usage: cpuidctl policy level <file>... --guest pv|hvm [--cmdline <value>] [--xen-version <release>] [-o json|text]
 
 Level the hosts' guest max policies into one pool policy that every host can
 run and accept: AND of the featuresets, OR for pool hints ("|" features,
@@ -27,6 +27,7 @@ feature relative to the union of all hosts.
   --guest pv|hvm    guest type
   --cmdline <value> Xen's cpuid= boot option, applied to every dump and
                     xen-cpuid -p host (published hosts carry their own)
+${XEN_RELEASE_USAGE}
   -o json|text      output format (default text)
 
 Exit status: 0 levelled, 1 the hosts cannot be levelled, 2 bad input.`;
@@ -36,10 +37,10 @@ function hostNames(files: string[]): string[] {
   return short.map((s, i) => (short.indexOf(s) === short.lastIndexOf(s) ? s : files[i]));
 }
 
-function fileMember(file: string, host: string, guest: GuestType, cmdline: string | undefined): LevelMember {
+function fileMember(file: string, host: string, guest: GuestType, choice: DeriveChoice): LevelMember {
   const text = readInput(file);
-  if (!looksLikeJson(text)) return { host, policy: guestMax(derivePolicies(text, file, cmdline), guest) };
-  if (cmdline !== undefined) throw new UsageError(`${file}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
+  if (!looksLikeJson(text)) return { host, policy: guestMax(derivePolicies(text, file, choice), guest) };
+  if (choice.cmdline !== undefined) throw new UsageError(`${file}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
   return hostLevelMember(decodeHostPolicies(parseHostPoliciesFile(text, file)), guest);
 }
 
@@ -49,14 +50,15 @@ const command: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { guest: { type: "string" }, cmdline: { type: "string" }, output: { type: "string", short: "o" } },
+      { guest: { type: "string" }, cmdline: { type: "string" }, "xen-version": { type: "string" }, output: { type: "string", short: "o" } },
       usage,
     );
     if (positionals.length === 0) throw new UsageError(`expected at least one host file\n\n${usage}`);
     const guest = guestType(values.guest, usage);
     const format = jsonOrText(values.output);
+    const release = xenRelease(values["xen-version"]);
     const hosts = hostNames(positionals);
-    const members = positionals.map((file, i) => fileMember(file, hosts[i], guest, values.cmdline));
+    const members = positionals.map((file, i) => fileMember(file, hosts[i], guest, { cmdline: values.cmdline, release }));
     return levelAndPrint(members, guest, format);
   },
 };

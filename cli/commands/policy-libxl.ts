@@ -53,7 +53,7 @@ const command: Command = {
     if (!values.host || !values.request) throw new UsageError(`--host and --request are required\n\n${usage}`);
     const guest = guestType(values.guest, usage);
     const version = xenVersion(values["xen-version"]);
-    const { host, requested } = requestedPolicy(values.host, values.request, guest, values.cmdline);
+    const { host, requested } = requestedPolicy(values.host, values.request, guest, { cmdline: values.cmdline });
     const findings = auditPolicy(requested, guestMax(host, guest), { guest });
     if (findings.length > 0) {
       console.error(`cpuidctl: ${values.request}: the request does not fit the host's ${guest} max policy (${findings.length} finding${findings.length === 1 ? "" : "s"}):`);

@@ -13,6 +13,7 @@ import { isForcedCap, newCapState } from "./cap-state.ts";
 import { applyCmdline, xenCapabilities } from "./host-capabilities.ts";
 import { hostPolicy } from "./host.ts";
 import type { DeriveOptions } from "./options.ts";
+import { releaseModel, type ReleaseName } from "./release.ts";
 import { tsxDecision } from "./tsx.ts";
 import { recalculateXstate } from "./xstate.ts";
 import { isAmdLike } from "../policy/vendor.ts";
@@ -25,11 +26,14 @@ export interface DerivedPolicies {
   /** all-zero when HVM is unavailable (as Xen reports it) */
   hvm_max: CpuPolicy;
   hvm_default: CpuPolicy;
+  /** the Xen release whose rules derived these; absent for policies Xen itself reported */
+  release?: ReleaseName;
 }
 
 /** raw → host → guest policies, with Xen's capability handling emulated for the hardware. */
 export function deriveHostPolicies(raw: CpuPolicy, options: DeriveOptions = {}): DerivedPolicies {
   const cpu = cpuModel(raw);
+  const release = releaseModel(options.release);
   const caps = xenCapabilities({
     raw,
     cpu,
@@ -38,8 +42,9 @@ export function deriveHostPolicies(raw: CpuPolicy, options: DeriveOptions = {}):
     smt: options.smt ?? smtEnabled(raw, cpu),
     microcode: options.microcodeRevision,
     fastStrings: options.fastStrings ?? true,
+    release,
   });
-  const host = hostPolicy({ raw, caps: caps.caps, vpmu: options.vpmu ?? false });
+  const host = hostPolicy({ raw, caps: caps.caps, vpmu: options.vpmu ?? false, release });
   return guestPolicies(raw, host, cpu, options, caps);
 }
 
@@ -85,24 +90,28 @@ function guestPolicies(
     rawFs: policyFeatureset(raw),
     hap: options.hap ?? true,
     scMsrPv: has(X.ibrsb) && (options.msrScPv ?? true),
-    scMsrHvm: msrScHvm && (has(X.ibrsb) || (has(X.ibrs) && svmSpecCtrl(host))),
+    scMsrHvm: msrScHvm && (has(X.ibrsb) || (has(X.ibrs) && svmSpecCtrl(raw))),
     amdVirtSpecCtrl: msrScHvm && !has(X.amdSsbd) && (has(X.virtSsbd) || amdLegacySsbd(cpu, hostFs)),
     bpSpecReduceActive: has(X.srsoMsrFix) && (options.bpSpecReduce ?? true),
     vmx: { rdtscp: true, invpcid: true, mpx: true, xsaves: true, ...options.vmx },
     rtmDisabled: tsx.rtmDisabled,
     rdrandForced: tsx.rdrandForced,
+    release: releaseModel(options.release),
   };
   const pv_max = pvMaxPolicy(ctx);
   const pv_default = pvDefaultPolicy(ctx, pv_max);
   const hvm = options.hvm ?? (has(X.vmx) || has(X.svm));
   const hvm_max = hvm ? hvmMaxPolicy(ctx) : emptyPolicy();
   const hvm_default = hvm ? hvmDefaultPolicy(ctx, hvm_max) : emptyPolicy();
-  return { raw, host, pv_max, pv_default, hvm_max, hvm_default };
+  return { raw, host, pv_max, pv_default, hvm_max, hvm_default, release: ctx.release.name };
 }
 
-/** SVM_FEATURE_SPEC_CTRL (0x8000000a.edx bit 20): AMD-V can virtualise MSR_SPEC_CTRL. */
-function svmSpecCtrl(host: CpuPolicy): boolean {
-  return (host.extd[0].eax >>> 0) >= 0x8000000a && ((host.extd[0xa].edx >>> 20) & 1) === 1;
+/**
+ * SVM_FEATURE_SPEC_CTRL (0x8000000a.edx bit 20): AMD-V can virtualise
+ * MSR_SPEC_CTRL. Xen asks the hardware: a host policy may have leaf 0xa clamped.
+ */
+function svmSpecCtrl(raw: CpuPolicy): boolean {
+  return (raw.extd[0].eax >>> 0) >= 0x8000000a && ((raw.extd[0xa].edx >>> 20) & 1) === 1;
 }
 
 /** amd_init_ssbd found the family's LS_CFG SSBD bit (Fam15h–18h without a better control). */

@@ -6,13 +6,14 @@
 import { sanitiseFeatureset } from "../featureset/dependencies.ts";
 import type { Feature } from "../featureset/features.ts";
 import { hasFeature, setFeature, type Featureset } from "../featureset/featureset.ts";
-import { KNOWN_FEATURES, guestMask } from "../featureset/masks.ts";
 import { BASIC_LEAVES, EXTD_BASE, EXTD_LEAVES, FEAT_SUBLEAVES, copyPolicy, zeroRegs, type CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../policy/featureset-io.ts";
 import { INTEL, intelFam6, type CpuModel } from "./cpu-model.ts";
 import { X } from "./features.ts";
 import { PLATFORM_INFO_CPUID_FAULTING } from "./host.ts";
 import type { VmxControls } from "./options.ts";
+import type { ReleaseModel } from "./release.ts";
+import { clampNestedSvm } from "./svm.ts";
 import { recalculateMisc } from "./misc.ts";
 import { recalculateXstate } from "./xstate.ts";
 import { isAmdLike } from "../policy/vendor.ts";
@@ -37,6 +38,7 @@ export interface GuestContext {
   vmx: VmxControls;
   rtmDisabled: boolean;
   rdrandForced: boolean;
+  release: ReleaseModel;
 }
 
 const setBit = (fs: Featureset, f: Feature) => setFeature(fs, f, true);
@@ -46,10 +48,19 @@ function maskWith(fs: Featureset, mask: Featureset): void {
   for (let i = 0; i < fs.length; i++) fs[i] &= mask[i];
 }
 
-function commonMaxLeaves(p: CpuPolicy): void {
-  p.basic[0].eax = BASIC_LEAVES - 1;
+function commonMaxLeaves(p: CpuPolicy, release: ReleaseModel): void {
   p.feat[0].eax = FEAT_SUBLEAVES - 1;
+  if (!release.guestMaxAllLeaves) return;
+  p.basic[0].eax = BASIC_LEAVES - 1;
   p.extd[0].eax = EXTD_BASE + EXTD_LEAVES - 1;
+}
+
+/** The guest max policies' start: the host policy, cleaned by recalculate_misc where the release does it here. */
+function maxStart(ctx: GuestContext): CpuPolicy {
+  const p = copyPolicy(ctx.host);
+  if (ctx.release.miscInGuestMax) recalculateMisc(p);
+  commonMaxLeaves(p, ctx.release);
+  return p;
 }
 
 function commonDefaultLeaves(p: CpuPolicy, host: CpuPolicy): void {
@@ -75,7 +86,7 @@ function commonMaxAdjustments(fs: Featureset, ctx: GuestContext): void {
   }
   setBit(fs, X.htt);
   setBit(fs, X.cmpLegacy);
-  setBit(fs, X.erms);
+  if (ctx.release.ermsHint) setBit(fs, X.erms);
 }
 
 /** guest_common_default_feature_adjustments: back to the host's values where max was generous. */
@@ -98,7 +109,7 @@ function commonDefaultAdjustments(fs: Featureset, ctx: GuestContext): void {
   }
   if (!host(X.htt)) clearBit(fs, X.htt);
   if (!host(X.cmpLegacy)) clearBit(fs, X.cmpLegacy);
-  if (!host(X.erms)) clearBit(fs, X.erms);
+  if (ctx.release.ermsHint && !host(X.erms)) clearBit(fs, X.erms);
 }
 
 /** guest_common_feature_adjustments */
@@ -123,11 +134,9 @@ function finish(p: CpuPolicy, fs: Featureset, raw: CpuPolicy): CpuPolicy {
 }
 
 export function pvMaxPolicy(ctx: GuestContext): CpuPolicy {
-  const p = copyPolicy(ctx.host);
-  recalculateMisc(p);
-  commonMaxLeaves(p);
+  const p = maxStart(ctx);
   const fs = policyFeatureset(p);
-  maskWith(fs, guestMask("pv", "max"));
+  maskWith(fs, ctx.release.guestMask("pv", "max"));
   // Tolerate VMs that saw the host's x2APIC bit leak in older Xen.
   setBit(fs, X.x2apic);
   if (!ctx.scMsrPv) {
@@ -138,7 +147,7 @@ export function pvMaxPolicy(ctx: GuestContext): CpuPolicy {
   if (!ctx.bpSpecReduceActive) clearBit(fs, X.srsoUsNo);
   commonMaxAdjustments(fs, ctx);
   commonAdjustments(fs, ctx);
-  sanitiseFeatureset(fs, KNOWN_FEATURES);
+  sanitiseFeatureset(fs, ctx.release.known);
   finish(p, fs, ctx.raw);
   p.extd[0xa] = zeroRegs(); // no SVM for PV
   return p;
@@ -148,28 +157,18 @@ export function pvDefaultPolicy(ctx: GuestContext, pvMax: CpuPolicy): CpuPolicy 
   const p = copyPolicy(pvMax);
   commonDefaultLeaves(p, ctx.host);
   const fs = policyFeatureset(p);
-  maskWith(fs, guestMask("pv", "default"));
+  maskWith(fs, ctx.release.guestMask("pv", "default"));
   commonAdjustments(fs, ctx);
   commonDefaultAdjustments(fs, ctx);
-  sanitiseFeatureset(fs, KNOWN_FEATURES);
+  sanitiseFeatureset(fs, ctx.release.known);
   rsbaAdjustment(fs, ctx.hostFs);
   return finish(p, fs, ctx.raw);
 }
 
-/** SVM features Xen's nested SVM implements on top of hardware support */
-const SVM_NPT = 1 << 0;
-const SVM_LBRV = 1 << 1;
-const SVM_NRIPS = 1 << 3;
-const SVM_VMCBCLEAN = 1 << 5;
-const SVM_DECODEASSISTS = 1 << 7;
-const SVM_PAUSEFILTER = 1 << 10;
-
 export function hvmMaxPolicy(ctx: GuestContext): CpuPolicy {
-  const p = copyPolicy(ctx.host);
-  recalculateMisc(p);
-  commonMaxLeaves(p);
+  const p = maxStart(ctx);
   const fs = policyFeatureset(p);
-  maskWith(fs, guestMask("hvm", "max", ctx.hap));
+  maskWith(fs, ctx.release.guestMask("hvm", "max", ctx.hap));
   setBit(fs, X.apic);
   setBit(fs, X.x2apic);
   setBit(fs, X.noLmsl);
@@ -186,20 +185,19 @@ export function hvmMaxPolicy(ctx: GuestContext): CpuPolicy {
   }
   const vmx = hasFeature(ctx.hostFs, X.vmx);
   if (vmx) {
-    if (!ctx.vmx.rdtscp) clearBit(fs, X.rdtscp);
-    if (!ctx.vmx.invpcid) clearBit(fs, X.invpcid);
+    if (ctx.release.vmxRdtscpInvpcidChecked) {
+      if (!ctx.vmx.rdtscp) clearBit(fs, X.rdtscp);
+      if (!ctx.vmx.invpcid) clearBit(fs, X.invpcid);
+    }
     if (!ctx.vmx.mpx) clearBit(fs, X.mpx);
     if (!ctx.vmx.xsaves) clearBit(fs, X.xsaves);
   } else {
     clearBit(fs, X.pks);
   }
-  if (hasFeature(ctx.hostFs, X.svm)) {
-    const svm = p.extd[0xa];
-    svm.edx = ((svm.edx & (SVM_NPT | SVM_LBRV | SVM_NRIPS | SVM_PAUSEFILTER | SVM_DECODEASSISTS)) | SVM_VMCBCLEAN) >>> 0;
-  }
+  if (ctx.release.svmClampInHvmMax && hasFeature(ctx.hostFs, X.svm)) clampNestedSvm(p, ctx.release);
   commonMaxAdjustments(fs, ctx);
   commonAdjustments(fs, ctx);
-  sanitiseFeatureset(fs, KNOWN_FEATURES);
+  sanitiseFeatureset(fs, ctx.release.known);
   finish(p, fs, ctx.raw);
   p.platformInfo = PLATFORM_INFO_CPUID_FAULTING; // always emulable for HVM
   return p;
@@ -209,11 +207,11 @@ export function hvmDefaultPolicy(ctx: GuestContext, hvmMax: CpuPolicy): CpuPolic
   const p = copyPolicy(hvmMax);
   commonDefaultLeaves(p, ctx.host);
   const fs = policyFeatureset(p);
-  maskWith(fs, guestMask("hvm", "default", ctx.hap));
+  maskWith(fs, ctx.release.guestMask("hvm", "default", ctx.hap));
   commonAdjustments(fs, ctx);
   commonDefaultAdjustments(fs, ctx);
   if (ctx.amdVirtSpecCtrl) setBit(fs, X.virtSsbd);
-  sanitiseFeatureset(fs, KNOWN_FEATURES);
+  sanitiseFeatureset(fs, ctx.release.known);
   rsbaAdjustment(fs, ctx.hostFs);
   return finish(p, fs, ctx.raw);
 }

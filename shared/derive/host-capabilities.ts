@@ -8,7 +8,6 @@
 // off, the local APIC disabled by firmware, failing VMX/SVM start-up, and
 // firmware-locked GDS / TSX mitigations.
 
-import { KNOWN_FEATURES } from "../featureset/masks.ts";
 import { copyFeatureset, hasFeature, setFeature, type Featureset } from "../featureset/featureset.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset } from "../policy/featureset-io.ts";
@@ -18,6 +17,7 @@ import { INTEL, intelFam6, type CpuModel } from "./cpu-model.ts";
 import { X } from "./features.ts";
 import { synthesiseSpeculationFeatures } from "./spectre.ts";
 import { tsxDecision } from "./tsx.ts";
+import type { ReleaseModel } from "./release.ts";
 
 export interface CapabilityInputs {
   raw: CpuPolicy;
@@ -27,6 +27,7 @@ export interface CapabilityInputs {
   smt: boolean;
   microcode: number | undefined;
   fastStrings: boolean;
+  release: ReleaseModel;
 }
 
 export interface XenCapabilities {
@@ -63,7 +64,7 @@ export function xenCapabilities(inp: CapabilityInputs): XenCapabilities {
   if (cpu.vendor === "intel") intelFixups(s, inp);
   else if (cpu.vendor === "amd") amdFixups(s, cpu);
   else if (cpu.vendor === "hygon") hygonFixups(s);
-  for (let i = 0; i < s.caps.length; i++) s.caps[i] &= KNOWN_FEATURES[i];
+  for (let i = 0; i < s.caps.length; i++) s.caps[i] &= inp.release.known[i];
   applyForcedAndCleared(s);
 
   // xstate_init: no usable leaf 0xd, no XSAVE.
@@ -94,7 +95,7 @@ function clflushSizeCheck(s: CapState, raw: CpuPolicy): void {
 }
 
 function intelFixups(s: CapState, inp: CapabilityInputs): void {
-  if (!inp.fastStrings) clearCap(s, X.erms);
+  if (inp.release.ermsHint && !inp.fastStrings) clearCap(s, X.erms);
   // GDS microcode makes CLWB slow on SKX/CLX/CPX: Xen uses CLFLUSHOPT instead.
   if (intelFam6(inp.cpu, INTEL.SKYLAKE_X)) clearCap(s, X.clwb);
 }

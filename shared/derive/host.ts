@@ -5,6 +5,9 @@ import { BASIC_LEAVES, EXTD_BASE, EXTD_LEAVES, FEAT_SUBLEAVES, copyPolicy, zeroR
 import { hasFeature, type Featureset } from "../featureset/featureset.ts";
 import { setPolicyFeatureset } from "../policy/featureset-io.ts";
 import { X } from "./features.ts";
+import { recalculateMisc } from "./misc.ts";
+import type { ReleaseModel } from "./release.ts";
+import { clampNestedSvm } from "./svm.ts";
 import { recalculateXstate } from "./xstate.ts";
 
 export const PLATFORM_INFO_CPUID_FAULTING = 0x80000000;
@@ -13,9 +16,10 @@ export interface HostPolicyInputs {
   raw: CpuPolicy;
   caps: Featureset;
   vpmu: boolean;
+  release: ReleaseModel;
 }
 
-export function hostPolicy({ raw, caps, vpmu }: HostPolicyInputs): CpuPolicy {
+export function hostPolicy({ raw, caps, vpmu, release }: HostPolicyInputs): CpuPolicy {
   const p = copyPolicy(raw);
   p.basic[0].eax = Math.min(p.basic[0].eax >>> 0, BASIC_LEAVES - 1);
   p.feat[0].eax = Math.min(p.feat[0].eax >>> 0, FEAT_SUBLEAVES - 1);
@@ -26,8 +30,10 @@ export function hostPolicy({ raw, caps, vpmu }: HostPolicyInputs): CpuPolicy {
 
   setPolicyFeatureset(p, caps);
   recalculateXstate(p, raw);
+  if (!release.miscInGuestMax) recalculateMisc(p);
   if (!vpmu) p.basic[0xa] = zeroRegs();
   // Xen can use CPUID faulting iff its boot probe found it (raw has the bit only then).
+  if (!release.svmClampInHvmMax && hasFeature(caps, X.svm)) clampNestedSvm(p, release);
   p.platformInfo = raw.platformInfo & PLATFORM_INFO_CPUID_FAULTING ? PLATFORM_INFO_CPUID_FAULTING : 0;
   return p;
 }

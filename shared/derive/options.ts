@@ -17,6 +17,8 @@ export interface VmxControls {
 }
 
 export interface DeriveOptions {
+  /** the Xen release whose rules to emulate (release.ts RELEASE_NAMES). Default "master". */
+  release?: string;
   /** value of Xen's `cpuid=` boot option, e.g. "no-avx512f,rdrand" */
   cmdline?: string;
   /** HVM usable (VT-x / AMD-V started). Default: VMX or SVM in Xen's capabilities. */

@@ -20,6 +20,12 @@ export const Fingerprint = z.object({
   cpuidCmdline: z.string().optional(),
   microcode: z.string().optional(),
   source: z.string().optional(),
+  /**
+   * the Xen release model (cpuid-fleet's shared/derive/release.ts, e.g. "4.17",
+   * "master") that derived the policies; absent when they are Xen's own
+   * (xen probe) or were published by an agent predating release models
+   */
+  releaseModel: z.string().optional(),
 });
 export type Fingerprint = z.infer<typeof Fingerprint>;
 

@@ -18,7 +18,14 @@ describe("loadConfig", () => {
       natsSeedFile: "/creds/hosts/flag-host.nk",
       metricsListen: { host: "0.0.0.0", port: 9464 },
       reprobeIntervalSeconds: 300,
+      xenRelease: "master",
     });
+  });
+
+  it("takes the Xen release model of the linux and file probes from --xen-version, naming the accepted ones", () => {
+    expect(loadConfig([], { CPUID_FLEET_AGENT_XEN_VERSION: "4.17" }).xenRelease).toBe("4.17");
+    const bad = () => loadConfig(["--xen-version", "4.16"], {});
+    expect(bad).toThrow(/--xen-version \/ CPUID_FLEET_AGENT_XEN_VERSION = "4.16": .*"4\.17".*"master"/);
   });
 
   it("names the flag, variable and value of every bad setting", () => {

@@ -32,7 +32,7 @@ export function derivedHosts(): FixtureHost[] {
     ...cpuidDumpFixtures().map(([name, text]) => ({ name, text })),
     ...XEN_P_FILES.map((name) => ({ name, text: xenCpuidFixture(name) })),
   ].map(({ name, text }) => {
-    const policies = derivePolicies(text, name, undefined);
+    const policies = derivePolicies(text, name, {});
     return { name, vendor: policyVendor(policies.host), policies };
   });
   return cache;
