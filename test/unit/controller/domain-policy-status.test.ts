@@ -35,7 +35,8 @@ function reply(result: SetPolicyReply["result"], over: Partial<SetPolicyReply> =
     requestId: "r1",
     reply: {
       ok: true,
-        domain: "vm1",
+      hostId: "h1",
+      domain: "vm1",
       requestId: "r1",
       result,
       policyHash: "sha256:p1",
