@@ -29,7 +29,10 @@ export function policySource(
   build: typeof evaluateDomainPolicy,
 ): PolicySource {
   if (!previous?.requestDigest || previous.requestDigest !== requestDigest(spec)) return { kind: "build" };
-  if (previous.carriedPolicy) return carry(spec, previous, hosts, build, previous.movedFrom ?? previous.host ?? spec.host);
+  if (previous.carriedPolicy) {
+    const movedNow = previous.host !== undefined && previous.host !== spec.host;
+    return carry(spec, previous, hosts, build, movedNow ? previous.host! : (previous.movedFrom ?? spec.host));
+  }
   if (!previous.host || previous.host === spec.host) return { kind: "build" };
   // only a policy the domain held travels with it; one never applied leaves nothing to carry
   const held = findCondition(previous.conditions, APPLIED)?.status === "True" && previous.appliedHash === previous.policyHash;

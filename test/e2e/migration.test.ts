@@ -121,7 +121,7 @@ describe("migration", () => {
     const unsafe = await waitForDomainPolicy("mover", NS, "MoveUnsafe", (o) => condition(o, "Audited")?.reason === "MoveUnsafe");
     expect(condition(unsafe, "Audited")?.status).toBe("False");
     expect(condition(unsafe, "Applied")).toMatchObject({ status: "False", reason: "NotAudited" });
-    expect(unsafe.status?.policyHash).toBe(hash);
+    expect(unsafe.status).toMatchObject({ policyHash: hash, movedFrom: sapphire.hostId });
     expect(unsafe.status?.findings?.flatMap((f) => f.features ?? [])).toEqual(expect.arrayContaining(["sha", "xsaves", "gfni"]));
     expect((await domainsOn(haswell)).map((d) => d.domain)).not.toContain("vm-mover");
     const metrics = await controller.metrics();

@@ -94,6 +94,8 @@ describe("policySource", () => {
     const ev = audited(before, "hsw-1");
     const carried = { ...held(before, "hsw-1"), host: "spr-1", carriedPolicy: policyToJson(serialisePolicy(ev.requested)), movedFrom: "hsw-1" };
     expect(policySource({ ...before, host: "spr-1" }, carried, lookup, evaluateDomainPolicy)).toMatchObject({ kind: "carry", hash: ev.policyHash, from: "hsw-1" });
+    // moving on again: from the host it is on now
+    expect(policySource({ ...before, host: "spr-2" }, carried, lookup, evaluateDomainPolicy)).toMatchObject({ kind: "carry", hash: ev.policyHash, from: "spr-1" });
     const gone = policySource({ ...before, host: "spr-1" }, held(before, "hsw-1"), () => undefined, evaluateDomainPolicy);
     expect(gone).toMatchObject({ kind: "unknown" });
     expect((gone as { message: string }).message).toContain("host hsw-1, whose policies the effective policy was built from, has not published them");
