@@ -93,7 +93,7 @@ export class Agent {
     this.#http = http.server;
     this.httpPort = http.port;
     if (this.#backend instanceof SimBackend) {
-      this.#simAdmin = await startSimAdmin(c.stateDir, this.#backend, this.#log, (domain) => void this.#domainChanged(domain));
+      this.#simAdmin = await startSimAdmin(c.stateDir, this.#backend, this.#log, (domain) => void this.#domainChanged(domain), this.#handlerContext());
     }
 
     const backoff = reconnectBackoff();

@@ -4,33 +4,58 @@
 // the controller's, can create or start domains.
 
 import { chmodSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Logger } from "pino";
-import { parseSimAdminRoute, simSocketPath, type SimAdminCall, type SimAdminReply } from "../shared/schemas/sim-admin.ts";
+import { decodeJson } from "../shared/schemas/decode-json.ts";
+import type { FindingJson } from "../shared/schemas/finding.ts";
+import { parseSimAdminRoute, SimMigratingDomain, simSocketPath, type SimAdminCall, type SimAdminReply } from "../shared/schemas/sim-admin.ts";
+import { auditIncoming, type IncomingAudit } from "./incoming-domain.ts";
 import { BackendRefusal, domainInfo, type DomainRecord } from "./backends/backend.ts";
 import type { SimBackend } from "./backends/sim.ts";
 
-/** `onChange` is told the name of each domain an admin request created, started, stopped or destroyed. */
-export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logger, onChange: (domain: string) => void): Promise<Server> {
+/** an incoming domain carries at most two policies of Xen's maximum size */
+const MAX_BODY_BYTES = 1 << 20;
+
+/** The host's own audit refused an incoming domain's policies. */
+class ImportRefused extends BackendRefusal {
+  readonly findings: FindingJson[];
+  constructor(message: string, findings: FindingJson[]) {
+    super(message);
+    this.findings = findings;
+  }
+}
+
+/**
+ * `onChange` is told the name of each domain an admin request created,
+ * started, stopped, destroyed or imported; `audit` is the host's own check of
+ * an incoming domain's policies against its max.
+ */
+export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logger, onChange: (domain: string) => void, audit: IncomingAudit): Promise<Server> {
   const path = simSocketPath(stateDir);
   rmSync(path, { force: true });
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-    const call = parseSimAdminRoute(req.method, req.url);
-    if ("error" in call) {
-      send(400, { error: call.error });
+    const route = parseSimAdminRoute(req.method, req.url);
+    if ("error" in route) {
+      send(400, { error: route.error });
       return;
     }
-    act(call, sim).then(
-      (result) => {
-        if (call.action !== "list") {
-          log.info({ admin: `${req.method} ${req.url}` }, "sim domain changed");
-          onChange(call.domain!);
-        }
-        send(200, result);
-      },
-      (e: Error) => send(e instanceof BackendRefusal ? 409 : 500, { error: e.message }),
-    );
+    readBody(req)
+      .then((body) => withBody(route, body))
+      .then((call) => act(call, sim, audit))
+      .then(
+        (result) => {
+          if (route.action !== "list" && route.action !== "export") {
+            log.info({ admin: `${req.method} ${req.url}` }, "sim domain changed");
+            onChange(route.domain!);
+          }
+          send(200, result);
+        },
+        (e: Error) =>
+          e instanceof BadRequest
+            ? send(400, { error: e.message })
+            : send(e instanceof BackendRefusal ? 409 : 500, { error: e.message, ...(e instanceof ImportRefused ? { findings: e.findings } : {}) }),
+      );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -42,9 +67,47 @@ export async function startSimAdmin(stateDir: string, sim: SimBackend, log: Logg
 
 const summary = (d: DomainRecord) => domainInfo(d, false);
 
-async function act(call: SimAdminCall, sim: SimBackend): Promise<SimAdminReply> {
+class BadRequest extends Error {}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (d: Buffer) => {
+      size += d.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BadRequest(`request body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+      } else chunks.push(d);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function withBody(call: SimAdminCall, body: Buffer): SimAdminCall {
+  if (call.action !== "import") return call;
+  const parsed = decodeJson(SimMigratingDomain, body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BadRequest(`import body: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  if (parsed.data.domain !== call.domain) throw new BadRequest(`import body names domain ${parsed.data.domain}, the path ${call.domain}`);
+  return { ...call, body: parsed.data };
+}
+
+async function act(call: SimAdminCall, sim: SimBackend, audit: IncomingAudit): Promise<SimAdminReply> {
   const domain = call.domain!;
   switch (call.action) {
+    case "export": {
+      const d = await sim.exportDomain(domain);
+      return { ...domainInfo(d, true), state: d.state as "paused" | "running", guestType: d.guestType ?? "hvm", creationFinished: d.creationFinished };
+    }
+    case "import": {
+      const { record, findings } = auditIncoming(call.body!, audit);
+      if (findings.length) throw new ImportRefused(`this host's own audit refuses domain ${domain}'s policy: ${findings.length} finding(s) against its ${record.guestType} max`, findings);
+      return summary(await sim.adopt(record));
+    }
     case "list":
       return (await sim.domains()).map(summary);
     case "create":

@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   "hosts get": defaultCommand(() => import("./commands/hosts-get.ts")),
   "hosts level": defaultCommand(() => import("./commands/hosts-level.ts")),
   "hosts list": defaultCommand(() => import("./commands/hosts-list.ts")),
+  "migrate check": defaultCommand(() => import("./commands/migrate-check.ts")),
   "nats config": defaultCommand(() => import("./commands/nats-config.ts")),
   "policy audit": defaultCommand(() => import("./commands/policy-audit.ts")),
   "policy derive": defaultCommand(() => import("./commands/policy-derive.ts")),
@@ -32,6 +33,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   "sim create": simCommand("create"),
   "sim destroy": simCommand("destroy"),
   "sim list": simCommand("list"),
+  "sim migrate": defaultCommand(() => import("./commands/sim-migrate.ts")),
   "sim start": simCommand("start"),
   "sim stop": simCommand("stop"),
 };

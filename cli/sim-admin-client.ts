@@ -3,12 +3,29 @@
 
 import { request } from "node:http";
 import { decodeJson } from "../shared/schemas/decode-json.ts";
+import type { FindingJson } from "../shared/schemas/finding.ts";
 import { SimAdminError, SimAdminReply, simAdminRoute, simSocketPath, type SimAdminCall } from "../shared/schemas/sim-admin.ts";
 
+/** The agent refused the call; `findings` when its own audit refused an incoming domain's policy. */
+export class SimAdminRefusal extends Error {
+  override name = "SimAdminRefusal";
+  readonly findings: FindingJson[];
+  constructor(message: string, findings: FindingJson[] = []) {
+    super(message);
+    this.findings = findings;
+  }
+}
+
 export function simAdmin(stateDir: string, action: SimAdminCall["action"], domain?: string, guestType?: SimAdminCall["guestType"]): Promise<SimAdminReply> {
-  const { method, path } = simAdminRoute({ action, domain, guestType });
+  return simAdminCall(stateDir, { action, domain, guestType });
+}
+
+export function simAdminCall(stateDir: string, call: SimAdminCall): Promise<SimAdminReply> {
+  const { method, path } = simAdminRoute(call);
+  const body = call.body === undefined ? undefined : JSON.stringify(call.body);
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: simSocketPath(stateDir), path, method }, (res) => {
+    const headers = body === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) };
+    const req = request({ socketPath: simSocketPath(stateDir), path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (d: Buffer) => chunks.push(d));
       res.on("end", () => {
@@ -20,13 +37,13 @@ export function simAdmin(stateDir: string, action: SimAdminCall["action"], domai
           return;
         }
         const error = decodeJson(SimAdminError, body);
-        reject(error.success ? new Error(error.data.error) : unexpected(res.statusCode, error.error.issues[0].message));
+        reject(error.success ? new SimAdminRefusal(error.data.error, error.data.findings) : unexpected(res.statusCode, error.error.issues[0].message));
       });
     });
     req.on("error", (e: NodeJS.ErrnoException) =>
       reject(e.code === "ENOENT" || e.code === "ECONNREFUSED" ? new Error(`no sim agent is running with state dir ${stateDir}`) : e),
     );
-    req.end();
+    req.end(body);
   });
 }
 

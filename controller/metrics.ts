@@ -6,6 +6,7 @@
 import client, { Registry } from "prom-client";
 import type { HostIndex } from "./hosts/host-index.ts";
 import { countFailingPolicies } from "./domain-policy/failing-policies.ts";
+import { countUnmigratable } from "./domain-policy/unmigratable.ts";
 import { EVENT_DROP_REASONS } from "./kube/events.ts";
 import type { DomainCpuidPolicyObject } from "../shared/api/v1alpha1/domain-cpuid-policy.ts";
 
@@ -29,7 +30,7 @@ export interface ControllerMetrics {
 
 const CONDITION_KEY_SEPARATOR = "\u0000";
 
-export const AUDIT_FAILURE_REASONS = ["AuditFailed", "HostPolicyChanged", "InvalidPolicy", "Rejected"] as const;
+export const AUDIT_FAILURE_REASONS = ["AuditFailed", "HostPolicyChanged", "InvalidPolicy", "MoveUnsafe", "Rejected"] as const;
 
 export function createMetrics(sources: ScrapeSources): ControllerMetrics {
   const register = new Registry();
@@ -60,6 +61,16 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
       if (!sources.isLeader()) return;
       const counts = countFailingPolicies(sources.domainPolicies());
       for (const reason of AUDIT_FAILURE_REASONS) this.set({ reason }, counts.get(reason) ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: "cpuid_domain_policies_unmigratable",
+    help: "DomainCpuidPolicies whose effective policy no fresh host but their own accepts (status.acceptingHosts) (leader only)",
+    registers,
+    collect() {
+      this.reset();
+      if (!sources.isLeader()) return;
+      this.set(countUnmigratable(sources.domainPolicies()));
     },
   });
   new client.Gauge({

@@ -19,6 +19,7 @@ import { AgentClient } from "./agent-client.ts";
 import type { ControllerOptions } from "./config.ts";
 import { subscribeDomainEvents } from "./domain-policy/domain-events.ts";
 import { EvaluationCache } from "./domain-policy/evaluation-cache.ts";
+import { AcceptingHostsIndex } from "./domain-policy/accepting-hosts.ts";
 import { OrphanReset } from "./domain-policy/orphan-reset.ts";
 import { orphanResetController } from "./domain-policy/orphan-reset-watch.ts";
 import { PolicyEvents } from "./domain-policy/policy-events.ts";
@@ -62,9 +63,11 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const hostEvents = new Source<HostEvent>();
   const hosts = new HostIndex((hostId, change) => {
     logger.info({ host: hostId, change }, "host changed");
+    accepting.hostsChanged();
     hostEvents.emit({ hostId, change });
   });
 
+  const accepting = new AcceptingHostsIndex(hosts);
   const metrics = createMetrics({ isLeader: () => manager.leading, domainPolicies: () => domainInformer.list(), hosts });
   const manager = new ControllerManager({
     log: logger,
@@ -151,6 +154,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     log: logger,
     stagedRefreshMs: options.stagedRefreshSeconds * 1000,
     evaluations,
+    accepting,
     sweepHost: (hostId) => sweeps.add(hostId),
   });
   const domainQueue = manager.register(domainPolicyController({ reconciler: domainReconciler, informer: domainInformer, policies, policyEvents, hostEvents, workers: options.workers }));

@@ -112,6 +112,25 @@ export class SimBackend implements Backend {
     });
   }
 
+  /** A live domain as it leaves for another host (`xl migrate`'s send side); it stays here until destroyed. */
+  exportDomain(name: string): Promise<DomainRecord> {
+    return this.#serial.run(() => {
+      const d = this.#existing(name);
+      if (d.state !== "paused" && d.state !== "running") throw new BackendRefusal(`domain ${name} is ${d.state}: only a live domain (paused or running) migrates`);
+      return d;
+    });
+  }
+
+  /** Takes in a domain migrated from another host, as it was there (state, policies, provenance). */
+  adopt(d: DomainRecord): Promise<DomainRecord> {
+    return this.#serial.run(() => {
+      const here = this.#domains.get(d.name);
+      if (here && (here.state === "paused" || here.state === "running")) throw new BackendRefusal(`domain ${d.name} already exists here (${here.state})`);
+      this.#commit(d);
+      return d;
+    });
+  }
+
   async close(): Promise<void> {
     await this.#serial.run(() => undefined);
   }

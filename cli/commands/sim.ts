@@ -9,7 +9,9 @@ import type { SimAction } from "../../shared/schemas/sim-admin.ts";
 
 const DEFAULT_STATE_DIR = "/var/lib/cpuid-fleet-agent";
 
-function simCommand(verb: SimAction, summary: string, detail: string): Command {
+type LifecycleAction = Exclude<SimAction, "export" | "import">;
+
+function simCommand(verb: LifecycleAction, summary: string, detail: string): Command {
   const takesDomain = verb !== "list";
   const takesType = verb === "create" || verb === "start";
   const usage = [
@@ -44,7 +46,7 @@ function simCommand(verb: SimAction, summary: string, detail: string): Command {
   };
 }
 
-export const simCommands: Record<SimAction, Command> = {
+export const simCommands: Record<LifecycleAction, Command> = {
   create: simCommand("create", "sim backend: create a domain, paused (xl create -p)", "Creates the domain paused; a policy staged for it is installed now, else the host's default."),
   destroy: simCommand("destroy", "sim backend: forget a domain and its staged policy", "Removes the domain from the sim host entirely, staged policy included."),
   list: simCommand("list", "sim backend: list domains with their policy hashes", "Lists the sim host's domains: state, guest type, active and staged policy hashes."),

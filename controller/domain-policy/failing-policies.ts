@@ -1,6 +1,6 @@
 // How many DomainCpuidPolicies fail right now, by reason, read from the
 // statuses the reconciler wrote (./status.ts): Audited=False with AuditFailed,
-// HostPolicyChanged or InvalidPolicy, or Applied=False with Rejected. Counted
+// HostPolicyChanged, InvalidPolicy or MoveUnsafe, or Applied=False with Rejected. Counted
 // from the informer's cache at scrape time, so a deleted policy stops counting
 // at once and a new leader reports the same numbers as the old one. Pure.
 
@@ -8,7 +8,7 @@ import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-c
 import { findCondition } from "../status/conditions.ts";
 import { APPLIED, AUDITED, Reason } from "./status.ts";
 
-const AUDIT_REASONS: ReadonlySet<string> = new Set([Reason.AuditFailed, Reason.HostPolicyChanged, Reason.InvalidPolicy]);
+const AUDIT_REASONS: ReadonlySet<string> = new Set([Reason.AuditFailed, Reason.HostPolicyChanged, Reason.InvalidPolicy, Reason.MoveUnsafe]);
 
 export function countFailingPolicies(objects: readonly DomainCpuidPolicyObject[]): Map<string, number> {
   const counts = new Map<string, number>();

@@ -17,11 +17,14 @@ import { splitKey } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import { agentAction } from "./agent-action.ts";
-import type { AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
+import { auditOnHost, type AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
+import { requestDigest } from "../../shared/domain-policy/effective-policy.ts";
+import type { AcceptingHostsIndex } from "./accepting-hosts.ts";
+import { policySource } from "./move.ts";
 import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
 import { policyRequestId } from "./request-id.ts";
-import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";
+import { decideStatus, type AgentOutcome, type Outcome, type Travel } from "./status.ts";
 
 export interface DomainPolicyReconcilerDeps {
   informer: ResilientInformer<DomainCpuidPolicyObject>;
@@ -36,6 +39,8 @@ export interface DomainPolicyReconcilerDeps {
   log: Logger;
   stagedRefreshMs: number;
   evaluations: EvaluationCache;
+  /** how many hosts would accept each effective policy (status.acceptingHosts) */
+  accepting: AcceptingHostsIndex;
   /** queues a sweep of the host for domains no policy governs (./orphan-reset.ts) */
   sweepHost(hostId: string): void;
 }
@@ -103,15 +108,23 @@ export class DomainPolicyReconciler {
       return { kind: "invalid-policy", message: issues };
     }
     const spec = parsed.data;
+    const source = policySource(spec, previous, (id) => this.#d.hosts.get(id)?.record, (s, h) => this.#d.evaluations.evaluate(s, h));
+    if (source.kind === "unknown") return { kind: "not-carried", message: source.message };
+    const travel: Travel = {
+      host: spec.host,
+      requestDigest: requestDigest(spec),
+      ...(source.kind === "carry" ? { carried: { policyHash: source.hash, policy: this.#d.evaluations.wireForm(source.policy), from: source.from } } : {}),
+    };
     const owner = this.#d.policies.owner(spec.host, spec.domain);
-    if (owner !== undefined && owner !== key) return { kind: "conflict", host: spec.host, domain: spec.domain, owner };
+    if (owner !== undefined && owner !== key) return { kind: "conflict", host: spec.host, domain: spec.domain, owner, travel };
     const host = this.#d.hosts.get(spec.host);
-    if (!host) return { kind: "host-not-found", hostId: spec.host };
-    const evaluation = this.#d.evaluations.evaluate(spec, host.record);
+    if (!host) return { kind: "host-not-found", hostId: spec.host, travel };
+    const evaluation = source.kind === "carry" ? auditOnHost(source.policy, spec.guestType, host.record) : this.#d.evaluations.evaluate(spec, host.record);
     if (evaluation.kind !== "audited") return evaluation;
-    if (evaluation.findings.length > 0) return { kind: "audited", evaluation };
+    const accepting = this.#d.accepting.of(evaluation.requested, evaluation.policyHash, spec.guestType);
+    if (evaluation.findings.length > 0) return { kind: "audited", evaluation, travel, accepting };
     const agent = await this.#talkToAgent(obj, spec, evaluation, generation, previous);
-    return { kind: "audited", evaluation, agent };
+    return { kind: "audited", evaluation, agent, travel, accepting };
   }
 
   async #talkToAgent(

@@ -5,7 +5,8 @@
 import { summariseFindings } from "../../shared/audit/findings-text.ts";
 import type { DomainInfo, SetPolicyReply } from "../../shared/schemas/agent-messages.ts";
 import type { Condition } from "../../shared/schemas/conditions.ts";
-import type { DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { AcceptingHosts, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
 import type { FindingJson } from "../../shared/schemas/finding.ts";
 import type { EventSpec } from "../kube/events.ts";
 import { findCondition, setCondition, type ConditionUpdate } from "../status/conditions.ts";
@@ -31,7 +32,24 @@ export const Reason = {
   AgentError: "AgentError",
   Reconnecting: "Reconnecting",
   DuplicateLeaves: "DuplicateLeaves",
+  /** Audited=True after a move: the policy carried from the old host fits the new host's guest max */
+  MoveSafe: "MoveSafe",
+  /** Audited=False after a move: the carried policy does not fit the new host; nothing is sent there */
+  MoveUnsafe: "MoveUnsafe",
+  /** Audited=Unknown: spec.host changed but the policy the domain had cannot be rebuilt to carry it */
+  PolicyNotCarried: "PolicyNotCarried",
 } as const;
+
+/**
+ * What travels with the domain, written with every outcome of a valid spec:
+ * the host the status is about, the request's digest and, after a move, the
+ * carried policy (./move.ts).
+ */
+export interface Travel {
+  host: string;
+  requestDigest: string;
+  carried?: { policyHash: string; policy: SerialisedPolicyJson; from: string };
+}
 
 /** What talking to the host's agent gave. */
 export type AgentOutcome =
@@ -47,12 +65,14 @@ export type AgentOutcome =
   | { kind: "transport"; message: string };
 
 export type Outcome =
-  | { kind: "host-not-found"; hostId: string }
+  | { kind: "host-not-found"; hostId: string; travel: Travel }
   | { kind: "pool-unsupported"; message: string }
   | { kind: "invalid-policy"; message: string }
   /** an older DomainCpuidPolicy governs the same domain */
-  | { kind: "conflict"; host: string; domain: string; owner: string }
-  | { kind: "audited"; evaluation: AuditedEvaluation; agent?: AgentOutcome };
+  | { kind: "conflict"; host: string; domain: string; owner: string; travel: Travel }
+  /** a move whose policy cannot be carried: the previous status stays, to retry */
+  | { kind: "not-carried"; message: string }
+  | { kind: "audited"; evaluation: AuditedEvaluation; agent?: AgentOutcome; travel: Travel; accepting?: AcceptingHosts };
 
 export interface StatusDecision {
   status: DomainCpuidPolicyStatus;
@@ -100,18 +120,20 @@ export function decideStatus(
   const ctx: Ctx = { generation, previous, now, conditions: [...(previous.conditions ?? [])] };
   switch (outcome.kind) {
     case "host-not-found":
-      return unresolved(ctx, Reason.HostNotFound, `host ${outcome.hostId} has not published policies to the cpuid-hosts bucket`);
+      return unresolved(ctx, Reason.HostNotFound, `host ${outcome.hostId} has not published policies to the cpuid-hosts bucket`, outcome.travel);
+    case "not-carried":
+      return notCarried(ctx, outcome.message);
     case "pool-unsupported":
       return unresolved(ctx, Reason.PoolNotSupported, outcome.message);
     case "invalid-policy":
       return invalidPolicy(ctx, outcome.message);
     case "conflict":
-      return conflict(ctx, `domain ${outcome.domain} on host ${outcome.host} is governed by the older DomainCpuidPolicy ${outcome.owner}`);
+      return conflict(ctx, `domain ${outcome.domain} on host ${outcome.host} is governed by the older DomainCpuidPolicy ${outcome.owner}`, outcome.travel);
     case "audited": {
-      const decision =
-        outcome.evaluation.findings.length > 0
-          ? auditFailed(ctx, outcome.evaluation)
-          : auditPassed(ctx, outcome.evaluation, outcome.agent ?? { kind: "unchanged" });
+      // what the old host confirmed says nothing about the new one
+      if (previous.host !== undefined && previous.host !== outcome.travel.host) ctx.previous = { ...previous, appliedHash: undefined, activation: undefined, domainState: undefined, lastRequestId: undefined };
+      const facts: AuditFacts = { ev: outcome.evaluation, travel: outcome.travel, accepting: outcome.accepting };
+      const decision = outcome.evaluation.findings.length > 0 ? auditFailed(ctx, facts) : auditPassed(ctx, facts, outcome.agent ?? { kind: "unchanged" });
       // Xen merges repeated leaves (the last wins); said once per generation
       if (outcome.evaluation.warnings.length > 0 && previous.observedGeneration !== generation) {
         decision.events.push({ type: "Warning", reason: Reason.DuplicateLeaves, action: "Audit", note: truncateNote(`spec.policy: ${outcome.evaluation.warnings.join("; ")}`) });
@@ -121,22 +143,34 @@ export function decideStatus(
   }
 }
 
-/** Nothing could be audited: Audited and Applied Unknown, earlier results dropped. */
-function unresolved(ctx: Ctx, reason: string, message: string): StatusDecision {
+/** Nothing could be audited: Audited and Applied Unknown, earlier results dropped (but a carried policy). */
+function unresolved(ctx: Ctx, reason: string, message: string, travel?: Travel): StatusDecision {
   set(ctx, { type: AUDITED, status: "Unknown", reason, message });
   set(ctx, { type: APPLIED, status: "Unknown", reason, message });
   setReady(ctx);
-  return { status: keepHostState(ctx, {}), events: [], retry: false };
+  return { status: keepHostState(ctx, travelFields(travel)), events: [], retry: false };
+}
+
+/** A move waits for its policy: everything recorded about the old host stays, so the next reconcile can carry it. */
+function notCarried(ctx: Ctx, message: string): StatusDecision {
+  const wasReported = findCondition(ctx.previous.conditions, AUDITED)?.reason === Reason.PolicyNotCarried && ctx.previous.observedGeneration === ctx.generation;
+  set(ctx, { type: AUDITED, status: "Unknown", reason: Reason.PolicyNotCarried, message });
+  setReady(ctx);
+  return {
+    status: compact({ ...ctx.previous, observedGeneration: ctx.generation, conditions: ctx.conditions }),
+    events: wasReported ? [] : [{ type: "Warning", reason: Reason.PolicyNotCarried, action: "Audit", note: truncateNote(message) }],
+    retry: true,
+  };
 }
 
 /** Another policy governs the domain: nothing is sent, and this one says so once. */
-function conflict(ctx: Ctx, message: string): StatusDecision {
+function conflict(ctx: Ctx, message: string, travel: Travel): StatusDecision {
   const wasConflict = findCondition(ctx.previous.conditions, APPLIED)?.reason === Reason.Conflict;
   set(ctx, { type: AUDITED, status: "Unknown", reason: Reason.Conflict, message });
   set(ctx, { type: APPLIED, status: "False", reason: Reason.Conflict, message });
   setReady(ctx);
   return {
-    status: keepHostState(ctx, {}),
+    status: keepHostState(ctx, travelFields(travel)),
     events: wasConflict ? [] : [{ type: "Warning", reason: Reason.Conflict, action: "Apply", note: message }],
     retry: false,
   };
@@ -155,7 +189,14 @@ function invalidPolicy(ctx: Ctx, message: string): StatusDecision {
   };
 }
 
-function auditFailed(ctx: Ctx, ev: AuditedEvaluation): StatusDecision {
+interface AuditFacts {
+  ev: AuditedEvaluation;
+  travel: Travel;
+  accepting?: AcceptingHosts;
+}
+
+function auditFailed(ctx: Ctx, facts: AuditFacts): StatusDecision {
+  const { ev, travel } = facts;
   const prevAudited = findCondition(ctx.previous.conditions, AUDITED);
   // The same spec passed before (or already failed because the host changed)
   // and fails now against a different max: the host's policy moved. (The
@@ -163,16 +204,22 @@ function auditFailed(ctx: Ctx, ev: AuditedEvaluation): StatusDecision {
   const hostChanged =
     ctx.previous.observedGeneration === ctx.generation &&
     ((prevAudited?.status === "True" && ctx.previous.hostPolicyHash !== ev.maxHash) || prevAudited?.reason === Reason.HostPolicyChanged);
-  const reason = hostChanged ? Reason.HostPolicyChanged : Reason.AuditFailed;
+  const moved = travel.carried !== undefined;
+  const reason = moved ? Reason.MoveUnsafe : hostChanged ? Reason.HostPolicyChanged : Reason.AuditFailed;
   const summary = summariseFindings(ev.findings);
-  const message = hostChanged ? `the host's guest max changed (now ${ev.maxHash}) and no longer admits this policy; ${summary}` : summary;
+  const message = moved
+    ? `unsafe to move: the policy the domain brought from ${travel.carried!.from} does not fit ${travel.host}'s guest max (${ev.maxHash}); nothing was sent there; ${summary}`
+    : hostChanged
+      ? `the host's guest max changed (now ${ev.maxHash}) and no longer admits this policy; ${summary}`
+      : summary;
   set(ctx, { type: AUDITED, status: "False", reason, message });
 
   // What the agent holds stays on the host: a domain keeps the policy it was given.
   const prevApplied = findCondition(ctx.previous.conditions, APPLIED);
-  const stillOnHost = prevApplied?.status === "True" && (hostChanged || ctx.previous.appliedHash === ev.policyHash);
+  const sameHost = ctx.previous.host === undefined || ctx.previous.host === travel.host;
+  const stillOnHost = sameHost && prevApplied?.status === "True" && (hostChanged || ctx.previous.appliedHash === ev.policyHash);
   if (!stillOnHost) {
-    set(ctx, { type: APPLIED, status: "False", reason: Reason.NotAudited, message: "not sent to the host: the audit failed" });
+    set(ctx, { type: APPLIED, status: "False", reason: Reason.NotAudited, message: `not sent to ${travel.host}: the audit failed` });
   }
   setReady(ctx);
 
@@ -182,19 +229,23 @@ function auditFailed(ctx: Ctx, ev: AuditedEvaluation): StatusDecision {
     ctx.previous.policyHash === ev.policyHash &&
     ctx.previous.hostPolicyHash === ev.maxHash;
   return {
-    status: withEvaluation(ctx, ev, ev.findings),
+    status: withEvaluation(ctx, facts, ev.findings),
     events: alreadyReported ? [] : [{ type: "Warning", reason, action: "Audit", note: truncateNote(message) }],
     ...(alreadyReported ? {} : { auditFailure: reason }),
     retry: false,
   };
 }
 
-function auditPassed(ctx: Ctx, ev: AuditedEvaluation, agent: AgentOutcome): StatusDecision {
+function auditPassed(ctx: Ctx, facts: AuditFacts, agent: AgentOutcome): StatusDecision {
+  const { ev, travel } = facts;
+  const versusDefault = `${ev.added.length} features added and ${ev.removed.length} removed versus the host default`;
   set(ctx, {
     type: AUDITED,
     status: "True",
-    reason: Reason.AuditPassed,
-    message: `fits the host's guest max (${ev.maxHash}); ${ev.added.length} features added and ${ev.removed.length} removed versus the host default`,
+    reason: travel.carried ? Reason.MoveSafe : Reason.AuditPassed,
+    message: travel.carried
+      ? `safe to move: the policy the domain brought from ${travel.carried.from} fits ${travel.host}'s guest max (${ev.maxHash}); ${versusDefault}`
+      : `fits the host's guest max (${ev.maxHash}); ${versusDefault}`,
   });
   const events: EventSpec[] = [];
   let retry = false;
@@ -268,7 +319,7 @@ function auditPassed(ctx: Ctx, ev: AuditedEvaluation, agent: AgentOutcome): Stat
   }
   if (host.appliedHash !== ev.policyHash && (agent.kind === "unavailable" || agent.kind === "error")) host.activation = "Pending";
   setReady(ctx);
-  return { status: withEvaluation(ctx, ev, findings, host), events, ...(auditFailure ? { auditFailure } : {}), retry };
+  return { status: withEvaluation(ctx, facts, findings, host), events, ...(auditFailure ? { auditFailure } : {}), retry };
 }
 
 interface HostState {
@@ -283,12 +334,19 @@ function keepHostState(ctx: Ctx, extra: DomainCpuidPolicyStatus): DomainCpuidPol
   return compact({ observedGeneration: ctx.generation, conditions: ctx.conditions, ...extra, appliedHash, activation, domainState, lastRequestId });
 }
 
+function travelFields(travel: Travel | undefined): DomainCpuidPolicyStatus {
+  if (!travel) return {};
+  const { carried } = travel;
+  return { host: travel.host, requestDigest: travel.requestDigest, ...(carried ? { policyHash: carried.policyHash, carriedPolicy: carried.policy, movedFrom: carried.from } : {}) };
+}
+
 function withEvaluation(
   ctx: Ctx,
-  ev: AuditedEvaluation,
+  facts: AuditFacts,
   findings: readonly FindingJson[],
   host: HostState = { appliedHash: ctx.previous.appliedHash, activation: ctx.previous.activation, domainState: ctx.previous.domainState, lastRequestId: ctx.previous.lastRequestId },
 ): DomainCpuidPolicyStatus {
+  const { ev } = facts;
   return compact({
     observedGeneration: ctx.generation,
     conditions: ctx.conditions,
@@ -299,6 +357,8 @@ function withEvaluation(
     removedFeatures: ev.removed,
     hostPolicyHash: ev.maxHash,
     ...host,
+    ...travelFields(facts.travel),
+    acceptingHosts: facts.accepting,
   });
 }
 

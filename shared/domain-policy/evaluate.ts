@@ -13,6 +13,7 @@ import { buildRequestedPolicy, guestDefault, guestMax } from "../request/build-r
 import type { PolicyRequest } from "../request/parse-request.ts";
 import type { DomainCpuidPolicySpec } from "../api/v1alpha1/domain-cpuid-policy.ts";
 import type { FindingJson } from "../schemas/finding.ts";
+import type { GuestType } from "../schemas/guest.ts";
 import { policyFromJson } from "../schemas/policy.ts";
 import { guestMaxHash, type HostRecord } from "../hosts/host-record.ts";
 
@@ -25,6 +26,7 @@ export type Evaluation =
 
 export interface AuditedEvaluation {
   kind: "audited";
+  /** the effective policy: the spec built on the host, or a policy carried there by a move (./move.ts) */
   requested: CpuPolicy;
   policyHash: string;
   featureset: string;
@@ -59,10 +61,14 @@ export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostReco
     if (e instanceof PolicyFormatError) return { kind: "invalid-policy", message: `spec.policy: ${e.message}` };
     throw e;
   }
-  const max = guestMax(host.guest, spec.guestType);
-  const findings = auditPolicy(requested, max, { guest: spec.guestType }).map(findingToJson);
+  return auditOnHost(requested, spec.guestType, host, request.kind === "policy" ? duplicateLeafWarnings(request.policy) : []);
+}
+
+/** Audits a built (or carried) policy against the host's guest max and compares it with the host's default. */
+export function auditOnHost(requested: CpuPolicy, guestType: GuestType, host: HostRecord, warnings: string[] = []): AuditedEvaluation {
+  const findings = auditPolicy(requested, guestMax(host.guest, guestType), { guest: guestType }).map(findingToJson);
   const features = policyFeatureset(requested);
-  const defaults = policyFeatureset(guestDefault(host.guest, spec.guestType));
+  const defaults = policyFeatureset(guestDefault(host.guest, guestType));
   return {
     kind: "audited",
     requested,
@@ -71,7 +77,7 @@ export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostReco
     added: featureNames(andNotFeatureset(features, defaults)),
     removed: featureNames(andNotFeatureset(defaults, features)),
     findings,
-    maxHash: guestMaxHash(host, spec.guestType),
-    warnings: request.kind === "policy" ? duplicateLeafWarnings(request.policy) : [],
+    maxHash: guestMaxHash(host, guestType),
+    warnings,
   };
 }

@@ -8,12 +8,18 @@
 //   POST   /domains/<name>/start[?type=pv|hvm]
 //   POST   /domains/<name>/stop
 //   DELETE /domains/<name>
+//   GET    /domains/<name>/export         the domain as it migrates (SimMigratingDomain)
+//   POST   /domains/<name>/import         body SimMigratingDomain: take in a migrating domain
 //
-// Success is HTTP 200 with SimAdminReply; failure another status with SimAdminError.
+// Success is HTTP 200 with SimAdminReply; failure another status with
+// SimAdminError (an import the host's own audit refuses: 409 with findings).
+// `cpuidctl sim migrate` is export, import on the destination, then destroy
+// on the source, the steps of `xl migrate`.
 
 import { join } from "node:path";
 import { z } from "zod";
-import { DomainInfoSummary, DomainName } from "./agent-messages.ts";
+import { DomainInfo, DomainInfoSummary, DomainName } from "./agent-messages.ts";
+import { FindingJson } from "./finding.ts";
 import { GuestType } from "./guest.ts";
 
 export const SIM_SOCKET = "sim.sock";
@@ -22,7 +28,7 @@ export function simSocketPath(stateDir: string): string {
   return join(stateDir, SIM_SOCKET);
 }
 
-export const SimAction = z.enum(["create", "start", "stop", "destroy", "list"]);
+export const SimAction = z.enum(["create", "start", "stop", "destroy", "list", "export", "import"]);
 export type SimAction = z.infer<typeof SimAction>;
 
 export interface SimAdminCall {
@@ -31,7 +37,22 @@ export interface SimAdminCall {
   domain?: string;
   /** create and start only: the guest type of a domain they create */
   guestType?: GuestType;
+  /** import only: the domain coming in */
+  body?: SimMigratingDomain;
 }
+
+/**
+ * A live domain on its way between hosts: its state, its policies (the one it
+ * runs with, and one staged for its next start) and their provenance, as the
+ * migration stream carries a domain's CPU policy in Xen.
+ */
+export const SimMigratingDomain = DomainInfo.extend({
+  state: z.enum(["paused", "running"]),
+  guestType: GuestType,
+  /** Xen's creation_finished: whether the domain was ever unpaused */
+  creationFinished: z.boolean(),
+});
+export type SimMigratingDomain = z.infer<typeof SimMigratingDomain>;
 
 export interface SimAdminRoute {
   method: "GET" | "POST" | "DELETE";
@@ -43,6 +64,7 @@ export function simAdminRoute(call: SimAdminCall): SimAdminRoute {
   if (call.action === "list") return { method: "GET", path: "/domains" };
   const domainPath = `/domains/${encodeURIComponent(call.domain ?? "")}`;
   if (call.action === "destroy") return { method: "DELETE", path: domainPath };
+  if (call.action === "export") return { method: "GET", path: `${domainPath}/export` };
   return { method: "POST", path: `${domainPath}/${call.action}${call.guestType ? `?type=${call.guestType}` : ""}` };
 }
 
@@ -58,14 +80,15 @@ export function parseSimAdminRoute(method: string | undefined, pathAndQuery: str
   const type = typeParam === null ? undefined : GuestType.safeParse(typeParam);
   if (type && !type.success) return { error: "type must be pv or hvm" };
   if (method === "DELETE" && parts.length === 2) return { action: "destroy", domain: name.data };
-  const verb = SimAction.exclude(["list", "destroy"]).safeParse(parts[2]);
+  if (method === "GET" && parts.length === 3 && parts[2] === "export") return { action: "export", domain: name.data };
+  const verb = SimAction.exclude(["list", "destroy", "export"]).safeParse(parts[2]);
   if (method === "POST" && parts.length === 3 && verb.success) {
-    return { action: verb.data, domain: name.data, ...(type && verb.data !== "stop" ? { guestType: type.data } : {}) };
+    return { action: verb.data, domain: name.data, ...(type && (verb.data === "create" || verb.data === "start") ? { guestType: type.data } : {}) };
   }
   return { error: `no such admin operation ${method} ${url.pathname}` };
 }
 
-export const SimAdminReply = z.union([z.array(DomainInfoSummary), DomainInfoSummary, z.object({ ok: z.literal(true) })]);
+export const SimAdminReply = z.union([z.array(DomainInfoSummary), SimMigratingDomain, DomainInfoSummary, z.object({ ok: z.literal(true) })]);
 export type SimAdminReply = z.infer<typeof SimAdminReply>;
 
-export const SimAdminError = z.object({ error: z.string() });
+export const SimAdminError = z.object({ error: z.string(), findings: z.array(FindingJson).optional() });

@@ -2,6 +2,7 @@
 // control plane: controller replicas as real processes (bin/cpuid-fleet-controller),
 // sim agents as real processes, kubectl, and polling helpers.
 
+import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,11 +15,28 @@ import { attachPlane, kubectl, planeInfo, type KubectlOptions } from "../harness
 import { eventually } from "../harness/eventually.ts";
 import { startAgent } from "../support/daemons.ts";
 import { FIXTURES_DIR } from "../support/fixtures.ts";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 export { eventually };
 
 export const HASWELL = join(FIXTURES_DIR, "cpuid-dumps", "intel", "haswell-ep-xeon-e5-2699v3.txt");
 export const SAPPHIRE_RAPIDS = join(FIXTURES_DIR, "cpuid-dumps", "intel", "sapphirerapids-xeon-w7-2475x.txt");
+
+/** The demo's cut CPU profiles (examples/profiles/). */
+export const profile = (name: string): string => join(REPO_ROOT, "examples", "profiles", `host-${name}.txt`);
+
+/** bin/cpuidctl as users run it, against the plane's kube-apiserver and NATS (as the controller's identity). */
+export function runCpuidctl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const info = planeInfo();
+  return new Promise((resolve) =>
+    execFile(
+      join(REPO_ROOT, "bin", "cpuidctl"),
+      args,
+      { env: { ...process.env, KUBECONFIG: info.kubeconfig, NATS_URL: info.natsUrl, CPUID_FLEET_CREDS_DIR: info.credsDir } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
 
 /** Fast timings so failures and recoveries show within seconds. */
 export const FAST_CONTROLLER_FLAGS = [

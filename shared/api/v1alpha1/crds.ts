@@ -45,7 +45,8 @@ export function domainCpuidPolicyCrd(): object {
     (spec.properties as Record<string, JsonSchema>)[list]["x-kubernetes-list-type"] = "set";
   }
   spec["x-kubernetes-validations"] = DOMAIN_POLICY_SPEC_RULES;
-  const status = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicyStatus, { io: "output" }));
+  // input: status.carriedPolicy is the wire form, whose hex fields normalise through a transform
+  const status = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicyStatus, { io: "input" }) as JsonSchema);
   return crd(DOMAIN_POLICY_NAMES, DOMAIN_CPUID_POLICY_DESCRIPTION, { spec, status }, ["spec"], [
     { name: "Host", type: "string", jsonPath: ".spec.host" },
     { name: "Domain", type: "string", jsonPath: ".spec.domain" },

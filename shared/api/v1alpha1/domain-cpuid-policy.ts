@@ -55,6 +55,17 @@ export type DomainCpuidPolicySpec = z.output<typeof DomainCpuidPolicySpec>;
 
 export const Activation = z.enum(["Active", "Staged", "Pending"]);
 
+/** How many names acceptingHosts.hosts lists at most. */
+export const ACCEPTING_HOSTS_LISTED = 10;
+
+export const AcceptingHosts = z
+  .object({
+    count: z.number().int().min(0).describe("How many published, fresh hosts' guest max policies (for the guest type) accept the effective policy, this policy's own host included."),
+    hosts: z.array(z.string()).max(ACCEPTING_HOSTS_LISTED).describe(`The first ${ACCEPTING_HOSTS_LISTED} of them by name.`),
+  })
+  .describe("The hosts the domain could move to with its effective policy, as a migration check would find them.");
+export type AcceptingHosts = z.infer<typeof AcceptingHosts>;
+
 export const DomainCpuidPolicyStatus = z
   .object({
     observedGeneration: z.number().int().optional().describe("metadata.generation of the spec this status is about."),
@@ -77,6 +88,19 @@ export const DomainCpuidPolicyStatus = z
     ),
     domainState: z.string().optional().describe("State of the domain as the host's agent last reported it: absent, paused, running or shutdown."),
     lastRequestId: z.string().optional().describe("Id of the last request sent to the host's agent for this policy."),
+    host: z
+      .string()
+      .optional()
+      .describe("The host this status is about (spec.host when it was last audited). A spec.host that differs from it while nothing else in the spec changed is a move."),
+    requestDigest: z
+      .string()
+      .optional()
+      .describe("Digest of what the spec asks for besides the host (domain, guest type, baseline, pool, enable, disable, policy): tells a move from a new request."),
+    carriedPolicy: SerialisedPolicyJson.optional().describe(
+      "The effective policy in Xen's serialised form once the domain moved to another host with it (spec.host changed, nothing else): it travels with the domain and is no longer what the spec builds on spec.host. Absent otherwise; then the effective policy is the spec built on status.host.",
+    ),
+    movedFrom: z.string().optional().describe("The host the domain last moved from with its policy."),
+    acceptingHosts: AcceptingHosts.optional(),
   })
   .describe("What the controller found and did: the audit's outcome and whether the host applied the policy.");
 export type DomainCpuidPolicyStatus = z.infer<typeof DomainCpuidPolicyStatus>;

@@ -9,6 +9,8 @@ describe("sim admin protocol", () => {
     { action: "start", domain: "db.2", guestType: "hvm" },
     { action: "stop", domain: "db_2" },
     { action: "destroy", domain: "x" },
+    { action: "export", domain: "vm-1" },
+    { action: "import", domain: "vm-1" },
   ])("the server reads back the call the client routed: %o", (call) => {
     const { method, path } = simAdminRoute(call);
     expect(parseSimAdminRoute(method, path)).toEqual(call);
@@ -20,5 +22,7 @@ describe("sim admin protocol", () => {
     expect(parseSimAdminRoute("POST", "/domains/ok/start?type=kvm")).toEqual({ error: "type must be pv or hvm" });
     expect(parseSimAdminRoute("POST", "/domains/ok/reboot")).toEqual({ error: "no such admin operation POST /domains/ok/reboot" });
     expect(parseSimAdminRoute("GET", "/domains/ok")).toEqual({ error: "no such admin operation GET /domains/ok" });
+    expect(parseSimAdminRoute("POST", "/domains/ok/export")).toEqual({ error: "no such admin operation POST /domains/ok/export" });
+    expect(parseSimAdminRoute("POST", "/domains/ok/import?type=pv")).toEqual({ action: "import", domain: "ok" });
   });
 });

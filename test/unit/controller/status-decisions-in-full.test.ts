@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { decideStatus, type AgentOutcome, type Outcome } from "../../../controller/domain-policy/status.ts";
 import { summariseFindings } from "../../../shared/audit/findings-text.ts";
 import type { Condition } from "../../../shared/schemas/conditions.ts";
-import { cond, evaluation, finding, reply, t0, t1, t2 } from "./status-fixture.ts";
+import { TRAVEL, cond, evaluation, finding, reply, t0, t1, t2 } from "./status-fixture.ts";
 
 const at = (now: Date) => now.toISOString().replace(".000Z", "Z");
 const c = (type: string, status: Condition["status"], reason: string, message: string, now = t0, generation = 1): Condition => ({
@@ -20,7 +20,7 @@ const c = (type: string, status: Condition["status"], reason: string, message: s
 });
 const passedMessage = "fits the host's guest max (sha256:max1); 1 features added and 0 removed versus the host default";
 const audited = (agent?: AgentOutcome, ev = evaluation()): Outcome =>
-  agent ? { kind: "audited", evaluation: ev, agent } : { kind: "audited", evaluation: ev };
+  agent ? { kind: "audited", travel: TRAVEL, evaluation: ev, agent } : { kind: "audited", travel: TRAVEL, evaluation: ev };
 const applied = decideStatus(undefined, 1, audited(reply("applied")), t0).status;
 const f = (message: string) => ({ ...finding, message });
 
@@ -36,7 +36,7 @@ describe("summariseFindings", () => {
 describe("outcomes without an audit", () => {
   it("an unknown host: everything Unknown, nothing reported, no retry", () => {
     const m = "host h9 has not published policies to the cpuid-hosts bucket";
-    expect(decideStatus(undefined, 1, { kind: "host-not-found", hostId: "h9" }, t0)).toEqual({
+    expect(decideStatus(undefined, 1, { kind: "host-not-found", travel: TRAVEL, hostId: "h9" }, t0)).toEqual({
       status: { observedGeneration: 1, conditions: [c("Audited", "Unknown", "HostNotFound", m), c("Applied", "Unknown", "HostNotFound", m), c("Ready", "Unknown", "HostNotFound", m)] },
       events: [],
       retry: false,
@@ -44,7 +44,7 @@ describe("outcomes without an audit", () => {
   });
 
   it("an unknown host keeps what the host holds and drops the last evaluation", () => {
-    const d = decideStatus(applied, 1, { kind: "host-not-found", hostId: "h9" }, t1);
+    const d = decideStatus(applied, 1, { kind: "host-not-found", travel: TRAVEL, hostId: "h9" }, t1);
     expect(d.status).toEqual({
       observedGeneration: 1,
       conditions: expect.any(Array),
@@ -57,7 +57,7 @@ describe("outcomes without an audit", () => {
 
   it("a conflict: one Warning event to apply, Applied False, no retry", () => {
     const m = "domain vm1 on host h1 is governed by the older DomainCpuidPolicy ns/older";
-    expect(decideStatus(undefined, 1, { kind: "conflict", host: "h1", domain: "vm1", owner: "ns/older" }, t0)).toEqual({
+    expect(decideStatus(undefined, 1, { kind: "conflict", travel: TRAVEL, host: "h1", domain: "vm1", owner: "ns/older" }, t0)).toEqual({
       status: { observedGeneration: 1, conditions: [c("Audited", "Unknown", "Conflict", m), c("Applied", "False", "Conflict", m), c("Ready", "Unknown", "Conflict", m)] },
       events: [{ type: "Warning", reason: "Conflict", action: "Apply", note: m }],
       retry: false,

@@ -27,6 +27,9 @@ export function evaluation(over: Partial<Evaluation> = {}): Evaluation {
   };
 }
 
+/** Where a policy is and what its spec asks besides the host (./status.ts Travel). */
+export const TRAVEL = { host: "h1", requestDigest: "sha256:r1" };
+
 export const finding = { code: "feature-not-in-max", features: ["avx512f"], message: "avx512f is not in the host's hvm max policy" };
 
 export function reply(result: SetPolicyReply["result"], over: Partial<SetPolicyReply> = {}): AgentOutcome {
