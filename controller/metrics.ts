@@ -115,7 +115,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     }),
     statusWrites: new client.Counter({
       name: "cpuid_status_writes_total",
-      help: "Status subresource patches, by kind (domain, host)",
+      help: "Status subresource patches, by kind (domain, host, pool)",
       labelNames: ["kind"],
       registers,
     }),
