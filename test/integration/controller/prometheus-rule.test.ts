@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentMetrics } from "../../../agent/metrics.ts";
 import { createManagerMetrics } from "../../../controller/manager/metrics.ts";
 import { createMetrics } from "../../../controller/metrics.ts";
+import { createPoolMetrics } from "../../../controller/pool/pool-metrics.ts";
 import { HostIndex } from "../../../controller/hosts/host-index.ts";
 import { LEASE_NAMESPACE } from "../../../devenv/daemons/controller.ts";
 import { ensureBinaries } from "../../../devenv/toolchain/ensure.ts";
@@ -35,6 +36,8 @@ const ALERTS = [
   "CpuidControllerNatsDisconnected",
   "CpuidAgentNatsDisconnected",
   "CpuidXenVerificationMismatch",
+  "CpuidPoolLevelChanged",
+  "CpuidPoolIncompatibleHosts",
 ];
 
 interface Rule {
@@ -94,6 +97,7 @@ describe("PrometheusRule", () => {
   it("alerts only on metrics the controller or the agent exports", async () => {
     const controller = createMetrics({ isLeader: () => true, domainPolicies: () => [], hosts: new HostIndex(() => undefined) });
     createManagerMetrics(controller.register, { isLeader: () => true, queueDepth: () => 0 });
+    createPoolMetrics(controller.register, () => true, () => []);
     const exported = new Set([...(await controller.register.getMetricsAsJSON()), ...(await createAgentMetrics("h1").register.getMetricsAsJSON())].map((m) => m.name));
     for (const { alert, expr } of rules()) {
       const used = [...expr.matchAll(/\bcpuid_\w+/g)].map(([name]) => name);
