@@ -76,6 +76,8 @@ export function decidePool(pool: CpuidPoolObject, selected: readonly SelectedHos
         events.push({ type: "Warning", reason: "RelevelRefused", action: "Relevel", note: `relevel confirmation ${confirm} is stale: ${now}; the pinned level is unchanged` });
       }
     }
+    if (pinned && !pin && stored.guestType !== guest)
+      return notReady("GuestTypeChanged", `the level was pinned for ${stored.guestType} guests and spec.guestType is ${guest}; relevel with cpuidctl pool relevel`, undefined, { clearConfirm, events });
     if (!pinned) {
       if (selected.length === 0) return noMembers({ clearConfirm, events });
       const fresh = levelHosts(selected, guest);

@@ -39,7 +39,7 @@ export function pinLevel(level: Level, guestType: GuestType): PinnedLevel {
 }
 
 /** The pinned level in the annotation, or an error naming what is wrong with it. */
-export function readPinnedLevel(annotations: Readonly<Record<string, string>> | undefined): { level?: Level; error?: string } {
+export function readPinnedLevel(annotations: Readonly<Record<string, string>> | undefined): { level?: Level; guestType?: GuestType; error?: string } {
   const text = annotations?.[PINNED_LEVEL_ANNOTATION];
   if (text === undefined) return {};
   let json: unknown;
@@ -56,7 +56,7 @@ export function readPinnedLevel(annotations: Readonly<Record<string, string>> | 
   const policy = deserialisePolicy(policyFromJson(parsed.data.policy));
   const hash = policyHash(policy);
   if (hash !== parsed.data.hash) return { error: `annotation ${PINNED_LEVEL_ANNOTATION}: its policy hashes to ${hash}, not the recorded ${parsed.data.hash}` };
-  return { level: { policy, hash, hosts: parsed.data.hosts, removed: parsed.data.removed } };
+  return { level: { policy, hash, hosts: parsed.data.hosts, removed: parsed.data.removed }, guestType: parsed.data.guestType };
 }
 
 /** The status form of a level. */

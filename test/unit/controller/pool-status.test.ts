@@ -138,4 +138,12 @@ describe("decidePool", () => {
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "PinnedLevelInvalid" });
     expect(cond(d, "Ready").message).toContain(PINNED_LEVEL_ANNOTATION);
   });
+
+  it("a pinned pool whose spec.guestType changed is not Ready until relevelled", () => {
+    const first = decidePool(pool("Pinned"), [hosts.icelake], NOW);
+    const pv = { ...pool("Pinned", pinnedFrom(first), first.status), spec: { hostSelector: {}, guestType: "pv" as const } };
+    const d = decidePool(pv, [hosts.icelake], NOW);
+    expect(d.pin).toBeUndefined();
+    expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "GuestTypeChanged" });
+  });
 });
