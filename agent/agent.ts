@@ -135,7 +135,7 @@ export class Agent {
   }
 
   #hostPolicies(result: ProbeResult): HostPolicies {
-    return { ...buildHostPolicies(this.config.hostId, result), heartbeatIntervalSeconds: this.config.heartbeatIntervalSeconds };
+    return { ...buildHostPolicies(this.config.hostId, result), heartbeatIntervalSeconds: this.config.heartbeatIntervalSeconds, ...(Object.keys(this.config.labels).length ? { labels: this.config.labels } : {}) };
   }
 
   #createBackend(): Backend {

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "../shared/nats/host-liveness.ts";
 import { DEFAULT_RELEASE, RELEASE_NAMES } from "../shared/derive/release.ts";
-import { ProbeKind } from "../shared/schemas/host-policies.ts";
+import { AgentLabels, ProbeKind } from "../shared/schemas/host-policies.ts";
 import { defineSettings, listenAddress, readSettings, seconds, settingsUsage, validateSettings } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
@@ -48,8 +48,21 @@ export const AgentConfig = z
     /** /proc/cpuinfo, read for the microcode revision of the fingerprint */
     cpuinfoPath: z.string().min(1),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
+    /** labels for this host's HostCpuidPolicy, k=v,k=v */
+    labels: z.string().transform(parseLabelList).pipe(AgentLabels),
   });
 export type AgentConfig = z.output<typeof AgentConfig>;
+
+/** "k=v,k2=v2" → { k: "v", k2: "v2" }; "k=" gives an empty value. */
+function parseLabelList(text: string, ctx: z.RefinementCtx): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    if (eq < 0) ctx.addIssue({ code: "custom", message: `label ${JSON.stringify(pair)} has no '=': write key=value` });
+    else labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return labels;
+}
 
 /** Each setting: its flag and default; its variable is CPUID_FLEET_AGENT_<FLAG> (runtime/settings.ts). */
 const SETTINGS = defineSettings<keyof AgentConfig>("CPUID_FLEET_AGENT", {
@@ -71,6 +84,7 @@ const SETTINGS = defineSettings<keyof AgentConfig>("CPUID_FLEET_AGENT", {
   xlPath: { flag: "xl", default: () => "xl" },
   cpuinfoPath: { flag: "cpuinfo", default: () => "/proc/cpuinfo" },
   logLevel: { flag: "log-level", default: () => "info" },
+  labels: { flag: "labels", default: () => "" },
 });
 
 export const USAGE = settingsUsage(["usage: cpuid-fleet-agent [options]", ""], SETTINGS);

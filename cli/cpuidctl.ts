@@ -30,6 +30,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   "policy level": defaultCommand(() => import("./commands/policy-level.ts")),
   "policy libxl": defaultCommand(() => import("./commands/policy-libxl.ts")),
   "policy show": defaultCommand(() => import("./commands/policy-show.ts")),
+  "pool relevel": defaultCommand(() => import("./commands/pool-relevel.ts")),
   "sim create": simCommand("create"),
   "sim destroy": simCommand("destroy"),
   "sim list": simCommand("list"),

@@ -4,8 +4,8 @@
 // the manager (./manager/), whose watches say which events enqueue which keys
 // (the watch.ts next to each reconciler).
 //
-// Every replica keeps warm caches (informers on DomainCpuidPolicy and
-// HostCpuidPolicy, the host index from NATS) and serves /metrics, /healthz
+// Every replica keeps warm caches (informers on DomainCpuidPolicy,
+// HostCpuidPolicy and CpuidPool, the host index from NATS) and serves /metrics, /healthz
 // and /readyz; only the Lease holder runs the work queues.
 
 import type { KubernetesListObject } from "@kubernetes/client-node";
@@ -27,6 +27,9 @@ import { PolicyIndex } from "./domain-policy/policy-index.ts";
 import { DomainPolicyReconciler } from "./domain-policy/reconciler.ts";
 import { domainPolicyController } from "./domain-policy/watch.ts";
 import { HostMirrorReconciler } from "./host-mirror/reconciler.ts";
+import { createPoolMetrics } from "./pool/pool-metrics.ts";
+import { PoolReconciler } from "./pool/reconciler.ts";
+import { poolController, type ObjectChange } from "./pool/watch.ts";
 import { hostMirrorController } from "./host-mirror/watch.ts";
 import type { HostEvent } from "./hosts/host-events.ts";
 import { HostIndex } from "./hosts/host-index.ts";
@@ -39,7 +42,8 @@ import { LeaderElector } from "./kube/leader-election.ts";
 import { ObjectWriter } from "./kube/object-writer.ts";
 import type { DomainCpuidPolicyObject } from "../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject } from "../shared/api/v1alpha1/host-cpuid-policy.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, domainPoliciesPath, hostPoliciesPath } from "../shared/api/v1alpha1/names.ts";
+import type { CpuidPoolObject } from "../shared/api/v1alpha1/cpuid-pool.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL, domainPoliciesPath, hostPoliciesPath, poolsPath } from "../shared/api/v1alpha1/names.ts";
 import { ControllerManager } from "./manager/manager.ts";
 import { Source } from "./manager/source.ts";
 import { createMetrics } from "./metrics.ts";
@@ -101,20 +105,38 @@ export async function startController(options: ControllerOptions, log: Logger = 
     onDelete: policyEvents.onDelete,
   });
   const mirrorDeletions = new Source<HostCpuidPolicyObject>();
+  const hostObjectChanges = new Source<ObjectChange<HostCpuidPolicyObject>>();
   const hostInformer = new ResilientInformer<HostCpuidPolicyObject>({
     kubeConfig,
     path: hostPoliciesPath(),
     list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL }) as Promise<KubernetesListObject<HostCpuidPolicyObject>>,
     log: logger,
     backoff: INFORMER_BACKOFF,
-    onDelete: (obj) => mirrorDeletions.emit(obj),
+    onAdd: (obj) => hostObjectChanges.emit({ obj, deleted: false }),
+    onUpdate: (obj) => hostObjectChanges.emit({ obj, deleted: false }),
+    onDelete: (obj) => {
+      mirrorDeletions.emit(obj);
+      hostObjectChanges.emit({ obj, deleted: true });
+    },
   });
+  const poolChanges = new Source<ObjectChange<CpuidPoolObject>>();
+  const poolInformer = new ResilientInformer<CpuidPoolObject>({
+    kubeConfig,
+    path: poolsPath(),
+    list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: POOL_PLURAL }) as Promise<KubernetesListObject<CpuidPoolObject>>,
+    log: logger,
+    backoff: INFORMER_BACKOFF,
+    onAdd: (obj) => poolChanges.emit({ obj, deleted: false }),
+    onUpdate: (obj) => poolChanges.emit({ obj, deleted: false }),
+    onDelete: (obj) => poolChanges.emit({ obj, deleted: true }),
+  });
+  const poolMetrics = createPoolMetrics(metrics.register, () => manager.leading, () => poolInformer.list());
 
   const http = await startHttp(options.metricsListen.host, options.metricsListen.port, {
     register: metrics.register,
     notReadyReason: () => {
       if (!nc || nc.isClosed()) return "not connected to NATS";
-      if (!domainInformer.synced || !hostInformer.synced) return "caches not synced";
+      if (!domainInformer.synced || !hostInformer.synced || !poolInformer.synced) return "caches not synced";
       if (!hostsInitialised) return "cpuid-hosts bucket not loaded";
       return undefined;
     },
@@ -164,8 +186,10 @@ export async function startController(options: ControllerOptions, log: Logger = 
   });
   const hostReconciler = new HostMirrorReconciler({ informer: hostInformer, hosts, writer, metrics, refreshMs: HOST_REFRESH_MS });
   manager.register(hostMirrorController({ reconciler: hostReconciler, hosts, hostEvents, mirrorDeletions }));
+  const poolReconciler = new PoolReconciler({ pools: poolInformer, hostObjects: hostInformer, hosts, writer, events, metrics, poolMetrics, log: logger });
+  manager.register(poolController({ reconciler: poolReconciler, pools: poolInformer, poolChanges, hostObjectChanges, hostEvents }));
 
-  await Promise.all([domainInformer.start(), hostInformer.start(), hostWatch.initialised]);
+  await Promise.all([domainInformer.start(), hostInformer.start(), poolInformer.start(), hostWatch.initialised]);
   hostsInitialised = true;
   logger.info({ domainPolicies: domainInformer.list().length, hosts: hosts.size }, "caches synced");
   manager.start();
@@ -179,7 +203,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
       await events.flush();
       await hostWatch.stop();
       domainEvents.unsubscribe();
-      await Promise.all([domainInformer.stop(), hostInformer.stop()]);
+      await Promise.all([domainInformer.stop(), hostInformer.stop(), poolInformer.stop()]);
       await nc?.drain().catch(() => undefined);
       await new Promise<void>((resolve) => http.server.close(() => resolve()));
       logger.info("controller stopped");

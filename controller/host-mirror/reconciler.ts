@@ -1,6 +1,7 @@
 // Keeps one HostCpuidPolicy per host in the index: created when the host
-// appears, status patched when its summary changes, deleted when the host
-// leaves the cpuid-hosts bucket.
+// appears, status patched when its summary changes, labelled with the CPU's
+// facts and the agent's labels (shared/labels/host-labels.ts), deleted when
+// the host leaves the cpuid-hosts bucket.
 
 import { isDeepStrictEqual } from "node:util";
 import type { HostIndex } from "../hosts/host-index.ts";
@@ -9,6 +10,7 @@ import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
 import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
+import { desiredLabels, labelPatch } from "../../shared/labels/host-labels.ts";
 import { hostObjectName, hostStatus } from "./host-status.ts";
 
 export interface HostMirrorDeps {
@@ -55,6 +57,9 @@ export class HostMirrorReconciler {
       await this.#d.writer.patchHostStatus(obj, status);
       this.#d.metrics.statusWrites.inc({ kind: "host" });
     }
+    const { cpu, labels } = host.record.published;
+    const patch = labelPatch(obj.metadata.labels, obj.metadata.annotations, desiredLabels(cpu, labels));
+    if (patch) await this.#d.writer.patchHostLabels(name, patch);
     return { requeueAfterMs: this.#d.refreshMs };
   }
 

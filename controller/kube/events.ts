@@ -1,4 +1,4 @@
-// Kubernetes events (events.k8s.io/v1) about a DomainCpuidPolicy. Best
+// Kubernetes events (events.k8s.io/v1) about a DomainCpuidPolicy or CpuidPool. Best
 // effort, like client-go's recorder: record() only queues the event and
 // returns, a few senders post them, a full queue drops new events (counted),
 // and a failed event is logged, never retried, and never fails a reconcile.
@@ -11,7 +11,7 @@
 import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { TokenBucket, type TokenBucketOptions } from "../runtime/token-bucket.ts";
-import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { V1ObjectMeta } from "@kubernetes/client-node";
 
 export const REPORTING_CONTROLLER = "cpuidfleet.io/controller";
 
@@ -21,6 +21,15 @@ const NORMAL_EVENTS: TokenBucketOptions = { perSecond: 10, burst: 100 };
 
 export const EVENT_DROP_REASONS = ["queue-full", "rate-limited"] as const;
 export type EventDropReason = (typeof EVENT_DROP_REASONS)[number];
+
+/** The object an event is about; cluster-scoped ones get their events in "default", as client-go records them. */
+export interface EventSubject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta;
+}
+
+const CLUSTER_EVENTS_NAMESPACE = "default";
 
 export interface EventSpec {
   type: "Normal" | "Warning";
@@ -35,7 +44,7 @@ export class EventRecorder {
   readonly #log: Logger;
   readonly #onDropped: (reason: EventDropReason) => void;
   readonly #normalEvents = new TokenBucket(NORMAL_EVENTS, Date.now());
-  readonly #queue: [DomainCpuidPolicyObject, EventSpec][] = [];
+  readonly #queue: [EventSubject, EventSpec][] = [];
   #sending = 0;
   #idle: (() => void)[] = [];
 
@@ -46,7 +55,7 @@ export class EventRecorder {
     this.#onDropped = onDropped;
   }
 
-  record(obj: DomainCpuidPolicyObject, event: EventSpec): void {
+  record(obj: EventSubject, event: EventSpec): void {
     if (this.#queue.length >= MAX_QUEUED) {
       this.#onDropped("queue-full");
       return;
@@ -72,13 +81,14 @@ export class EventRecorder {
     if (this.#sending === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  async #send(obj: DomainCpuidPolicyObject, event: EventSpec): Promise<void> {
+  async #send(obj: EventSubject, event: EventSpec): Promise<void> {
     const { name, namespace, uid, resourceVersion } = obj.metadata;
+    const eventNamespace = namespace ?? CLUSTER_EVENTS_NAMESPACE;
     try {
       await this.#api.createNamespacedEvent({
-        namespace: namespace!,
+        namespace: eventNamespace,
         body: {
-          metadata: { name: eventName(name!), namespace },
+          metadata: { name: eventName(name!), namespace: eventNamespace },
           eventTime: new V1MicroTime(),
           reportingController: REPORTING_CONTROLLER,
           reportingInstance: this.#instance,

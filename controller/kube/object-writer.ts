@@ -1,12 +1,16 @@
 // The controller's writes to the apiserver, each the narrowest call that
 // does the job: JSON merge patches of the status subresource, and the
 // HostCpuidPolicy mirrors' creation and deletion. The controller never writes
-// a DomainCpuidPolicy's spec or metadata.
+// a DomainCpuidPolicy's spec or metadata; on a HostCpuidPolicy it writes only
+// the labels it manages (and the annotation listing them), on a CpuidPool only
+// its pinned-level annotation.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject, HostCpuidPolicyStatus } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import { MANAGED_LABELS_ANNOTATION, type LabelPatch } from "../../shared/labels/host-labels.ts";
+import type { CpuidPoolObject, CpuidPoolStatus } from "../../shared/api/v1alpha1/cpuid-pool.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const FIELD_MANAGER = "cpuid-fleet-controller";
@@ -64,6 +68,43 @@ export class ObjectWriter {
       },
       mergePatch,
     )) as HostCpuidPolicyObject;
+  }
+
+  /** Sets and removes (null) the labels it is given and records which labels the controller manages. */
+  async patchHostLabels(name: string, patch: LabelPatch): Promise<HostCpuidPolicyObject> {
+    return (await this.#api.patchClusterCustomObject(
+      {
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: HOST_PLURAL,
+        name,
+        body: { metadata: { labels: patch.labels, annotations: { [MANAGED_LABELS_ANNOTATION]: patch.managedAnnotation } } },
+        fieldManager: FIELD_MANAGER,
+      },
+      mergePatch,
+    )) as HostCpuidPolicyObject;
+  }
+
+  async patchPoolStatus(obj: CpuidPoolObject, next: CpuidPoolStatus): Promise<CpuidPoolObject> {
+    return (await this.#api.patchClusterCustomObjectStatus(
+      { group: API_GROUP, version: API_VERSION, plural: POOL_PLURAL, name: obj.metadata.name!, body: { status: replacing(obj.status ?? {}, next) }, fieldManager: FIELD_MANAGER },
+      mergePatch,
+    )) as CpuidPoolObject;
+  }
+
+  /** Sets (string) or removes (null) annotations of a pool, guarded by its resourceVersion so a pin never races a relevel. */
+  async patchPoolAnnotations(obj: CpuidPoolObject, annotations: Record<string, string | null>): Promise<CpuidPoolObject> {
+    return (await this.#api.patchClusterCustomObject(
+      {
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: POOL_PLURAL,
+        name: obj.metadata.name!,
+        body: { metadata: { annotations, resourceVersion: obj.metadata.resourceVersion } },
+        fieldManager: FIELD_MANAGER,
+      },
+      mergePatch,
+    )) as CpuidPoolObject;
   }
 
   async deleteHost(name: string): Promise<void> {

@@ -174,6 +174,35 @@ export const SECTIONS: readonly Section[] = [
       },
     ],
   },
+  {
+    title: "Pools and migration",
+    panels: [
+      {
+        title: "Pool members",
+        description: "Hosts admitted to each CpuidPool.",
+        kind: "timeseries",
+        queries: [q("max by (pool) (cpuid_pool_members)", "{{pool}}")],
+      },
+      {
+        title: "Incompatible hosts",
+        description: "Hosts a pool selects but does not admit: they lack features of its pinned level (CpuidPoolIncompatibleHosts).",
+        kind: "timeseries",
+        queries: [q("max by (pool) (cpuid_pool_incompatible_hosts)", "{{pool}}")],
+      },
+      {
+        title: "Pool level changes",
+        description: "Level changes per interval: an Automatic pool following its members, or a confirmed relevel (CpuidPoolLevelChanged).",
+        kind: "timeseries",
+        queries: [q("sum by (pool) (increase(cpuid_pool_level_changes_total[$__rate_interval]))", "{{pool}}")],
+      },
+      {
+        title: "Unmigratable policies",
+        description: "DomainCpuidPolicies whose effective policy no other published host accepts.",
+        kind: "stat",
+        queries: [q("max(cpuid_domain_policies_unmigratable)", "unmigratable")],
+      },
+    ],
+  },
 ];
 
 /** the host filter: every agent metric carries the host label */

@@ -1,6 +1,7 @@
 // Converts a JSON Schema produced by zod 4's `z.toJSONSchema` into a
 // Kubernetes structural OpenAPI v3 schema (apiextensions.k8s.io/v1):
-// no `$schema`, no `additionalProperties: false` (pruning does that job),
+// no `$schema`, no `additionalProperties: false` (pruning does that job), no
+// `propertyNames` of plain string records,
 // enum-keyed records become plain optional properties, integers lose zod's
 // ±2^53 bounds and get `format: int64`, and date-times keep only the format.
 
@@ -13,6 +14,8 @@ export function toStructuralSchema(schema: JsonSchema): JsonSchema {
   for (const [key, value] of Object.entries(schema)) {
     if (key === "$schema" || key === "$id") continue;
     if (key === "additionalProperties" && value === false) continue;
+    // string-keyed records (label maps): every key is a string anyway, and CRDs have no propertyNames
+    if (key === "propertyNames" && isObject(value) && Object.keys(value).length === 1 && value.type === "string") continue;
     out[key] = value;
   }
 

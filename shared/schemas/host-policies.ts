@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { GuestType } from "./guest.ts";
 import { PolicyName, PolicyViews } from "./policy.ts";
+import { labelErrors } from "../labels/label-syntax.ts";
 
 export const HOST_POLICIES_SCHEMA_VERSION = 1;
 
@@ -29,6 +30,10 @@ export const Fingerprint = z.object({
 });
 export type Fingerprint = z.infer<typeof Fingerprint>;
 
+export const AgentLabels = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  for (const message of labelErrors(labels)) ctx.addIssue({ code: "custom", message });
+});
+
 export const HostPolicies = z.object({
   schemaVersion: z.literal(HOST_POLICIES_SCHEMA_VERSION),
   hostId: z.string().min(1).max(253),
@@ -50,6 +55,8 @@ export const HostPolicies = z.object({
   publishedAt: z.iso.datetime(),
   /** how often the agent sends heartbeats; readers judge its staleness by it (shared/nats/host-liveness.ts) */
   heartbeatIntervalSeconds: z.number().positive().optional(),
+  /** the agent's own labels for its HostCpuidPolicy (`--labels`); the controller applies them beside the fact labels */
+  labels: AgentLabels.optional(),
 });
 export type HostPolicies = z.infer<typeof HostPolicies>;
 

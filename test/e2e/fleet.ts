@@ -85,7 +85,7 @@ export interface SimHost {
 }
 
 /** A sim agent for a host, probing a recorded CPU, heartbeating every second. */
-export async function startSimHost(hostId: string, dumpFile: string, stateDir?: string): Promise<SimHost> {
+export async function startSimHost(hostId: string, dumpFile: string, stateDir?: string, extraArgs: string[] = []): Promise<SimHost> {
   const info = planeInfo();
   const seedFile = await attachPlane().addNatsHost(hostId);
   const agent = await startAgent({
@@ -94,7 +94,7 @@ export async function startSimHost(hostId: string, dumpFile: string, stateDir?: 
     seedFile,
     ...(stateDir ? { stateDir } : {}),
     profile: dumpFile,
-    args: ["--heartbeat-interval", "1"],
+    args: ["--heartbeat-interval", "1", ...extraArgs],
   });
   return { hostId, agent, stateDir: agent.stateDir, seedFile };
 }

@@ -7,7 +7,8 @@ import { stringify } from "yaml";
 import { toStructuralSchema, type JsonSchema } from "../structural-schema.ts";
 import { DOMAIN_CPUID_POLICY_DESCRIPTION, DomainCpuidPolicySpec, DomainCpuidPolicyStatus } from "./domain-cpuid-policy.ts";
 import { HOST_CPUID_POLICY_DESCRIPTION, HostCpuidPolicyStatus } from "./host-cpuid-policy.ts";
-import { API_GROUP, API_VERSION, CATEGORY, GROUP_VERSION, DOMAIN_POLICY_NAMES, HOST_POLICY_NAMES, crdName, type KindNames } from "./names.ts";
+import { CPUID_POOL_DESCRIPTION, CpuidPoolSpec, CpuidPoolStatus } from "./cpuid-pool.ts";
+import { API_GROUP, API_VERSION, CATEGORY, GROUP_VERSION, DOMAIN_POLICY_NAMES, HOST_POLICY_NAMES, POOL_NAMES, crdName, type KindNames } from "./names.ts";
 
 /** CEL rules mirroring the zod refinements of DomainCpuidPolicySpec, so the apiserver refuses what the controller would. */
 export const DOMAIN_POLICY_SPEC_RULES = [
@@ -76,10 +77,26 @@ export function hostCpuidPolicyCrd(): object {
   ]);
 }
 
+export function cpuidPoolCrd(): object {
+  const spec = toStructuralSchema(z.toJSONSchema(CpuidPoolSpec, { io: "input" }) as JsonSchema);
+  const status = toStructuralSchema(z.toJSONSchema(CpuidPoolStatus, { io: "output" }) as JsonSchema);
+  return crd(POOL_NAMES, CPUID_POOL_DESCRIPTION, { spec, status }, ["spec"], [
+    { name: "Guest", type: "string", jsonPath: ".spec.guestType" },
+    { name: "Policy", type: "string", jsonPath: ".spec.levelPolicy" },
+    { name: "Members", type: "integer", jsonPath: ".status.memberCount" },
+    { name: "Level", type: "integer", jsonPath: ".status.featureCount" },
+    { name: "Ready", type: "string", jsonPath: `${condition("Ready")}.status` },
+    { name: "Incompatible", type: "string", jsonPath: `${condition("HostIncompatible")}.status`, priority: 1 },
+    { name: "Hash", type: "string", jsonPath: ".status.level.hash", priority: 1 },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+  ]);
+}
+
 export function allCrds(): { fileName: string; crd: object }[] {
   return [
     { fileName: `${crdName(DOMAIN_POLICY_NAMES)}.yaml`, crd: domainCpuidPolicyCrd() },
     { fileName: `${crdName(HOST_POLICY_NAMES)}.yaml`, crd: hostCpuidPolicyCrd() },
+    { fileName: `${crdName(POOL_NAMES)}.yaml`, crd: cpuidPoolCrd() },
   ];
 }
 

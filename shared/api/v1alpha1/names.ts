@@ -33,7 +33,16 @@ export const HOST_POLICY_NAMES: KindNames = {
   scope: "Cluster",
 };
 
+export const POOL_NAMES: KindNames = {
+  kind: "CpuidPool",
+  plural: "cpuidpools",
+  singular: "cpuidpool",
+  shortName: "cpool",
+  scope: "Cluster",
+};
+
 export const DOMAIN_PLURAL = DOMAIN_POLICY_NAMES.plural;
+export const POOL_PLURAL = POOL_NAMES.plural;
 export const HOST_PLURAL = HOST_POLICY_NAMES.plural;
 
 /** metadata.name of a kind's CustomResourceDefinition */
@@ -44,3 +53,5 @@ export function domainPoliciesPath(namespace?: string): string {
 }
 
 export const hostPoliciesPath = (): string => `/apis/${GROUP_VERSION}/${HOST_PLURAL}`;
+
+export const poolsPath = (): string => `/apis/${GROUP_VERSION}/${POOL_PLURAL}`;

@@ -31,6 +31,8 @@ const ALERTS = [
   "CpuidControllerNatsDisconnected",
   "CpuidAgentNatsDisconnected",
   "CpuidXenVerificationMismatch",
+  "CpuidPoolLevelChanged",
+  "CpuidPoolIncompatibleHosts",
 ];
 
 interface Rule {

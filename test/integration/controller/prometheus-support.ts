@@ -7,6 +7,7 @@ import { createAgentMetrics } from "../../../agent/metrics.ts";
 import { HostIndex } from "../../../controller/hosts/host-index.ts";
 import { createManagerMetrics } from "../../../controller/manager/metrics.ts";
 import { createMetrics } from "../../../controller/metrics.ts";
+import { createPoolMetrics } from "../../../controller/pool/pool-metrics.ts";
 
 /**
  * Room for a cold build of promtool: 7.6 CPU-minutes, 28 minutes measured on
@@ -25,6 +26,7 @@ const SUFFIXES: Record<string, string[]> = { histogram: ["_bucket", "_sum", "_co
 export async function daemonSeriesNames(): Promise<Set<string>> {
   const controller = createMetrics({ isLeader: () => true, domainPolicies: () => [], hosts: new HostIndex(() => undefined) });
   createManagerMetrics(controller.register, { isLeader: () => true, queueDepth: () => 0 });
+  createPoolMetrics(controller.register, () => true, () => []);
   const metrics = [...(await controller.register.getMetricsAsJSON()), ...(await createAgentMetrics("h1").register.getMetricsAsJSON())];
   return new Set(metrics.flatMap(({ name, type }) => (SUFFIXES[String(type)] ?? [""]).map((suffix) => name + suffix)));
 }

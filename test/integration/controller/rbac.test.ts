@@ -67,7 +67,9 @@ describe("controller RBAC", () => {
     await applyDomainPolicy("rbac", NS, { host: host.hostId, domain: "vm-rbac", guestType: "hvm", disable: ["rdrand"] });
     const obj = await waitForDomainPolicy("rbac", NS, "Ready", (o) => condition(o, "Ready")?.status === "True");
     expect(obj.metadata.finalizers ?? []).toEqual([]);
-    await eventually("host mirrored", () => kubectlOk(["get", "hcp", host.hostId]));
+    await eventually("host mirrored and labelled", async () =>
+      expect(JSON.parse(await kubectlOk(["get", "hcp", host.hostId, "-o", "json"])).metadata.labels?.["cpuidfleet.io/vendor"]).toBe("intel"),
+    );
     expect((await eventsFor("rbac", NS)).map((e) => e.reason)).toContain("Applied");
     const lease = JSON.parse(await kubectlOk(["get", "lease", "cpuid-fleet-controller", "-n", LEASE_NAMESPACE, "-o", "json"]));
     expect(lease.spec.holderIdentity).toBe("rbac-1");
@@ -100,5 +102,12 @@ describe("controller RBAC", () => {
     // no finalizer: the controller cannot touch a policy's spec or metadata at all
     expect(await canI("patch", "domaincpuidpolicies.cpuidfleet.io", NS)).toBe("no");
     expect(await canI("delete", "domaincpuidpolicies.cpuidfleet.io", NS)).toBe("no");
+    // pools: read, status, and the pinned-level annotation; never create, update or delete
+    expect(await canI("watch", "cpuidpools.cpuidfleet.io")).toBe("yes");
+    expect(await canI("patch", "cpuidpools.cpuidfleet.io", undefined, "--subresource=status")).toBe("yes");
+    expect(await canI("patch", "cpuidpools.cpuidfleet.io")).toBe("yes");
+    for (const verb of ["create", "update", "delete"]) expect(await canI(verb, "cpuidpools.cpuidfleet.io")).toBe("no");
+    expect(await canI("patch", "hostcpuidpolicies.cpuidfleet.io")).toBe("yes");
+    expect(await canI("update", "hostcpuidpolicies.cpuidfleet.io")).toBe("no");
   });
 });

@@ -41,4 +41,14 @@ describe("loadConfig", () => {
   it("rejects unknown flags with the usage text", () => {
     expect(() => loadConfig(["--hots-id", "x"], {})).toThrow(/Unknown option '--hots-id'[\s\S]*usage: cpuid-fleet-agent/);
   });
+
+  it("parses --labels into Kubernetes labels and names every bad one", () => {
+    expect(loadConfig(["--labels", "rack=r1, example.com/row=3,empty="], {}).labels).toEqual({ rack: "r1", "example.com/row": "3", empty: "" });
+    expect(loadConfig([], {}).labels).toEqual({});
+    expect(() => loadConfig(["--labels", "rack=r1,norow"], {})).toThrow(/--labels \/ CPUID_FLEET_AGENT_LABELS = "rack=r1,norow": label "norow" has no '='/);
+    const bad = () => loadConfig(["--labels", "rack=no spaces,Bad Key=x"], {});
+    expect(bad).toThrow(ConfigError);
+    expect(bad).toThrow(/label rack="no spaces": value must be/);
+    expect(bad).toThrow(/label key "Bad Key": name must be/);
+  });
 });

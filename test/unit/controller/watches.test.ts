@@ -11,6 +11,9 @@ import { PolicyEvents } from "../../../controller/domain-policy/policy-events.ts
 import { PolicyIndex } from "../../../controller/domain-policy/policy-index.ts";
 import { domainPolicyController } from "../../../controller/domain-policy/watch.ts";
 import { hostMirrorController } from "../../../controller/host-mirror/watch.ts";
+import { poolController, type ObjectChange } from "../../../controller/pool/watch.ts";
+import type { CpuidPoolObject } from "../../../shared/api/v1alpha1/cpuid-pool.ts";
+import { PINNED_LEVEL_ANNOTATION, RELEVEL_CONFIRM_ANNOTATION } from "../../../shared/pool/pinned-level.ts";
 import type { HostEvent } from "../../../controller/hosts/host-events.ts";
 import { HostIndex } from "../../../controller/hosts/host-index.ts";
 import type { DomainCpuidPolicyObject } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
@@ -194,5 +197,53 @@ describe("host mirror watch", () => {
     mirrorDeletions.emit(mirror("gone"));
     await expectReconciled("h1");
     await stop();
+  });
+});
+
+describe("pool watch", () => {
+  const pool = (name: string, generation: number, annotations: Record<string, string> = {}, status?: CpuidPoolObject["status"]): CpuidPoolObject => ({
+    apiVersion: "cpuidfleet.io/v1alpha1",
+    kind: "CpuidPool",
+    metadata: { name, generation, annotations },
+    spec: { hostSelector: {}, guestType: "hvm" },
+    ...(status ? { status } : {}),
+  });
+  const hcp = (name: string, labels: Record<string, string>, lastSeen = "2026-12-06T00:00:00Z"): HostCpuidPolicyObject => ({
+    apiVersion: "cpuidfleet.io/v1alpha1",
+    kind: "HostCpuidPolicy",
+    metadata: { name, labels },
+    status: { lastSeen },
+  });
+
+  it("reconciles a pool on creation, a new generation or a relevel confirmation, not on its own status or pin; every pool when host labels or host policies change", async () => {
+    const pools = [pool("a", 1), pool("b", 1)];
+    const poolChanges = new Source<ObjectChange<CpuidPoolObject>>();
+    const hostObjectChanges = new Source<ObjectChange<HostCpuidPolicyObject>>();
+    const hostEvents = new Source<HostEvent>();
+    const c = run((reconcile) => poolController({ reconciler: { reconcile }, pools: { list: () => pools }, poolChanges, hostObjectChanges, hostEvents }));
+    await c.expectReconciled("a", "b");
+    poolChanges.emit({ obj: pools[0], deleted: false });
+    await c.expectReconciled("a");
+    poolChanges.emit({ obj: pool("a", 1, { [PINNED_LEVEL_ANNOTATION]: "{}" }, { memberCount: 1 }), deleted: false });
+    await sleep(20);
+    expect(c.seen).toEqual([]);
+    poolChanges.emit({ obj: pool("a", 1, { [RELEVEL_CONFIRM_ANNOTATION]: "sha256:x" }), deleted: false });
+    await c.expectReconciled("a");
+    poolChanges.emit({ obj: pool("a", 2), deleted: false });
+    await c.expectReconciled("a");
+
+    hostObjectChanges.emit({ obj: hcp("h1", { rack: "r1" }), deleted: false });
+    await c.expectReconciled("a", "b");
+    hostObjectChanges.emit({ obj: hcp("h1", { rack: "r1" }, "2026-12-06T00:05:00Z"), deleted: false });
+    await sleep(20);
+    expect(c.seen).toEqual([]);
+    hostObjectChanges.emit({ obj: hcp("h1", { rack: "r2" }), deleted: false });
+    await c.expectReconciled("a", "b");
+    hostEvents.emit({ hostId: "h1", change: "stale" });
+    await sleep(20);
+    expect(c.seen).toEqual([]);
+    hostEvents.emit({ hostId: "h1", change: "updated" });
+    await c.expectReconciled("a", "b");
+    await c.stop();
   });
 });

@@ -1,0 +1,66 @@
+// A pool's pinned level as the controller keeps it, in an annotation on the
+// CpuidPool (`cpuidfleet.io/pinned-level`): the full level policy in Xen's
+// serialised form (so a domain policy can be built from it and hosts audited
+// against it), its hash, the hosts it was computed from and what each removed.
+// Written once when the pool is first levelled and replaced only by a
+// confirmed relevel (`cpuidfleet.io/relevel-confirm: <hash>`). Pure.
+
+import { z } from "zod";
+import { featureNames, formatFeatureset } from "../featureset/featureset.ts";
+import { policyHash } from "../policy/canonical.ts";
+import type { CpuPolicy } from "../policy/cpu-policy.ts";
+import { policyFeatureset } from "../policy/featureset-io.ts";
+import { deserialisePolicy, serialisePolicy } from "../policy/serialise.ts";
+import { GuestType } from "../schemas/guest.ts";
+import { SerialisedPolicyJson, policyFromJson, policyToJson } from "../schemas/policy.ts";
+import type { PoolLevel } from "../api/v1alpha1/cpuid-pool.ts";
+
+export const PINNED_LEVEL_ANNOTATION = "cpuidfleet.io/pinned-level";
+export const RELEVEL_CONFIRM_ANNOTATION = "cpuidfleet.io/relevel-confirm";
+
+export const PinnedLevel = z.object({
+  guestType: GuestType,
+  hash: z.string(),
+  hosts: z.array(z.string()),
+  removed: z.array(z.object({ host: z.string(), features: z.array(z.string()) })),
+  policy: SerialisedPolicyJson,
+});
+export type PinnedLevel = z.infer<typeof PinnedLevel>;
+
+export interface Level {
+  policy: CpuPolicy;
+  hash: string;
+  hosts: string[];
+  removed: { host: string; features: string[] }[];
+}
+
+export function pinLevel(level: Level, guestType: GuestType): PinnedLevel {
+  return { guestType, hash: level.hash, hosts: level.hosts, removed: level.removed, policy: policyToJson(serialisePolicy(level.policy)) };
+}
+
+/** The pinned level in the annotation, or an error naming what is wrong with it. */
+export function readPinnedLevel(annotations: Readonly<Record<string, string>> | undefined): { level?: Level; guestType?: GuestType; error?: string } {
+  const text = annotations?.[PINNED_LEVEL_ANNOTATION];
+  if (text === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { error: `annotation ${PINNED_LEVEL_ANNOTATION} is not JSON: ${(err as Error).message}` };
+  }
+  const parsed = PinnedLevel.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { error: `annotation ${PINNED_LEVEL_ANNOTATION}: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
+  }
+  const policy = deserialisePolicy(policyFromJson(parsed.data.policy));
+  const hash = policyHash(policy);
+  if (hash !== parsed.data.hash) return { error: `annotation ${PINNED_LEVEL_ANNOTATION}: its policy hashes to ${hash}, not the recorded ${parsed.data.hash}` };
+  return { level: { policy, hash, hosts: parsed.data.hosts, removed: parsed.data.removed }, guestType: parsed.data.guestType };
+}
+
+/** The status form of a level. */
+export function levelStatus(level: Level): PoolLevel {
+  const fs = policyFeatureset(level.policy);
+  return { featureset: formatFeatureset(fs), features: featureNames(fs), hash: level.hash, hosts: level.hosts };
+}

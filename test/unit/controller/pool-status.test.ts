@@ -1,0 +1,149 @@
+// decidePool on real CPUs (the demo's profiles): membership, the pinned level
+// kept against stronger and weaker hosts, relevel confirmation, Automatic
+// pools, and the bad inputs (no members, mixed vendors, stale confirmation).
+
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CpuidPoolObject } from "../../../shared/api/v1alpha1/cpuid-pool.ts";
+import { decodeHostPolicies } from "../../../shared/hosts/host-record.ts";
+import { PINNED_LEVEL_ANNOTATION, RELEVEL_CONFIRM_ANNOTATION, type PinnedLevel } from "../../../shared/pool/pinned-level.ts";
+import { levelHosts, selectHosts, type SelectedHost } from "../../../shared/pool/pool-members.ts";
+import { REPO_ROOT } from "../../../devenv/repo-root.ts";
+import { decidePool } from "../../../controller/pool/pool-status.ts";
+import { hostPoliciesFrom } from "./host-fixture.ts";
+
+const NOW = new Date("2026-12-06T04:00:00Z");
+const hosts: Record<string, SelectedHost> = {};
+
+beforeAll(async () => {
+  for (const name of ["haswell", "icelake", "sapphirerapids", "rome"]) {
+    const record = decodeHostPolicies(await hostPoliciesFrom(`host-${name}`, join(REPO_ROOT, "examples", "profiles", `host-${name}.txt`)));
+    hosts[name] = { host: `host-${name}`, max: record.guest.hvm_max };
+  }
+});
+
+function pool(levelPolicy: "Pinned" | "Automatic", annotations: Record<string, string> = {}, status?: CpuidPoolObject["status"]): CpuidPoolObject {
+  return {
+    apiVersion: "cpuidfleet.io/v1alpha1",
+    kind: "CpuidPool",
+    metadata: { name: "p", generation: 1, annotations },
+    spec: { hostSelector: {}, guestType: "hvm", levelPolicy },
+    ...(status ? { status } : {}),
+  };
+}
+
+const pinnedFrom = (d: ReturnType<typeof decidePool>) => ({ [PINNED_LEVEL_ANNOTATION]: JSON.stringify(d.pin) });
+const cond = (d: ReturnType<typeof decidePool>, type: string) => d.status.conditions!.find((c) => c.type === type)!;
+
+describe("decidePool", () => {
+  it("selectHosts keeps matching hosts with a known guest max, sorted", () => {
+    const picked = selectHosts(
+      [
+        { host: "b", labels: { v: "intel" }, max: hosts.haswell.max },
+        { host: "a", labels: { v: "intel" }, max: hosts.icelake.max },
+        { host: "c", labels: { v: "intel" }, max: undefined },
+        { host: "d", labels: { v: "amd" }, max: hosts.rome.max },
+      ],
+      { matchLabels: { v: "intel" } },
+    );
+    expect(picked.map((h) => h.host)).toEqual(["a", "b"]);
+  });
+
+  it("a pinned pool pins the level of its first members, with the hosts that limit it", () => {
+    const d = decidePool(pool("Pinned"), [hosts.haswell, hosts.sapphirerapids], NOW);
+    const expected = levelHosts([hosts.haswell, hosts.sapphirerapids], "hvm").level!;
+    expect(d.pin?.hash).toBe(expected.hash);
+    expect(d.status.members).toEqual(["host-haswell", "host-sapphirerapids"]);
+    expect(d.status.level?.hash).toBe(expected.hash);
+    expect(d.status.limitingHosts?.find((l) => l.host === "host-haswell")?.removes).toContain("avx512f");
+    expect(cond(d, "Ready")).toMatchObject({ status: "True", reason: "Levelled" });
+    expect(d.events.map((e) => e.reason)).toEqual(["LevelPinned"]);
+  });
+
+  it("a stronger host joining a pinned pool does not raise its level", () => {
+    const first = decidePool(pool("Pinned"), [hosts.icelake], NOW);
+    const d = decidePool(pool("Pinned", pinnedFrom(first), first.status), [hosts.icelake, hosts.sapphirerapids], NOW);
+    expect(d.pin).toBeUndefined();
+    expect(d.status.level?.hash).toBe(first.status.level?.hash);
+    expect(levelHosts([hosts.sapphirerapids], "hvm").level!.policy).not.toEqual(levelHosts([hosts.icelake], "hvm").level!.policy);
+    expect(d.status.featureCount).toBe(first.status.featureCount);
+    expect(d.status.members).toEqual(["host-icelake", "host-sapphirerapids"]);
+  });
+
+  it("a weaker host is refused with every missing feature, once as a Warning event", () => {
+    const first = decidePool(pool("Pinned"), [hosts.sapphirerapids], NOW);
+    const d = decidePool(pool("Pinned", pinnedFrom(first), first.status), [hosts.haswell, hosts.sapphirerapids], NOW);
+    expect(d.status.members).toEqual(["host-sapphirerapids"]);
+    const refused = d.status.incompatibleHosts!;
+    expect(refused.map((r) => r.host)).toEqual(["host-haswell"]);
+    expect(refused[0].missing).toEqual(expect.arrayContaining(["avx512f", "avx512bw", expect.stringMatching(/^physical address width 52 bits .* exceeds the max policy's 46/)]));
+    expect(cond(d, "HostIncompatible")).toMatchObject({ status: "True", reason: "MissingFeatures" });
+    expect(cond(d, "HostIncompatible").message).toMatch(/^host-haswell lacks .*avx512f/);
+    expect(d.events).toEqual([expect.objectContaining({ type: "Warning", reason: "HostIncompatible" })]);
+    const again = decidePool(pool("Pinned", pinnedFrom(first), d.status), [hosts.haswell, hosts.sapphirerapids], NOW);
+    expect(again.events).toEqual([]);
+  });
+
+  it("a relevel with the hash the hosts give now replaces the pin; a stale one changes nothing", () => {
+    const first = decidePool(pool("Pinned"), [hosts.sapphirerapids], NOW);
+    const both = [hosts.haswell, hosts.sapphirerapids];
+    const lower = levelHosts(both, "hvm").level!;
+    const stale = decidePool(pool("Pinned", { ...pinnedFrom(first), [RELEVEL_CONFIRM_ANNOTATION]: first.pin!.hash }, first.status), both, NOW);
+    expect(stale.pin).toBeUndefined();
+    expect(stale.clearConfirm).toBe(true);
+    expect(stale.status.level?.hash).toBe(first.pin!.hash);
+    expect(stale.events[0]).toMatchObject({ type: "Warning", reason: "RelevelRefused" });
+    expect(stale.events[0].note).toContain(lower.hash);
+    const ok = decidePool(pool("Pinned", { ...pinnedFrom(first), [RELEVEL_CONFIRM_ANNOTATION]: lower.hash }, first.status), both, NOW);
+    expect((ok.pin as PinnedLevel).hash).toBe(lower.hash);
+    expect(ok.levelChanged).toBe(true);
+    expect(ok.status.members).toEqual(["host-haswell", "host-sapphirerapids"]);
+    expect(ok.events.map((e) => e.reason)).toEqual(["LevelChanged"]);
+  });
+
+  it("an Automatic pool follows membership, with an event when its level changes", () => {
+    const first = decidePool(pool("Automatic"), [hosts.sapphirerapids], NOW);
+    expect(first.pin).toBeUndefined();
+    expect(first.events).toEqual([]);
+    const d = decidePool(pool("Automatic", {}, first.status), [hosts.haswell, hosts.sapphirerapids], NOW);
+    expect(d.status.level?.hash).not.toBe(first.status.level?.hash);
+    expect(d.levelChanged).toBe(true);
+    expect(d.events).toEqual([expect.objectContaining({ type: "Normal", reason: "LevelChanged" })]);
+  });
+
+  it("no selected host: Ready=False NoMembers, nothing pinned", () => {
+    const d = decidePool(pool("Pinned"), [], NOW);
+    expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "NoMembers" });
+    expect(d.pin).toBeUndefined();
+    expect(d.status.level).toBeUndefined();
+  });
+
+  it("hosts of different vendors are never levelled together; the condition names them", () => {
+    const d = decidePool(pool("Pinned"), [hosts.haswell, hosts.rome], NOW);
+    expect(d.pin).toBeUndefined();
+    expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "CannotLevel" });
+    expect(cond(d, "HostIncompatible").message).toMatch(/different vendors.*host-haswell.*host-rome/);
+  });
+
+  it("a pinned Intel level refuses an AMD host joining later", () => {
+    const first = decidePool(pool("Pinned"), [hosts.haswell], NOW);
+    const d = decidePool(pool("Pinned", pinnedFrom(first), first.status), [hosts.haswell, hosts.rome], NOW);
+    expect(d.status.members).toEqual(["host-haswell"]);
+    expect(d.status.incompatibleHosts!.map((r) => r.host)).toEqual(["host-rome"]);
+  });
+
+  it("a damaged pinned-level annotation is reported, never silently recomputed", () => {
+    const d = decidePool(pool("Pinned", { [PINNED_LEVEL_ANNOTATION]: "{not json" }), [hosts.haswell], NOW);
+    expect(d.pin).toBeUndefined();
+    expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "PinnedLevelInvalid" });
+    expect(cond(d, "Ready").message).toContain(PINNED_LEVEL_ANNOTATION);
+  });
+
+  it("a pinned pool whose spec.guestType changed is not Ready until relevelled", () => {
+    const first = decidePool(pool("Pinned"), [hosts.icelake], NOW);
+    const pv = { ...pool("Pinned", pinnedFrom(first), first.status), spec: { hostSelector: {}, guestType: "pv" as const } };
+    const d = decidePool(pv, [hosts.icelake], NOW);
+    expect(d.pin).toBeUndefined();
+    expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "GuestTypeChanged" });
+  });
+});
