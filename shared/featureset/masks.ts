@@ -23,7 +23,7 @@ const has = (chars: string) => (a: string) => [...chars].some((c) => a.includes(
 export interface FeatureMasks {
   /** the features the header has (Xen's known_features) */
   known: Featureset;
-  guestMask(guest: GuestType, level: PolicyLevel, hap?: boolean): Featureset;
+  guestMask: (guest: GuestType, level: PolicyLevel, hap?: boolean) => Featureset;
 }
 
 /** The known and guest masks of a cpufeatureset.h whose annotations are `annotationOf`. */

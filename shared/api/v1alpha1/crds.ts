@@ -47,7 +47,7 @@ export function domainCpuidPolicyCrd(): object {
   }
   spec["x-kubernetes-validations"] = DOMAIN_POLICY_SPEC_RULES;
   // input: status.carriedPolicy is the wire form, whose hex fields normalise through a transform
-  const status = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicyStatus, { io: "input" }) as JsonSchema);
+  const status = toStructuralSchema(z.toJSONSchema(DomainCpuidPolicyStatus, { io: "input" }));
   return crd(DOMAIN_POLICY_NAMES, DOMAIN_CPUID_POLICY_DESCRIPTION, { spec, status }, ["spec"], [
     { name: "Host", type: "string", jsonPath: ".spec.host" },
     { name: "Domain", type: "string", jsonPath: ".spec.domain" },
@@ -78,8 +78,8 @@ export function hostCpuidPolicyCrd(): object {
 }
 
 export function cpuidPoolCrd(): object {
-  const spec = toStructuralSchema(z.toJSONSchema(CpuidPoolSpec, { io: "input" }) as JsonSchema);
-  const status = toStructuralSchema(z.toJSONSchema(CpuidPoolStatus, { io: "output" }) as JsonSchema);
+  const spec = toStructuralSchema(z.toJSONSchema(CpuidPoolSpec, { io: "input" }));
+  const status = toStructuralSchema(z.toJSONSchema(CpuidPoolStatus, { io: "output" }));
   return crd(POOL_NAMES, CPUID_POOL_DESCRIPTION, { spec, status }, ["spec"], [
     { name: "Guest", type: "string", jsonPath: ".spec.guestType" },
     { name: "Policy", type: "string", jsonPath: ".spec.levelPolicy" },
