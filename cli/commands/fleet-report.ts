@@ -6,6 +6,7 @@ import { renderFleetReportHtml } from "../fleet-report/html.ts";
 import { buildFleetReport } from "../fleet-report/model.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { parseCommandArgs } from "../policy-args.ts";
+import { loadKube } from "../kube-target.ts";
 
 const usage = `usage: cpuidctl fleet report -o html [--kubeconfig <file>] > fleet.html
 
@@ -24,11 +25,11 @@ ${NATS_USAGE}`;
 const command: Command = {
   summary: "write an HTML report of the fleet's hosts, features and domain policies",
   usage,
-  async run(args) {
-    const { values, positionals } = parseCommandArgs(args, { ...NATS_OPTIONS, output: { type: "string", short: "o" }, kubeconfig: { type: "string" } }, usage);
+  async run(args, kube) {
+    const { values, positionals } = parseCommandArgs(args, { ...NATS_OPTIONS, output: { type: "string", short: "o" } }, usage);
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
     if ((values.output ?? "html") !== "html") throw new UsageError("-o must be html");
-    const policies = await readDomainPolicies(values.kubeconfig);
+    const policies = await readDomainPolicies(loadKube(kube).kubeConfig);
     const nc = await connectCli(values);
     try {
       const { hosts, invalid } = await readHosts(nc);

@@ -5,7 +5,8 @@
 // status) is fitted to the destination's published guest max
 // (shared/level/compat.ts).
 
-import { ApiException, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { ApiException, CustomObjectsApi } from "@kubernetes/client-node";
 import { findingToJson } from "../../shared/audit/finding.ts";
 import { findingsBlock } from "../../shared/audit/findings-text.ts";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
@@ -23,6 +24,7 @@ import { HeartbeatListener } from "../heartbeat-listener.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
+import { loadKube } from "../kube-target.ts";
 
 /** a heartbeat may arrive a little after its interval (the agent counts its domains first) */
 const HEARTBEAT_SLACK_MS = 1_000;
@@ -62,10 +64,7 @@ function parseTarget(target: string): { namespace: string; name: string } {
   return { namespace: parts[0], name: parts[1] };
 }
 
-async function readPolicy(kubeconfig: string | undefined, namespace: string, name: string): Promise<DomainCpuidPolicyObject> {
-  const kc = new KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
+async function readPolicy(kc: KubeConfig, namespace: string, name: string): Promise<DomainCpuidPolicyObject> {
   try {
     return (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: DOMAIN_PLURAL, name })) as DomainCpuidPolicyObject;
   } catch (e) {
@@ -99,14 +98,14 @@ function verdictText(v: Verdict): string {
 const command: Command = {
   summary: "could a domain move to a host with its policy (DomainCpuidPolicy status vs the host's guest max)",
   usage,
-  async run(args) {
-    const { values, positionals } = parseCommandArgs(args, { to: { type: "string" }, kubeconfig: { type: "string" }, ...NATS_OPTIONS, output: { type: "string", short: "o" } }, usage);
+  async run(args, kube) {
+    const { values, positionals } = parseCommandArgs(args, { to: { type: "string" }, ...NATS_OPTIONS, output: { type: "string", short: "o" } }, usage);
     if (positionals.length !== 1) throw new UsageError(usage);
     if (!values.to) throw new UsageError(`--to <host> is required\n\n${usage}`);
     const format = jsonOrText(values.output);
     const { namespace, name } = parseTarget(positionals[0]);
     const ref = `${namespace}/${name}`;
-    const obj = await readPolicy(values.kubeconfig, namespace, name);
+    const obj = await readPolicy(loadKube(kube).kubeConfig, namespace, name);
     const spec = requireAppliedPolicy(obj, ref);
     const status = obj.status!;
     const from = status.host ?? spec.host;

@@ -1,6 +1,6 @@
 // cpuidctl pool relevel <pool> --dry-run | --confirm <hash> [--kubeconfig <file>] [-o json|text]
 
-import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
 import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
@@ -16,6 +16,7 @@ import { hostKey } from "../../shared/nats/subjects.ts";
 import { RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/pinned-level.ts";
 import { selectHosts, type PoolCandidate } from "../../shared/pool/pool-members.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
+import { loadKube } from "../kube-target.ts";
 
 const usage = `usage: cpuidctl pool relevel <pool> --dry-run | --confirm <hash> [--kubeconfig <file>] [-o json|text]
 
@@ -67,19 +68,16 @@ async function readPool(api: CustomObjectsApi, name: string): Promise<CpuidPoolO
 const command: Command = {
   summary: "show what relevelling a pinned pool would change, then relevel it with its hash",
   usage,
-  async run(args) {
+  async run(args, kube) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { "dry-run": { type: "boolean" }, confirm: { type: "string" }, kubeconfig: { type: "string" }, output: { type: "string", short: "o" }, ...NATS_OPTIONS },
+      { "dry-run": { type: "boolean" }, confirm: { type: "string" }, output: { type: "string", short: "o" }, ...NATS_OPTIONS },
       usage,
     );
     if (positionals.length !== 1) throw new UsageError(`expected one pool name\n\n${usage}`);
     if (!values["dry-run"] === (values.confirm === undefined)) throw new UsageError("give exactly one of --dry-run (to see what changes) and --confirm <hash> (the hash --dry-run printed)");
     const format = jsonOrText(values.output);
-    const kc = new KubeConfig();
-    if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
-    else kc.loadFromDefault();
-    const api = kc.makeApiClient(CustomObjectsApi);
+    const api = loadKube(kube).kubeConfig.makeApiClient(CustomObjectsApi);
     const pool = await readPool(api, positionals[0]);
     const [hostList, policyList] = await Promise.all([
       api.listClusterCustomObject({ ...group, plural: HOST_PLURAL }) as Promise<{ items: HostCpuidPolicyObject[] }>,

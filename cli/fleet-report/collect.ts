@@ -2,7 +2,8 @@
 // bucket, and every DomainCpuidPolicy of the cluster (kubeconfig from
 // --kubeconfig, else $KUBECONFIG or the default locations).
 
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { CustomObjectsApi } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../shared/api/v1alpha1/names.ts";
@@ -31,14 +32,7 @@ export async function readHosts(nc: NatsConnection): Promise<{ hosts: HostPolici
   return { hosts, invalid };
 }
 
-export async function readDomainPolicies(kubeconfig: string | undefined): Promise<ReportPolicyInput[]> {
-  const kc = new KubeConfig();
-  try {
-    if (kubeconfig) kc.loadFromFile(kubeconfig);
-    else kc.loadFromDefault();
-  } catch (e) {
-    throw new UsageError(`cannot read kubeconfig ${kubeconfig ?? "(default)"}: ${(e as Error).message}`);
-  }
+export async function readDomainPolicies(kc: KubeConfig): Promise<ReportPolicyInput[]> {
   let list: { items: DomainCpuidPolicyObject[] };
   try {
     list = (await kc.makeApiClient(CustomObjectsApi).listCustomObjectForAllNamespaces({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL })) as typeof list;

@@ -37,7 +37,7 @@ describe("outcomes without an audit", () => {
   it("an unknown host: everything Unknown, nothing reported, no retry", () => {
     const m = "host h9 has not published policies to the cpuid-hosts bucket";
     expect(decideStatus(undefined, 1, { kind: "host-not-found", travel: TRAVEL, hostId: "h9" }, t0)).toEqual({
-      status: { observedGeneration: 1, conditions: [c("Audited", "Unknown", "HostNotFound", m), c("Applied", "Unknown", "HostNotFound", m), c("Ready", "Unknown", "HostNotFound", m)] },
+      status: { observedGeneration: 1, ...TRAVEL, conditions: [c("Audited", "Unknown", "HostNotFound", m), c("Applied", "Unknown", "HostNotFound", m), c("Ready", "Unknown", "HostNotFound", m)] },
       events: [],
       retry: false,
     });
@@ -47,6 +47,7 @@ describe("outcomes without an audit", () => {
     const d = decideStatus(applied, 1, { kind: "host-not-found", travel: TRAVEL, hostId: "h9" }, t1);
     expect(d.status).toEqual({
       observedGeneration: 1,
+      ...TRAVEL,
       conditions: expect.any(Array),
       appliedHash: "sha256:p1",
       activation: "Active",
@@ -58,7 +59,7 @@ describe("outcomes without an audit", () => {
   it("a conflict: one Warning event to apply, Applied False, no retry", () => {
     const m = "domain vm1 on host h1 is governed by the older DomainCpuidPolicy ns/older";
     expect(decideStatus(undefined, 1, { kind: "conflict", travel: TRAVEL, host: "h1", domain: "vm1", owner: "ns/older" }, t0)).toEqual({
-      status: { observedGeneration: 1, conditions: [c("Audited", "Unknown", "Conflict", m), c("Applied", "False", "Conflict", m), c("Ready", "Unknown", "Conflict", m)] },
+      status: { observedGeneration: 1, ...TRAVEL, conditions: [c("Audited", "Unknown", "Conflict", m), c("Applied", "False", "Conflict", m), c("Ready", "Unknown", "Conflict", m)] },
       events: [{ type: "Warning", reason: "Conflict", action: "Apply", note: m }],
       retry: false,
     });
@@ -89,6 +90,7 @@ describe("a passed audit", () => {
     expect(decideStatus(undefined, 1, audited(), t0)).toEqual({
       status: {
         observedGeneration: 1,
+        ...TRAVEL,
         conditions: [c("Audited", "True", "AuditPassed", passedMessage), c("Ready", "False", "NotAudited", "")],
         policyHash: "sha256:p1",
         featureset: evaluation().featureset,
@@ -157,7 +159,8 @@ describe("a failed audit", () => {
     expect(decideStatus(undefined, 1, audited(undefined, failing), t0)).toEqual({
       status: {
         observedGeneration: 1,
-        conditions: [c("Audited", "False", "AuditFailed", summary), c("Applied", "False", "NotAudited", "not sent to the host: the audit failed"), c("Ready", "False", "AuditFailed", summary)],
+        ...TRAVEL,
+        conditions: [c("Audited", "False", "AuditFailed", summary), c("Applied", "False", "NotAudited", "not sent to h1: the audit failed"), c("Ready", "False", "AuditFailed", summary)],
         findings: [finding],
         policyHash: "sha256:p1",
         featureset: failing.featureset,
@@ -218,6 +221,6 @@ describe("a failed audit", () => {
   it("a host change while the host was unreachable is not on the host", () => {
     const down = decideStatus(applied, 1, audited({ kind: "unavailable", message: "timeout" }), t1);
     const d = decideStatus(down.status, 1, audited(undefined, evaluation({ findings: [finding], maxHash: "sha256:max2" })), t2);
-    expect(cond(d.status, "Applied")).toMatchObject({ status: "False", reason: "NotAudited", message: "not sent to the host: the audit failed" });
+    expect(cond(d.status, "Applied")).toMatchObject({ status: "False", reason: "NotAudited", message: "not sent to h1: the audit failed" });
   });
 });
