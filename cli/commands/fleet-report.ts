@@ -1,4 +1,4 @@
-// cpuidctl fleet report -o html [--kubeconfig <file>]
+// cpuidctl fleet report -o html [--kubeconfig <file>] [--context <name>]
 
 import { EXIT_OK, UsageError, type Command } from "../command.ts";
 import { readDomainPolicies, readHosts } from "../fleet-report/collect.ts";
@@ -6,9 +6,9 @@ import { renderFleetReportHtml } from "../fleet-report/html.ts";
 import { buildFleetReport } from "../fleet-report/model.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { parseCommandArgs } from "../policy-args.ts";
-import { loadKube } from "../kube-target.ts";
+import { KUBE_USAGE, loadKube } from "../kube-target.ts";
 
-const usage = `usage: cpuidctl fleet report -o html [--kubeconfig <file>] > fleet.html
+const usage = `usage: cpuidctl fleet report -o html [--kubeconfig <file>] [--context <name>] > fleet.html
 
 One self-contained HTML page (no network needed to open it) from live data:
 the hosts in the cpuid-hosts bucket, hosts with the same CPU and policies
@@ -19,8 +19,9 @@ reason with their findings; a filter by host or feature name. Bucket entries
 that fail validation are left out and named on stderr.
 
   -o html                 the only format
-  --kubeconfig <file>     default $KUBECONFIG, else ~/.kube/config
-${NATS_USAGE}`;
+${NATS_USAGE}
+
+${KUBE_USAGE}`;
 
 const command: Command = {
   summary: "write an HTML report of the fleet's hosts, features and domain policies",

@@ -24,12 +24,12 @@ import { HeartbeatListener } from "../heartbeat-listener.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
-import { loadKube } from "../kube-target.ts";
+import { KUBE_USAGE, loadKube } from "../kube-target.ts";
 
 /** a heartbeat may arrive a little after its interval (the agent counts its domains first) */
 const HEARTBEAT_SLACK_MS = 1_000;
 
-const usage = `usage: cpuidctl migrate check <namespace>/<policy> --to <host> [--kubeconfig <file>] [-o json|text]
+const usage = `usage: cpuidctl migrate check <namespace>/<policy> --to <host> [--kubeconfig <file>] [--context <name>] [-o json|text]
 
 Whether the domain of a DomainCpuidPolicy could move to <host> with its policy,
 as Xen migrates: the effective policy in the resource's status (carried or
@@ -38,13 +38,14 @@ published guest max for the domain's guest type. Prints every finding when it
 does not.
 
   --to <host>             the destination host id (as in the cpuid-hosts bucket)
-  --kubeconfig <file>     default $KUBECONFIG, else ~/.kube/config
 ${NATS_USAGE}
   -o json|text            output format (default text)
 
 Exit status: 0 the move is safe, 1 it is not (findings), 2 bad input: no such
 policy, a policy not audited or not applied yet, an unknown or stale host, or a
-host without guests of the domain's type.`;
+host without guests of the domain's type.
+
+${KUBE_USAGE}`;
 
 interface Verdict {
   policy: string;

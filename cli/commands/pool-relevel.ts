@@ -1,4 +1,4 @@
-// cpuidctl pool relevel <pool> --dry-run | --confirm <hash> [--kubeconfig <file>] [-o json|text]
+// cpuidctl pool relevel <pool> --dry-run | --confirm <hash> [--kubeconfig <file>] [--context <name>] [-o json|text]
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
@@ -16,9 +16,9 @@ import { hostKey } from "../../shared/nats/subjects.ts";
 import { RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/pinned-level.ts";
 import { selectHosts, type PoolCandidate } from "../../shared/pool/pool-members.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
-import { loadKube } from "../kube-target.ts";
+import { KUBE_USAGE, loadKube } from "../kube-target.ts";
 
-const usage = `usage: cpuidctl pool relevel <pool> --dry-run | --confirm <hash> [--kubeconfig <file>] [-o json|text]
+const usage = `usage: cpuidctl pool relevel <pool> --dry-run | --confirm <hash> [--kubeconfig <file>] [--context <name>] [-o json|text]
 
 A Pinned CpuidPool keeps the level it was first computed with. Relevelling
 recomputes it from the hosts the pool selects now (the way the controller
@@ -30,12 +30,13 @@ does), which may lower it to admit weaker hosts.
                     spec.host is a member of the relevelled pool)
   --confirm <hash>  relevel, if <hash> (from --dry-run) is still what the
                     selected hosts give; the controller checks it again
-  --kubeconfig <f>  default $KUBECONFIG, else ~/.kube/config
   -o json|text      output format (default text)
 ${NATS_USAGE}
 
 Exit status: 0 done, 1 the hosts cannot be levelled, 2 bad input (unknown
-pool, no --dry-run or --confirm, a stale hash).`;
+pool, no --dry-run or --confirm, a stale hash).
+
+${KUBE_USAGE}`;
 
 const group = { group: API_GROUP, version: API_VERSION };
 
