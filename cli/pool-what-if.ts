@@ -2,13 +2,13 @@
 // hosts give now (the same computation as the controller's,
 // shared/pool/pool-members.ts), what it removes and adds relative to the
 // current level, which hosts it admits, and which DomainCpuidPolicies are
-// affected. Pure.
+// affected, and how. Pure.
 
 import type { CpuidPoolObject } from "../shared/api/v1alpha1/cpuid-pool.ts";
 import type { DomainCpuidPolicyObject } from "../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { featureNames } from "../shared/featureset/featureset.ts";
 import { policyFeatureset } from "../shared/policy/featureset-io.ts";
-import { readPinnedLevel } from "../shared/pool/pinned-level.ts";
+import { readStoredLevel } from "../shared/pool/level-annotation.ts";
 import { admit, levelHosts, type SelectedHost } from "../shared/pool/pool-members.ts";
 
 export interface WhatIf {
@@ -22,20 +22,42 @@ export interface WhatIf {
   adds: string[];
   members: string[];
   limitingHosts: { host: string; removes: string[] }[];
-  /** policies whose spec.host is a member of the relevelled pool */
-  affectedPolicies: { policy: string; host: string }[];
+  /** policies built from this pool's level (rebuilt from the new one) and policies on its members (where they may move changes) */
+  affectedPolicies: AffectedPolicy[];
   errors: string[];
 }
 
-/** spec.host of a policy read unvalidated from the apiserver (the controller reports malformed ones). */
-function specHost(p: DomainCpuidPolicyObject): string | undefined {
-  const host = (p.spec as { host?: unknown } | undefined)?.host;
-  return typeof host === "string" ? host : undefined;
+export interface AffectedPolicy {
+  policy: string;
+  host: string;
+  /** rebuilt: baseline pool on this pool, its policy changes with the level (staged for running domains); member: on a member host, its policy stays and where it may move changes */
+  effect: "rebuilt" | "member";
+}
+
+/** spec fields of a policy read unvalidated from the apiserver (the controller reports malformed ones). */
+function specOf(p: DomainCpuidPolicyObject): { host?: string; pool?: string } {
+  const spec = p.spec as { host?: unknown; baseline?: unknown; pool?: unknown } | undefined;
+  return {
+    ...(typeof spec?.host === "string" ? { host: spec.host } : {}),
+    ...(spec?.baseline === "pool" && typeof spec.pool === "string" ? { pool: spec.pool } : {}),
+  };
+}
+
+function affected(poolName: string, members: ReadonlySet<string>, domainPolicies: readonly DomainCpuidPolicyObject[]): AffectedPolicy[] {
+  const out: AffectedPolicy[] = [];
+  for (const p of domainPolicies) {
+    const { host, pool } = specOf(p);
+    if (host === undefined) continue;
+    const policy = `${p.metadata.namespace}/${p.metadata.name}`;
+    if (pool === poolName) out.push({ policy, host, effect: "rebuilt" });
+    else if (members.has(host)) out.push({ policy, host, effect: "member" });
+  }
+  return out.sort((a, b) => (a.policy < b.policy ? -1 : 1));
 }
 
 export function relevelWhatIf(pool: CpuidPoolObject, selected: readonly SelectedHost[], domainPolicies: readonly DomainCpuidPolicyObject[]): WhatIf {
   const guest = pool.spec.guestType;
-  const stored = readPinnedLevel(pool.metadata.annotations);
+  const stored = readStoredLevel(pool.metadata.annotations);
   const currentFeatures = stored.level ? featureNames(policyFeatureset(stored.level.policy)) : (pool.status?.level?.features ?? []);
   const currentHash = stored.level?.hash ?? pool.status?.level?.hash;
   const base = { pool: pool.metadata.name!, guestType: guest, ...(currentHash ? { currentHash } : {}) };
@@ -46,7 +68,6 @@ export function relevelWhatIf(pool: CpuidPoolObject, selected: readonly Selected
   const next = new Set(newFeatures);
   const now = new Set(currentFeatures);
   const { members } = admit(level, selected, guest);
-  const memberSet = new Set(members);
   return {
     ...base,
     newHash: level.hash,
@@ -55,10 +76,7 @@ export function relevelWhatIf(pool: CpuidPoolObject, selected: readonly Selected
     adds: newFeatures.filter((f) => !now.has(f)),
     members,
     limitingHosts: level.removed.map((r) => ({ host: r.host, removes: r.features })),
-    affectedPolicies: domainPolicies
-      .map((p) => ({ policy: `${p.metadata.namespace}/${p.metadata.name}`, host: specHost(p) }))
-      .filter((p): p is { policy: string; host: string } => p.host !== undefined && memberSet.has(p.host))
-      .sort((a, b) => (a.policy < b.policy ? -1 : 1)),
+    affectedPolicies: affected(pool.metadata.name!, new Set(members), domainPolicies),
     errors: [],
   };
 }
@@ -76,9 +94,13 @@ export function whatIfText(w: WhatIf): string {
     `  members ${w.members.length}: ${w.members.join(", ") || "-"}`,
   );
   for (const l of w.limitingHosts) lines.push(`  ${l.host} limits it by ${l.removes.length}: ${l.removes.join(" ")}`);
+  const rebuilt = w.affectedPolicies.filter((p) => p.effect === "rebuilt");
+  const onMembers = w.affectedPolicies.filter((p) => p.effect === "member");
   lines.push(
-    `affected DomainCpuidPolicies (today: those whose spec.host is a member of the relevelled pool) ${w.affectedPolicies.length}:`,
-    ...w.affectedPolicies.map((p) => `  ${p.policy} on ${p.host}`),
+    `DomainCpuidPolicies built from this pool (baseline pool), rebuilt from the new level, staged for running domains: ${rebuilt.length}`,
+    ...rebuilt.map((p) => `  ${p.policy} on ${p.host}`),
+    `other DomainCpuidPolicies on members (policy unchanged; where they may move can change): ${onMembers.length}`,
+    ...onMembers.map((p) => `  ${p.policy} on ${p.host}`),
     `to relevel: cpuidctl pool relevel ${w.pool} --confirm ${w.newHash}`,
   );
   return `${lines.join("\n")}\n`;

@@ -65,7 +65,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
   });
   new client.Gauge({
     name: "cpuid_domain_policies_unmigratable",
-    help: "DomainCpuidPolicies whose effective policy no fresh host but their own accepts (status.acceptingHosts) (leader only)",
+    help: "DomainCpuidPolicies whose condition Migratable is False: baseline pool, some pool member refuses the effective policy; otherwise, no fresh host but their own accepts it (leader only)",
     registers,
     collect() {
       this.reset();

@@ -29,7 +29,9 @@ import { domainPolicyController } from "./domain-policy/watch.ts";
 import { HostMirrorReconciler } from "./host-mirror/reconciler.ts";
 import { createPoolMetrics } from "./pool/pool-metrics.ts";
 import { PoolReconciler } from "./pool/reconciler.ts";
-import { poolController, type ObjectChange } from "./pool/watch.ts";
+import { poolController } from "./pool/watch.ts";
+import { PoolBaselines } from "./domain-policy/pool-baselines.ts";
+import type { ObjectChange } from "./manager/object-change.ts";
 import { hostMirrorController } from "./host-mirror/watch.ts";
 import type { HostEvent } from "./hosts/host-events.ts";
 import { HostIndex } from "./hosts/host-index.ts";
@@ -177,9 +179,10 @@ export async function startController(options: ControllerOptions, log: Logger = 
     stagedRefreshMs: options.stagedRefreshSeconds * 1000,
     evaluations,
     accepting,
+    pools: new PoolBaselines(poolInformer),
     sweepHost: (hostId) => sweeps.add(hostId),
   });
-  const domainQueue = manager.register(domainPolicyController({ reconciler: domainReconciler, informer: domainInformer, policies, policyEvents, hostEvents, workers: options.workers }));
+  const domainQueue = manager.register(domainPolicyController({ reconciler: domainReconciler, informer: domainInformer, policies, policyEvents, hostEvents, poolChanges, workers: options.workers }));
   const domainEvents = subscribeDomainEvents(nc, logger, (hostId, domain) => {
     const key = policies.owner(hostId, domain);
     if (key !== undefined) domainQueue.add(key);

@@ -2,6 +2,8 @@
 // run before they are applied, against the live host data in the
 // cpuid-hosts bucket (same evaluation code as the controller).
 
+import { findPool } from "../cluster-pools.ts";
+import { poolBaseline, type PoolBaseline } from "../../shared/domain-policy/pool-baseline.ts";
 import type { KV } from "@nats-io/kv";
 import { parseAllDocuments } from "yaml";
 import { evaluateDomainPolicy, type Evaluation } from "../../shared/domain-policy/evaluate.ts";
@@ -17,7 +19,7 @@ import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
 import { readInput } from "../policy-input.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
-import { clusterRequested, KUBE_USAGE, loadKube, type KubeTarget } from "../kube-target.ts";
+import { clusterRequested, KUBE_USAGE, loadKube, type KubeTarget, type LoadedKube } from "../kube-target.ts";
 import { conflictingPolicy, listClusterPolicies, type ClusterPolicy } from "../cluster-policies.ts";
 
 const usage = `usage: cpuidctl audit -f <file> [--nats-url <url>] [--nats-seed-file <file>] [-o json|text]
@@ -117,6 +119,15 @@ function resultText(r: DocumentResult): string {
   return `${head}${findingsBlock(r.findings)}\n`;
 }
 
+/** spec.pool read from the cluster, for baseline pool; without a cluster, why it cannot be. */
+async function poolOf(spec: DomainCpuidPolicySpec, cluster: LoadedKube | undefined): Promise<PoolBaseline | undefined> {
+  if (spec.baseline !== "pool" || !spec.pool) return undefined;
+  if (!cluster) {
+    return { kind: "unavailable", pool: spec.pool, reason: "PoolNotReady", message: `baseline pool builds from CpuidPool ${spec.pool}'s level, read from the cluster: give --kubeconfig or --context` };
+  }
+  return poolBaseline(spec.pool, await findPool(cluster.kubeConfig, spec.pool));
+}
+
 const command: Command = {
   summary: "dry-run the controller's audit of DomainCpuidPolicy objects against live host data",
   usage,
@@ -144,7 +155,7 @@ const command: Command = {
         const host = await fetchHost(kv, doc.spec.host);
         if (!host) throw new UsageError(`DomainCpuidPolicy ${doc.name}: host ${doc.spec.host} has not published policies to the ${HOSTS_BUCKET} bucket`);
         const conflict = conflictingPolicy({ namespace: doc.namespace, name: doc.name, ...doc.spec }, existing);
-        results.push(auditOne(doc, evaluateDomainPolicy(doc.spec, host), conflict));
+        results.push(auditOne(doc, evaluateDomainPolicy(doc.spec, host, await poolOf(doc.spec, cluster)), conflict));
       }
       const ok = results.every((r) => r.ok);
       if (format === "json") printJson({ ok, results });

@@ -5,6 +5,9 @@
 // status) is fitted to the destination's published guest max
 // (shared/level/compat.ts).
 
+import { findPool } from "../cluster-pools.ts";
+import { evaluateDomainPolicy } from "../../shared/domain-policy/evaluate.ts";
+import { poolBaseline } from "../../shared/domain-policy/pool-baseline.ts";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiException, CustomObjectsApi } from "@kubernetes/client-node";
 import { findingToJson } from "../../shared/audit/finding.ts";
@@ -106,7 +109,8 @@ const command: Command = {
     const format = jsonOrText(values.output);
     const { namespace, name } = parseTarget(positionals[0]);
     const ref = `${namespace}/${name}`;
-    const obj = await readPolicy(loadKube(kube).kubeConfig, namespace, name);
+    const { kubeConfig } = loadKube(kube);
+    const obj = await readPolicy(kubeConfig, namespace, name);
     const spec = requireAppliedPolicy(obj, ref);
     const status = obj.status!;
     const from = status.host ?? spec.host;
@@ -145,7 +149,8 @@ const command: Command = {
     if (destination.published.summaries[spec.guestType === "pv" ? "pv_max" : "hvm_max"].featureCount === 0) {
       throw new UsageError(`host ${values.to} offers no ${spec.guestType} guests (its ${spec.guestType} max policy is empty)`);
     }
-    const effective = effectivePolicy(spec, status, (id) => records.get(id));
+    const pool = spec.baseline === "pool" && spec.pool ? poolBaseline(spec.pool, await findPool(kubeConfig, spec.pool)) : undefined;
+    const effective = effectivePolicy(spec, status, (id) => records.get(id), (s, h) => evaluateDomainPolicy(s, h, pool));
     if (effective.kind === "unknown") throw new UsageError(`DomainCpuidPolicy ${ref}: cannot tell its effective policy: ${effective.message}`);
     const fit = policyFits(effective.policy, guestMax(destination.guest, spec.guestType), { guest: spec.guestType });
     const verdict: Verdict = {

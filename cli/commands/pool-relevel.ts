@@ -7,16 +7,16 @@ import { readHostEntry } from "../hosts-bucket.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
 import { relevelWhatIf, whatIfText, type WhatIf } from "../pool-what-if.ts";
-import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 import { decodeHostPolicies } from "../../shared/hosts/host-record.ts";
 import { hostKey } from "../../shared/nats/subjects.ts";
-import { RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/pinned-level.ts";
+import { RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/level-annotation.ts";
 import { selectHosts, type PoolCandidate } from "../../shared/pool/pool-members.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
 import { KUBE_USAGE, loadKube } from "../kube-target.ts";
+import { findPool } from "../cluster-pools.ts";
 
 const usage = `usage: cpuidctl pool relevel <pool> --dry-run | --confirm <hash> [--kubeconfig <file>] [--context <name>] [-o json|text]
 
@@ -57,15 +57,6 @@ async function candidates(hostObjects: HostCpuidPolicyObject[], guest: "pv" | "h
   }
 }
 
-async function readPool(api: CustomObjectsApi, name: string): Promise<CpuidPoolObject> {
-  try {
-    return (await api.getClusterCustomObject({ ...group, plural: POOL_PLURAL, name })) as CpuidPoolObject;
-  } catch (e) {
-    if ((e as { code?: number }).code === 404) throw new UsageError(`CpuidPool ${name} not found`);
-    throw e;
-  }
-}
-
 const command: Command = {
   summary: "show what relevelling a pinned pool would change, then relevel it with its hash",
   usage,
@@ -78,8 +69,10 @@ const command: Command = {
     if (positionals.length !== 1) throw new UsageError(`expected one pool name\n\n${usage}`);
     if (!values["dry-run"] === (values.confirm === undefined)) throw new UsageError("give exactly one of --dry-run (to see what changes) and --confirm <hash> (the hash --dry-run printed)");
     const format = jsonOrText(values.output);
-    const api = loadKube(kube).kubeConfig.makeApiClient(CustomObjectsApi);
-    const pool = await readPool(api, positionals[0]);
+    const { kubeConfig } = loadKube(kube);
+    const api = kubeConfig.makeApiClient(CustomObjectsApi);
+    const pool = await findPool(kubeConfig, positionals[0]);
+    if (!pool) throw new UsageError(`CpuidPool ${positionals[0]} not found`);
     const [hostList, policyList] = await Promise.all([
       api.listClusterCustomObject({ ...group, plural: HOST_PLURAL }) as Promise<{ items: HostCpuidPolicyObject[] }>,
       api.listClusterCustomObject({ ...group, plural: DOMAIN_PLURAL }) as Promise<{ items: DomainCpuidPolicyObject[] }>,

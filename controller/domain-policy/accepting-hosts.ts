@@ -26,7 +26,7 @@ export class AcceptingHostsIndex {
   readonly #hosts: Pick<HostIndex, "hostIds" | "get">;
   readonly #capacity: number;
   #groups = new Map<GuestType, Map<string, MaxGroup>>();
-  #answers = new Map<string, AcceptingHosts>();
+  #answers = new Map<string, readonly string[]>();
   readonly #fits = new Map<string, boolean>();
 
   constructor(hosts: Pick<HostIndex, "hostIds" | "get">, capacity = DEFAULT_CAPACITY) {
@@ -42,6 +42,12 @@ export class AcceptingHostsIndex {
 
   /** Treat the answer as read-only: it is shared. */
   of(policy: CpuPolicy, hash: string, guest: GuestType): AcceptingHosts {
+    const all = this.all(policy, hash, guest);
+    return { count: all.length, hosts: all.slice(0, ACCEPTING_HOSTS_LISTED) };
+  }
+
+  /** Every accepting host, sorted; read-only, it is shared. */
+  all(policy: CpuPolicy, hash: string, guest: GuestType): readonly string[] {
     const key = `${guest}|${hash}`;
     let answer = this.#answers.get(key);
     if (answer) return answer;
@@ -49,8 +55,7 @@ export class AcceptingHostsIndex {
     for (const [maxHash, group] of this.#groupsFor(guest)) {
       if (this.#fit(policy, hash, maxHash, group.max, guest)) accepting.push(...group.hosts);
     }
-    accepting.sort();
-    answer = { count: accepting.length, hosts: accepting.slice(0, ACCEPTING_HOSTS_LISTED) };
+    answer = accepting.sort();
     this.#remember(this.#answers, key, answer);
     return answer;
   }

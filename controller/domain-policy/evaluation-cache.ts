@@ -13,6 +13,7 @@ import type { DomainCpuidPolicySpec } from "../../shared/api/v1alpha1/domain-cpu
 import { policyToJson, type SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
 import type { HostRecord } from "../../shared/hosts/host-record.ts";
 import { evaluateDomainPolicy, type Evaluation } from "../../shared/domain-policy/evaluate.ts";
+import type { PoolBaseline } from "../../shared/domain-policy/pool-baseline.ts";
 
 const DEFAULT_CAPACITY = 1024;
 
@@ -26,16 +27,16 @@ export class EvaluationCache {
   }
 
   /** The same result as evaluateDomainPolicy; treat it as read-only, it is shared. */
-  evaluate(spec: DomainCpuidPolicySpec, host: HostRecord): Evaluation {
-    const key = cacheKey(spec, host);
-    if (key === undefined) return evaluateDomainPolicy(spec, host);
+  evaluate(spec: DomainCpuidPolicySpec, host: HostRecord, pool?: PoolBaseline): Evaluation {
+    const key = cacheKey(spec, host, pool);
+    if (key === undefined) return evaluateDomainPolicy(spec, host, pool);
     const hit = this.#entries.get(key);
     if (hit) {
       this.#entries.delete(key);
       this.#entries.set(key, hit);
       return hit;
     }
-    const evaluation = evaluateDomainPolicy(spec, host);
+    const evaluation = evaluateDomainPolicy(spec, host, pool);
     this.#entries.set(key, evaluation);
     if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
     return evaluation;
@@ -49,9 +50,14 @@ export class EvaluationCache {
   }
 }
 
-/** Everything the evaluation depends on; a full spec.policy (rare, large) is not cached. */
-function cacheKey(spec: DomainCpuidPolicySpec, host: HostRecord): string | undefined {
+/** Everything the evaluation depends on; a full spec.policy (rare, large) and a pool without a level are not cached. */
+function cacheKey(spec: DomainCpuidPolicySpec, host: HostRecord, pool: PoolBaseline | undefined): string | undefined {
   if (spec.policy) return undefined;
+  let level = "";
+  if (spec.baseline === "pool") {
+    if (pool?.kind !== "level") return undefined;
+    level = `${pool.guestType}:${pool.hash}`;
+  }
   const [max, def] = spec.guestType === "pv" ? ["pv_max", "pv_default"] as const : ["hvm_max", "hvm_default"] as const;
-  return [host.guestHashes[max], host.guestHashes[def], spec.guestType, spec.baseline, spec.pool ?? "", spec.enable.join(","), spec.disable.join(",")].join("|");
+  return [host.guestHashes[max], host.guestHashes[def], spec.guestType, spec.baseline, spec.pool ?? "", level, spec.enable.join(","), spec.disable.join(",")].join("|");
 }

@@ -7,8 +7,7 @@
 // asks for something new. Pure.
 
 import type { DomainCpuidPolicySpec, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
-import { effectivePolicy, requestDigest } from "../../shared/domain-policy/effective-policy.ts";
-import type { evaluateDomainPolicy } from "../../shared/domain-policy/evaluate.ts";
+import { effectivePolicy, requestDigest, type BuildOnHost } from "../../shared/domain-policy/effective-policy.ts";
 import type { HostRecord } from "../../shared/hosts/host-record.ts";
 import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
 import { findCondition } from "../status/conditions.ts";
@@ -26,7 +25,7 @@ export function policySource(
   spec: DomainCpuidPolicySpec,
   previous: DomainCpuidPolicyStatus | undefined,
   hosts: (hostId: string) => HostRecord | undefined,
-  build: typeof evaluateDomainPolicy,
+  build: BuildOnHost,
 ): PolicySource {
   if (!previous?.requestDigest || previous.requestDigest !== requestDigest(spec)) return { kind: "build" };
   if (previous.carriedPolicy) {
@@ -43,7 +42,7 @@ function carry(
   spec: DomainCpuidPolicySpec,
   previous: DomainCpuidPolicyStatus,
   hosts: (hostId: string) => HostRecord | undefined,
-  build: typeof evaluateDomainPolicy,
+  build: BuildOnHost,
   from: string,
 ): PolicySource {
   const effective = effectivePolicy(spec, previous, hosts, build);

@@ -7,7 +7,9 @@
 // agent records, per domain, the uid of the resource whose request set its
 // policy. A sweep of one host lists its domains and resets every domain whose
 // policy came from a resource and which no DomainCpuidPolicy now names,
-// unless it already runs (or has staged) the host default. A domain it cannot
+// unless it already runs (or has staged) the host default, or the policy that
+// set it now names the same domain on another host (a move not made yet: the
+// policy travels with the domain, as in Xen). A domain it cannot
 // decide about (see UNDECIDED_WHY) is reported, never skipped silently. A running domain
 // gets the default staged (it keeps what it booted with until its next
 // start); one not yet started gets it at once, replacing any staged policy.
@@ -113,6 +115,10 @@ export class OrphanReset {
     const resourceUid = domain.resourceUid ?? (domain.lastRequestId ? resourceUidOfRequestId(domain.lastRequestId) : undefined);
     // never configured by this controller (host default, or set directly by an operator): not ours to reset
     if (!resourceUid) return { kind: "leave" };
+    // its policy still exists and names this domain on another host: a move the domain has not made (yet, or
+    // refused as unsafe); the policy travels with the domain, which keeps it until it leaves
+    const live = this.#d.policies.targetOfUid(resourceUid);
+    if (live && live.domain === domain.domain && live.host !== hostId) return { kind: "leave" };
     if (!domain.guestType) return { kind: "undecided", reason: "no-guest-type", resourceUid };
     const target = hostDefault(domain.guestType);
     if (!target) return { kind: "undecided", reason: "no-host-default", resourceUid };

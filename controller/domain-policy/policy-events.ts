@@ -43,7 +43,7 @@ export class PolicyEvents extends Source<PolicyEvent> {
     const spec = obj.spec as { host?: unknown; domain?: unknown } | undefined;
     const current =
       typeof spec?.host === "string" && typeof spec.domain === "string"
-        ? { host: spec.host, domain: spec.domain, createdAt: String(obj.metadata.creationTimestamp ?? "") }
+        ? { host: spec.host, domain: spec.domain, createdAt: String(obj.metadata.creationTimestamp ?? ""), ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}) }
         : undefined;
     const rivals = current ? this.#policies.set(key, current) : this.#policies.remove(key);
     this.emit({ type, key, obj, previous, current, rivals });

@@ -8,6 +8,8 @@ export interface PolicyTarget {
   domain: string;
   /** metadata.creationTimestamp, ISO 8601 */
   createdAt: string;
+  /** metadata.uid: what the agents record as the provenance of a policy they hold */
+  uid?: string;
 }
 
 const targetKey = (host: string, domain: string) => `${host}\u0000${domain}`;
@@ -16,16 +18,18 @@ export class PolicyIndex {
   readonly #targets = new Map<string, PolicyTarget>();
   readonly #byHost = new Map<string, Set<string>>();
   readonly #byDomain = new Map<string, Set<string>>();
+  readonly #byUid = new Map<string, string>();
 
   /** Records (or moves) a policy; returns the other policies whose governing policy may have changed. */
   set(key: string, target: PolicyTarget): string[] {
     const previous = this.#targets.get(key);
-    if (previous && previous.host === target.host && previous.domain === target.domain) {
+    if (previous && previous.host === target.host && previous.domain === target.domain && previous.uid === target.uid) {
       this.#targets.set(key, target);
       return [];
     }
     const affected = previous ? this.remove(key) : [];
     this.#targets.set(key, target);
+    if (target.uid) this.#byUid.set(target.uid, key);
     add(this.#byHost, target.host, key);
     const rivals = add(this.#byDomain, targetKey(target.host, target.domain), key);
     return [...affected, ...[...rivals].filter((k) => k !== key)];
@@ -36,6 +40,7 @@ export class PolicyIndex {
     const target = this.#targets.get(key);
     if (!target) return [];
     this.#targets.delete(key);
+    if (target.uid && this.#byUid.get(target.uid) === key) this.#byUid.delete(target.uid);
     drop(this.#byHost, target.host, key);
     const rest = drop(this.#byDomain, targetKey(target.host, target.domain), key);
     return [...rest];
@@ -43,6 +48,12 @@ export class PolicyIndex {
 
   target(key: string): PolicyTarget | undefined {
     return this.#targets.get(key);
+  }
+
+  /** Where the policy with this uid points now, if it still exists. */
+  targetOfUid(uid: string): PolicyTarget | undefined {
+    const key = this.#byUid.get(uid);
+    return key === undefined ? undefined : this.#targets.get(key);
   }
 
   keysOnHost(host: string): Iterable<string> {

@@ -6,7 +6,7 @@
 
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
-import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject, type DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import { ACCEPTING_HOSTS_LISTED, DomainCpuidPolicySpec, type DomainCpuidPolicyObject, type DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { AgentClient } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
 import type { NatsConnectionStatus } from "../hosts/nats-connection-status.ts";
@@ -18,13 +18,15 @@ import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import { agentAction } from "./agent-action.ts";
 import { auditOnHost, type AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
-import { requestDigest } from "../../shared/domain-policy/effective-policy.ts";
+import { requestDigest, type BuildOnHost } from "../../shared/domain-policy/effective-policy.ts";
+import type { PoolBaseline } from "../../shared/domain-policy/pool-baseline.ts";
 import type { AcceptingHostsIndex } from "./accepting-hosts.ts";
 import { policySource } from "./move.ts";
 import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
 import { policyRequestId } from "./request-id.ts";
-import { decideStatus, type AgentOutcome, type Outcome, type Travel } from "./status.ts";
+import { decideStatus, type Acceptance, type AgentOutcome, type Outcome, type Travel } from "./status.ts";
+import type { PoolBaselines } from "./pool-baselines.ts";
 
 export interface DomainPolicyReconcilerDeps {
   informer: ResilientInformer<DomainCpuidPolicyObject>;
@@ -41,6 +43,8 @@ export interface DomainPolicyReconcilerDeps {
   evaluations: EvaluationCache;
   /** how many hosts would accept each effective policy (status.acceptingHosts) */
   accepting: AcceptingHostsIndex;
+  /** the level and members of spec.pool, for baseline pool */
+  pools: Pick<PoolBaselines, "get">;
   /** queues a sweep of the host for domains no policy governs (./orphan-reset.ts) */
   sweepHost(hostId: string): void;
 }
@@ -108,7 +112,9 @@ export class DomainPolicyReconciler {
       return { kind: "invalid-policy", message: issues };
     }
     const spec = parsed.data;
-    const source = policySource(spec, previous, (id) => this.#d.hosts.get(id)?.record, (s, h) => this.#d.evaluations.evaluate(s, h));
+    const pool = spec.baseline === "pool" && spec.pool ? this.#d.pools.get(spec.pool) : undefined;
+    const build: BuildOnHost = (s, h) => this.#d.evaluations.evaluate(s, h, pool);
+    const source = policySource(spec, previous, (id) => this.#d.hosts.get(id)?.record, build);
     if (source.kind === "unknown") return { kind: "not-carried", message: source.message };
     const travel: Travel = {
       host: spec.host,
@@ -119,12 +125,33 @@ export class DomainPolicyReconciler {
     if (owner !== undefined && owner !== key) return { kind: "conflict", host: spec.host, domain: spec.domain, owner, travel };
     const host = this.#d.hosts.get(spec.host);
     if (!host) return { kind: "host-not-found", hostId: spec.host, travel };
-    const evaluation = source.kind === "carry" ? auditOnHost(source.policy, spec.guestType, host.record) : this.#d.evaluations.evaluate(spec, host.record);
+    const evaluation = source.kind === "carry" ? auditOnHost(source.policy, spec.guestType, host.record) : build(spec, host.record);
     if (evaluation.kind !== "audited") return evaluation;
-    const accepting = this.#d.accepting.of(evaluation.requested, evaluation.policyHash, spec.guestType);
+    const accepting = this.#acceptance(spec, evaluation, pool);
     if (evaluation.findings.length > 0) return { kind: "audited", evaluation, travel, accepting };
     const agent = await this.#talkToAgent(obj, spec, evaluation, generation, previous);
     return { kind: "audited", evaluation, agent, travel, accepting };
+  }
+
+  #acceptance(spec: DomainCpuidPolicySpec, evaluation: AuditedEvaluation, pool: PoolBaseline | undefined): Acceptance {
+    const all = this.#d.accepting.all(evaluation.requested, evaluation.policyHash, spec.guestType);
+    const hosts = { count: all.length, hosts: all.slice(0, ACCEPTING_HOSTS_LISTED) };
+    const others = all.length - (binarySearchIncludes(all, spec.host) ? 1 : 0);
+    if (pool?.kind !== "level") return { hosts, others };
+    const accepted = pool.members.filter((m) => binarySearchIncludes(all, m));
+    const refusing = pool.members.filter((m) => !binarySearchIncludes(all, m));
+    return {
+      hosts,
+      others,
+      pool: {
+        pool: pool.pool,
+        levelHash: pool.hash,
+        members: pool.members.length,
+        count: accepted.length,
+        hosts: accepted.slice(0, ACCEPTING_HOSTS_LISTED),
+        refusing: refusing.slice(0, ACCEPTING_HOSTS_LISTED),
+      },
+    };
   }
 
   async #talkToAgent(
@@ -171,4 +198,15 @@ export class DomainPolicyReconciler {
     if (r.kind === "unavailable" && !this.#d.link.blames(this.#d.hosts.get(hostId), asked)) return { kind: "transport", message: r.message };
     return r;
   }
+}
+
+function binarySearchIncludes(sorted: readonly string[], value: string): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted[lo] === value;
 }

@@ -5,7 +5,8 @@
 import { summariseFindings } from "../../shared/audit/findings-text.ts";
 import type { DomainInfo, SetPolicyReply } from "../../shared/schemas/agent-messages.ts";
 import type { Condition } from "../../shared/schemas/conditions.ts";
-import type { AcceptingHosts, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { AcceptingHosts, DomainCpuidPolicyStatus, PoolAcceptance } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { PoolUnavailableReason } from "../../shared/domain-policy/pool-baseline.ts";
 import type { SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
 import type { FindingJson } from "../../shared/schemas/finding.ts";
 import type { EventSpec } from "../kube/events.ts";
@@ -15,6 +16,7 @@ import type { AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
 export const AUDITED = "Audited";
 export const APPLIED = "Applied";
 export const READY = "Ready";
+export const MIGRATABLE = "Migratable";
 
 export const Reason = {
   AuditPassed: "AuditPassed",
@@ -22,7 +24,20 @@ export const Reason = {
   HostPolicyChanged: "HostPolicyChanged",
   InvalidPolicy: "InvalidPolicy",
   HostNotFound: "HostNotFound",
-  PoolNotSupported: "PoolNotSupported",
+  /** Audited=Unknown: spec.pool names no CpuidPool */
+  PoolNotFound: "PoolNotFound",
+  /** Audited=Unknown: the pool has no level yet */
+  PoolNotReady: "PoolNotReady",
+  /** Audited=False: the pool is levelled for the other guest type */
+  PoolGuestTypeMismatch: "PoolGuestTypeMismatch",
+  /** Migratable=True: every member of the pool accepts the effective policy */
+  PoolWide: "PoolWide",
+  /** Migratable=False: some members of the pool refuse the effective policy */
+  NotPoolWide: "NotPoolWide",
+  /** Migratable=True: some host besides the policy's own accepts the effective policy */
+  OtherHostsAccept: "OtherHostsAccept",
+  /** Migratable=False: no other host accepts it */
+  NoOtherHost: "NoOtherHost",
   Conflict: "Conflict",
   Applied: "Applied",
   Staged: "Staged",
@@ -66,13 +81,22 @@ export type AgentOutcome =
 
 export type Outcome =
   | { kind: "host-not-found"; hostId: string; travel: Travel }
-  | { kind: "pool-unsupported"; message: string }
+  | { kind: "pool-unavailable"; reason: PoolUnavailableReason; message: string }
   | { kind: "invalid-policy"; message: string }
   /** an older DomainCpuidPolicy governs the same domain */
   | { kind: "conflict"; host: string; domain: string; owner: string; travel: Travel }
   /** a move whose policy cannot be carried: the previous status stays, to retry */
   | { kind: "not-carried"; message: string }
-  | { kind: "audited"; evaluation: AuditedEvaluation; agent?: AgentOutcome; travel: Travel; accepting?: AcceptingHosts };
+  | { kind: "audited"; evaluation: AuditedEvaluation; agent?: AgentOutcome; travel: Travel; accepting?: Acceptance };
+
+/** Where else the effective policy could run (status.acceptingHosts, status.poolAcceptance, condition Migratable). */
+export interface Acceptance {
+  hosts: AcceptingHosts;
+  /** accepting hosts other than the policy's own */
+  others: number;
+  /** baseline pool */
+  pool?: PoolAcceptance;
+}
 
 export interface StatusDecision {
   status: DomainCpuidPolicyStatus;
@@ -123,8 +147,8 @@ export function decideStatus(
       return unresolved(ctx, Reason.HostNotFound, `host ${outcome.hostId} has not published policies to the cpuid-hosts bucket`, outcome.travel);
     case "not-carried":
       return notCarried(ctx, outcome.message);
-    case "pool-unsupported":
-      return unresolved(ctx, Reason.PoolNotSupported, outcome.message);
+    case "pool-unavailable":
+      return outcome.reason === "PoolGuestTypeMismatch" ? invalidPolicy(ctx, outcome.message, Reason.PoolGuestTypeMismatch, "spec.pool is levelled for the other guest type") : unresolved(ctx, Reason[outcome.reason], outcome.message);
     case "invalid-policy":
       return invalidPolicy(ctx, outcome.message);
     case "conflict":
@@ -147,6 +171,7 @@ export function decideStatus(
 function unresolved(ctx: Ctx, reason: string, message: string, travel?: Travel): StatusDecision {
   set(ctx, { type: AUDITED, status: "Unknown", reason, message });
   set(ctx, { type: APPLIED, status: "Unknown", reason, message });
+  set(ctx, { type: MIGRATABLE, status: "Unknown", reason, message });
   setReady(ctx);
   return { status: keepHostState(ctx, travelFields(travel)), events: [], retry: false };
 }
@@ -168,6 +193,7 @@ function conflict(ctx: Ctx, message: string, travel: Travel): StatusDecision {
   const wasConflict = findCondition(ctx.previous.conditions, APPLIED)?.reason === Reason.Conflict;
   set(ctx, { type: AUDITED, status: "Unknown", reason: Reason.Conflict, message });
   set(ctx, { type: APPLIED, status: "False", reason: Reason.Conflict, message });
+  set(ctx, { type: MIGRATABLE, status: "Unknown", reason: Reason.Conflict, message });
   setReady(ctx);
   return {
     status: keepHostState(ctx, travelFields(travel)),
@@ -176,15 +202,17 @@ function conflict(ctx: Ctx, message: string, travel: Travel): StatusDecision {
   };
 }
 
-function invalidPolicy(ctx: Ctx, message: string): StatusDecision {
-  const wasInvalid = findCondition(ctx.previous.conditions, AUDITED)?.reason === Reason.InvalidPolicy && ctx.previous.observedGeneration === ctx.generation;
-  set(ctx, { type: AUDITED, status: "False", reason: Reason.InvalidPolicy, message });
-  set(ctx, { type: APPLIED, status: "False", reason: Reason.NotAudited, message: "not sent to the host: spec.policy is invalid" });
+/** The spec cannot be built: spec.policy is invalid, or spec.pool is levelled for the other guest type. */
+function invalidPolicy(ctx: Ctx, message: string, reason: string = Reason.InvalidPolicy, why = "spec.policy is invalid"): StatusDecision {
+  const wasInvalid = findCondition(ctx.previous.conditions, AUDITED)?.reason === reason && ctx.previous.observedGeneration === ctx.generation;
+  set(ctx, { type: AUDITED, status: "False", reason, message });
+  set(ctx, { type: APPLIED, status: "False", reason: Reason.NotAudited, message: `not sent to the host: ${why}` });
+  set(ctx, { type: MIGRATABLE, status: "Unknown", reason, message });
   setReady(ctx);
   return {
     status: keepHostState(ctx, {}),
-    events: wasInvalid ? [] : [{ type: "Warning", reason: Reason.InvalidPolicy, action: "Audit", note: message }],
-    ...(wasInvalid ? {} : { auditFailure: Reason.InvalidPolicy }),
+    events: wasInvalid ? [] : [{ type: "Warning", reason, action: "Audit", note: message }],
+    ...(wasInvalid ? {} : { auditFailure: reason }),
     retry: false,
   };
 }
@@ -192,7 +220,27 @@ function invalidPolicy(ctx: Ctx, message: string): StatusDecision {
 interface AuditFacts {
   ev: AuditedEvaluation;
   travel: Travel;
-  accepting?: AcceptingHosts;
+  accepting?: Acceptance;
+}
+
+function setMigratable(ctx: Ctx, accepting: Acceptance | undefined): void {
+  const pool = accepting?.pool;
+  if (pool) {
+    const refusing = pool.refusing.length ? `; refusing: ${pool.refusing.join(", ")}${pool.members - pool.count > pool.refusing.length ? ", …" : ""}` : "";
+    if (pool.members > 0 && pool.count === pool.members) {
+      set(ctx, { type: MIGRATABLE, status: "True", reason: Reason.PoolWide, message: `all ${pool.members} members of CpuidPool ${pool.pool} accept the effective policy` });
+    } else {
+      set(ctx, { type: MIGRATABLE, status: "False", reason: Reason.NotPoolWide, message: `${pool.count} of the ${pool.members} members of CpuidPool ${pool.pool} accept the effective policy${refusing}` });
+    }
+    return;
+  }
+  if (!accepting) return;
+  set(
+    ctx,
+    accepting.others > 0
+      ? { type: MIGRATABLE, status: "True", reason: Reason.OtherHostsAccept, message: `${accepting.others} other host${accepting.others === 1 ? " accepts" : "s accept"} the effective policy` }
+      : { type: MIGRATABLE, status: "False", reason: Reason.NoOtherHost, message: "no other published host accepts the effective policy" },
+  );
 }
 
 function auditFailed(ctx: Ctx, facts: AuditFacts): StatusDecision {
@@ -221,6 +269,7 @@ function auditFailed(ctx: Ctx, facts: AuditFacts): StatusDecision {
   if (!stillOnHost) {
     set(ctx, { type: APPLIED, status: "False", reason: Reason.NotAudited, message: `not sent to ${travel.host}: the audit failed` });
   }
+  setMigratable(ctx, facts.accepting);
   setReady(ctx);
 
   const alreadyReported =
@@ -245,7 +294,7 @@ function auditPassed(ctx: Ctx, facts: AuditFacts, agent: AgentOutcome): StatusDe
     reason: travel.carried ? Reason.MoveSafe : Reason.AuditPassed,
     message: travel.carried
       ? `safe to move: the policy the domain brought from ${travel.carried.from} fits ${travel.host}'s guest max (${ev.maxHash}); ${versusDefault}`
-      : `fits the host's guest max (${ev.maxHash}); ${versusDefault}`,
+      : `fits ${ev.pool ? `the level of CpuidPool ${ev.pool.name} (${ev.pool.levelHash}) and ` : ""}the host's guest max (${ev.maxHash}); ${versusDefault}`,
   });
   const events: EventSpec[] = [];
   let retry = false;
@@ -318,6 +367,7 @@ function auditPassed(ctx: Ctx, facts: AuditFacts, agent: AgentOutcome): StatusDe
     }
   }
   if (host.appliedHash !== ev.policyHash && (agent.kind === "unavailable" || agent.kind === "error")) host.activation = "Pending";
+  setMigratable(ctx, facts.accepting);
   setReady(ctx);
   return { status: withEvaluation(ctx, facts, findings, host), events, ...(auditFailure ? { auditFailure } : {}), retry };
 }
@@ -358,7 +408,8 @@ function withEvaluation(
     hostPolicyHash: ev.maxHash,
     ...host,
     ...travelFields(facts.travel),
-    acceptingHosts: facts.accepting,
+    acceptingHosts: facts.accepting?.hosts,
+    poolAcceptance: facts.accepting?.pool,
   });
 }
 

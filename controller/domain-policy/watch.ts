@@ -5,13 +5,18 @@
 //   (which of them governs may change);
 // - its host is added, republishes, is removed or is heard from again after
 //   being stale (staleness alone changes nothing about the audit);
+// - the CpuidPool its spec.pool names comes, goes, or changes its stored
+//   level or its members (baseline pool builds from them);
 // - becoming leader, and every resync.
 
+import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
+import { LEVEL_ANNOTATION } from "../../shared/pool/level-annotation.ts";
 import type { HostEvent } from "../hosts/host-events.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { objectKey } from "../kube/resources.ts";
 import type { ControllerRegistration } from "../manager/manager.ts";
+import { Marks, type ObjectChange } from "../manager/object-change.ts";
 import { watch, type Queue, type Source } from "../manager/source.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import type { PolicyEvent, PolicyEvents } from "./policy-events.ts";
@@ -23,6 +28,7 @@ export interface DomainPolicyControllerDeps {
   policies: PolicyIndex;
   policyEvents: PolicyEvents;
   hostEvents: Source<HostEvent>;
+  poolChanges: Source<ObjectChange<CpuidPoolObject>>;
   workers: number;
 }
 
@@ -32,7 +38,23 @@ export function domainPolicyController(d: DomainPolicyControllerDeps): Controlle
     workers: d.workers,
     reconcile: (key) => d.reconciler.reconcile(key),
     resync: () => d.informer.list().map((obj) => objectKey(obj.metadata)),
-    watches: [watch(d.policyEvents, policyAndRivals(new GenerationOrDeletionChanged())), watch(d.hostEvents, policiesOnChangedHost(d.policies))],
+    watches: [
+      watch(d.policyEvents, policyAndRivals(new GenerationOrDeletionChanged())),
+      watch(d.hostEvents, policiesOnChangedHost(d.policies)),
+      watch(d.poolChanges, policiesOfChangedPool(d.informer)),
+    ],
+  };
+}
+
+function policiesOfChangedPool(informer: Pick<ResilientInformer<DomainCpuidPolicyObject>, "list">): (e: ObjectChange<CpuidPoolObject>, queue: Queue) => void {
+  const marks = new Marks<CpuidPoolObject>((o) => [o.spec.guestType, o.metadata.annotations?.[LEVEL_ANNOTATION] ?? null, o.status?.members ?? null]);
+  return (e, queue) => {
+    if (!marks.changed(e)) return;
+    const name = e.obj.metadata.name;
+    for (const obj of informer.list()) {
+      const spec = obj.spec as { baseline?: unknown; pool?: unknown } | null;
+      if (spec?.baseline === "pool" && spec.pool === name) queue.add(objectKey(obj.metadata));
+    }
   };
 }
 

@@ -3,7 +3,7 @@
 // HostCpuidPolicy mirrors' creation and deletion. The controller never writes
 // a DomainCpuidPolicy's spec or metadata; on a HostCpuidPolicy it writes only
 // the labels it manages (and the annotation listing them), on a CpuidPool only
-// its pinned-level annotation.
+// its level annotation.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";

@@ -1,23 +1,23 @@
 // One pool's desired state: members, level, limiting and refused hosts,
-// conditions, the events to record and whether the pinned-level annotation
-// must be (re)written. Pure; controller/pool/reconciler.ts does the I/O.
+// conditions, the events to record and whether the level annotation must be
+// (re)written. Pure; controller/pool/reconciler.ts does the I/O.
 //
 // Pinned pools keep the level in their pinned-level annotation
-// (shared/pool/pinned-level.ts): computed once from the first members, then
+// (shared/pool/level-annotation.ts): computed once from the first members, then
 // only replaced by a relevel whose confirmed hash equals what the selected
 // hosts give now. Automatic pools relevel on every membership change.
 
 import type { CpuidPoolObject, CpuidPoolStatus } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { Condition } from "../../shared/schemas/conditions.ts";
-import { RELEVEL_CONFIRM_ANNOTATION, levelStatus, pinLevel, readPinnedLevel, type Level, type PinnedLevel } from "../../shared/pool/pinned-level.ts";
+import { RELEVEL_CONFIRM_ANNOTATION, levelStatus, toStoredLevel, readStoredLevel, type Level, type StoredLevel } from "../../shared/pool/level-annotation.ts";
 import { admit, levelHosts, type Refusal, type SelectedHost } from "../../shared/pool/pool-members.ts";
 import type { EventSpec } from "../kube/events.ts";
 import { setCondition, type ConditionUpdate } from "../status/conditions.ts";
 
 export interface PoolDecision {
   status: CpuidPoolStatus;
-  /** write this as the pinned level (first levelling, or a confirmed relevel) */
-  pin?: PinnedLevel;
+  /** write this as the stored level (first levelling, a confirmed relevel, or an Automatic pool's new level) */
+  store?: StoredLevel;
   /** remove the relevel confirmation (honoured or refused) */
   clearConfirm: boolean;
   events: EventSpec[];
@@ -50,7 +50,7 @@ export function decidePool(pool: CpuidPoolObject, selected: readonly SelectedHos
     notReady("CannotLevel", errors.join("; "), { reason: "CannotLevel", message: errors.join("; ") }, extra);
 
   let level: Level;
-  let pin: PinnedLevel | undefined;
+  let store: StoredLevel | undefined;
   let clearConfirm = false;
   let changedFrom: string | undefined;
   if (pool.spec.levelPolicy === "Automatic") {
@@ -59,8 +59,10 @@ export function decidePool(pool: CpuidPoolObject, selected: readonly SelectedHos
     if (!fresh.level) return cannotLevel(fresh.errors);
     level = fresh.level;
     if (previous?.level && previous.level.hash !== level.hash) changedFrom = previous.level.hash;
+    const stored = readStoredLevel(pool.metadata.annotations);
+    if (stored.level?.hash !== level.hash || stored.guestType !== guest) store = toStoredLevel(level, guest);
   } else {
-    const stored = readPinnedLevel(pool.metadata.annotations);
+    const stored = readStoredLevel(pool.metadata.annotations);
     if (stored.error) return notReady("PinnedLevelInvalid", `${stored.error}; the level is not recomputed silently: relevel with cpuidctl pool relevel`, undefined);
     let pinned = stored.level;
     const confirm = pool.metadata.annotations?.[RELEVEL_CONFIRM_ANNOTATION];
@@ -70,20 +72,20 @@ export function decidePool(pool: CpuidPoolObject, selected: readonly SelectedHos
       if (fresh.level && fresh.level.hash === confirm) {
         if (pinned && pinned.hash !== confirm) changedFrom = pinned.hash;
         pinned = fresh.level;
-        pin = pinLevel(pinned, guest);
+        store = toStoredLevel(pinned, guest);
       } else {
         const now = fresh.level ? `the selected hosts give ${fresh.level.hash} now` : `the selected hosts cannot be levelled: ${fresh.errors.join("; ")}`;
         events.push({ type: "Warning", reason: "RelevelRefused", action: "Relevel", note: `relevel confirmation ${confirm} is stale: ${now}; the pinned level is unchanged` });
       }
     }
-    if (pinned && !pin && stored.guestType !== guest)
+    if (pinned && !store && stored.guestType !== guest)
       return notReady("GuestTypeChanged", `the level was pinned for ${stored.guestType} guests and spec.guestType is ${guest}; relevel with cpuidctl pool relevel`, undefined, { clearConfirm, events });
     if (!pinned) {
       if (selected.length === 0) return noMembers({ clearConfirm, events });
       const fresh = levelHosts(selected, guest);
       if (!fresh.level) return cannotLevel(fresh.errors, { clearConfirm });
       pinned = fresh.level;
-      pin = pinLevel(pinned, guest);
+      store = toStoredLevel(pinned, guest);
       events.push({ type: "Normal", reason: "LevelPinned", action: "Level", note: `level ${pinned.hash} pinned from ${pinned.hosts.join(", ")}` });
     }
     level = pinned;
@@ -115,6 +117,6 @@ export function decidePool(pool: CpuidPoolObject, selected: readonly SelectedHos
       limitingHosts: level.removed.map((r) => ({ host: r.host, removes: r.features })),
       incompatibleHosts: refused,
     },
-    { ...(pin ? { pin } : {}), clearConfirm, levelChanged: changedFrom !== undefined },
+    { ...(store ? { store } : {}), clearConfirm, levelChanged: changedFrom !== undefined },
   );
 }

@@ -1,6 +1,6 @@
 // Reconciles one CpuidPool (key: its name): selects the hosts by their
 // HostCpuidPolicy labels, takes their guest max from the host index, decides
-// members and level (pool-status.ts), writes the pinned-level annotation
+// members and level (pool-status.ts), writes the level annotation
 // first (so a level is never in status without being durable), then status
 // and events.
 
@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
-import { PINNED_LEVEL_ANNOTATION, RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/pinned-level.ts";
+import { LEVEL_ANNOTATION, RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/level-annotation.ts";
 import { selectHosts, type PoolCandidate } from "../../shared/pool/pool-members.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
 import type { GuestType } from "../../shared/schemas/guest.ts";
@@ -55,9 +55,9 @@ export class PoolReconciler {
     }
     const selected = selectHosts(this.#candidates(pool.spec.guestType), pool.spec.hostSelector);
     const decision = decidePool(pool, selected, new Date());
-    if (decision.pin || decision.clearConfirm) {
+    if (decision.store || decision.clearConfirm) {
       const annotations: Record<string, string | null> = {};
-      if (decision.pin) annotations[PINNED_LEVEL_ANNOTATION] = JSON.stringify(decision.pin);
+      if (decision.store) annotations[LEVEL_ANNOTATION] = JSON.stringify(decision.store);
       if (decision.clearConfirm) annotations[RELEVEL_CONFIRM_ANNOTATION] = null;
       try {
         pool = await this.#d.writer.patchPoolAnnotations(pool, annotations);
@@ -66,7 +66,7 @@ export class PoolReconciler {
         if (httpStatusOf(err) === 409) return { requeue: "backoff" };
         throw err;
       }
-      if (decision.pin) this.#d.log.info({ pool: name, hash: decision.pin.hash, hosts: decision.pin.hosts }, "pool level pinned");
+      if (decision.store) this.#d.log.info({ pool: name, hash: decision.store.hash, hosts: decision.store.hosts }, "pool level stored");
     }
     for (const e of decision.events) this.#d.events.record(pool, e);
     if (decision.levelChanged) this.#d.poolMetrics.levelChanges.inc({ pool: name });

@@ -7,18 +7,14 @@
 
 import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
-import { RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/pinned-level.ts";
+import { RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/level-annotation.ts";
 import type { HostEvent } from "../hosts/host-events.ts";
 import type { ControllerRegistration } from "../manager/manager.ts";
+import { Marks, type ObjectChange } from "../manager/object-change.ts";
 import { watch, type Queue, type Source } from "../manager/source.ts";
 import type { PoolReconciler } from "./reconciler.ts";
 
 const POOL_WORKERS = 1;
-
-export interface ObjectChange<T> {
-  obj: T;
-  deleted: boolean;
-}
 
 export interface PoolControllerDeps {
   reconciler: Pick<PoolReconciler, "reconcile">;
@@ -51,26 +47,4 @@ export function poolController(d: PoolControllerDeps): ControllerRegistration {
       }),
     ],
   };
-}
-
-/** Remembers what matters of each object, to tell a relevant change from one that is not (e.g. our own status write). */
-class Marks<T extends { metadata: { name?: string } }> {
-  readonly #seen = new Map<string, string>();
-  readonly #mark: (obj: T) => unknown;
-
-  constructor(mark: (obj: T) => unknown) {
-    this.#mark = mark;
-  }
-
-  changed({ obj, deleted }: ObjectChange<T>): boolean {
-    const name = obj.metadata.name!;
-    if (deleted) {
-      this.#seen.delete(name);
-      return true;
-    }
-    const mark = JSON.stringify(this.#mark(obj));
-    if (this.#seen.get(name) === mark) return false;
-    this.#seen.set(name, mark);
-    return true;
-  }
 }

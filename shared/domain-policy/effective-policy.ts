@@ -11,7 +11,7 @@ import { policyHash } from "../policy/canonical.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { deserialisePolicy, PolicyFormatError } from "../policy/serialise.ts";
 import { policyFromJson } from "../schemas/policy.ts";
-import { evaluateDomainPolicy } from "./evaluate.ts";
+import { evaluateDomainPolicy, type Evaluation } from "./evaluate.ts";
 
 /** Everything the spec asks for but the host: equal digests with different hosts make a move. */
 export function requestDigest(spec: DomainCpuidPolicySpec): string {
@@ -26,17 +26,20 @@ export type EffectivePolicy =
 
 type HostLookup = (hostId: string) => HostRecord | undefined;
 
+/** Builds and audits the spec on a host (for baseline pool, with the pool's level already resolved). */
+export type BuildOnHost = (spec: DomainCpuidPolicySpec, host: HostRecord) => Evaluation;
+
 /**
  * The policy the status says the domain has, rebuilt and checked against the
  * recorded hash: the carried policy when there is one, else the spec built on
- * status.host. `build` defaults to a fresh evaluation (the controller passes
- * its cache).
+ * status.host. `build` defaults to a fresh evaluation without a pool (the
+ * controller passes its cache; anyone with baseline pool specs, the pool).
  */
 export function effectivePolicy(
   spec: DomainCpuidPolicySpec,
   status: DomainCpuidPolicyStatus,
   hosts: HostLookup,
-  build: typeof evaluateDomainPolicy = evaluateDomainPolicy,
+  build: BuildOnHost = (s, h) => evaluateDomainPolicy(s, h),
 ): EffectivePolicy {
   if (!status.policyHash) return { kind: "unknown", message: "the status records no effective policy yet (not audited)" };
   if (status.carriedPolicy) {

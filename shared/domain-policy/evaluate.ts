@@ -9,17 +9,18 @@ import { policyHash } from "../policy/canonical.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset } from "../policy/featureset-io.ts";
 import { duplicateLeafWarnings, PolicyFormatError } from "../policy/serialise.ts";
-import { buildRequestedPolicy, guestDefault, guestMax } from "../request/build-request.ts";
+import { buildRequestedPolicy, guestDefault, guestMax, withFeatureChanges } from "../request/build-request.ts";
 import type { PolicyRequest } from "../request/parse-request.ts";
 import type { DomainCpuidPolicySpec } from "../api/v1alpha1/domain-cpuid-policy.ts";
 import type { FindingJson } from "../schemas/finding.ts";
 import type { GuestType } from "../schemas/guest.ts";
 import { policyFromJson } from "../schemas/policy.ts";
 import { guestMaxHash, type HostRecord } from "../hosts/host-record.ts";
+import type { PoolBaseline, PoolUnavailableReason } from "./pool-baseline.ts";
 
 export type Evaluation =
-  /** baseline `pool` needs a levelling source (CpuidPool), which this release does not have */
-  | { kind: "pool-unsupported"; message: string }
+  /** baseline `pool` whose pool has no usable level (missing, not levelled yet, other guest type) */
+  | { kind: "pool-unavailable"; reason: PoolUnavailableReason; message: string }
   /** spec.policy does not deserialise under Xen's rules */
   | { kind: "invalid-policy"; message: string }
   | AuditedEvaluation;
@@ -33,11 +34,14 @@ export interface AuditedEvaluation {
   /** versus the host's default for this guest type */
   added: string[];
   removed: string[];
+  /** against the host's guest max and, for baseline pool, the pool's level */
   findings: FindingJson[];
   /** hash of the guest max the audit ran against */
   maxHash: string;
   /** spec.policy records that a later one of the same leaf overrides */
   warnings: string[];
+  /** baseline pool: the pool and level hash the policy was built from */
+  pool?: { name: string; levelHash: string };
 }
 
 export function policyRequestOf(spec: DomainCpuidPolicySpec): PolicyRequest | undefined {
@@ -46,14 +50,10 @@ export function policyRequestOf(spec: DomainCpuidPolicySpec): PolicyRequest | un
   return { kind: "features", baseline: spec.baseline, enable: spec.enable, disable: spec.disable };
 }
 
-export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostRecord): Evaluation {
+/** `pool` is the resolved spec.pool (./pool-baseline.ts); only baseline pool uses it. */
+export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostRecord, pool?: PoolBaseline): Evaluation {
   const request = policyRequestOf(spec);
-  if (!request) {
-    return {
-      kind: "pool-unsupported",
-      message: `baseline "pool" (pool ${spec.pool}) is not supported yet: there is no levelling source for pools; use baseline default or max`,
-    };
-  }
+  if (!request) return evaluateOnPool(spec, host, pool);
   let requested: CpuPolicy;
   try {
     requested = buildRequestedPolicy(host.guest, spec.guestType, request);
@@ -62,6 +62,30 @@ export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostReco
     throw e;
   }
   return auditOnHost(requested, spec.guestType, host, request.kind === "policy" ? duplicateLeafWarnings(request.policy) : []);
+}
+
+/**
+ * baseline pool: the pool's level with enable/disable, independent of the
+ * host (so it is the same policy on every member), audited against the level
+ * (an enable beyond it would no longer run everywhere in the pool) and the
+ * host's guest max.
+ */
+function evaluateOnPool(spec: DomainCpuidPolicySpec, host: HostRecord, pool: PoolBaseline | undefined): Evaluation {
+  if (!pool) return { kind: "pool-unavailable", reason: "PoolNotReady", message: `CpuidPool ${spec.pool} has not been read yet` };
+  if (pool.kind === "unavailable") return { kind: "pool-unavailable", reason: pool.reason, message: pool.message };
+  if (pool.guestType !== spec.guestType) {
+    return {
+      kind: "pool-unavailable",
+      reason: "PoolGuestTypeMismatch",
+      message: `CpuidPool ${pool.pool} is levelled for ${pool.guestType} guests and this policy is for ${spec.guestType} guests`,
+    };
+  }
+  const requested = withFeatureChanges(pool.level, pool.level, spec.enable, spec.disable);
+  const evaluation = auditOnHost(requested, spec.guestType, host);
+  const beyondLevel = auditPolicy(requested, pool.level, { guest: spec.guestType }).map((f) =>
+    findingToJson({ ...f, message: `beyond the level of CpuidPool ${pool.pool} (${pool.hash}): ${f.message}` }),
+  );
+  return { ...evaluation, findings: [...beyondLevel, ...evaluation.findings], pool: { name: pool.pool, levelHash: pool.hash } };
 }
 
 /** Audits a built (or carried) policy against the host's guest max and compares it with the host's default. */

@@ -12,7 +12,7 @@ import { levelPolicies } from "../level/level.ts";
 import { policyHash } from "../policy/canonical.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import type { GuestType } from "../schemas/guest.ts";
-import type { Level } from "./pinned-level.ts";
+import type { Level } from "./level-annotation.ts";
 
 export interface PoolCandidate {
   host: string;

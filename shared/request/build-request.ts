@@ -57,12 +57,21 @@ export function buildRequestedPolicy(host: GuestPolicies, guest: GuestType, requ
     return p;
   }
   const max = guestMax(host, guest);
-  const p = copyPolicy(request.baseline === "max" ? max : guestDefault(host, guest));
-  if (request.enable.length === 0 && request.disable.length === 0) return p;
+  return withFeatureChanges(request.baseline === "max" ? max : guestDefault(host, guest), max, request.enable, request.disable);
+}
+
+/**
+ * A copy of `base` with the features switched on and off; `max` is what leaf
+ * 0xd is recomputed against (the host's guest max, or a pool's level, which
+ * keeps a pool-built policy the same on every member).
+ */
+export function withFeatureChanges(base: CpuPolicy, max: CpuPolicy, enable: readonly string[], disable: readonly string[]): CpuPolicy {
+  const p = copyPolicy(base);
+  if (enable.length === 0 && disable.length === 0) return p;
   const fs = policyFeatureset(p);
   const enabled = emptyFeatureset();
-  for (const name of request.enable) setFeature(enabled, requireFeature(name), true);
-  for (const name of request.disable) {
+  for (const name of enable) setFeature(enabled, requireFeature(name), true);
+  for (const name of disable) {
     const f = requireFeature(name);
     setFeature(fs, f, false);
     const dependents = DEEP_DEPENDENTS.get(f.value);

@@ -141,6 +141,25 @@ describe("migration", () => {
     expect(after.status?.removedFeatures).toEqual(["avx512-vbmi2"]);
   });
 
+  it("a spec.host change made before the domain moves leaves the domain its policy on the old host, even when the move is unsafe", async () => {
+    await createDomain(sapphire, "vm-stays", "created");
+    await applyDomainPolicy("stays", NS, { host: sapphire.hostId, domain: "vm-stays", guestType: "hvm" });
+    const held = await waitForDomainPolicy("stays", NS, "Ready", ready);
+    await setHost("stays", haswell.hostId);
+    await waitForDomainPolicy("stays", NS, "MoveUnsafe", (o) => condition(o, "Audited")?.reason === "MoveUnsafe");
+    // a policy deleted on the same host makes a sweep of it: once that reset is done, the sweep has seen vm-stays too
+    await createDomain(sapphire, "vm-marker", "created");
+    await applyDomainPolicy("marker", NS, { host: sapphire.hostId, domain: "vm-marker", guestType: "hvm", disable: ["rdpid"] });
+    const marker = await waitForDomainPolicy("marker", NS, "Ready", ready);
+    await kubectlOk(["delete", "dcp", "marker", "-n", NS, "--timeout=20s"]);
+    await eventually("marker reset to the host default", async () => {
+      const d = (await domainsOn(sapphire)).find((x) => x.domain === "vm-marker");
+      expect(d?.activeHash).toBeDefined();
+      expect(d?.activeHash).not.toBe(marker.status?.policyHash);
+    });
+    expect((await domainsOn(sapphire)).find((d) => d.domain === "vm-stays")).toMatchObject({ activeHash: held.status?.policyHash, resourceUid: held.metadata.uid });
+  });
+
   it("migrate check refuses a policy that has not passed its audit; one no host accepts counts as unmigratable", async () => {
     await applyDomainPolicy("too-big", NS, { host: haswell.hostId, domain: "vm-too-big", guestType: "hvm", enable: ["avx512f"] });
     await waitForDomainPolicy("too-big", NS, "AuditFailed", (o) => condition(o, "Audited")?.reason === "AuditFailed");

@@ -2,8 +2,9 @@
 // by the controller (facts) and by their agents (--labels); a Pinned pool's
 // level equals `cpuidctl policy level` of its members, a stronger host does
 // not raise it, a weaker one is refused with its missing features, the level
-// survives a controller restart, and relevel's what-if names the affected
-// domain policies.
+// survives a controller restart, a `baseline: pool` domain policy is the
+// level on any member, and relevel's what-if names the affected domain
+// policies, which then follow the new level.
 
 import { join } from "node:path";
 import { type ControllerProcess, LEASE_NAMESPACE } from "../../devenv/daemons/controller.ts";
@@ -11,10 +12,11 @@ import { REPO_ROOT } from "../../devenv/repo-root.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import { serviceSeedFile } from "../../shared/nats/credentials-layout.ts";
-import { PINNED_LEVEL_ANNOTATION } from "../../shared/pool/pinned-level.ts";
+import { LEVEL_ANNOTATION } from "../../shared/pool/level-annotation.ts";
 import { planeInfo } from "../harness/context.ts";
 import { cpuidctl } from "../support/cpuidctl.ts";
-import { applyDomainPolicy, createDomain, ensureNamespace, eventually, kubectlOk, startController, startSimHost, type SimHost } from "./fleet.ts";
+import { simAdmin } from "../../cli/sim-admin-client.ts";
+import { applyDomainPolicy, condition, createDomain, ensureNamespace, eventually, kubectlOk, startController, startSimHost, waitForDomainPolicy, type SimHost } from "./fleet.ts";
 
 const profile = (name: string) => join(REPO_ROOT, "examples", "profiles", `host-${name}.txt`);
 const NS = "e2e-pools";
@@ -95,7 +97,43 @@ describe("CpuidPool", () => {
     await eventually("reconciled again", async () => expect((await getPool()).status?.incompatibleHosts?.length).toBe(1));
     const after = await getPool();
     expect(after.status?.level?.hash).toBe(before.status?.level?.hash);
-    expect(after.metadata.annotations?.[PINNED_LEVEL_ANNOTATION]).toBe(before.metadata.annotations?.[PINNED_LEVEL_ANNOTATION]);
+    expect(after.metadata.annotations?.[LEVEL_ANNOTATION]).toBe(before.metadata.annotations?.[LEVEL_ANNOTATION]);
+  });
+
+  it("baseline pool builds the pool's level on a member, audits it against the level and the host, and says which members accept it", async () => {
+    const spr = hosts.find((h) => h.hostId === "pool-sapphirerapids")!;
+    const level = (await getPool()).status!.level!;
+    await createDomain(spr, "vm-on-pool", "created");
+    await applyDomainPolicy("on-pool", NS, { host: spr.hostId, domain: "vm-on-pool", guestType: "hvm", baseline: "pool", pool: "e2e" });
+    const onPool = await waitForDomainPolicy("on-pool", NS, "Ready", (o) => condition(o, "Ready")?.status === "True");
+    // the level itself, not the Sapphire Rapids' default: the same policy on every member
+    expect(onPool.status).toMatchObject({ policyHash: level.hash, appliedHash: level.hash, featureset: level.featureset });
+    expect(condition(onPool, "Audited")?.message).toContain(`the level of CpuidPool e2e (${level.hash})`);
+    expect(condition(onPool, "Migratable")).toMatchObject({ status: "True", reason: "PoolWide" });
+    expect(onPool.status?.poolAcceptance).toEqual({ pool: "e2e", levelHash: level.hash, members: 2, count: 2, hosts: ["pool-icelake", "pool-sapphirerapids"], refusing: [] });
+    const toIcelake = cli("migrate", "check", `${NS}/on-pool`, "--to", "pool-icelake", "-o", "json");
+    expect(toIcelake.code, toIcelake.stderr).toBe(0);
+    expect(JSON.parse(toIcelake.stdout)).toMatchObject({ safe: true, policyHash: level.hash });
+    const toHaswell = cli("migrate", "check", `${NS}/on-pool`, "--to", "pool-haswell", "-o", "json");
+    expect(toHaswell.code).toBe(1);
+    expect(JSON.parse(toHaswell.stdout).findings.flatMap((f: { features: string[] }) => f.features)).toEqual(expect.arrayContaining(["rdseed", "adx"]));
+
+    // an enable beyond the level fails, naming the pool, though this host has the feature; nothing reaches the host
+    await applyDomainPolicy("beyond-pool", NS, { host: spr.hostId, domain: "vm-beyond", guestType: "hvm", baseline: "pool", pool: "e2e", enable: ["avx512f"] });
+    const beyond = await waitForDomainPolicy("beyond-pool", NS, "AuditFailed", (o) => condition(o, "Audited")?.reason === "AuditFailed");
+    expect(beyond.status?.findings?.find((f) => f.features.includes("avx512f"))?.message).toContain("beyond the level of CpuidPool e2e");
+    expect(((await simAdmin(spr.stateDir, "list")) as { domain: string }[]).map((d) => d.domain)).not.toContain("vm-beyond");
+
+    // bad input: a missing pool, a pool of the other guest type
+    await applyDomainPolicy("no-pool", NS, { host: spr.hostId, domain: "vm-no-pool", guestType: "hvm", baseline: "pool", pool: "nope" });
+    const missing = await waitForDomainPolicy("no-pool", NS, "PoolNotFound", (o) => condition(o, "Audited")?.reason === "PoolNotFound");
+    expect(condition(missing, "Audited")).toMatchObject({ status: "Unknown", message: "CpuidPool nope does not exist" });
+    await applyDomainPolicy("pv-on-pool", NS, { host: spr.hostId, domain: "vm-pv", guestType: "pv", baseline: "pool", pool: "e2e" });
+    const pv = await waitForDomainPolicy("pv-on-pool", NS, "PoolGuestTypeMismatch", (o) => condition(o, "Audited")?.reason === "PoolGuestTypeMismatch");
+    expect(condition(pv, "Audited")).toMatchObject({ status: "False", message: "CpuidPool e2e is levelled for hvm guests and this policy is for pv guests" });
+    const names = ((await simAdmin(spr.stateDir, "list")) as { domain: string }[]).map((d) => d.domain);
+    expect(names).not.toContain("vm-no-pool");
+    expect(names).not.toContain("vm-pv");
   });
 
   it("relevel shows the what-if with the affected domain policies, refuses a stale hash, and relevels on confirmation", async () => {
@@ -107,7 +145,9 @@ describe("CpuidPool", () => {
     const w = JSON.parse(dry.stdout);
     expect(w.members).toEqual(["pool-haswell", "pool-icelake", "pool-sapphirerapids"]);
     expect(w.removes).toEqual(expect.arrayContaining(["rdseed", "adx", "smap"]));
-    expect(w.affectedPolicies).toEqual([{ policy: `${NS}/on-spr`, host: "pool-sapphirerapids" }]);
+    const on = (policy: string, effect: string) => ({ policy: `${NS}/${policy}`, host: "pool-sapphirerapids", effect });
+    expect(w.affectedPolicies).toEqual([on("beyond-pool", "rebuilt"), on("on-pool", "rebuilt"), on("on-spr", "member"), on("pv-on-pool", "rebuilt")]);
+    expect(cli("pool", "relevel", "e2e", "--dry-run").stdout).toContain("DomainCpuidPolicies built from this pool (baseline pool), rebuilt from the new level, staged for running domains: 3");
 
     const none = cli("pool", "relevel", "e2e");
     expect(none.code).toBe(2);
@@ -124,5 +164,9 @@ describe("CpuidPool", () => {
       expect(p.status?.members).toEqual(["pool-haswell", "pool-icelake", "pool-sapphirerapids"]);
       expect(cond(p, "HostIncompatible")?.status).toBe("False");
     });
+    // the policy built from the pool follows its new level, and every member accepts it
+    const rebuilt = await waitForDomainPolicy("on-pool", NS, "rebuilt from the new level", (o) => o.status?.policyHash === w.newHash && condition(o, "Ready")?.status === "True");
+    expect(rebuilt.status?.poolAcceptance).toMatchObject({ members: 3, count: 3, refusing: [] });
+    expect(condition(rebuilt, "Migratable")).toMatchObject({ status: "True", reason: "PoolWide" });
   });
 });

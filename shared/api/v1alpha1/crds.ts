@@ -55,6 +55,7 @@ export function domainCpuidPolicyCrd(): object {
     { name: "Audited", type: "string", jsonPath: `${condition("Audited")}.status` },
     { name: "Applied", type: "string", jsonPath: `${condition("Applied")}.status` },
     { name: "Activation", type: "string", jsonPath: ".status.activation" },
+    { name: "Migratable", type: "string", jsonPath: `${condition("Migratable")}.status`, priority: 1 },
     { name: "Reason", type: "string", jsonPath: `${condition("Ready")}.reason`, priority: 1 },
     { name: "Hash", type: "string", jsonPath: ".status.policyHash", priority: 1 },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },

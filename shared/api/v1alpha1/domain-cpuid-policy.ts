@@ -66,13 +66,27 @@ export const AcceptingHosts = z
   .describe("The hosts the domain could move to with its effective policy, as a migration check would find them.");
 export type AcceptingHosts = z.infer<typeof AcceptingHosts>;
 
+export const PoolAcceptance = z
+  .object({
+    pool: z.string().describe("The CpuidPool of spec.pool."),
+    levelHash: z.string().describe("Hash of the pool level the effective policy was built from."),
+    members: z.number().int().min(0).describe("How many members the pool has (status.members of the pool)."),
+    count: z.number().int().min(0).describe("How many of those members' guest max policies accept the effective policy."),
+    hosts: z.array(z.string()).max(ACCEPTING_HOSTS_LISTED).describe(`The first ${ACCEPTING_HOSTS_LISTED} accepting members by name.`),
+    refusing: z.array(z.string()).max(ACCEPTING_HOSTS_LISTED).describe(`The first ${ACCEPTING_HOSTS_LISTED} members that refuse it, by name.`),
+  })
+  .describe("For baseline pool: which members of the pool the domain could move to with its effective policy.");
+export type PoolAcceptance = z.infer<typeof PoolAcceptance>;
+
 export const DomainCpuidPolicyStatus = z
   .object({
     observedGeneration: z.number().int().optional().describe("metadata.generation of the spec this status is about."),
     conditions: z
       .array(Condition)
       .optional()
-      .describe("Audited (the policy fits the host's guest max), Applied (the host's agent took it) and Ready (both)."),
+      .describe(
+        "Audited (the policy fits the host's guest max, and for baseline pool the pool's level), Applied (the host's agent took it), Ready (both) and Migratable (baseline pool: every pool member accepts the effective policy; otherwise: some other host does).",
+      ),
     findings: z
       .array(FindingJson)
       .optional()
@@ -101,6 +115,7 @@ export const DomainCpuidPolicyStatus = z
     ),
     movedFrom: z.string().optional().describe("The host the domain last moved from with its policy."),
     acceptingHosts: AcceptingHosts.optional(),
+    poolAcceptance: PoolAcceptance.optional(),
   })
   .describe("What the controller found and did: the audit's outcome and whether the host applied the policy.");
 export type DomainCpuidPolicyStatus = z.infer<typeof DomainCpuidPolicyStatus>;

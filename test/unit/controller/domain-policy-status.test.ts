@@ -133,13 +133,46 @@ describe("decideStatus", () => {
     expect(d.retry).toBe(true);
   });
 
-  it("an unknown host and a pool baseline leave Audited and Applied Unknown", () => {
+  it("an unknown host, a missing pool or a pool without a level leave Audited, Applied and Migratable Unknown, silently", () => {
     const d = decideStatus(undefined, 1, { kind: "host-not-found", hostId: "h9", travel: TRAVEL }, t0);
     expect(cond(d.status, "Audited")).toMatchObject({ status: "Unknown", reason: "HostNotFound" });
     expect(cond(d.status, "Ready")).toMatchObject({ status: "Unknown", reason: "HostNotFound" });
-    const p = decideStatus(undefined, 1, { kind: "pool-unsupported", message: "not yet" }, t0);
-    expect(cond(p.status, "Audited")).toMatchObject({ status: "Unknown", reason: "PoolNotSupported" });
-    expect(p.events).toEqual([]);
+    for (const reason of ["PoolNotFound", "PoolNotReady"] as const) {
+      const p = decideStatus(undefined, 1, { kind: "pool-unavailable", reason, message: "CpuidPool p1 does not exist" }, t0);
+      for (const type of ["Audited", "Applied", "Migratable", "Ready"]) expect(cond(p.status, type)).toMatchObject({ status: "Unknown", reason, message: "CpuidPool p1 does not exist" });
+      expect(p.events).toEqual([]);
+      expect(p.auditFailure).toBeUndefined();
+    }
+  });
+
+  it("a pool levelled for the other guest type fails the audit once, with a Warning event, and nothing is sent", () => {
+    const outcome = { kind: "pool-unavailable", reason: "PoolGuestTypeMismatch", message: "CpuidPool p1 is levelled for pv guests and this policy is for hvm guests" } as const;
+    const d = decideStatus(undefined, 1, outcome, t0);
+    expect(cond(d.status, "Audited")).toMatchObject({ status: "False", reason: "PoolGuestTypeMismatch", message: outcome.message });
+    expect(cond(d.status, "Applied")).toMatchObject({ status: "False", reason: "NotAudited" });
+    expect(d.events).toEqual([{ type: "Warning", reason: "PoolGuestTypeMismatch", action: "Audit", note: outcome.message }]);
+    expect(d.auditFailure).toBe("PoolGuestTypeMismatch");
+    const again = decideStatus(d.status, 1, outcome, t1);
+    expect(again.events).toEqual([]);
+    expect(again.auditFailure).toBeUndefined();
+  });
+
+  it("Migratable: baseline pool is True only when every member accepts; other baselines when some other host does", () => {
+    const hosts = { count: 3, hosts: ["h1", "h2", "h3"] };
+    const pool = { pool: "p1", levelHash: "sha256:l1", members: 3, count: 3, hosts: ["h1", "h2", "h3"], refusing: [] };
+    const wide = decideStatus(undefined, 1, { kind: "audited", travel: TRAVEL, evaluation: evaluation(), accepting: { hosts, others: 2, pool } }, t0);
+    expect(cond(wide.status, "Migratable")).toMatchObject({ status: "True", reason: "PoolWide", message: "all 3 members of CpuidPool p1 accept the effective policy" });
+    expect(wide.status.poolAcceptance).toEqual(pool);
+    expect(wide.status.acceptingHosts).toEqual(hosts);
+    const narrow = decideStatus(undefined, 1, { kind: "audited", travel: TRAVEL, evaluation: evaluation(), accepting: { hosts, others: 2, pool: { ...pool, count: 1, hosts: ["h1"], refusing: ["h4", "h5"] } } }, t0);
+    expect(cond(narrow.status, "Migratable")).toMatchObject({ status: "False", reason: "NotPoolWide", message: "1 of the 3 members of CpuidPool p1 accept the effective policy; refusing: h4, h5" });
+    const empty = decideStatus(undefined, 1, { kind: "audited", travel: TRAVEL, evaluation: evaluation(), accepting: { hosts, others: 2, pool: { ...pool, members: 0, count: 0, hosts: [] } } }, t0);
+    expect(cond(empty.status, "Migratable")).toMatchObject({ status: "False", reason: "NotPoolWide" });
+    const others = decideStatus(undefined, 1, { kind: "audited", travel: TRAVEL, evaluation: evaluation(), accepting: { hosts, others: 1 } }, t0);
+    expect(cond(others.status, "Migratable")).toMatchObject({ status: "True", reason: "OtherHostsAccept", message: "1 other host accepts the effective policy" });
+    const alone = decideStatus(undefined, 1, { kind: "audited", travel: TRAVEL, evaluation: evaluation({ findings: [finding] }), accepting: { hosts: { count: 1, hosts: ["h1"] }, others: 0 } }, t0);
+    expect(cond(alone.status, "Migratable")).toMatchObject({ status: "False", reason: "NoOtherHost" });
+    expect(cond(decideStatus(undefined, 1, { kind: "audited", travel: TRAVEL, evaluation: evaluation() }, t0).status, "Migratable")).toBeUndefined();
   });
 
   it("an invalid spec.policy is reported once", () => {

@@ -4,6 +4,11 @@ import { decodeHostPolicies, type HostRecord } from "../../../shared/hosts/host-
 import { DomainCpuidPolicySpec } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostPolicies } from "../../../shared/schemas/host-policies.ts";
 import { HASWELL, SAPPHIRE_RAPIDS, hostPoliciesFrom } from "./host-fixture.ts";
+import { poolBaseline, type PoolBaseline } from "../../../shared/domain-policy/pool-baseline.ts";
+import { LEVEL_ANNOTATION, toStoredLevel } from "../../../shared/pool/level-annotation.ts";
+import { levelHosts } from "../../../shared/pool/pool-members.ts";
+import type { CpuidPoolObject } from "../../../shared/api/v1alpha1/cpuid-pool.ts";
+import { featureNames, parseFeatureset } from "../../../shared/featureset/featureset.ts";
 
 let haswell: HostRecord;
 let sapphire: HostRecord;
@@ -62,8 +67,68 @@ describe("evaluateDomainPolicy", () => {
     expect(audited(evaluateDomainPolicy(spec({ policy: { leaves: view.leaves, msrs: view.msrs } }), sapphire)).warnings).toEqual([]);
   });
 
-  it("baseline pool is reported as not supported yet", () => {
-    expect(evaluateDomainPolicy(spec({ baseline: "pool", pool: "p1" }), haswell)).toMatchObject({ kind: "pool-unsupported" });
+});
+
+describe("evaluateDomainPolicy, baseline pool", () => {
+  let pool: PoolBaseline;
+  beforeAll(() => {
+    const levelled = levelHosts(
+      [
+        { host: "h-hsw", max: haswell.guest.hvm_max },
+        { host: "h-spr", max: sapphire.guest.hvm_max },
+      ],
+      "hvm",
+    );
+    const level = levelled.level!;
+    const object: CpuidPoolObject = {
+      apiVersion: "cpuidfleet.io/v1alpha1",
+      kind: "CpuidPool",
+      metadata: { name: "p1", annotations: { [LEVEL_ANNOTATION]: JSON.stringify(toStoredLevel(level, "hvm")) } },
+      spec: { hostSelector: {}, guestType: "hvm" },
+      status: { members: ["h-hsw", "h-spr"] },
+    };
+    pool = poolBaseline("p1", object);
+  });
+  const onPool = (s: Record<string, unknown>) => spec({ baseline: "pool", pool: "p1", ...s });
+
+  it("is the pool's level on every member, whatever the host: one hash, clean on both", () => {
+    expect(pool).toMatchObject({ kind: "level", guestType: "hvm", members: ["h-hsw", "h-spr"] });
+    const level = pool as Extract<PoolBaseline, { kind: "level" }>;
+    const a = audited(evaluateDomainPolicy(onPool({}), haswell, pool));
+    const b = audited(evaluateDomainPolicy(onPool({}), sapphire, pool));
+    expect(a.policyHash).toBe(level.hash);
+    expect(b.policyHash).toBe(a.policyHash);
+    expect([a.findings, b.findings]).toEqual([[], []]);
+    expect(a.pool).toEqual({ name: "p1", levelHash: level.hash });
+    // the strongest member's extras are not in the level
+    expect(featureNames(parseFeatureset(b.featureset))).not.toContain("avx512f");
+  });
+
+  it("disable takes a feature off on every member alike; an enable beyond the level is a finding naming the pool, even where the host has it", () => {
+    const a = audited(evaluateDomainPolicy(onPool({ disable: ["avx2"] }), haswell, pool));
+    const b = audited(evaluateDomainPolicy(onPool({ disable: ["avx2"] }), sapphire, pool));
+    expect(a.policyHash).toBe(b.policyHash);
+    expect(a.findings).toEqual([]);
+    const beyond = audited(evaluateDomainPolicy(onPool({ enable: ["avx512f"] }), sapphire, pool));
+    const levelFinding = beyond.findings.find((f) => f.message.startsWith("beyond the level of CpuidPool p1"));
+    expect(levelFinding).toMatchObject({ code: "feature-not-in-max", features: expect.arrayContaining(["avx512f"]) });
+    // sapphire rapids' own max has avx512f: only the level refuses the feature (leaf 0xd, built from the level, lacks its state)
+    const onHost = beyond.findings.filter((f) => !f.message.startsWith("beyond the level of CpuidPool p1"));
+    expect(onHost.map((f) => f.code)).not.toContain("feature-not-in-max");
+  });
+
+  it("a missing pool, one without a level, or one for the other guest type is reported, not built", () => {
+    expect(evaluateDomainPolicy(onPool({}), haswell, poolBaseline("p1", undefined))).toEqual({ kind: "pool-unavailable", reason: "PoolNotFound", message: "CpuidPool p1 does not exist" });
+    const bare: CpuidPoolObject = { apiVersion: "cpuidfleet.io/v1alpha1", kind: "CpuidPool", metadata: { name: "p1" }, spec: { hostSelector: {}, guestType: "hvm" } };
+    expect(evaluateDomainPolicy(onPool({}), haswell, poolBaseline("p1", bare))).toMatchObject({ kind: "pool-unavailable", reason: "PoolNotReady" });
+    const damaged = { ...bare, metadata: { name: "p1", annotations: { [LEVEL_ANNOTATION]: "{" } } };
+    expect(evaluateDomainPolicy(onPool({}), haswell, poolBaseline("p1", damaged))).toMatchObject({ kind: "pool-unavailable", reason: "PoolNotReady", message: expect.stringContaining("not JSON") });
+    expect(evaluateDomainPolicy(onPool({ guestType: "pv" }), haswell, pool)).toEqual({
+      kind: "pool-unavailable",
+      reason: "PoolGuestTypeMismatch",
+      message: "CpuidPool p1 is levelled for hvm guests and this policy is for pv guests",
+    });
+    expect(evaluateDomainPolicy(onPool({}), haswell)).toMatchObject({ kind: "pool-unavailable", reason: "PoolNotReady" });
   });
 });
 

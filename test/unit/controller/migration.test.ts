@@ -104,13 +104,14 @@ describe("policySource", () => {
 
 describe("countUnmigratable", () => {
   const obj = (status: DomainCpuidPolicyStatus): DomainCpuidPolicyObject => ({ apiVersion: "cpuidfleet.io/v1alpha1", kind: "DomainCpuidPolicy", metadata: {}, spec: {}, status });
-  it("counts policies no host but their own accepts", () => {
+  const migratable = (status: "True" | "False" | "Unknown") => ({ type: "Migratable", status, reason: "R", message: "", lastTransitionTime: "2026-12-06T00:00:00Z" });
+  it("counts the policies whose condition Migratable is False", () => {
     const objects = [
-      obj({ host: "a", acceptingHosts: { count: 1, hosts: ["a"] } }),
-      obj({ host: "a", acceptingHosts: { count: 0, hosts: [] } }),
-      obj({ host: "a", acceptingHosts: { count: 1, hosts: ["b"] } }),
-      obj({ host: "a", acceptingHosts: { count: 2, hosts: ["a", "b"] } }),
-      obj({ host: "a" }),
+      obj({ conditions: [migratable("True")] }),
+      obj({ conditions: [migratable("False")] }),
+      obj({ conditions: [migratable("Unknown")] }),
+      obj({ conditions: [migratable("False")] }),
+      obj({}),
     ];
     expect(countUnmigratable(objects)).toBe(2);
   });

@@ -4,6 +4,19 @@ import { PolicyIndex } from "../../../controller/domain-policy/policy-index.ts";
 const at = (s: number) => `2026-11-26T10:00:${String(s).padStart(2, "0")}Z`;
 
 describe("PolicyIndex", () => {
+  it("finds where a policy points now by its uid, across moves, until it goes; a recreated policy (new uid) is another", () => {
+    const idx = new PolicyIndex();
+    idx.set("ns/a", { host: "h1", domain: "d1", createdAt: at(1), uid: "u1" });
+    expect(idx.targetOfUid("u1")).toMatchObject({ host: "h1", domain: "d1" });
+    idx.set("ns/a", { host: "h2", domain: "d1", createdAt: at(1), uid: "u1" });
+    expect(idx.targetOfUid("u1")).toMatchObject({ host: "h2", domain: "d1" });
+    idx.set("ns/a", { host: "h2", domain: "d1", createdAt: at(3), uid: "u2" });
+    expect(idx.targetOfUid("u1")).toBeUndefined();
+    expect(idx.targetOfUid("u2")).toMatchObject({ host: "h2" });
+    idx.remove("ns/a");
+    expect(idx.targetOfUid("u2")).toBeUndefined();
+  });
+
   it("lists the policies on a host and follows a policy that moves", () => {
     const idx = new PolicyIndex();
     idx.set("ns/a", { host: "h1", domain: "d1", createdAt: at(1) });

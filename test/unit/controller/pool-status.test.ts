@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CpuidPoolObject } from "../../../shared/api/v1alpha1/cpuid-pool.ts";
 import { decodeHostPolicies } from "../../../shared/hosts/host-record.ts";
-import { PINNED_LEVEL_ANNOTATION, RELEVEL_CONFIRM_ANNOTATION, type PinnedLevel } from "../../../shared/pool/pinned-level.ts";
+import { LEVEL_ANNOTATION, RELEVEL_CONFIRM_ANNOTATION, type StoredLevel } from "../../../shared/pool/level-annotation.ts";
 import { levelHosts, selectHosts, type SelectedHost } from "../../../shared/pool/pool-members.ts";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 import { decidePool } from "../../../controller/pool/pool-status.ts";
@@ -32,7 +32,7 @@ function pool(levelPolicy: "Pinned" | "Automatic", annotations: Record<string, s
   };
 }
 
-const pinnedFrom = (d: ReturnType<typeof decidePool>) => ({ [PINNED_LEVEL_ANNOTATION]: JSON.stringify(d.pin) });
+const pinnedFrom = (d: ReturnType<typeof decidePool>) => ({ [LEVEL_ANNOTATION]: JSON.stringify(d.store) });
 const cond = (d: ReturnType<typeof decidePool>, type: string) => d.status.conditions!.find((c) => c.type === type)!;
 
 describe("decidePool", () => {
@@ -52,7 +52,7 @@ describe("decidePool", () => {
   it("a pinned pool pins the level of its first members, with the hosts that limit it", () => {
     const d = decidePool(pool("Pinned"), [hosts.haswell, hosts.sapphirerapids], NOW);
     const expected = levelHosts([hosts.haswell, hosts.sapphirerapids], "hvm").level!;
-    expect(d.pin?.hash).toBe(expected.hash);
+    expect(d.store?.hash).toBe(expected.hash);
     expect(d.status.members).toEqual(["host-haswell", "host-sapphirerapids"]);
     expect(d.status.level?.hash).toBe(expected.hash);
     expect(d.status.limitingHosts?.find((l) => l.host === "host-haswell")?.removes).toContain("avx512f");
@@ -63,7 +63,7 @@ describe("decidePool", () => {
   it("a stronger host joining a pinned pool does not raise its level", () => {
     const first = decidePool(pool("Pinned"), [hosts.icelake], NOW);
     const d = decidePool(pool("Pinned", pinnedFrom(first), first.status), [hosts.icelake, hosts.sapphirerapids], NOW);
-    expect(d.pin).toBeUndefined();
+    expect(d.store).toBeUndefined();
     expect(d.status.level?.hash).toBe(first.status.level?.hash);
     expect(levelHosts([hosts.sapphirerapids], "hvm").level!.policy).not.toEqual(levelHosts([hosts.icelake], "hvm").level!.policy);
     expect(d.status.featureCount).toBe(first.status.featureCount);
@@ -88,25 +88,28 @@ describe("decidePool", () => {
     const first = decidePool(pool("Pinned"), [hosts.sapphirerapids], NOW);
     const both = [hosts.haswell, hosts.sapphirerapids];
     const lower = levelHosts(both, "hvm").level!;
-    const stale = decidePool(pool("Pinned", { ...pinnedFrom(first), [RELEVEL_CONFIRM_ANNOTATION]: first.pin!.hash }, first.status), both, NOW);
-    expect(stale.pin).toBeUndefined();
+    const stale = decidePool(pool("Pinned", { ...pinnedFrom(first), [RELEVEL_CONFIRM_ANNOTATION]: first.store!.hash }, first.status), both, NOW);
+    expect(stale.store).toBeUndefined();
     expect(stale.clearConfirm).toBe(true);
-    expect(stale.status.level?.hash).toBe(first.pin!.hash);
+    expect(stale.status.level?.hash).toBe(first.store!.hash);
     expect(stale.events[0]).toMatchObject({ type: "Warning", reason: "RelevelRefused" });
     expect(stale.events[0].note).toContain(lower.hash);
     const ok = decidePool(pool("Pinned", { ...pinnedFrom(first), [RELEVEL_CONFIRM_ANNOTATION]: lower.hash }, first.status), both, NOW);
-    expect((ok.pin as PinnedLevel).hash).toBe(lower.hash);
+    expect((ok.store as StoredLevel).hash).toBe(lower.hash);
     expect(ok.levelChanged).toBe(true);
     expect(ok.status.members).toEqual(["host-haswell", "host-sapphirerapids"]);
     expect(ok.events.map((e) => e.reason)).toEqual(["LevelChanged"]);
   });
 
-  it("an Automatic pool follows membership, with an event when its level changes", () => {
+  it("an Automatic pool follows membership, stores each new level, with an event when it changes", () => {
     const first = decidePool(pool("Automatic"), [hosts.sapphirerapids], NOW);
-    expect(first.pin).toBeUndefined();
+    expect(first.store?.hash).toBe(first.status.level?.hash);
     expect(first.events).toEqual([]);
-    const d = decidePool(pool("Automatic", {}, first.status), [hosts.haswell, hosts.sapphirerapids], NOW);
+    const again = decidePool(pool("Automatic", pinnedFrom(first), first.status), [hosts.sapphirerapids], NOW);
+    expect(again.store).toBeUndefined();
+    const d = decidePool(pool("Automatic", pinnedFrom(first), first.status), [hosts.haswell, hosts.sapphirerapids], NOW);
     expect(d.status.level?.hash).not.toBe(first.status.level?.hash);
+    expect(d.store?.hash).toBe(d.status.level?.hash);
     expect(d.levelChanged).toBe(true);
     expect(d.events).toEqual([expect.objectContaining({ type: "Normal", reason: "LevelChanged" })]);
   });
@@ -114,13 +117,13 @@ describe("decidePool", () => {
   it("no selected host: Ready=False NoMembers, nothing pinned", () => {
     const d = decidePool(pool("Pinned"), [], NOW);
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "NoMembers" });
-    expect(d.pin).toBeUndefined();
+    expect(d.store).toBeUndefined();
     expect(d.status.level).toBeUndefined();
   });
 
   it("hosts of different vendors are never levelled together; the condition names them", () => {
     const d = decidePool(pool("Pinned"), [hosts.haswell, hosts.rome], NOW);
-    expect(d.pin).toBeUndefined();
+    expect(d.store).toBeUndefined();
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "CannotLevel" });
     expect(cond(d, "HostIncompatible").message).toMatch(/different vendors.*host-haswell.*host-rome/);
   });
@@ -133,17 +136,17 @@ describe("decidePool", () => {
   });
 
   it("a damaged pinned-level annotation is reported, never silently recomputed", () => {
-    const d = decidePool(pool("Pinned", { [PINNED_LEVEL_ANNOTATION]: "{not json" }), [hosts.haswell], NOW);
-    expect(d.pin).toBeUndefined();
+    const d = decidePool(pool("Pinned", { [LEVEL_ANNOTATION]: "{not json" }), [hosts.haswell], NOW);
+    expect(d.store).toBeUndefined();
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "PinnedLevelInvalid" });
-    expect(cond(d, "Ready").message).toContain(PINNED_LEVEL_ANNOTATION);
+    expect(cond(d, "Ready").message).toContain(LEVEL_ANNOTATION);
   });
 
   it("a pinned pool whose spec.guestType changed is not Ready until relevelled", () => {
     const first = decidePool(pool("Pinned"), [hosts.icelake], NOW);
     const pv = { ...pool("Pinned", pinnedFrom(first), first.status), spec: { hostSelector: {}, guestType: "pv" as const } };
     const d = decidePool(pv, [hosts.icelake], NOW);
-    expect(d.pin).toBeUndefined();
+    expect(d.store).toBeUndefined();
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "GuestTypeChanged" });
   });
 });

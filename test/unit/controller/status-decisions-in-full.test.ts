@@ -37,7 +37,7 @@ describe("outcomes without an audit", () => {
   it("an unknown host: everything Unknown, nothing reported, no retry", () => {
     const m = "host h9 has not published policies to the cpuid-hosts bucket";
     expect(decideStatus(undefined, 1, { kind: "host-not-found", travel: TRAVEL, hostId: "h9" }, t0)).toEqual({
-      status: { observedGeneration: 1, ...TRAVEL, conditions: [c("Audited", "Unknown", "HostNotFound", m), c("Applied", "Unknown", "HostNotFound", m), c("Ready", "Unknown", "HostNotFound", m)] },
+      status: { observedGeneration: 1, ...TRAVEL, conditions: [c("Audited", "Unknown", "HostNotFound", m), c("Applied", "Unknown", "HostNotFound", m), c("Migratable", "Unknown", "HostNotFound", m), c("Ready", "Unknown", "HostNotFound", m)] },
       events: [],
       retry: false,
     });
@@ -59,7 +59,7 @@ describe("outcomes without an audit", () => {
   it("a conflict: one Warning event to apply, Applied False, no retry", () => {
     const m = "domain vm1 on host h1 is governed by the older DomainCpuidPolicy ns/older";
     expect(decideStatus(undefined, 1, { kind: "conflict", travel: TRAVEL, host: "h1", domain: "vm1", owner: "ns/older" }, t0)).toEqual({
-      status: { observedGeneration: 1, ...TRAVEL, conditions: [c("Audited", "Unknown", "Conflict", m), c("Applied", "False", "Conflict", m), c("Ready", "Unknown", "Conflict", m)] },
+      status: { observedGeneration: 1, ...TRAVEL, conditions: [c("Audited", "Unknown", "Conflict", m), c("Applied", "False", "Conflict", m), c("Migratable", "Unknown", "Conflict", m), c("Ready", "Unknown", "Conflict", m)] },
       events: [{ type: "Warning", reason: "Conflict", action: "Apply", note: m }],
       retry: false,
     });
@@ -71,7 +71,12 @@ describe("outcomes without an audit", () => {
     expect(d).toEqual({
       status: {
         observedGeneration: 1,
-        conditions: [c("Audited", "False", "InvalidPolicy", m), c("Applied", "False", "NotAudited", "not sent to the host: spec.policy is invalid"), c("Ready", "False", "InvalidPolicy", m)],
+        conditions: [
+          c("Audited", "False", "InvalidPolicy", m),
+          c("Applied", "False", "NotAudited", "not sent to the host: spec.policy is invalid"),
+          c("Migratable", "Unknown", "InvalidPolicy", m),
+          c("Ready", "False", "InvalidPolicy", m),
+        ],
       },
       events: [{ type: "Warning", reason: "InvalidPolicy", action: "Audit", note: m }],
       auditFailure: "InvalidPolicy",

@@ -11,9 +11,10 @@ import { PolicyEvents } from "../../../controller/domain-policy/policy-events.ts
 import { PolicyIndex } from "../../../controller/domain-policy/policy-index.ts";
 import { domainPolicyController } from "../../../controller/domain-policy/watch.ts";
 import { hostMirrorController } from "../../../controller/host-mirror/watch.ts";
-import { poolController, type ObjectChange } from "../../../controller/pool/watch.ts";
+import { poolController } from "../../../controller/pool/watch.ts";
+import type { ObjectChange } from "../../../controller/manager/object-change.ts";
 import type { CpuidPoolObject } from "../../../shared/api/v1alpha1/cpuid-pool.ts";
-import { PINNED_LEVEL_ANNOTATION, RELEVEL_CONFIRM_ANNOTATION } from "../../../shared/pool/pinned-level.ts";
+import { LEVEL_ANNOTATION, RELEVEL_CONFIRM_ANNOTATION } from "../../../shared/pool/level-annotation.ts";
 import type { HostEvent } from "../../../controller/hosts/host-events.ts";
 import { HostIndex } from "../../../controller/hosts/host-index.ts";
 import type { DomainCpuidPolicyObject } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
@@ -28,7 +29,7 @@ beforeAll(async () => {
   haswell = await hostPoliciesFrom("h1", HASWELL);
 });
 
-function policy(name: string, spec: { host?: string; domain?: string }, generation = 1, createdAt = "2026-12-01T00:00:00Z"): DomainCpuidPolicyObject {
+function policy(name: string, spec: { host?: string; domain?: string; baseline?: string; pool?: string }, generation = 1, createdAt = "2026-12-01T00:00:00Z"): DomainCpuidPolicyObject {
   return { apiVersion: "cpuidfleet.io/v1alpha1", kind: "DomainCpuidPolicy", metadata: { name, namespace: "ns", uid: `uid-${name}`, generation, creationTimestamp: new Date(createdAt) }, spec };
 }
 
@@ -70,14 +71,19 @@ describe("domain policy watch", () => {
     const policies = new PolicyIndex();
     const policyEvents = new PolicyEvents(policies);
     const hostEvents = new Source<HostEvent>();
-    const listed = [policy("listed", { host: "h9", domain: "d9" })];
-    const c = run((reconcile) => domainPolicyController({ reconciler: { reconcile }, informer: { list: () => listed }, policies, policyEvents, hostEvents, workers: 1 }));
-    return { policies, policyEvents, hostEvents, ...c };
+    const poolChanges = new Source<ObjectChange<CpuidPoolObject>>();
+    const listed: DomainCpuidPolicyObject[] = [
+      policy("listed", { host: "h9", domain: "d9" }),
+      policy("on-p1", { host: "h9", domain: "d8", baseline: "pool", pool: "p1" }),
+      policy("on-p2", { host: "h9", domain: "d7", baseline: "pool", pool: "p2" }),
+    ];
+    const c = run((reconcile) => domainPolicyController({ reconciler: { reconcile }, informer: { list: () => listed }, policies, policyEvents, hostEvents, poolChanges, workers: 1 }));
+    return { policies, policyEvents, hostEvents, poolChanges, ...c };
   }
 
   it("reconciles the listed policies on becoming leader, then a policy when added, on a new generation or deletion mark, not on a status-only update", async () => {
     const { policyEvents, expectReconciled, stop } = domainPolicies();
-    await expectReconciled("ns/listed");
+    await expectReconciled("ns/listed", "ns/on-p1", "ns/on-p2");
     policyEvents.onAdd(policy("a", { host: "h1", domain: "d1" }));
     await expectReconciled("ns/a");
     policyEvents.onUpdate({ ...policy("a", { host: "h1", domain: "d1" }), status: { conditions: [] } });
@@ -95,7 +101,7 @@ describe("domain policy watch", () => {
 
   it("reconciles the rivals naming the same domain when one comes, moves away or goes", async () => {
     const { policyEvents, policies, expectReconciled, stop } = domainPolicies();
-    await expectReconciled("ns/listed");
+    await expectReconciled("ns/listed", "ns/on-p1", "ns/on-p2");
     policyEvents.onAdd(policy("old", { host: "h1", domain: "d1" }, 1, "2026-12-01T00:00:00Z"));
     await expectReconciled("ns/old");
     policyEvents.onAdd(policy("new", { host: "h1", domain: "d1" }, 1, "2026-12-02T00:00:00Z"));
@@ -114,7 +120,7 @@ describe("domain policy watch", () => {
 
   it("reconciles the policies on a host when it changes, except when it merely went stale", async () => {
     const { policyEvents, hostEvents, expectReconciled, stop } = domainPolicies();
-    await expectReconciled("ns/listed");
+    await expectReconciled("ns/listed", "ns/on-p1", "ns/on-p2");
     policyEvents.onAdd(policy("a", { host: "h1", domain: "d1" }));
     policyEvents.onAdd(policy("b", { host: "h1", domain: "d2" }));
     policyEvents.onAdd(policy("c", { host: "h2", domain: "d1" }));
@@ -126,6 +132,31 @@ describe("domain policy watch", () => {
       hostEvents.emit({ hostId: "h1", change });
       await expectReconciled("ns/a", "ns/b");
     }
+    await stop();
+  });
+
+  it("reconciles the baseline pool policies of a pool when its stored level, members or guest type change, or it comes or goes; not on other updates", async () => {
+    const { poolChanges, expectReconciled, stop } = domainPolicies();
+    await expectReconciled("ns/listed", "ns/on-p1", "ns/on-p2");
+    const p1 = (annotations: Record<string, string>, members?: string[], generation = 1): CpuidPoolObject => ({
+      apiVersion: "cpuidfleet.io/v1alpha1",
+      kind: "CpuidPool",
+      metadata: { name: "p1", generation, annotations },
+      spec: { hostSelector: {}, guestType: "hvm" },
+      ...(members ? { status: { members } } : {}),
+    });
+    poolChanges.emit({ obj: p1({}), deleted: false });
+    await expectReconciled("ns/on-p1");
+    poolChanges.emit({ obj: p1({ [LEVEL_ANNOTATION]: "{}" }), deleted: false });
+    await expectReconciled("ns/on-p1");
+    poolChanges.emit({ obj: p1({ [LEVEL_ANNOTATION]: "{}" }, ["h1"]), deleted: false });
+    await expectReconciled("ns/on-p1");
+    // a new generation or a relevel request alone: the pool reconciler decides; its result comes back as an update
+    poolChanges.emit({ obj: p1({ [LEVEL_ANNOTATION]: "{}", [RELEVEL_CONFIRM_ANNOTATION]: "sha256:x" }, ["h1"], 2), deleted: false });
+    poolChanges.emit({ obj: { ...p1({}, ["h1"]), metadata: { name: "p2" } }, deleted: false });
+    await expectReconciled("ns/on-p2");
+    poolChanges.emit({ obj: p1({ [LEVEL_ANNOTATION]: "{}" }, ["h1"]), deleted: true });
+    await expectReconciled("ns/on-p1");
     await stop();
   });
 });
@@ -224,7 +255,7 @@ describe("pool watch", () => {
     await c.expectReconciled("a", "b");
     poolChanges.emit({ obj: pools[0], deleted: false });
     await c.expectReconciled("a");
-    poolChanges.emit({ obj: pool("a", 1, { [PINNED_LEVEL_ANNOTATION]: "{}" }, { memberCount: 1 }), deleted: false });
+    poolChanges.emit({ obj: pool("a", 1, { [LEVEL_ANNOTATION]: "{}" }, { memberCount: 1 }), deleted: false });
     await sleep(20);
     expect(c.seen).toEqual([]);
     poolChanges.emit({ obj: pool("a", 1, { [RELEVEL_CONFIRM_ANNOTATION]: "sha256:x" }), deleted: false });

@@ -1,9 +1,11 @@
-// A pool's pinned level as the controller keeps it, in an annotation on the
-// CpuidPool (`cpuidfleet.io/pinned-level`): the full level policy in Xen's
+// A pool's level as the controller keeps it, in an annotation on the
+// CpuidPool (`cpuidfleet.io/level`): the full level policy in Xen's
 // serialised form (so a domain policy can be built from it and hosts audited
 // against it), its hash, the hosts it was computed from and what each removed.
-// Written once when the pool is first levelled and replaced only by a
-// confirmed relevel (`cpuidfleet.io/relevel-confirm: <hash>`). Pure.
+// Pinned pools: written once when the pool is first levelled and replaced
+// only by a confirmed relevel (`cpuidfleet.io/relevel-confirm: <hash>`).
+// Automatic pools: rewritten whenever membership changes the level. Either
+// way it is what `baseline: pool` domain policies are built from. Pure.
 
 import { z } from "zod";
 import { featureNames, formatFeatureset } from "../featureset/featureset.ts";
@@ -15,17 +17,17 @@ import { GuestType } from "../schemas/guest.ts";
 import { SerialisedPolicyJson, policyFromJson, policyToJson } from "../schemas/policy.ts";
 import type { PoolLevel } from "../api/v1alpha1/cpuid-pool.ts";
 
-export const PINNED_LEVEL_ANNOTATION = "cpuidfleet.io/pinned-level";
+export const LEVEL_ANNOTATION = "cpuidfleet.io/level";
 export const RELEVEL_CONFIRM_ANNOTATION = "cpuidfleet.io/relevel-confirm";
 
-export const PinnedLevel = z.object({
+export const StoredLevel = z.object({
   guestType: GuestType,
   hash: z.string(),
   hosts: z.array(z.string()),
   removed: z.array(z.object({ host: z.string(), features: z.array(z.string()) })),
   policy: SerialisedPolicyJson,
 });
-export type PinnedLevel = z.infer<typeof PinnedLevel>;
+export type StoredLevel = z.infer<typeof StoredLevel>;
 
 export interface Level {
   policy: CpuPolicy;
@@ -34,28 +36,28 @@ export interface Level {
   removed: { host: string; features: string[] }[];
 }
 
-export function pinLevel(level: Level, guestType: GuestType): PinnedLevel {
+export function toStoredLevel(level: Level, guestType: GuestType): StoredLevel {
   return { guestType, hash: level.hash, hosts: level.hosts, removed: level.removed, policy: policyToJson(serialisePolicy(level.policy)) };
 }
 
 /** The pinned level in the annotation, or an error naming what is wrong with it. */
-export function readPinnedLevel(annotations: Readonly<Record<string, string>> | undefined): { level?: Level; guestType?: GuestType; error?: string } {
-  const text = annotations?.[PINNED_LEVEL_ANNOTATION];
+export function readStoredLevel(annotations: Readonly<Record<string, string>> | undefined): { level?: Level; guestType?: GuestType; error?: string } {
+  const text = annotations?.[LEVEL_ANNOTATION];
   if (text === undefined) return {};
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { error: `annotation ${PINNED_LEVEL_ANNOTATION} is not JSON: ${(err as Error).message}` };
+    return { error: `annotation ${LEVEL_ANNOTATION} is not JSON: ${(err as Error).message}` };
   }
-  const parsed = PinnedLevel.safeParse(json);
+  const parsed = StoredLevel.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { error: `annotation ${PINNED_LEVEL_ANNOTATION}: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
+    return { error: `annotation ${LEVEL_ANNOTATION}: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
   }
   const policy = deserialisePolicy(policyFromJson(parsed.data.policy));
   const hash = policyHash(policy);
-  if (hash !== parsed.data.hash) return { error: `annotation ${PINNED_LEVEL_ANNOTATION}: its policy hashes to ${hash}, not the recorded ${parsed.data.hash}` };
+  if (hash !== parsed.data.hash) return { error: `annotation ${LEVEL_ANNOTATION}: its policy hashes to ${hash}, not the recorded ${parsed.data.hash}` };
   return { level: { policy, hash, hosts: parsed.data.hosts, removed: parsed.data.removed }, guestType: parsed.data.guestType };
 }
 
