@@ -126,7 +126,7 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     }),
     statusWrites: new client.Counter({
       name: "cpuid_status_writes_total",
-      help: "Status subresource patches, by kind (domain, host, pool)",
+      help: "Status subresource patches, by kind (domain, host, pool, rollout)",
       labelNames: ["kind"],
       registers,
     }),

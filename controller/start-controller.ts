@@ -31,6 +31,11 @@ import { createPoolMetrics } from "./pool/pool-metrics.ts";
 import { PoolReconciler } from "./pool/reconciler.ts";
 import { poolController } from "./pool/watch.ts";
 import { PoolBaselines } from "./domain-policy/pool-baselines.ts";
+import { RolloutLayers } from "./rollout/rollout-layers.ts";
+import { createRolloutMetrics } from "./rollout/rollout-metrics.ts";
+import { namespaceLabelReader, RolloutReconciler } from "./rollout/reconciler.ts";
+import { rolloutController } from "./rollout/watch.ts";
+import type { CpuidRolloutObject } from "../shared/api/v1alpha1/cpuid-rollout.ts";
 import type { ObjectChange } from "./manager/object-change.ts";
 import { hostMirrorController } from "./host-mirror/watch.ts";
 import type { HostEvent } from "./hosts/host-events.ts";
@@ -45,7 +50,18 @@ import { ObjectWriter } from "./kube/object-writer.ts";
 import type { DomainCpuidPolicyObject } from "../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject } from "../shared/api/v1alpha1/host-cpuid-policy.ts";
 import type { CpuidPoolObject } from "../shared/api/v1alpha1/cpuid-pool.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL, domainPoliciesPath, hostPoliciesPath, poolsPath } from "../shared/api/v1alpha1/names.ts";
+import {
+  API_GROUP,
+  API_VERSION,
+  DOMAIN_PLURAL,
+  HOST_PLURAL,
+  POOL_PLURAL,
+  ROLLOUT_PLURAL,
+  domainPoliciesPath,
+  hostPoliciesPath,
+  poolsPath,
+  rolloutsPath,
+} from "../shared/api/v1alpha1/names.ts";
 import { ControllerManager } from "./manager/manager.ts";
 import { Source } from "./manager/source.ts";
 import { createMetrics } from "./metrics.ts";
@@ -133,12 +149,31 @@ export async function startController(options: ControllerOptions, log: Logger = 
     onDelete: (obj) => poolChanges.emit({ obj, deleted: true }),
   });
   const poolMetrics = createPoolMetrics(metrics.register, () => manager.leading, () => poolInformer.list());
+  const layers = new RolloutLayers();
+  const layerChanges = new Source<readonly string[]>();
+  const rolloutChanges = new Source<ObjectChange<CpuidRolloutObject>>();
+  const rolloutChanged = (obj: CpuidRolloutObject, deleted: boolean) => {
+    const keys = layers.update(obj, deleted);
+    if (keys.length) layerChanges.emit(keys);
+    rolloutChanges.emit({ obj, deleted });
+  };
+  const rolloutInformer = new ResilientInformer<CpuidRolloutObject>({
+    kubeConfig,
+    path: rolloutsPath(),
+    list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: ROLLOUT_PLURAL }) as Promise<KubernetesListObject<CpuidRolloutObject>>,
+    log: logger,
+    backoff: INFORMER_BACKOFF,
+    onAdd: (obj) => rolloutChanged(obj, false),
+    onUpdate: (obj) => rolloutChanged(obj, false),
+    onDelete: (obj) => rolloutChanged(obj, true),
+  });
+  createRolloutMetrics(metrics.register, () => manager.leading, () => rolloutInformer.list());
 
   const http = await startHttp(options.metricsListen.host, options.metricsListen.port, {
     register: metrics.register,
     notReadyReason: () => {
       if (!nc || nc.isClosed()) return "not connected to NATS";
-      if (!domainInformer.synced || !hostInformer.synced || !poolInformer.synced) return "caches not synced";
+      if (!domainInformer.synced || !hostInformer.synced || !poolInformer.synced || !rolloutInformer.synced) return "caches not synced";
       if (!hostsInitialised) return "cpuid-hosts bucket not loaded";
       return undefined;
     },
@@ -180,9 +215,10 @@ export async function startController(options: ControllerOptions, log: Logger = 
     evaluations,
     accepting,
     pools: new PoolBaselines(poolInformer),
+    layers,
     sweepHost: (hostId) => sweeps.add(hostId),
   });
-  const domainQueue = manager.register(domainPolicyController({ reconciler: domainReconciler, informer: domainInformer, policies, policyEvents, hostEvents, poolChanges, workers: options.workers }));
+  const domainQueue = manager.register(domainPolicyController({ reconciler: domainReconciler, informer: domainInformer, policies, policyEvents, hostEvents, poolChanges, layerChanges, workers: options.workers }));
   const domainEvents = subscribeDomainEvents(nc, logger, (hostId, domain) => {
     const key = policies.owner(hostId, domain);
     if (key !== undefined) domainQueue.add(key);
@@ -192,7 +228,20 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const poolReconciler = new PoolReconciler({ pools: poolInformer, hostObjects: hostInformer, hosts, writer, events, metrics, poolMetrics, log: logger });
   manager.register(poolController({ reconciler: poolReconciler, pools: poolInformer, poolChanges, hostObjectChanges, hostEvents }));
 
-  await Promise.all([domainInformer.start(), hostInformer.start(), poolInformer.start(), hostWatch.initialised]);
+  const rolloutReconciler = new RolloutReconciler({
+    rollouts: rolloutInformer,
+    domains: domainInformer,
+    pools: poolInformer,
+    namespaceLabels: namespaceLabelReader(kubeConfig),
+    writer,
+    events,
+    metrics,
+    log: logger,
+  });
+  manager.register(rolloutController({ reconciler: rolloutReconciler, rollouts: rolloutInformer, rolloutChanges, policyEvents, layers }));
+
+  // the rollout layers must be known before any domain policy is reconciled: without them a policy would be built from its spec alone
+  await Promise.all([domainInformer.start(), hostInformer.start(), poolInformer.start(), rolloutInformer.start(), hostWatch.initialised]);
   hostsInitialised = true;
   logger.info({ domainPolicies: domainInformer.list().length, hosts: hosts.size }, "caches synced");
   manager.start();
@@ -206,7 +255,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
       await events.flush();
       await hostWatch.stop();
       domainEvents.unsubscribe();
-      await Promise.all([domainInformer.stop(), hostInformer.stop(), poolInformer.stop()]);
+      await Promise.all([domainInformer.stop(), hostInformer.stop(), poolInformer.stop(), rolloutInformer.stop()]);
       await nc?.drain().catch(() => undefined);
       await new Promise<void>((resolve) => http.server.close(() => resolve()));
       logger.info("controller stopped");

@@ -1,5 +1,5 @@
 // Reconciles one DomainCpuidPolicy: resolve its host → build and audit the
-// requested policy → push it to the host's agent when clean → write status
+// requested policy (its spec plus the layers of the rollouts that reached it) → push it to the host's agent when clean → write status
 // (only when it changed), events and metrics. Level-triggered: everything is
 // recomputed from the object, the host index and the agent's answer. What
 // happens to a domain once no policy governs it: ./orphan-reset.ts.
@@ -27,6 +27,8 @@ import type { PolicyIndex } from "./policy-index.ts";
 import { policyRequestId } from "./request-id.ts";
 import { decideStatus, type Acceptance, type AgentOutcome, type Outcome, type Travel } from "./status.ts";
 import type { PoolBaselines } from "./pool-baselines.ts";
+import type { RolloutLayers } from "../rollout/rollout-layers.ts";
+import { layeredSpec, type RolloutLayer } from "../../shared/rollout/layer.ts";
 
 export interface DomainPolicyReconcilerDeps {
   informer: ResilientInformer<DomainCpuidPolicyObject>;
@@ -45,6 +47,8 @@ export interface DomainPolicyReconcilerDeps {
   accepting: AcceptingHostsIndex;
   /** the level and members of spec.pool, for baseline pool */
   pools: Pick<PoolBaselines, "get">;
+  /** the rollouts whose waves reached each policy: layers over its spec */
+  layers: Pick<RolloutLayers, "of">;
   /** queues a sweep of the host for domains no policy governs (./orphan-reset.ts) */
   sweepHost(hostId: string): void;
 }
@@ -75,8 +79,12 @@ export class DomainPolicyReconciler {
 
     const generation = obj.metadata.generation ?? 0;
     const previous = this.#lastStatus(key, obj, generation);
-    const outcome = await this.#outcome(obj, key, generation, previous);
+    const layers = this.#d.layers.of(key);
+    const outcome = await this.#outcome(obj, key, generation, previous, layers);
     const decision = decideStatus(previous, generation, outcome, new Date());
+    // which rollouts' changes the effective request carries: how a rollout tells its wave has reached the policy
+    if (layers.length && outcome.kind !== "invalid-policy") decision.status.rollouts = layers.map((l) => l.rollout);
+    else delete decision.status.rollouts;
 
     if (!isDeepStrictEqual(decision.status, previous ?? {})) {
       try {
@@ -105,13 +113,13 @@ export class DomainPolicyReconciler {
     return written.status;
   }
 
-  async #outcome(obj: DomainCpuidPolicyObject, key: string, generation: number, previous: DomainCpuidPolicyStatus | undefined): Promise<Outcome> {
+  async #outcome(obj: DomainCpuidPolicyObject, key: string, generation: number, previous: DomainCpuidPolicyStatus | undefined, layers: readonly RolloutLayer[]): Promise<Outcome> {
     const parsed = DomainCpuidPolicySpec.safeParse(obj.spec);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
       return { kind: "invalid-policy", message: issues };
     }
-    const spec = parsed.data;
+    const spec = layeredSpec(parsed.data, layers);
     const pool = spec.baseline === "pool" && spec.pool ? this.#d.pools.get(spec.pool) : undefined;
     const build: BuildOnHost = (s, h) => this.#d.evaluations.evaluate(s, h, pool);
     const source = policySource(spec, previous, (id) => this.#d.hosts.get(id)?.record, build);

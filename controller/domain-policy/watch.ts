@@ -7,6 +7,7 @@
 //   being stale (staleness alone changes nothing about the audit);
 // - the CpuidPool its spec.pool names comes, goes, or changes its stored
 //   level or its members (baseline pool builds from them);
+// - a rollout's wave reaches it or leaves it (rollout layers changed);
 // - becoming leader, and every resync.
 
 import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
@@ -29,6 +30,8 @@ export interface DomainPolicyControllerDeps {
   policyEvents: PolicyEvents;
   hostEvents: Source<HostEvent>;
   poolChanges: Source<ObjectChange<CpuidPoolObject>>;
+  /** policies whose rollout layers changed */
+  layerChanges: Source<readonly string[]>;
   workers: number;
 }
 
@@ -42,6 +45,9 @@ export function domainPolicyController(d: DomainPolicyControllerDeps): Controlle
       watch(d.policyEvents, policyAndRivals(new GenerationOrDeletionChanged())),
       watch(d.hostEvents, policiesOnChangedHost(d.policies)),
       watch(d.poolChanges, policiesOfChangedPool(d.informer)),
+      watch(d.layerChanges, (keys, queue) => {
+        for (const key of keys) queue.add(key);
+      }),
     ],
   };
 }

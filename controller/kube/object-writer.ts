@@ -3,14 +3,15 @@
 // HostCpuidPolicy mirrors' creation and deletion. The controller never writes
 // a DomainCpuidPolicy's spec or metadata; on a HostCpuidPolicy it writes only
 // the labels it manages (and the annotation listing them), on a CpuidPool only
-// its level annotation.
+// its level annotation, on a CpuidRollout its status and its finalizer.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject, HostCpuidPolicyStatus } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import { MANAGED_LABELS_ANNOTATION, type LabelPatch } from "../../shared/labels/host-labels.ts";
 import type { CpuidPoolObject, CpuidPoolStatus } from "../../shared/api/v1alpha1/cpuid-pool.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import type { CpuidRolloutObject, CpuidRolloutStatus } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL, ROLLOUT_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const FIELD_MANAGER = "cpuid-fleet-controller";
@@ -105,6 +106,36 @@ export class ObjectWriter {
       },
       mergePatch,
     )) as CpuidPoolObject;
+  }
+
+  /** Replaces a rollout's status, guarded by its resourceVersion: a decision made on a stale copy is refused (409), never stored. */
+  async patchRolloutStatus(obj: CpuidRolloutObject, next: CpuidRolloutStatus): Promise<CpuidRolloutObject> {
+    return (await this.#api.patchClusterCustomObjectStatus(
+      {
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: ROLLOUT_PLURAL,
+        name: obj.metadata.name!,
+        body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: replacing(obj.status ?? {}, next) },
+        fieldManager: FIELD_MANAGER,
+      },
+      mergePatch,
+    )) as CpuidRolloutObject;
+  }
+
+  /** Sets a rollout's finalizers, guarded by its resourceVersion. */
+  async patchRolloutFinalizers(obj: CpuidRolloutObject, finalizers: string[]): Promise<CpuidRolloutObject> {
+    return (await this.#api.patchClusterCustomObject(
+      {
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: ROLLOUT_PLURAL,
+        name: obj.metadata.name!,
+        body: { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } },
+        fieldManager: FIELD_MANAGER,
+      },
+      mergePatch,
+    )) as CpuidRolloutObject;
   }
 
   async deleteHost(name: string): Promise<void> {

@@ -3,7 +3,8 @@
 // no `$schema`, no `additionalProperties: false` (pruning does that job), no
 // `propertyNames` of plain string records,
 // enum-keyed records become plain optional properties, integers lose zod's
-// ±2^53 bounds and get `format: int64`, and date-times keep only the format.
+// ±2^53 bounds and get `format: int64`, date-times keep only the format, and
+// an integer-or-string union becomes `x-kubernetes-int-or-string`.
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -35,10 +36,19 @@ export function toStructuralSchema(schema: JsonSchema): JsonSchema {
   }
   if (isObject(out.items)) out.items = toStructuralSchema(out.items);
   if (isObject(out.additionalProperties)) out.additionalProperties = toStructuralSchema(out.additionalProperties);
+  if (isIntOrString(out)) return { "x-kubernetes-int-or-string": true, ...(out.description ? { description: out.description } : {}), ...(out.default !== undefined ? { default: out.default } : {}) };
   for (const combinator of ["anyOf", "oneOf", "allOf"]) {
     if (combinator in out) throw new Error(`${combinator} is not structural; restate the zod schema without unions`);
   }
   return out;
+}
+
+/** A union of an integer and a string (say, a count or a percentage) is Kubernetes' IntOrString; the controller checks the value. */
+function isIntOrString(s: JsonSchema): boolean {
+  const branches = s.anyOf;
+  if (!Array.isArray(branches) || branches.length !== 2) return false;
+  const types = branches.map((b) => (isObject(b) ? b.type : undefined)).sort();
+  return types[0] === "integer" && types[1] === "string";
 }
 
 function isEnumKeyedRecord(s: JsonSchema): boolean {

@@ -146,7 +146,8 @@ describe("CpuidPool", () => {
     expect(w.members).toEqual(["pool-haswell", "pool-icelake", "pool-sapphirerapids"]);
     expect(w.removes).toEqual(expect.arrayContaining(["rdseed", "adx", "smap"]));
     const on = (policy: string, effect: string) => ({ policy: `${NS}/${policy}`, host: "pool-sapphirerapids", effect });
-    expect(w.affectedPolicies).toEqual([on("beyond-pool", "rebuilt"), on("on-pool", "rebuilt"), on("on-spr", "member"), on("pv-on-pool", "rebuilt")]);
+    // no-pool names another pool (which does not exist): on a member, its policy is not built from this level
+    expect(w.affectedPolicies).toEqual([on("beyond-pool", "rebuilt"), on("no-pool", "member"), on("on-pool", "rebuilt"), on("on-spr", "member"), on("pv-on-pool", "rebuilt")]);
     expect(cli("pool", "relevel", "e2e", "--dry-run").stdout).toContain("DomainCpuidPolicies built from this pool (baseline pool), rebuilt from the new level, staged for running domains: 3");
 
     const none = cli("pool", "relevel", "e2e");

@@ -8,7 +8,8 @@ import { toStructuralSchema, type JsonSchema } from "../structural-schema.ts";
 import { DOMAIN_CPUID_POLICY_DESCRIPTION, DomainCpuidPolicySpec, DomainCpuidPolicyStatus } from "./domain-cpuid-policy.ts";
 import { HOST_CPUID_POLICY_DESCRIPTION, HostCpuidPolicyStatus } from "./host-cpuid-policy.ts";
 import { CPUID_POOL_DESCRIPTION, CpuidPoolSpec, CpuidPoolStatus } from "./cpuid-pool.ts";
-import { API_GROUP, API_VERSION, CATEGORY, GROUP_VERSION, DOMAIN_POLICY_NAMES, HOST_POLICY_NAMES, POOL_NAMES, crdName, type KindNames } from "./names.ts";
+import { CPUID_ROLLOUT_DESCRIPTION, CpuidRolloutSpec, CpuidRolloutStatus } from "./cpuid-rollout.ts";
+import { API_GROUP, API_VERSION, CATEGORY, GROUP_VERSION, DOMAIN_POLICY_NAMES, HOST_POLICY_NAMES, POOL_NAMES, ROLLOUT_NAMES, crdName, type KindNames } from "./names.ts";
 
 /** CEL rules mirroring the zod refinements of DomainCpuidPolicySpec, so the apiserver refuses what the controller would. */
 export const DOMAIN_POLICY_SPEC_RULES = [
@@ -93,11 +94,66 @@ export function cpuidPoolCrd(): object {
   ]);
 }
 
+/** CEL rules mirroring the zod refinements of CpuidRolloutSpec, so the apiserver refuses what the controller would. */
+export const ROLLOUT_SPEC_RULES = [
+  {
+    rule: "(has(self.enable) && size(self.enable) > 0) || (has(self.disable) && size(self.disable) > 0)",
+    message: "give at least one feature to enable or disable",
+    fieldPath: ".enable",
+    reason: "FieldValueRequired",
+  },
+  {
+    rule: "!has(self.enable) || !has(self.disable) || self.enable.all(f, !(f in self.disable))",
+    message: "a feature may not be both enabled and disabled",
+    fieldPath: ".enable",
+    reason: "FieldValueInvalid",
+  },
+  {
+    rule: "!has(self.strategy) || !has(self.strategy.batchSize) || !has(self.strategy.waves)",
+    message: "give batchSize or waves, not both",
+    fieldPath: ".strategy",
+    reason: "FieldValueInvalid",
+  },
+  {
+    rule: "!has(self.strategy) || !has(self.strategy.waves) || (self.strategy.waves[size(self.strategy.waves) - 1] == 100 && self.strategy.waves.all(w, self.strategy.waves.filter(v, v == w).size() == 1))",
+    message: "wave percentages must be distinct and the last must reach 100",
+    fieldPath: ".strategy.waves",
+    reason: "FieldValueInvalid",
+  },
+  {
+    rule: "!has(self.strategy) || !has(self.strategy.maxFailures) || type(self.strategy.maxFailures) == int || self.strategy.maxFailures.matches('^[0-9]{1,3}%$')",
+    message: "maxFailures is a count or a percentage such as 10%",
+    fieldPath: ".strategy.maxFailures",
+    reason: "FieldValueInvalid",
+  },
+];
+
+export function cpuidRolloutCrd(): object {
+  const spec = toStructuralSchema(z.toJSONSchema(CpuidRolloutSpec, { io: "input" }));
+  for (const list of ["enable", "disable"]) {
+    (spec.properties as Record<string, JsonSchema>)[list]["x-kubernetes-list-type"] = "set";
+  }
+  spec["x-kubernetes-validations"] = ROLLOUT_SPEC_RULES;
+  const status = toStructuralSchema(z.toJSONSchema(CpuidRolloutStatus, { io: "output" }));
+  return crd(ROLLOUT_NAMES, CPUID_ROLLOUT_DESCRIPTION, { spec, status }, ["spec"], [
+    { name: "Wave", type: "integer", jsonPath: ".status.currentWave" },
+    { name: "Waves", type: "integer", jsonPath: ".status.waveCount" },
+    { name: "Applied", type: "integer", jsonPath: ".status.counts.applied" },
+    { name: "Staged", type: "integer", jsonPath: ".status.counts.staged" },
+    { name: "Failed", type: "integer", jsonPath: ".status.counts.failed" },
+    { name: "Pending", type: "integer", jsonPath: ".status.counts.pending" },
+    { name: "State", type: "string", jsonPath: `${condition("Progressing")}.reason` },
+    { name: "Halted", type: "string", jsonPath: `${condition("Halted")}.status`, priority: 1 },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+  ]);
+}
+
 export function allCrds(): { fileName: string; crd: object }[] {
   return [
     { fileName: `${crdName(DOMAIN_POLICY_NAMES)}.yaml`, crd: domainCpuidPolicyCrd() },
     { fileName: `${crdName(HOST_POLICY_NAMES)}.yaml`, crd: hostCpuidPolicyCrd() },
     { fileName: `${crdName(POOL_NAMES)}.yaml`, crd: cpuidPoolCrd() },
+    { fileName: `${crdName(ROLLOUT_NAMES)}.yaml`, crd: cpuidRolloutCrd() },
   ];
 }
 

@@ -116,6 +116,10 @@ export const DomainCpuidPolicyStatus = z
     movedFrom: z.string().optional().describe("The host the domain last moved from with its policy."),
     acceptingHosts: AcceptingHosts.optional(),
     poolAcceptance: PoolAcceptance.optional(),
+    rollouts: z
+      .array(z.string())
+      .optional()
+      .describe("The CpuidRollouts whose change is part of the effective policy (their waves have reached this policy; the spec itself is never edited), oldest first."),
   })
   .describe("What the controller found and did: the audit's outcome and whether the host applied the policy.");
 export type DomainCpuidPolicyStatus = z.infer<typeof DomainCpuidPolicyStatus>;

@@ -41,7 +41,16 @@ export const POOL_NAMES: KindNames = {
   scope: "Cluster",
 };
 
+export const ROLLOUT_NAMES: KindNames = {
+  kind: "CpuidRollout",
+  plural: "cpuidrollouts",
+  singular: "cpuidrollout",
+  shortName: "crollout",
+  scope: "Cluster",
+};
+
 export const DOMAIN_PLURAL = DOMAIN_POLICY_NAMES.plural;
+export const ROLLOUT_PLURAL = ROLLOUT_NAMES.plural;
 export const POOL_PLURAL = POOL_NAMES.plural;
 export const HOST_PLURAL = HOST_POLICY_NAMES.plural;
 
@@ -55,3 +64,5 @@ export function domainPoliciesPath(namespace?: string): string {
 export const hostPoliciesPath = (): string => `/apis/${GROUP_VERSION}/${HOST_PLURAL}`;
 
 export const poolsPath = (): string => `/apis/${GROUP_VERSION}/${POOL_PLURAL}`;
+
+export const rolloutsPath = (): string => `/apis/${GROUP_VERSION}/${ROLLOUT_PLURAL}`;

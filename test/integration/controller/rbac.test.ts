@@ -109,5 +109,11 @@ describe("controller RBAC", () => {
     for (const verb of ["create", "update", "delete"]) expect(await canI(verb, "cpuidpools.cpuidfleet.io")).toBe("no");
     expect(await canI("patch", "hostcpuidpolicies.cpuidfleet.io")).toBe("yes");
     expect(await canI("update", "hostcpuidpolicies.cpuidfleet.io")).toBe("no");
+    // rollouts: read, status, the finalizer; never create, update or delete; namespaces only listed
+    expect(await canI("watch", "cpuidrollouts.cpuidfleet.io")).toBe("yes");
+    expect(await canI("patch", "cpuidrollouts.cpuidfleet.io", undefined, "--subresource=status")).toBe("yes");
+    for (const verb of ["create", "update", "delete"]) expect(await canI(verb, "cpuidrollouts.cpuidfleet.io")).toBe("no");
+    expect(await canI("list", "namespaces")).toBe("yes");
+    for (const verb of ["get", "patch", "create", "delete"]) expect(await canI(verb, "namespaces")).toBe("no");
   });
 });

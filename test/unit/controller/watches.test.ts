@@ -72,13 +72,14 @@ describe("domain policy watch", () => {
     const policyEvents = new PolicyEvents(policies);
     const hostEvents = new Source<HostEvent>();
     const poolChanges = new Source<ObjectChange<CpuidPoolObject>>();
+    const layerChanges = new Source<readonly string[]>();
     const listed: DomainCpuidPolicyObject[] = [
       policy("listed", { host: "h9", domain: "d9" }),
       policy("on-p1", { host: "h9", domain: "d8", baseline: "pool", pool: "p1" }),
       policy("on-p2", { host: "h9", domain: "d7", baseline: "pool", pool: "p2" }),
     ];
-    const c = run((reconcile) => domainPolicyController({ reconciler: { reconcile }, informer: { list: () => listed }, policies, policyEvents, hostEvents, poolChanges, workers: 1 }));
-    return { policies, policyEvents, hostEvents, poolChanges, ...c };
+    const c = run((reconcile) => domainPolicyController({ reconciler: { reconcile }, informer: { list: () => listed }, policies, policyEvents, hostEvents, poolChanges, layerChanges, workers: 1 }));
+    return { policies, policyEvents, hostEvents, poolChanges, layerChanges, ...c };
   }
 
   it("reconciles the listed policies on becoming leader, then a policy when added, on a new generation or deletion mark, not on a status-only update", async () => {
