@@ -24,7 +24,8 @@ export const StoredLevel = z.object({
   guestType: GuestType,
   hash: z.string(),
   hosts: z.array(z.string()),
-  removed: z.array(z.object({ host: z.string(), features: z.array(z.string()) })),
+  /** hosts that remove the same features share one entry: a fleet has few kinds of host, and annotations are limited to 256 KiB */
+  removed: z.array(z.object({ hosts: z.array(z.string()), features: z.array(z.string()) })),
   policy: SerialisedPolicyJson,
 });
 export type StoredLevel = z.infer<typeof StoredLevel>;
@@ -37,7 +38,19 @@ export interface Level {
 }
 
 export function toStoredLevel(level: Level, guestType: GuestType): StoredLevel {
-  return { guestType, hash: level.hash, hosts: level.hosts, removed: level.removed, policy: policyToJson(serialisePolicy(level.policy)) };
+  const groups = new Map<string, { hosts: string[]; features: string[] }>();
+  for (const r of level.removed) {
+    const key = r.features.join(" ");
+    const group = groups.get(key);
+    if (group) group.hosts.push(r.host);
+    else groups.set(key, { hosts: [r.host], features: r.features });
+  }
+  return { guestType, hash: level.hash, hosts: level.hosts, removed: [...groups.values()], policy: policyToJson(serialisePolicy(level.policy)) };
+}
+
+/** Back to one entry per host, in host order. */
+function ungroup(removed: StoredLevel["removed"]): Level["removed"] {
+  return removed.flatMap((g) => g.hosts.map((host) => ({ host, features: g.features }))).sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }
 
 /** The pinned level in the annotation, or an error naming what is wrong with it. */
@@ -58,7 +71,7 @@ export function readStoredLevel(annotations: Readonly<Record<string, string>> | 
   const policy = deserialisePolicy(policyFromJson(parsed.data.policy));
   const hash = policyHash(policy);
   if (hash !== parsed.data.hash) return { error: `annotation ${LEVEL_ANNOTATION}: its policy hashes to ${hash}, not the recorded ${parsed.data.hash}` };
-  return { level: { policy, hash, hosts: parsed.data.hosts, removed: parsed.data.removed }, guestType: parsed.data.guestType };
+  return { level: { policy, hash, hosts: parsed.data.hosts, removed: ungroup(parsed.data.removed) }, guestType: parsed.data.guestType };
 }
 
 /** The status form of a level. */

@@ -114,6 +114,21 @@ describe("decidePool", () => {
     expect(d.events).toEqual([expect.objectContaining({ type: "Normal", reason: "LevelChanged" })]);
   });
 
+  it("the stored level groups hosts that remove the same features: a thousand hosts of a few kinds stay far below the 256 KiB annotation limit, and read back as they were", () => {
+    const many: SelectedHost[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const kind = [hosts.haswell, hosts.icelake, hosts.sapphirerapids][i % 3];
+      many.push({ host: `h-${String(i).padStart(4, "0")}`, max: kind.max });
+    }
+    const d = decidePool(pool("Pinned"), many, NOW);
+    const text = pinnedFrom(d)[LEVEL_ANNOTATION];
+    expect(text.length).toBeLessThan(64 * 1024);
+    expect(d.store!.removed.length).toBeLessThanOrEqual(3);
+    const again = decidePool(pool("Pinned", pinnedFrom(d), d.status), many, NOW);
+    expect(again.store).toBeUndefined();
+    expect(again.status).toEqual(d.status);
+  });
+
   it("no selected host: Ready=False NoMembers, nothing pinned", () => {
     const d = decidePool(pool("Pinned"), [], NOW);
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "NoMembers" });
