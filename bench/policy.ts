@@ -15,31 +15,12 @@ import { levelPolicies } from "../shared/level/level.ts";
 import { policyHash } from "../shared/policy/canonical.ts";
 import { copyPolicy, type CpuPolicy } from "../shared/policy/cpu-policy.ts";
 import { buildRequestedPolicy } from "../shared/request/build-request.ts";
+import { INTEL_PROFILES } from "./support/intel-profiles.ts";
+import { median } from "./support/median.ts";
 
 const DUMPS = join(import.meta.dirname, "..", "..", "shared", "fixtures", "cpuid-dumps");
 const readDump = (path: string) => readFileSync(join(DUMPS, path), "utf8");
 const derive = (path: string): DerivedPolicies => deriveFromCpuidDump(parseCpuidDump(readDump(path), path));
-
-/**
- * Median seconds per call of `fn`, timed in batches of `batch` calls: wall
- * clock, and this process's CPU time (what one core costs when the machine
- * is shared with other work).
- */
-function median(fn: () => unknown, batch: number, samples: number): { wall: number; cpu: number } {
-  for (let i = 0; i < Math.max(3, samples / 4); i++) for (let j = 0; j < batch; j++) fn();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const c0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    for (let j = 0; j < batch; j++) fn();
-    wall.push(Number(process.hrtime.bigint() - t0) / 1e9 / batch);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6 / batch);
-  }
-  const mid = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
-  return { wall: mid(wall), cpu: mid(cpu) };
-}
 
 interface Row {
   what: string;
@@ -67,19 +48,10 @@ const messy = buildRequestedPolicy(spr, "hvm", { kind: "features", baseline: "ma
 const nFindings = auditPolicy(messy, spr.hvm_max, { guest: "hvm" }).length;
 perSecond(`audit, ${nFindings} findings (SPR HVM)`, median(() => auditPolicy(messy, spr.hvm_max, { guest: "hvm" }), 2_000, 21));
 
-// Levelling: 10,000 hosts drawn from every Intel dump, each its own policy
+// Levelling: 10,000 hosts drawn from the Intel dumps, each its own policy
 // object; first keyed by the policy hash each agent publishes (levelled once
 // per distinct CPU), then unkeyed (every host read and levelled on its own).
-const intel = [
-  "intel/alderlake-s-core-i9-12900k-hybrid.txt",
-  "intel/broadwell-ep-xeon-e5-2620v4.txt",
-  "intel/cascadelake-sp-xeon-platinum-8280.txt",
-  "intel/graniterapids-xeon-658x.txt",
-  "intel/haswell-ep-xeon-e5-2699v3.txt",
-  "intel/icelake-sp-xeon-platinum-8351n.txt",
-  "intel/sapphirerapids-xeon-w7-2475x.txt",
-  "intel/skylake-sp-xeon-platinum-8160-2s.txt",
-].map((p) => derive(p).hvm_max);
+const intel = INTEL_PROFILES.map((p) => derive(p).hvm_max);
 const hostOf = (p: CpuPolicy, i: number) => {
   const policy = copyPolicy(p);
   return { host: `host-${i}`, policy, key: policyHash(policy) };

@@ -5,7 +5,7 @@
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../shared/api/v1alpha1/names.ts";
 import { UsageError } from "./command.ts";
-import type { LoadedKube } from "./kube-target.ts";
+import type { LoadedKube } from "./kube-load.ts";
 
 export interface ClusterPolicy {
   namespace: string;

@@ -3,7 +3,6 @@
 // the plugin's name unchanged, so these may appear anywhere in argv; the CLI
 // front takes them out before the command table sees the rest.
 
-import { KubeConfig } from "@kubernetes/client-node";
 import { UsageError } from "./command.ts";
 
 export interface KubeTarget {
@@ -47,30 +46,4 @@ export function takeKubeFlags(argv: readonly string[]): { target: KubeTarget; re
 /** True when the user pointed at a cluster: a flag, $KUBECONFIG, or running as `kubectl cpuid`. */
 export function clusterRequested(target: KubeTarget, env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(target.kubeconfig || target.context || env.KUBECONFIG || env.CPUIDCTL_KUBECTL_PLUGIN);
-}
-
-export interface LoadedKube {
-  kubeConfig: KubeConfig;
-  /** the namespace objects without one belong to */
-  namespace: string;
-}
-
-/** The kubeconfig as kubectl would load it for these flags; an unknown context is a UsageError. */
-export function loadKube(target: KubeTarget): LoadedKube {
-  const kubeConfig = new KubeConfig();
-  try {
-    if (target.kubeconfig) kubeConfig.loadFromFile(target.kubeconfig);
-    else kubeConfig.loadFromDefault();
-  } catch (e) {
-    throw new UsageError(`cannot read kubeconfig ${target.kubeconfig ?? "(default)"}: ${(e as Error).message}`);
-  }
-  if (target.context) {
-    if (!kubeConfig.getContextObject(target.context)) {
-      const known = kubeConfig.getContexts().map((c) => c.name);
-      throw new UsageError(`context "${target.context}" is not in the kubeconfig (it has: ${known.join(", ") || "none"})`);
-    }
-    kubeConfig.setCurrentContext(target.context);
-  }
-  const namespace = target.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? "default";
-  return { kubeConfig, namespace };
 }

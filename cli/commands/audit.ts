@@ -19,7 +19,8 @@ import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
 import { readInput } from "../policy-input.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
-import { clusterRequested, KUBE_USAGE, loadKube, type KubeTarget, type LoadedKube } from "../kube-target.ts";
+import { loadKube, type LoadedKube } from "../kube-load.ts";
+import { clusterRequested, KUBE_USAGE, type KubeTarget } from "../kube-target.ts";
 import { conflictingPolicy, listClusterPolicies, type ClusterPolicy } from "../cluster-policies.ts";
 
 const usage = `usage: cpuidctl audit -f <file> [--nats-url <url>] [--nats-seed-file <file>] [-o json|text]

@@ -6,7 +6,8 @@ import { renderFleetReportHtml } from "../fleet-report/html.ts";
 import { buildFleetReport } from "../fleet-report/model.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { parseCommandArgs } from "../policy-args.ts";
-import { KUBE_USAGE, loadKube } from "../kube-target.ts";
+import { loadKube } from "../kube-load.ts";
+import { KUBE_USAGE } from "../kube-target.ts";
 
 const usage = `usage: cpuidctl fleet report -o html [--kubeconfig <file>] [--context <name>] > fleet.html
 

@@ -27,7 +27,8 @@ import { HeartbeatListener } from "../heartbeat-listener.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
-import { KUBE_USAGE, loadKube } from "../kube-target.ts";
+import { loadKube } from "../kube-load.ts";
+import { KUBE_USAGE } from "../kube-target.ts";
 
 /** a heartbeat may arrive a little after its interval (the agent counts its domains first) */
 const HEARTBEAT_SLACK_MS = 1_000;

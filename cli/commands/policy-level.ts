@@ -37,9 +37,23 @@ function hostNames(files: string[]): string[] {
   return short.map((s, i) => (short.indexOf(s) === short.lastIndexOf(s) ? s : files[i]));
 }
 
-function fileMember(file: string, host: string, guest: GuestType, choice: DeriveChoice): LevelMember {
+/**
+ * Hosts of one CPU model usually print byte-identical dumps and xen-cpuid -p
+ * output: each distinct text is derived once, and its members share one
+ * policy keyed by that text, so levelling reads it once.
+ */
+type Derived = Map<string, LevelMember["policy"]>;
+
+function fileMember(file: string, host: string, guest: GuestType, choice: DeriveChoice, derived: Derived): LevelMember {
   const text = readInput(file);
-  if (!looksLikeJson(text)) return { host, policy: guestMax(derivePolicies(text, file, choice), guest) };
+  if (!looksLikeJson(text)) {
+    let policy = derived.get(text);
+    if (!policy) {
+      policy = guestMax(derivePolicies(text, file, choice), guest);
+      derived.set(text, policy);
+    }
+    return { host, policy, key: text };
+  }
   if (choice.cmdline !== undefined) throw new UsageError(`${file}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
   return hostLevelMember(decodeHostPolicies(parseHostPoliciesFile(text, file)), guest);
 }
@@ -58,7 +72,8 @@ const command: Command = {
     const format = jsonOrText(values.output);
     const release = xenRelease(values["xen-version"]);
     const hosts = hostNames(positionals);
-    const members = positionals.map((file, i) => fileMember(file, hosts[i], guest, { cmdline: values.cmdline, release }));
+    const derived: Derived = new Map();
+    const members = positionals.map((file, i) => fileMember(file, hosts[i], guest, { cmdline: values.cmdline, release }, derived));
     return levelAndPrint(members, guest, format);
   },
 };

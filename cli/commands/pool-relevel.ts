@@ -15,7 +15,8 @@ import { hostKey } from "../../shared/nats/subjects.ts";
 import { RELEVEL_CONFIRM_ANNOTATION } from "../../shared/pool/level-annotation.ts";
 import { selectHosts, type PoolCandidate } from "../../shared/pool/pool-members.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
-import { KUBE_USAGE, loadKube } from "../kube-target.ts";
+import { loadKube } from "../kube-load.ts";
+import { KUBE_USAGE } from "../kube-target.ts";
 import { findPool } from "../cluster-pools.ts";
 
 const usage = `usage: cpuidctl pool relevel <pool> --dry-run | --confirm <hash> [--kubeconfig <file>] [--context <name>] [-o json|text]

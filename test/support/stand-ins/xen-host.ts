@@ -6,7 +6,7 @@
 import { appendFileSync, cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serialisePolicy } from "../../../shared/policy/serialise.ts";
+import { formatXenCpuidPolicyBlock } from "../../../shared/formats/xen-cpuid-policy-text.ts";
 import type { CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { FIXTURES_DIR } from "../fixtures.ts";
 
@@ -77,23 +77,6 @@ export class StandInXenHost {
 
   /** What `xen-cpuid -p <domid>` prints for this domain. */
   setDomainPolicy(domid: number, p: CpuPolicy): void {
-    writeFileSync(join(this.dir, `domain-${domid}.txt`), formatDomainPolicy(domid, p));
+    writeFileSync(join(this.dir, `domain-${domid}.txt`), formatXenCpuidPolicyBlock(`Domain ${domid}`, p));
   }
-}
-
-const h = (n: number, digits = 8) => (n >>> 0).toString(16).padStart(digits, "0");
-
-/** A `Domain <id> policy` block as xen-cpuid -p prints it (all-zero leaves omitted). */
-export function formatDomainPolicy(domid: number, p: CpuPolicy): string {
-  const s = serialisePolicy(p);
-  const lines = [
-    `Domain ${domid} policy: ${s.leaves.length} leaves, ${s.msrs.length} MSRs`,
-    " CPUID:",
-    "  leaf     subleaf  -> eax      ebx      ecx      edx     ",
-    ...s.leaves.filter((l) => l.eax || l.ebx || l.ecx || l.edx).map((l) => `  ${h(l.leaf)}:${h(l.subleaf)} -> ${h(l.eax)}:${h(l.ebx)}:${h(l.ecx)}:${h(l.edx)}`),
-    " MSRs:",
-    "  index    -> value           ",
-    ...s.msrs.map((m) => `  ${h(m.index)} -> ${m.value.toString(16).padStart(16, "0")}`),
-  ];
-  return lines.join("\n") + "\n";
 }
