@@ -8,8 +8,9 @@
 import { shortPolicyHash } from "../../shared/policy/canonical.ts";
 import type { FeatureState, FleetReport, HostGroup, ReportPool } from "./model.ts";
 
-/** host names shown in a list before "… and N more" */
+/** host names shown in a list before "… and N more"; fewer in the narrow, vertical column headers */
 const HOSTS_SHOWN = 6;
+const HOSTS_SHOWN_IN_HEADER = 3;
 /** a Ready-reason section with more policies starts folded */
 const POLICIES_UNFOLDED = 20;
 
@@ -67,14 +68,14 @@ export function escapeHtml(s: string): string {
 }
 
 /** the first names, then how many more */
-function shortList(names: readonly string[]): string {
-  const shown = escapeHtml(names.slice(0, HOSTS_SHOWN).join(", "));
-  return names.length > HOSTS_SHOWN ? `${shown} <span class="more">… and ${names.length - HOSTS_SHOWN} more</span>` : shown;
+function shortList(names: readonly string[], limit = HOSTS_SHOWN): string {
+  const shown = escapeHtml(names.slice(0, limit).join(", "));
+  return names.length > limit ? `${shown} <span class="more">… and ${names.length - limit} more</span>` : shown;
 }
 
 function groupHeader(g: HostGroup, i: number): string {
   const names = g.hosts.join(" ");
-  return `<th class="group" data-col="${i}" data-hosts="${escapeHtml(names.toLowerCase())}" title="${escapeHtml(g.hosts.join(", "))}">${escapeHtml(g.cpu)} · <span class="group-hosts" data-count="${g.hosts.length}">${g.hosts.length}</span> host(s): ${shortList(g.hosts)}</th>`;
+  return `<th class="group" data-col="${i}" data-hosts="${escapeHtml(names.toLowerCase())}" title="${escapeHtml(g.hosts.join(", "))}">${escapeHtml(g.cpu)} · <span class="group-hosts" data-count="${g.hosts.length}">${g.hosts.length}</span> host(s): ${shortList(g.hosts, HOSTS_SHOWN_IN_HEADER)}</th>`;
 }
 
 function matrix(r: FleetReport): string {
@@ -125,7 +126,7 @@ function poolRow(p: ReportPool): string {
   const limiting = byRemoved(p.limitingHosts).map((l) => `<li>${shortList(l.hosts)}${l.hosts.length > 1 ? ` (${l.hosts.length} hosts)` : ""}: removes ${escapeHtml(l.removes.join(", "))}</li>`);
   const refused = p.incompatibleHosts.map((h) => `<li>${escapeHtml(h.host)}: lacks ${escapeHtml(h.missing.join(", "))}</li>`);
   return `<tr class="pool" data-pool="${escapeHtml(p.name)}" data-search="${escapeHtml(search)}"><th>${escapeHtml(p.name)}</th><td>${escapeHtml(p.guestType)}</td><td>${escapeHtml(p.levelPolicy)}</td><td>${ready}</td>` +
-    `<td title="${escapeHtml(p.members.join(", "))}"><span class="pool-members" data-count="${p.members.length}">${p.members.length}</span>: ${shortList(p.members)}</td><td>${level}</td>` +
+    `<td title="${escapeHtml(p.members.join(", "))}"><span class="pool-members" data-count="${p.members.length}">${p.members.length}</span> host(s): ${shortList(p.members)}</td><td>${level}</td>` +
     `<td><ul class="limiting">${limiting.join("")}</ul></td><td><ul class="refused">${refused.join("")}</ul></td></tr>`;
 }
 

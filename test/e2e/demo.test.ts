@@ -120,7 +120,7 @@ describe("npm run demo -- --detach", () => {
     expect(page).toContain('id="pool-count" data-count="2"');
     expect(page).toContain(`id="policy-count" data-count="${Object.keys(EXPECTED).length}"`);
     for (const [pool, members] of Object.entries(POOL_MEMBERS)) {
-      expect(page).toMatch(new RegExp(`data-pool="${pool}"[^]*?class="pool-members" data-count="${members.length}">${members.length}</span>: ${members.join(", ")}<`));
+      expect(page).toMatch(new RegExp(`data-pool="${pool}"[^]*?class="pool-members" data-count="${members.length}">${members.length}</span> host\\(s\\): ${members.join(", ")}<`));
     }
   });
 

@@ -107,7 +107,7 @@ describe.skipIf(!CHROMIUM)("cpuidctl fleet report", () => {
     const { stdout: dom } = chromium(["--dump-dom", pathToFileURL(page).href]);
     const { status } = await getPool();
     const row = new RegExp(`<tr class="pool" data-pool="${POOL}"[^]*?</tr>`).exec(dom)?.[0] ?? "";
-    expect(row).toContain(`<span class="pool-members" data-count="3">3</span>: ${HOSTS.join(", ")}`);
+    expect(row).toContain(`<span class="pool-members" data-count="3">3</span> host(s): ${HOSTS.join(", ")}`);
     expect(row).toContain(`<span data-count="${status!.level!.features.length}">${status!.level!.features.length}</span> features, hash <code title="${status!.level!.hash}">`);
     const haswells = status!.limitingHosts!.filter((l) => l.host.startsWith("fr-haswell"));
     expect(haswells.map((l) => l.host)).toEqual(["fr-haswell-1", "fr-haswell-2"]);

@@ -64,7 +64,7 @@ describe("fleet report", () => {
     const html = renderFleetReportHtml(report, new Date(0));
     expect(html).toContain('id="pool-count" data-count="2"');
     const intel = /<tr class="pool" data-pool="intel"[^]*?<\/tr>/.exec(html)![0];
-    expect(intel).toContain('<span class="pool-members" data-count="9">9</span>: h0, h1, h2, h3, h4, h5 <span class="more">… and 3 more</span>');
+    expect(intel).toContain('<span class="pool-members" data-count="9">9</span> host(s): h0, h1, h2, h3, h4, h5 <span class="more">… and 3 more</span>');
     expect(intel).toContain(`<span data-count="70">70</span> features, hash <code title="sha256:${"ab".repeat(32)}">sha256:${"ab".repeat(6)}</code>`);
     expect(intel).toContain('<li>h0, h1, h2, h3, h4, h5 <span class="more">… and 2 more</span> (8 hosts): removes avx512f, avx512bw</li><li>h8: removes rdseed</li>');
     const amd = /<tr class="pool" data-pool="amd"[^]*?<\/tr>/.exec(html)![0];
