@@ -35,6 +35,7 @@ export function renderPools(snapshot: PoolSnapshot): string {
   }
   lines.push("", "Where each domain could move (status.acceptingHosts: the hosts whose guest max accepts its effective policy)");
   lines.push(...table(["POLICY", "HOST", "POOL", "ACCEPTED BY"], snapshot.policies.map((p) => movesRow(p, pools))));
+  lines.push("  (a policy with baseline: pool builds on its pool's level instead of its host's default: every member accepts it)");
   if (!snapshot.settled) lines.push("", "  (the pools were not all levelled in time: kubectl get cpool shows the latest)");
   return lines.join("\n") + "\n\n";
 }
@@ -51,6 +52,6 @@ function movesRow(p: DomainCpuidPolicyObject, pools: readonly CpuidPoolObject[])
   const pool = pools.find((q) => q.status?.members?.includes(host));
   const members = pool?.status?.members ?? [];
   const inPool = pool && accepting ? `${pool.metadata.name}: ${members.filter((m) => accepting.hosts.includes(m)).length} of ${members.length}` : "-";
-  const by = accepting ? `${accepting.count}: ${accepting.hosts.join(", ")}${accepting.count > accepting.hosts.length ? ", …" : ""}` : "-";
+  const by = !accepting ? "-" : accepting.count === 0 ? "none" : `${accepting.count}: ${accepting.hosts.join(", ")}${accepting.count > accepting.hosts.length ? ", …" : ""}`;
   return [p.metadata.name ?? "", host, inPool, by];
 }

@@ -60,7 +60,7 @@ describe("renderPools", () => {
       pool("intel", "intel", { members: ["i1", "i2", "i3"], level: level(61), limitingHosts: [{ host: "i1", removes }], conditions: ready("True") }),
       pool("amd", "amd", { members: [], incompatibleHosts: [{ host: "a1", missing: ["sha"] }], conditions: ready("False", "no host can run the pinned level") }),
     ],
-    policies: [policy("p1", "i1", ["i1", "i3", "a1"]), policy("p2", "a1", ["a1"])],
+    policies: [policy("p1", "i1", ["i1", "i3", "a1"]), policy("p2", "a1", ["a1"]), policy("p3", "i2", [])],
   });
 
   it("lists each pool with its level and what each limiting host removes", () => {
@@ -73,5 +73,6 @@ describe("renderPools", () => {
   it("says where each domain could move, and how much of its pool accepts it", () => {
     expect(text).toMatch(/^ {2}p1\s+i1\s+intel: 2 of 3\s+3: i1, i3, a1$/m);
     expect(text).toMatch(/^ {2}p2\s+a1\s+-\s+1: a1$/m);
+    expect(text).toMatch(/^ {2}p3\s+i2\s+intel: 0 of 3\s+none$/m);
   });
 });
