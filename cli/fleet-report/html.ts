@@ -20,7 +20,8 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.5em; }
 #summary span { margin-right: 1.5em; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid #ccc; padding: 2px 4px; }
-th.group { writing-mode: vertical-rl; transform: rotate(180deg); max-height: 22em; font-weight: normal; text-align: left; }
+th.group { font-weight: normal; vertical-align: bottom; }
+th.group > div { writing-mode: vertical-rl; transform: rotate(180deg); max-height: 22em; text-align: left; }
 tr.leaf th { background: #eee; text-align: left; }
 .present { background: #4caf50; } .hidden { background: #ffb300; } .absent { background: #f5f5f5; }
 .legend span { display: inline-block; padding: 0 6px; margin-right: 6px; }
@@ -75,7 +76,7 @@ function shortList(names: readonly string[], limit = HOSTS_SHOWN): string {
 
 function groupHeader(g: HostGroup, i: number): string {
   const names = g.hosts.join(" ");
-  return `<th class="group" data-col="${i}" data-hosts="${escapeHtml(names.toLowerCase())}" title="${escapeHtml(g.hosts.join(", "))}">${escapeHtml(g.cpu)} · <span class="group-hosts" data-count="${g.hosts.length}">${g.hosts.length}</span> host(s): ${shortList(g.hosts, HOSTS_SHOWN_IN_HEADER)}</th>`;
+  return `<th class="group" data-col="${i}" data-hosts="${escapeHtml(names.toLowerCase())}" title="${escapeHtml(g.hosts.join(", "))}"><div>${escapeHtml(g.cpu)} · <span class="group-hosts" data-count="${g.hosts.length}">${g.hosts.length}</span> host(s): ${shortList(g.hosts, HOSTS_SHOWN_IN_HEADER)}</div></th>`;
 }
 
 function matrix(r: FleetReport): string {
