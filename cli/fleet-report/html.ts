@@ -11,6 +11,8 @@ import type { FeatureState, FleetReport, HostGroup, ReportPool } from "./model.t
 /** host names shown in a list before "… and N more"; fewer in the narrow, vertical column headers */
 const HOSTS_SHOWN = 6;
 const HOSTS_SHOWN_IN_HEADER = 3;
+/** features a limiting host removes, named before "… and N more" (all of them on hover) */
+const REMOVES_SHOWN = 12;
 /** a Ready-reason section with more policies starts folded */
 const POLICIES_UNFOLDED = 20;
 
@@ -74,6 +76,11 @@ function shortList(names: readonly string[], limit = HOSTS_SHOWN): string {
   return names.length > limit ? `${shown} <span class="more">… and ${names.length - limit} more</span>` : shown;
 }
 
+function shortFeatures(names: readonly string[]): string {
+  const shown = escapeHtml(names.slice(0, REMOVES_SHOWN).join(", "));
+  return names.length > REMOVES_SHOWN ? `${shown} <span class="more" title="${escapeHtml(names.join(", "))}">… and ${names.length - REMOVES_SHOWN} more</span>` : shown;
+}
+
 function groupHeader(g: HostGroup, i: number): string {
   const names = g.hosts.join(" ");
   return `<th class="group" data-col="${i}" data-hosts="${escapeHtml(names.toLowerCase())}" title="${escapeHtml(g.hosts.join(", "))}"><div>${escapeHtml(g.cpu)} · <span class="group-hosts" data-count="${g.hosts.length}">${g.hosts.length}</span> host(s): ${shortList(g.hosts, HOSTS_SHOWN_IN_HEADER)}</div></th>`;
@@ -124,8 +131,8 @@ function poolRow(p: ReportPool): string {
   const search = [p.name, ...p.members, ...p.incompatibleHosts.map((h) => h.host)].join(" ").toLowerCase();
   const ready = p.ready === "True" ? "Ready" : `<span class="not-ready" title="${escapeHtml(p.readyMessage)}">${p.ready === "False" ? "not ready" : "Unknown"}: ${escapeHtml(p.readyMessage)}</span>`;
   const level = p.level ? `<span data-count="${p.level.featureCount}">${p.level.featureCount}</span> features, hash <code title="${escapeHtml(p.level.hash)}">${escapeHtml(shortPolicyHash(p.level.hash))}</code>` : "none";
-  const limiting = byRemoved(p.limitingHosts).map((l) => `<li>${shortList(l.hosts)}${l.hosts.length > 1 ? ` (${l.hosts.length} hosts)` : ""}: removes ${escapeHtml(l.removes.join(", "))}</li>`);
-  const refused = p.incompatibleHosts.map((h) => `<li>${escapeHtml(h.host)}: lacks ${escapeHtml(h.missing.join(", "))}</li>`);
+  const limiting = byRemoved(p.limitingHosts).map((l) => `<li>${shortList(l.hosts)}${l.hosts.length > 1 ? ` (${l.hosts.length} hosts)` : ""}: removes ${l.removes.length}: ${shortFeatures(l.removes)}</li>`);
+  const refused = p.incompatibleHosts.map((h) => `<li>${escapeHtml(h.host)}: lacks ${shortFeatures(h.missing)}</li>`);
   return `<tr class="pool" data-pool="${escapeHtml(p.name)}" data-search="${escapeHtml(search)}"><th>${escapeHtml(p.name)}</th><td>${escapeHtml(p.guestType)}</td><td>${escapeHtml(p.levelPolicy)}</td><td>${ready}</td>` +
     `<td title="${escapeHtml(p.members.join(", "))}"><span class="pool-members" data-count="${p.members.length}">${p.members.length}</span> host(s): ${shortList(p.members)}</td><td>${level}</td>` +
     `<td><ul class="limiting">${limiting.join("")}</ul></td><td><ul class="refused">${refused.join("")}</ul></td></tr>`;
