@@ -17,8 +17,8 @@
 //   --heap-profile: sample the controller's heap and print what holds it at the end
 //   --keep: keep the working directory (controller and agent pool logs)
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -31,6 +31,7 @@ import { DEMO_HOSTS, profilePath } from "../scripts/demo/hosts.ts";
 import { DemoKube } from "../scripts/demo/kube.ts";
 import { ensureControlPlaneBinaries } from "../devenv/toolchain/ensure.ts";
 import { AppliedWatch } from "./fleet/applied-watch.ts";
+import { scratchDir, waitForLeader, waitForSettledHosts } from "./fleet/fleet-setup.ts";
 import { apiserverWrites, writesBetween } from "./fleet/apiserver-writes.ts";
 import { type ProfileSummary, summariseCpuProfile, summariseHeapProfile } from "./fleet/profiles.ts";
 import { type BenchPolicy, forEachBounded, PolicyClient } from "./fleet/policies.ts";
@@ -72,15 +73,6 @@ function benchPolicies(): BenchPolicy[] {
   });
 }
 
-/** etcd already lives on tmpfs; the agents' fsynced state should too. */
-function scratchDir(prefix: string): string {
-  try {
-    return mkdtempSync(join("/dev/shm", prefix));
-  } catch {
-    return mkdtempSync(join(tmpdir(), prefix));
-  }
-}
-
 /** Calls `f` at most every 2 s (progress that arrives in bursts). */
 function throttled<T>(f: (value: T) => void): (value: T) => void {
   let last = 0;
@@ -96,25 +88,6 @@ function printProfile(title: string, summary: ProfileSummary, unit: (amount: num
   for (const s of summary.byFile) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.what}`);
   console.log("by function:");
   for (const s of summary.byFunction) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.what}`);
-}
-
-async function waitForLeader(controller: ControllerProcess): Promise<void> {
-  while (!(await controller.isLeader())) await sleep(100);
-}
-
-/**
- * Until the controller has mirrored every host and has nothing queued (the
- * start-up sweeps done): in a fleet, hosts are up long before policies come.
- */
-async function waitForSettledHosts(metricsUrl: string): Promise<void> {
-  let idlePolls = 0;
-  while (idlePolls < 3) {
-    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-    const hostWrites = Number(/^cpuid_status_writes_total\{kind="host"\} (\S+)$/m.exec(text)?.[1] ?? 0);
-    const depth = Number(/^cpuid_workqueue_depth (\S+)$/m.exec(text)?.[1] ?? NaN);
-    idlePolls = hostWrites >= hostCount && depth === 0 ? idlePolls + 1 : 0;
-    await sleep(500);
-  }
 }
 
 async function main(): Promise<void> {
@@ -162,7 +135,7 @@ async function main(): Promise<void> {
     });
     await waitForLeader(controller);
     say(`controller ready and leading (pid ${controller.pid}, ${values["controller-workers"]} workers)`);
-    await waitForSettledHosts(controller.metricsUrl);
+    await waitForSettledHosts(controller.metricsUrl, hostCount);
     say(`all ${hostCount} hosts mirrored as HostCpuidPolicies; controller idle`);
 
     // keep-alive connections, as the controller's own clients use

@@ -9,6 +9,8 @@ export interface BenchPolicy {
   name: string;
   host: string;
   domain: string;
+  /** features asked for on top of the host's default */
+  enable?: string[];
 }
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -41,7 +43,7 @@ export class PolicyClient {
         apiVersion: `${API_GROUP}/${API_VERSION}`,
         kind: "DomainCpuidPolicy",
         metadata: { name: p.name, namespace: this.#namespace },
-        spec: { host: p.host, domain: p.domain, guestType: "hvm", baseline: "default" },
+        spec: { host: p.host, domain: p.domain, guestType: "hvm", baseline: "default", ...(p.enable ? { enable: p.enable } : {}) },
       },
     });
   }

@@ -1,17 +1,18 @@
 // The fleet report's live inputs: every valid entry of the cpuid-hosts
-// bucket, and every DomainCpuidPolicy of the cluster (kubeconfig from
-// --kubeconfig, else $KUBECONFIG or the default locations).
+// bucket, and every DomainCpuidPolicy and CpuidPool of the cluster
+// (kubeconfig from --kubeconfig, else $KUBECONFIG or the default locations).
 
 import type { KubeConfig } from "@kubernetes/client-node";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, POOL_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import { CpuidPoolSpec, type CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
 import { UsageError } from "../command.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
-import type { ReportPolicyInput } from "./model.ts";
+import type { ReportPolicyInput, ReportPool } from "./model.ts";
 
 export interface InvalidHostEntry {
   key: string;
@@ -32,14 +33,18 @@ export async function readHosts(nc: NatsConnection): Promise<{ hosts: HostPolici
   return { hosts, invalid };
 }
 
-export async function readDomainPolicies(kc: KubeConfig): Promise<ReportPolicyInput[]> {
-  let list: { items: DomainCpuidPolicyObject[] };
+async function listAll<T>(kc: KubeConfig, plural: string, what: string): Promise<T[]> {
   try {
-    list = (await kc.makeApiClient(CustomObjectsApi).listCustomObjectForAllNamespaces({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL })) as typeof list;
+    const list = (await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as { items: T[] };
+    return list.items;
   } catch (e) {
-    throw new UsageError(`cannot list DomainCpuidPolicies on ${kc.getCurrentCluster()?.server ?? "the cluster"}: ${(e as Error).message.split("\n")[0]}`);
+    throw new UsageError(`cannot list ${what} on ${kc.getCurrentCluster()?.server ?? "the cluster"}: ${(e as Error).message.split("\n")[0]}`);
   }
-  return list.items.map((o) => {
+}
+
+export async function readDomainPolicies(kc: KubeConfig): Promise<ReportPolicyInput[]> {
+  const items = await listAll<DomainCpuidPolicyObject>(kc, DOMAIN_PLURAL, "DomainCpuidPolicies");
+  return items.map((o) => {
     const spec = DomainCpuidPolicySpec.safeParse(o.spec);
     return {
       namespace: o.metadata.namespace ?? "",
@@ -48,6 +53,26 @@ export async function readDomainPolicies(kc: KubeConfig): Promise<ReportPolicyIn
       domain: spec.success ? spec.data.domain : "",
       findings: (o.status?.findings ?? []).map((f) => f.message),
       readyReason: o.status?.conditions?.find((c) => c.type === "Ready")?.reason,
+    };
+  });
+}
+
+export async function readPools(kc: KubeConfig): Promise<ReportPool[]> {
+  const items = await listAll<CpuidPoolObject>(kc, POOL_PLURAL, "CpuidPools");
+  return items.map((o) => {
+    const spec = CpuidPoolSpec.safeParse(o.spec);
+    const s = o.status ?? {};
+    const ready = s.conditions?.find((c) => c.type === "Ready");
+    return {
+      name: o.metadata.name ?? "",
+      guestType: spec.success ? spec.data.guestType : "",
+      levelPolicy: spec.success ? spec.data.levelPolicy : "",
+      ready: ready?.status ?? "Unknown",
+      readyMessage: ready?.message ?? "",
+      members: s.members ?? [],
+      level: s.level ? { featureCount: s.level.features.length, hash: s.level.hash } : undefined,
+      limitingHosts: s.limitingHosts ?? [],
+      incompatibleHosts: s.incompatibleHosts ?? [],
     };
   });
 }

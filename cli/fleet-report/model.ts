@@ -1,8 +1,8 @@
 // The fleet report's content, from the hosts' published policies and the
-// cluster's DomainCpuidPolicies: hosts with identical CPUs and policies
-// grouped, each feature's state per group, and the policies by Ready reason.
-// Pure; cli/fleet-report/html.ts renders it. Pools and rollouts become more
-// sections of FleetReport.
+// cluster's DomainCpuidPolicies and CpuidPools: hosts with identical CPUs and
+// policies grouped, each feature's state per group, the policies by Ready
+// reason, and each pool's level with the hosts that limit it.
+// Pure; cli/fleet-report/html.ts renders it.
 
 import { FEATURES, type Feature } from "../../shared/featureset/features.ts";
 import { WORDS } from "../../shared/featureset/words.ts";
@@ -34,6 +34,20 @@ export interface ReportPolicy {
   findings: string[];
 }
 
+export interface ReportPool {
+  name: string;
+  guestType: string;
+  levelPolicy: string;
+  /** the Ready condition: "True", "False", or "Unknown" before the first reconcile */
+  ready: string;
+  readyMessage: string;
+  members: string[];
+  /** absent while the pool has no level */
+  level?: { featureCount: number; hash: string };
+  limitingHosts: { host: string; removes: string[] }[];
+  incompatibleHosts: { host: string; missing: string[] }[];
+}
+
 export interface FleetReport {
   hostCount: number;
   groups: HostGroup[];
@@ -42,6 +56,8 @@ export interface FleetReport {
   /** Ready reason (Applied, Staged, AuditFailed, …, or Unknown before the first reconcile) → policies */
   policiesByState: Map<string, ReportPolicy[]>;
   policyCount: number;
+  /** by name */
+  pools: ReportPool[];
 }
 
 export interface ReportPolicyInput extends ReportPolicy {
@@ -64,7 +80,7 @@ function cpuLabel(h: HostPolicies): string {
   return `${brand} (${vendor} ${family}/${model}/${stepping})`;
 }
 
-export function buildFleetReport(hosts: readonly HostPolicies[], policies: readonly ReportPolicyInput[]): FleetReport {
+export function buildFleetReport(hosts: readonly HostPolicies[], policies: readonly ReportPolicyInput[], pools: readonly ReportPool[]): FleetReport {
   const groups = new Map<string, HostGroup>();
   for (const h of [...hosts].sort((a, b) => a.hostId.localeCompare(b.hostId))) {
     const guest = h.guestTypes.includes("hvm") ? "hvm" : "pv";
@@ -83,5 +99,5 @@ export function buildFleetReport(hosts: readonly HostPolicies[], policies: reado
     const state = readyReason ?? "Unknown";
     policiesByState.set(state, [...(policiesByState.get(state) ?? []), p]);
   }
-  return { hostCount: hosts.length, groups: sorted, leaves, policiesByState, policyCount: policies.length };
+  return { hostCount: hosts.length, groups: sorted, leaves, policiesByState, policyCount: policies.length, pools: [...pools].sort((a, b) => a.name.localeCompare(b.name)) };
 }

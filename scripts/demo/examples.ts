@@ -1,12 +1,13 @@
 // examples/*.yaml: the DomainCpuidPolicies the demo applies with the real
-// kubectl, as a user would.
+// kubectl, as a user would; examples/pools/*.yaml: its CpuidPools, applied
+// once the hosts are mirrored.
 
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { PlaneInfo } from "../../devenv/plane/control-plane.ts";
-import { EXAMPLES_DIR } from "./hosts.ts";
+import { EXAMPLES_DIR, POOLS_DIR } from "./hosts.ts";
 
 export interface ExamplePolicy {
   name: string;
@@ -16,22 +17,36 @@ export interface ExamplePolicy {
   file: string;
 }
 
+interface ExampleDoc {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: { host?: string; domain?: string };
+}
+
+function exampleDocs(dir: string): { doc: ExampleDoc; file: string }[] {
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .flatMap((file) => parseAllDocuments(readFileSync(join(dir, file), "utf8")).map((d) => ({ doc: (d.toJS() ?? {}) as ExampleDoc, file })));
+}
+
 export function examplePolicies(dir = EXAMPLES_DIR): ExamplePolicy[] {
-  const policies: ExamplePolicy[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    for (const doc of parseAllDocuments(readFileSync(join(dir, file), "utf8"))) {
-      const obj = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { host?: string; domain?: string } } | null;
-      if (obj?.kind !== "DomainCpuidPolicy") continue;
-      policies.push({
-        name: obj.metadata?.name ?? "",
-        namespace: obj.metadata?.namespace ?? "default",
-        host: obj.spec?.host ?? "",
-        domain: obj.spec?.domain ?? "",
-        file,
-      });
-    }
-  }
-  return policies;
+  return exampleDocs(dir)
+    .filter(({ doc }) => doc.kind === "DomainCpuidPolicy")
+    .map(({ doc, file }) => ({
+      name: doc.metadata?.name ?? "",
+      namespace: doc.metadata?.namespace ?? "default",
+      host: doc.spec?.host ?? "",
+      domain: doc.spec?.domain ?? "",
+      file,
+    }));
+}
+
+/** names of the CpuidPools in examples/pools/ */
+export function examplePools(dir = POOLS_DIR): string[] {
+  return exampleDocs(dir)
+    .filter(({ doc }) => doc.kind === "CpuidPool")
+    .map(({ doc }) => doc.metadata?.name ?? "");
 }
 
 /** `kubectl apply -f <dir>`; resolves with kubectl's output lines, rejects on a non-zero exit. */

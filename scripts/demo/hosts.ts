@@ -8,6 +8,7 @@ import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 export const PROFILES_DIR = join(REPO_ROOT, "examples", "profiles");
 export const EXAMPLES_DIR = join(REPO_ROOT, "examples");
+export const POOLS_DIR = join(EXAMPLES_DIR, "pools");
 
 export interface DemoDomain {
   name: string;

@@ -1,9 +1,10 @@
 // The demo's few direct API calls (kubectl is for what users do: apply).
 
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 
 export class DemoKube {
   readonly #core: CoreV1Api;
@@ -24,13 +25,20 @@ export class DemoKube {
     }
   }
 
-  async domainPolicies(): Promise<DomainCpuidPolicyObject[]> {
-    const list = (await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL })) as { items: DomainCpuidPolicyObject[] };
-    return list.items;
+  domainPolicies(): Promise<DomainCpuidPolicyObject[]> {
+    return this.#list(DOMAIN_PLURAL);
   }
 
-  async hostPolicies(): Promise<HostCpuidPolicyObject[]> {
-    const list = (await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL })) as { items: HostCpuidPolicyObject[] };
+  hostPolicies(): Promise<HostCpuidPolicyObject[]> {
+    return this.#list(HOST_PLURAL);
+  }
+
+  pools(): Promise<CpuidPoolObject[]> {
+    return this.#list(POOL_PLURAL);
+  }
+
+  async #list<T>(plural: string): Promise<T[]> {
+    const list = (await this.#custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as { items: T[] };
     return list.items;
   }
 }

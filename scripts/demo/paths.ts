@@ -5,6 +5,7 @@
 //   <root>/env                  source it: KUBECONFIG, NATS_URL, … (like cluster:up)
 //   <root>/demo.pid             the detached demo process (--detach)
 //   <root>/demo.log             its output
+//   <root>/fleet-report.html    `cpuidctl fleet report` of the settled fleet (kept after --stop)
 //   <root>/demo/fleet.json      pids and URLs of the running fleet (for --stop and the tests)
 //   <root>/demo/plane/          the control plane (devenv/plane/layout.ts)
 //   <root>/demo/hosts/<host>/   each agent's state dir (sim domains, admin socket)
@@ -16,6 +17,7 @@ import { backgroundFiles, type BackgroundFiles } from "../../devenv/background.t
 export interface DemoPaths extends BackgroundFiles {
   dir: string;
   fleetFile: string;
+  reportFile: string;
   planeDir: string;
   hostsDir: string;
   logsDir: string;
@@ -29,6 +31,7 @@ export function demoPaths(root: string): DemoPaths {
     ...backgroundFiles(root, "demo"),
     dir,
     fleetFile: join(dir, "fleet.json"),
+    reportFile: join(root, "fleet-report.html"),
     planeDir: join(dir, "plane"),
     hostsDir: join(dir, "hosts"),
     logsDir: join(dir, "logs"),

@@ -1,14 +1,20 @@
 // One run of the demo, in the foreground or as the detached process behind
 // --detach: fleet up → kubectl apply -f examples/ → wait until settled →
-// summary → env file → keep running until SIGINT/SIGTERM, then stop it all
-// (controller, agents, control plane, in that order) and say how long that took.
+// summary → kubectl apply -f examples/pools/ → wait until levelled → pools
+// and where each domain could move → fleet report → env file → keep running
+// until SIGINT/SIGTERM, then stop it all (controller, agents, control plane,
+// in that order) and say how long that took.
 
 import { writeFileSync } from "node:fs";
+import { relative } from "node:path";
 import { announceReady, stopOnSignals } from "../../devenv/background.ts";
-import { DEMO_HOSTS } from "./hosts.ts";
-import { examplePolicies, kubectlApply } from "./examples.ts";
+import { DEMO_HOSTS, POOLS_DIR } from "./hosts.ts";
+import { examplePolicies, examplePools, kubectlApply } from "./examples.ts";
 import type { DemoPaths } from "./paths.ts";
+import { waitForPools } from "./pools.ts";
+import { renderPools } from "./pools-summary.ts";
 import type { Progress } from "./progress.ts";
+import { writeFleetReport } from "./report.ts";
 import { waitUntilSettled } from "./settle.ts";
 import { startDemoFleet, type DemoFleet } from "./start-fleet.ts";
 import { renderSummary } from "./summary.ts";
@@ -51,6 +57,17 @@ export async function runDemo(paths: DemoPaths, progress: Progress, detached: bo
   progress.print(`\n${renderSummary(snapshot)}`);
 
   const info = fleet.plane.info();
+  const pools = examplePools();
+  progress.step(`kubectl apply -f examples/pools/ (CpuidPools ${pools.join(", ")}; their levels are pinned over the hosts mirrored now)`);
+  for (const line of await kubectlApply(info, POOLS_DIR)) progress.detail(line);
+  const levelled = await waitForPools(fleet.kube, pools, snapshot.hosts, snapshot.policies, SETTLE_TIMEOUT_MS);
+  progress.step(levelled.settled ? "every pool levelled" : `pools not levelled after ${SETTLE_TIMEOUT_MS / 1000} s`);
+  progress.print(`\n${renderPools(levelled)}`);
+
+  await writeFleetReport(info, paths.reportFile);
+  progress.step(`fleet report written: ${relative(process.cwd(), paths.reportFile) || paths.reportFile} (open it in a browser)`);
+  progress.print("");
+
   const record: FleetRecord = {
     pids: fleet.pids(),
     planeDir: info.dir,

@@ -1,10 +1,12 @@
 // Waits until the controller has settled every example policy (audit failed,
 // or audit passed and applied or staged on its host) and mirrored every demo
-// host into a HostCpuidPolicy, then returns what the API holds.
+// host into a HostCpuidPolicy with its CPU labels, then returns what the API
+// holds.
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
+import { VENDOR_LABEL } from "../../shared/labels/host-labels.ts";
 import type { ExamplePolicy } from "./examples.ts";
 import type { DemoKube } from "./kube.ts";
 
@@ -36,7 +38,7 @@ export async function waitUntilSettled(kube: DemoKube, expected: readonly Exampl
       hostIds,
     );
     const hosts = hostIds.flatMap((id) => allHosts.filter((h) => h.status?.hostId === id));
-    const settled = policies.length === expected.length && policies.every(isSettled) && hosts.length === hostIds.length && hosts.every((h) => h.status?.policies);
+    const settled = policies.length === expected.length && policies.every(isSettled) && hosts.length === hostIds.length && hosts.every((h) => h.status?.policies && h.metadata.labels?.[VENDOR_LABEL]);
     if (settled || Date.now() > deadline) return { policies, hosts, settled };
     await sleep(POLL_MS);
   }

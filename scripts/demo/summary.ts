@@ -72,7 +72,7 @@ function avxOffForGds(h: HostCpuidPolicyObject): boolean {
   return h.status?.vendor === "intel" && featuresetHas(h, "raw", "avx") && !featuresetHas(h, "host", "avx") && !featuresetHas(h, "host", "gds-no");
 }
 
-function table(header: string[], rows: string[][]): string[] {
+export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ")}`.trimEnd();
   return [line(header), ...rows.map(line)];

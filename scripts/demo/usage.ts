@@ -23,10 +23,12 @@ export function renderUsage({ paths, controller, agents, detached }: UsageFacts)
     [`source ${rel(paths.envFile)}`, "KUBECONFIG, NATS_URL, PATH with the pinned kubectl"],
     ["kubectl get dcp -A", "domain policies: audited? applied or staged?"],
     ["kubectl get hcp", "the hosts the controller mirrors from NATS"],
+    ["kubectl get cpool -o yaml", "the pools: members, level, limiting hosts"],
     ["kubectl describe dcp haswell-analytics-1", "the failed audit: findings, conditions, events"],
     ["kubectl get events --field-selector reason=AuditFailed", ""],
     [`${cpuidctl} audit -f examples/audit-failure.yaml`, "the same audit as a dry run"],
     [`${cpuidctl} hosts list --nats-url "$NATS_URL"`, "what the agents published"],
+    [`${cpuidctl} fleet report -o html > fleet.html`, "the fleet report, from live data"],
     [`${cpuidctl} sim stop web-1 --state-dir ${haswell}`, ""],
     [`${cpuidctl} sim start web-1 --state-dir ${haswell}`, "web-1 restarts: haswell-web-1 turns Active"],
   ];

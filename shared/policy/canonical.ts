@@ -16,3 +16,8 @@ export function canonicalPolicyJson(p: CpuPolicy): string {
 export function policyHash(p: CpuPolicy): string {
   return `sha256:${createHash("sha256").update(canonicalPolicyJson(p)).digest("hex")}`;
 }
+
+/** "sha256:" and the first 12 hex digits of a policyHash, for tables and pages (the full hash goes where it is taken as input) */
+export function shortPolicyHash(hash: string): string {
+  return hash.slice(0, "sha256:".length + 12);
+}

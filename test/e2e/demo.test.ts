@@ -1,8 +1,11 @@
 // `npm run demo -- --detach` as a user runs it (its own control plane,
-// controller and agent processes, kubectl apply of examples/): the summary
-// shows every example settled as its file says, the env file it writes works
-// with kubectl, and `--stop` leaves no process behind. How long it takes is
-// measured in bench/demo.ts.
+// controller and agent processes, kubectl apply of examples/ and then of
+// examples/pools/): the summary shows every example settled as its file says,
+// the Intel and AMD pools levelled over their hosts with their limiting hosts
+// and where each domain could move, the fleet report written with the
+// fleet's counts and pools, the env file it writes works with kubectl, and
+// `--stop` leaves no process behind. How long it takes is measured in
+// bench/demo.ts.
 
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,7 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import { shortPolicyHash } from "../../shared/policy/canonical.ts";
 import { eventually } from "../harness/eventually.ts";
 import { planeLayout } from "../../devenv/plane/layout.ts";
 import { readPlaneState } from "../../devenv/plane/plane-state.ts";
@@ -54,10 +59,17 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function summaryRows(text: string): Map<string, string[]> {
-  const section = text.slice(text.indexOf("Domain policies"), text.indexOf("Try it"));
-  const rows = section.split("\n").slice(2).filter((l) => /^ {2}\S/.test(l) && !l.includes(": "));
-  return new Map(rows.map((l) => l.trim().split(/\s{2,}/)).map((cells) => [cells[0], cells]));
+/** the members of each demo pool: the demo hosts of its vendor */
+const POOL_MEMBERS: Record<string, string[]> = {
+  intel: ["host-haswell", "host-icelake", "host-sapphirerapids", "host-skylake"],
+  amd: ["host-genoa", "host-rome"],
+};
+
+function summaryRows(text: string, from: string, to: string): Map<string, string[]> {
+  const section = text.slice(text.indexOf(from), text.indexOf(to));
+  // table rows: cells apart by two spaces or more (notes under a table are prose)
+  const rows = section.split("\n").slice(2).filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/)).filter((cells) => cells.length >= 3);
+  return new Map(rows.map((cells) => [cells[0], cells]));
 }
 
 async function kubectlWithEnv(args: string): Promise<string> {
@@ -69,7 +81,7 @@ async function kubectlWithEnv(args: string): Promise<string> {
 describe("npm run demo -- --detach", () => {
   it("prints a settled summary", () => {
     expect(output).toContain("every policy settled");
-    const rows = summaryRows(output);
+    const rows = summaryRows(output, "Domain policies", "Pools (");
     expect([...rows.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [name, [audited, applied]] of Object.entries(EXPECTED)) {
       const cells = rows.get(name)!;
@@ -77,6 +89,41 @@ describe("npm run demo -- --detach", () => {
     }
     expect(output).toMatch(/host-skylake\s.*no AVX \(GDS\)/);
     expect(output).toContain("npm run demo -- --stop");
+  });
+
+  it("prints each pool's level and limiting hosts, and where each domain could move", async () => {
+    expect(output).toContain("every pool levelled");
+    const pools = (JSON.parse(await kubectlWithEnv("get cpool -o json")) as { items: CpuidPoolObject[] }).items;
+    expect(Object.fromEntries(pools.map((p) => [p.metadata.name, p.status?.members]))).toEqual(POOL_MEMBERS);
+    const poolRows = summaryRows(output, "Pools (", "Where each domain");
+    for (const p of pools) {
+      const { level, limitingHosts } = p.status!;
+      expect(poolRows.get(p.metadata.name!)).toEqual([p.metadata.name, "hvm", String(POOL_MEMBERS[p.metadata.name!].length), `${level!.features.length} features`, shortPolicyHash(level!.hash)]);
+      expect(limitingHosts!.length).toBeGreaterThan(0);
+      for (const l of limitingHosts!) expect(output).toContain(`    ${l.host} limits it, removes ${l.removes.length}: ${l.removes.slice(0, 3).join(", ")}`);
+    }
+    const moves = summaryRows(output, "Where each domain", "fleet report written");
+    const policies = (JSON.parse(await kubectlWithEnv("get dcp -A -o json")) as { items: DomainCpuidPolicyObject[] }).items;
+    expect([...moves.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
+    for (const p of policies) {
+      const { count, hosts } = p.status!.acceptingHosts!;
+      const [pool, members] = Object.entries(POOL_MEMBERS).find(([, m]) => m.includes(p.status!.host!))!;
+      const row = moves.get(p.metadata.name!)!;
+      expect(row.slice(2)).toEqual([`${pool}: ${members.filter((m) => hosts.includes(m)).length} of ${members.length}`, count === 0 ? "none" : `${count}: ${hosts.join(", ")}`]);
+    }
+    // a default HVM policy on Haswell needs AVX, which the GDS-affected Skylake and Ice Lake do not offer
+    expect(policies.find((p) => p.metadata.name === "haswell-db-1")!.status!.acceptingHosts!.hosts).not.toContain("host-skylake");
+  });
+
+  it("writes the fleet report with the fleet's counts and pools", () => {
+    expect(output).toMatch(/fleet report written: \S*fleet-report\.html/);
+    const page = readFileSync(paths.reportFile, "utf8");
+    expect(page).toContain('id="host-count" data-count="6"');
+    expect(page).toContain('id="pool-count" data-count="2"');
+    expect(page).toContain(`id="policy-count" data-count="${Object.keys(EXPECTED).length}"`);
+    for (const [pool, members] of Object.entries(POOL_MEMBERS)) {
+      expect(page).toMatch(new RegExp(`data-pool="${pool}"[^]*?class="pool-members" data-count="${members.length}">${members.length}</span> host\\(s\\): ${members.join(", ")}<`));
+    }
   });
 
   it("leaves an env file that points kubectl at the fleet", async () => {
@@ -106,5 +153,6 @@ describe("npm run demo -- --detach", () => {
     const log = readFileSync(paths.logFile, "utf8");
     expect(log).toMatch(/SIGTERM: stopping the controller, then the agents, then the control plane…\nstopped in \d+\.\d s; nothing left running\./);
     expect(existsSync(paths.envFile)).toBe(false);
+    expect(existsSync(paths.reportFile)).toBe(true);
   });
 });

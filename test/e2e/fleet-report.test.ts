@@ -1,7 +1,8 @@
 // `cpuidctl fleet report -o html` on the real control plane (sim agents, the
-// controller, DomainCpuidPolicies), opened in headless Chromium (Debian's
-// `chromium`): the page renders without script errors, its filter script
-// runs, a screenshot is taken, and its counts equal the cluster's.
+// controller, DomainCpuidPolicies, a CpuidPool), opened in headless Chromium
+// (Debian's `chromium`): the page renders without script errors, its filter
+// script runs, a screenshot is taken, and its counts and the pool's level and
+// limiting hosts equal the cluster's.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, statSync, writeFileSync } from "node:fs";
@@ -10,12 +11,16 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEASE_NAMESPACE, type ControllerProcess } from "../../devenv/daemons/controller.ts";
+import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { REPO_ROOT } from "../../devenv/repo-root.ts";
 import { planeInfo } from "../harness/context.ts";
-import { HASWELL, SAPPHIRE_RAPIDS, applyDomainPolicy, condition, ensureNamespace, kubectlOk, startController, startSimHost, waitForDomainPolicy, type SimHost } from "./fleet.ts";
+import { HASWELL, SAPPHIRE_RAPIDS, applyDomainPolicy, condition, ensureNamespace, eventually, kubectlOk, startController, startSimHost, waitForDomainPolicy, type SimHost } from "./fleet.ts";
 
 const NAMESPACE = "fleet-report";
+const POOL = "fleet-report";
+const HOSTS = ["fr-haswell-1", "fr-haswell-2", "fr-spr"];
+const getPool = async (): Promise<CpuidPoolObject> => JSON.parse(await kubectlOk(["get", "cpool", POOL, "-o", "json"])) as CpuidPoolObject;
 const CHROMIUM = ["chromium", "chromium-browser"].find((name) => spawnSync(name, ["--version"]).status === 0);
 if (!CHROMIUM) console.warn("fleet-report.test.ts skipped: no chromium on PATH (Debian: apt-get install -y chromium)");
 
@@ -51,7 +56,8 @@ describe.skipIf(!CHROMIUM)("cpuidctl fleet report", () => {
   const dir = mkdtempSync(join(tmpdir(), "fleet-report-"));
 
   beforeAll(async () => {
-    hosts.push(await startSimHost("fr-haswell-1", HASWELL), await startSimHost("fr-haswell-2", HASWELL), await startSimHost("fr-spr", SAPPHIRE_RAPIDS));
+    const labels = ["--labels", "fleet-report=yes"];
+    hosts.push(await startSimHost(HOSTS[0], HASWELL, undefined, labels), await startSimHost(HOSTS[1], HASWELL, undefined, labels), await startSimHost(HOSTS[2], SAPPHIRE_RAPIDS, undefined, labels));
     await ensureNamespace(LEASE_NAMESPACE);
     controller = await startController("fleet-report");
     await ensureNamespace(NAMESPACE);
@@ -60,6 +66,16 @@ describe.skipIf(!CHROMIUM)("cpuidctl fleet report", () => {
     const settled = (o: DomainCpuidPolicyObject) => condition(o, "Ready")?.reason !== undefined;
     await waitForDomainPolicy("ok", NAMESPACE, "settled", settled);
     await waitForDomainPolicy("no-avx512", NAMESPACE, "settled", settled);
+    // Automatic: the level follows the members whatever order the controller labels them in
+    await kubectlOk(["apply", "-f", "-"], {
+      stdin: JSON.stringify({
+        apiVersion: "cpuidfleet.io/v1alpha1",
+        kind: "CpuidPool",
+        metadata: { name: POOL },
+        spec: { hostSelector: { matchLabels: { "fleet-report": "yes", "cpuidfleet.io/vendor": "intel" } }, guestType: "hvm", levelPolicy: "Automatic" },
+      }),
+    });
+    await eventually("pool levelled over its three hosts", async () => expect((await getPool()).status?.members).toEqual(HOSTS));
     page = join(dir, "fleet.html");
     writeFileSync(page, cpuidctl(["fleet", "report", "-o", "html", "--kubeconfig", planeInfo().kubeconfig]));
   }, 120_000);
@@ -79,10 +95,26 @@ describe.skipIf(!CHROMIUM)("cpuidctl fleet report", () => {
       const reason = condition(p, "Ready")?.reason ?? "Unknown";
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
     }
-    for (const [reason, n] of byReason) expect(new RegExp(`data-state="${reason}">${reason}: <span data-count="${n}">`).test(dom), `${reason}: ${n}`).toBe(true);
+    for (const [reason, n] of byReason) expect(new RegExp(`data-state="${reason}"( open="")?><summary>${reason}: <span data-count="${n}">`).test(dom), `${reason}: ${n}`).toBe(true);
+    const pools = (JSON.parse(await kubectlOk(["get", "cpool", "-o", "json"])) as { items: unknown[] }).items;
+    expect(count(dom, "pool-count")).toBe(pools.length);
     const bucket = JSON.parse(cpuidctl(["hosts", "list", "-o", "json"])) as { invalid?: string }[];
     expect(count(dom, "host-count")).toBe(bucket.filter((h) => !h.invalid).length);
     expect(dom).toContain("avx512f (CPUID 0x00000007:0.ebx[16]) is requested but the max policy does not offer it");
+  });
+
+  it("shows the pool's members, level and limiting hosts, identical hosts on one line", async () => {
+    const { stdout: dom } = chromium(["--dump-dom", pathToFileURL(page).href]);
+    const { status } = await getPool();
+    const row = new RegExp(`<tr class="pool" data-pool="${POOL}"[^]*?</tr>`).exec(dom)?.[0] ?? "";
+    expect(row).toContain(`<span class="pool-members" data-count="3">3</span> host(s): ${HOSTS.join(", ")}`);
+    expect(row).toContain(`<span data-count="${status!.level!.features.length}">${status!.level!.features.length}</span> features, hash <code title="${status!.level!.hash}">`);
+    const haswells = status!.limitingHosts!.filter((l) => l.host.startsWith("fr-haswell"));
+    expect(haswells.map((l) => l.host)).toEqual(["fr-haswell-1", "fr-haswell-2"]);
+    expect(haswells[0].removes.length).toBeGreaterThan(0);
+    const removes = haswells[0].removes;
+    expect(row).toContain(`<li>fr-haswell-1, fr-haswell-2 (2 hosts): removes ${removes.length}: ${removes.slice(0, 12).join(", ")}`);
+    if (removes.length > 12) expect(row).toContain(`title="${removes.join(", ")}">… and ${removes.length - 12} more</span></li>`);
   });
 
   it("puts identical hosts in one column and shows features hidden by Xen", () => {
