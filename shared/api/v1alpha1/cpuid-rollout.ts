@@ -101,7 +101,10 @@ export const CpuidRolloutStatus = z
     waveCount: z.number().int().min(0).optional().describe("How many waves the plan has."),
     counts: RolloutCounts.optional(),
     change: z
-      .object({ enable: z.array(z.string()), disable: z.array(z.string()) })
+      .object({
+        enable: z.array(z.string()).describe("Features the rollout turns on, as planned."),
+        disable: z.array(z.string()).describe("Features the rollout turns off, as planned."),
+      })
       .optional()
       .describe("The change as planned (spec.enable and spec.disable then): what reached policies get, even if the spec is edited later."),
     takenAlong: z.array(z.string()).optional().describe("Features that go off with the disabled ones because they depend on them."),
