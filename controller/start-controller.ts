@@ -149,6 +149,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     servers: options.natsUrl,
     name: `cpuid-fleet-controller/${options.identity}`,
     seedFile: options.natsSeedFile,
+    tls: { caFile: options.natsCaFile, certFile: options.natsCertFile, keyFile: options.natsKeyFile },
     // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
     options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, noAsyncTraces: true },
   });
