@@ -3,7 +3,8 @@
 // HostCpuidPolicy mirrors' creation and deletion. The controller never writes
 // a DomainCpuidPolicy's spec or metadata; on a HostCpuidPolicy it writes only
 // the labels it manages (and the annotation listing them), on a CpuidPool only
-// its pinned-level annotation.
+// its pinned-level annotation. Every write passes the ApiserverThrottle, so
+// that an apiserver answering 429 is not hammered by all workers at once.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
@@ -11,15 +12,18 @@ import type { HostCpuidPolicyObject, HostCpuidPolicyStatus } from "../../shared/
 import { MANAGED_LABELS_ANNOTATION, type LabelPatch } from "../../shared/labels/host-labels.ts";
 import type { CpuidPoolObject, CpuidPoolStatus } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import type { ApiserverThrottle } from "./apiserver-throttle.ts";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const FIELD_MANAGER = "cpuid-fleet-controller";
 
 export class ObjectWriter {
   readonly #api: CustomObjectsApi;
+  readonly #throttle: ApiserverThrottle;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, throttle: ApiserverThrottle) {
     this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#throttle = throttle;
   }
 
   get api(): CustomObjectsApi {
@@ -32,7 +36,7 @@ export class ObjectWriter {
    */
   async patchDomainStatus(obj: DomainCpuidPolicyObject, previous: DomainCpuidPolicyStatus | undefined, next: DomainCpuidPolicyStatus): Promise<DomainCpuidPolicyObject> {
     const { name, namespace } = obj.metadata;
-    return (await this.#api.patchNamespacedCustomObjectStatus(
+    return (await this.#throttle.run(() => this.#api.patchNamespacedCustomObjectStatus(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -43,21 +47,21 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as DomainCpuidPolicyObject;
+    ))) as DomainCpuidPolicyObject;
   }
 
   async createHost(name: string): Promise<HostCpuidPolicyObject> {
-    return (await this.#api.createClusterCustomObject({
+    return (await this.#throttle.run(() => this.#api.createClusterCustomObject({
       group: API_GROUP,
       version: API_VERSION,
       plural: HOST_PLURAL,
       body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "HostCpuidPolicy", metadata: { name } },
       fieldManager: FIELD_MANAGER,
-    })) as HostCpuidPolicyObject;
+    }))) as HostCpuidPolicyObject;
   }
 
   async patchHostStatus(obj: HostCpuidPolicyObject, next: HostCpuidPolicyStatus): Promise<HostCpuidPolicyObject> {
-    return (await this.#api.patchClusterCustomObjectStatus(
+    return (await this.#throttle.run(() => this.#api.patchClusterCustomObjectStatus(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -67,12 +71,12 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as HostCpuidPolicyObject;
+    ))) as HostCpuidPolicyObject;
   }
 
   /** Sets and removes (null) the labels it is given and records which labels the controller manages. */
   async patchHostLabels(name: string, patch: LabelPatch): Promise<HostCpuidPolicyObject> {
-    return (await this.#api.patchClusterCustomObject(
+    return (await this.#throttle.run(() => this.#api.patchClusterCustomObject(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -82,19 +86,19 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as HostCpuidPolicyObject;
+    ))) as HostCpuidPolicyObject;
   }
 
   async patchPoolStatus(obj: CpuidPoolObject, next: CpuidPoolStatus): Promise<CpuidPoolObject> {
-    return (await this.#api.patchClusterCustomObjectStatus(
+    return (await this.#throttle.run(() => this.#api.patchClusterCustomObjectStatus(
       { group: API_GROUP, version: API_VERSION, plural: POOL_PLURAL, name: obj.metadata.name!, body: { status: replacing(obj.status ?? {}, next) }, fieldManager: FIELD_MANAGER },
       mergePatch,
-    )) as CpuidPoolObject;
+    ))) as CpuidPoolObject;
   }
 
   /** Sets (string) or removes (null) annotations of a pool, guarded by its resourceVersion so a pin never races a relevel. */
   async patchPoolAnnotations(obj: CpuidPoolObject, annotations: Record<string, string | null>): Promise<CpuidPoolObject> {
-    return (await this.#api.patchClusterCustomObject(
+    return (await this.#throttle.run(() => this.#api.patchClusterCustomObject(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -104,11 +108,11 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as CpuidPoolObject;
+    ))) as CpuidPoolObject;
   }
 
   async deleteHost(name: string): Promise<void> {
-    await this.#api.deleteClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL, name });
+    await this.#throttle.run(() => this.#api.deleteClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL, name }));
   }
 }
 
