@@ -8,14 +8,17 @@
 // disconnects, reconnects and errors, and choose their reconnect policy
 // through `options`. With TLS (runtime/nats/tls.ts) a TLS failure rejects at
 // once with a NatsTlsError, even for a daemon that waits for its first
-// connection: a wrong CA or certificate never fixes itself.
+// connection: a wrong CA or certificate never fixes itself. The handshake is
+// checked first (tls-handshake-check.ts), as the client alone would report a
+// refused client certificate as a timeout.
 
 import { connect, type ConnectionOptions, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { hostSeedFile, serviceSeedFile, type ServiceIdentity } from "../../shared/nats/credentials-layout.ts";
 import { hostInboxPrefix } from "../../shared/nats/subjects.ts";
 import { tlsCaFiles, tlsHostFiles, tlsServiceFiles } from "../../shared/nats/tls-layout.ts";
 import { readSeed } from "../nkey-seed.ts";
-import { natsTlsError, tlsConnectionOptions, type NatsTls } from "./tls.ts";
+import { natsTlsError, tlsConnectionOptions, usesTls, type NatsTls } from "./tls.ts";
+import { checkTlsHandshake } from "./tls-handshake-check.ts";
 
 export interface NatsClient {
   /** server URLs, or one string of comma-separated URLs */
@@ -42,6 +45,10 @@ export async function connectNats(client: NatsClient): Promise<NatsConnection> {
     ...(client.hostId !== undefined ? { inboxPrefix: hostInboxPrefix(client.hostId) } : {}),
     ...(client.seedFile ? { authenticator: nkeyAuthenticator(readSeed(client.seedFile)) } : {}),
   };
+  if (usesTls(client.tls)) {
+    const problem = await checkTlsHandshake(servers, client.tls);
+    if (problem) throw problem;
+  }
   try {
     // one round over the servers first: waitOnFirstConnect would retry a TLS failure forever
     return await connect({ ...options, waitOnFirstConnect: false });

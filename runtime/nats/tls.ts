@@ -18,6 +18,8 @@ export interface NatsTls {
   keyFile?: string;
 }
 
+export const NO_TLS_MESSAGE = "TLS: the NATS server does not offer TLS, but TLS is configured (--nats-ca-file/--nats-cert-file); refusing to connect in plaintext";
+
 export class NatsTlsError extends Error {
   override name = "NatsTlsError";
 }
@@ -72,7 +74,7 @@ export function natsTlsError(err: unknown, tls: NatsTls | undefined): NatsTlsErr
     return new NatsTlsError(`TLS: the NATS server refused the ${cert} (${code}); it requires one signed by its CA`);
   }
   if (/server does not support 'tls'/.test(message)) {
-    return new NatsTlsError("TLS: the NATS server does not offer TLS, but TLS is configured (--nats-ca-file/--nats-cert-file); refusing to connect in plaintext");
+    return new NatsTlsError(NO_TLS_MESSAGE);
   }
   return undefined;
 }

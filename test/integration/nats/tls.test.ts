@@ -114,7 +114,7 @@ describe("the daemons and cpuidctl over mutual TLS", () => {
   };
 
   it("an agent with a wrong CA exits at once naming --nats-ca-file", async () => {
-    const launch = { hostId: HOST, natsUrl: nats.url, seedFile: hostSeedFile(nats.credsDir, HOST), profile: PROFILE, readyTimeoutMs: 20_000 };
+    const launch = { hostId: HOST, natsUrl: nats.url, seedFile: hostSeedFile(nats.credsDir, HOST), profile: PROFILE, readyTimeoutMs: 60_000 };
     await expect(startAgent({ ...launch, args: agentTls(tlsCaFiles(foreignTlsDir).cert) })).rejects.toThrow(/exited before it was ready[\s\S]*does not verify against the CA in --nats-ca-file/);
   });
 
