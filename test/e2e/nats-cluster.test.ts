@@ -64,13 +64,30 @@ interface StreamState {
 }
 
 /** The hosts bucket's stream as server `i` holds it, and whether its replicas are current. */
-async function streamOn(i: number): Promise<{ state: StreamState; cluster: { leader?: string; replicas?: { current: boolean }[] } }> {
+interface StreamView {
+  state: StreamState;
+  cluster: { leader?: string; replicas?: { name: string; current: boolean }[] };
+}
+
+async function streamOn(i: number): Promise<StreamView> {
   const r = await httpGet(`${nats.monitorUrl(i)}/jsz?accounts=true&streams=true`);
-  const jsz = JSON.parse(r.body) as { account_details?: { stream_detail?: { name: string; state: StreamState; cluster: { leader?: string; replicas?: { current: boolean }[] } }[] }[] };
+  const jsz = JSON.parse(r.body) as { account_details?: { stream_detail?: (StreamView & { name: string })[] }[] };
   const stream = jsz.account_details?.flatMap((a) => a.stream_detail ?? []).find((s) => s.name === HOSTS_STREAM);
   if (!stream) throw new Error(`server ${i} has no ${HOSTS_STREAM}`);
   return stream;
 }
+
+/** The stream as its leader sees it (only the leader knows whether the other replicas are current). */
+async function streamOnLeader(): Promise<StreamView> {
+  for (let i = 0; i < nats.size; i++) {
+    if (!nats.isRunning(i)) continue;
+    const stream = await streamOn(i);
+    if (stream.cluster.leader === serverName(i)) return stream;
+  }
+  throw new Error("no stream leader");
+}
+
+const serverName = (i: number) => `cpuid-fleet-n${i}`;
 
 /** Names of the clients connected to server `i`. */
 async function clientsOn(i: number): Promise<string[]> {
@@ -134,10 +151,12 @@ describe("3-node NATS JetStream cluster", () => {
     await eventually(
       "the restarted server caught up",
       async () => {
-        const [back, other] = await Promise.all([streamOn(victim), streamOn(survivor)]);
-        expect(back.state.last_seq).toBe(other.state.last_seq);
-        expect(back.state.messages).toBe(other.state.messages);
-        expect(other.cluster.replicas?.every((r) => r.current) ?? false).toBe(true);
+        const [back, leader] = await Promise.all([streamOn(victim), streamOnLeader()]);
+        expect(back.state.last_seq).toBe(leader.state.last_seq);
+        expect(back.state.messages).toBe(leader.state.messages);
+        const replicas = leader.cluster.replicas ?? [];
+        expect(replicas).toHaveLength(2);
+        expect(replicas.every((r) => r.current)).toBe(true);
       },
       30_000,
       200,
