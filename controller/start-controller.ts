@@ -76,7 +76,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const accepting = new AcceptingHostsIndex(hosts);
   const metrics = createMetrics({ isLeader: () => manager.leading, domainPolicies: () => domainInformer.list(), hosts });
   const throttle = new ApiserverThrottle(
-    { baseMs: THROTTLE_BASE_MS, maxMs: options.maxBackoffSeconds * 1000 },
+    { baseMs: THROTTLE_BASE_MS, maxMs: options.maxBackoffSeconds * 1000, openAt: options.workers },
     {
       throttled: (delayMs) => {
         metrics.apiserverThrottled.inc();

@@ -35,7 +35,7 @@ const objects: DomainCpuidPolicyObject[] = [];
 
 beforeAll(async () => {
   await ensureNamespace(NS);
-  writer = new ObjectWriter(loadKubeConfig(planeInfo().kubeconfig), new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000 }, { throttled: () => {}, gate: () => {} }));
+  writer = new ObjectWriter(loadKubeConfig(planeInfo().kubeconfig), new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000, openAt: 1 }, { throttled: () => {}, gate: () => {} }));
   for (let i = 0; i < COUNT; i += CONCURRENCY) {
     const batch = Array.from({ length: Math.min(CONCURRENCY, COUNT - i) }, (_, j) =>
       writer.api.createNamespacedCustomObject({

@@ -3,10 +3,10 @@ import { ApiserverThrottle, retryAfterMs } from "../../../controller/kube/apiser
 
 const tooMany = (retryAfter?: string) => Object.assign(new Error("HTTP-Code: 429"), { code: 429, headers: retryAfter === undefined ? {} : { "retry-after": retryAfter } });
 
-function throttle(baseMs = 10, maxMs = 1_000) {
+function throttle(baseMs = 10, maxMs = 1_000, openAt = 4) {
   const delays: number[] = [];
   const gate: boolean[] = [];
-  const t = new ApiserverThrottle({ baseMs, maxMs }, { throttled: (d) => delays.push(d), gate: (closed) => gate.push(closed) });
+  const t = new ApiserverThrottle({ baseMs, maxMs, openAt }, { throttled: (d) => delays.push(d), gate: (closed) => gate.push(closed) });
   return { t, delays, gate };
 }
 
@@ -19,32 +19,38 @@ describe("ApiserverThrottle", () => {
     expect(delays).toEqual([]);
   });
 
-  it("after a 429 the waiting writes send one probe first; its success lets the rest through", async () => {
-    const { t, gate } = throttle();
+  it("after a 429 and its hold, writes resume one at a time and their concurrency doubles with each success", async () => {
+    const { t, gate } = throttle(10, 1_000, 4);
     await expect(t.run(() => Promise.reject(tooMany()))).rejects.toThrow("429");
     expect(t.closed).toBe(true);
-    const order: string[] = [];
-    let releaseProbe!: () => void;
-    const probeDone = new Promise<void>((r) => (releaseProbe = r));
-    const writes = ["a", "b", "c"].map((name) =>
+    let running = 0;
+    let peak = 0;
+    const peaks: number[] = [];
+    const releases: (() => void)[] = [];
+    const writes = Array.from({ length: 7 }, () =>
       t.run(async () => {
-        order.push(`start ${name}`);
-        if (order.length === 1) await probeDone;
-        order.push(`end ${name}`);
+        peak = Math.max(peak, ++running);
+        await new Promise<void>((r) => releases.push(r));
+        running--;
       }),
     );
-    while (order.length === 0) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 30));
-    expect(order).toEqual(["start a"]);
-    releaseProbe();
+    const settle = async (n: number) => {
+      while (releases.length < n) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20)); // nothing more starts meanwhile
+      peaks.push(peak);
+      peak = 0;
+      for (const release of releases.splice(0)) release();
+    };
+    await settle(1); // the first write alone
+    await settle(2); // then two at once
+    await settle(4); // then four: open again (openAt 4), the rest run freely
     await Promise.all(writes);
-    expect(order.slice(0, 2)).toEqual(["start a", "end a"]);
-    expect(order).toHaveLength(6);
+    expect(peaks).toEqual([1, 2, 4]);
     expect(t.closed).toBe(false);
     expect(gate).toEqual([true, false]);
   });
 
-  it("each throttled probe doubles the hold up to the cap; writes sent before a closure do not grow it", async () => {
+  it("each throttled write after a hold doubles the hold up to the cap; writes sent before a closure do not grow it", async () => {
     const { t, delays } = throttle(10, 40);
     // a burst of writes in flight together: the first 429 closes the gate, the others say nothing new
     await Promise.allSettled([1, 2, 3].map(() => t.run(() => Promise.reject(tooMany()))));
