@@ -104,6 +104,7 @@ export class Agent {
         name: `cpuid-fleet-agent/${c.hostId}`,
         hostId: c.hostId,
         seedFile: c.natsSeedFile,
+        tls: { caFile: c.natsCaFile, certFile: c.natsCertFile, keyFile: c.natsKeyFile },
         options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectDelayHandler: backoff.next, pingInterval: 10_000, maxPingOut: 3 },
       });
     } catch (err) {

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from "../shared/nats/host-liveness.ts";
 import { DEFAULT_RELEASE, RELEASE_NAMES } from "../shared/derive/release.ts";
 import { AgentLabels, ProbeKind } from "../shared/schemas/host-policies.ts";
-import { defineSettings, listenAddress, readSettings, seconds, settingsUsage, validateSettings } from "../runtime/settings.ts";
+import { defineSettings, listenAddress, readSettings, seconds, settingsUsage, tlsPairProblem, validateSettings } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
 
@@ -27,6 +27,11 @@ export const AgentConfig = z
       .pipe(z.array(natsServer).min(1)),
     /** nkey seed file of this host's identity; unset = connect without authentication */
     natsSeedFile: z.string().min(1).optional(),
+    /** CA bundle the NATS servers' certificates must chain to; setting any TLS file makes TLS mandatory */
+    natsCaFile: z.string().min(1).optional(),
+    /** this host's client certificate and key for mutual TLS */
+    natsCertFile: z.string().min(1).optional(),
+    natsKeyFile: z.string().min(1).optional(),
     probe: ProbeKind,
     /** for probe=file: a CPUID dump or `xen-cpuid -p` output */
     probeFile: z.string().min(1).optional(),
@@ -69,6 +74,9 @@ const SETTINGS = defineSettings<keyof AgentConfig>("CPUID_FLEET_AGENT", {
   hostId: { flag: "host-id", default: () => hostname() },
   natsServers: { flag: "nats-url", default: () => "nats://127.0.0.1:4222" },
   natsSeedFile: { flag: "nats-seed-file", default: () => undefined },
+  natsCaFile: { flag: "nats-ca-file", default: () => undefined },
+  natsCertFile: { flag: "nats-cert-file", default: () => undefined },
+  natsKeyFile: { flag: "nats-key-file", default: () => undefined },
   probe: { flag: "probe", default: () => "linux" },
   probeFile: { flag: "probe-file", default: () => undefined },
   xenRelease: { flag: "xen-version", default: () => DEFAULT_RELEASE },
@@ -92,6 +100,9 @@ export const USAGE = settingsUsage(["usage: cpuid-fleet-agent [options]", ""], S
 /** Merge flags over environment over defaults, then validate. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig {
   const raw = readSettings(SETTINGS, argv, env, USAGE);
-  const extra = raw.probe === "file" && !raw.probeFile ? [`  --probe file needs --probe-file <path> (${SETTINGS.probeFile.env})`] : [];
+  const extra = [
+    ...(raw.probe === "file" && !raw.probeFile ? [`  --probe file needs --probe-file <path> (${SETTINGS.probeFile.env})`] : []),
+    ...tlsPairProblem(raw, SETTINGS),
+  ];
   return validateSettings(AgentConfig, raw, SETTINGS, extra);
 }

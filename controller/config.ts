@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { ConfigError, defineSettings, listenAddress, readSettings, seconds, settingsUsage, validateSettings } from "../runtime/settings.ts";
+import { ConfigError, defineSettings, listenAddress, readSettings, seconds, settingsUsage, tlsPairProblem, validateSettings } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
 
@@ -16,6 +16,11 @@ export const ControllerOptions = z.object({
   natsUrl: z.string().min(1),
   /** nkey seed file of the controller's NATS identity; unset = no authentication */
   natsSeedFile: z.string().min(1).optional(),
+  /** CA bundle the NATS servers' certificates must chain to; setting any TLS file makes TLS mandatory */
+  natsCaFile: z.string().min(1).optional(),
+  /** the controller's client certificate and key for mutual TLS */
+  natsCertFile: z.string().min(1).optional(),
+  natsKeyFile: z.string().min(1).optional(),
   /** only this namespace's DomainCpuidPolicies; unset = all namespaces */
   watchNamespace: z.string().min(1).optional(),
   leaseNamespace: z.string().min(1),
@@ -51,6 +56,9 @@ const SETTINGS = defineSettings<keyof ControllerOptions>("CPUID_FLEET_CONTROLLER
   kubeconfig: { flag: "kubeconfig", default: () => undefined, shown: "$KUBECONFIG, in-cluster, or ~/.kube/config" },
   natsUrl: { flag: "nats-url", default: () => "nats://127.0.0.1:4222" },
   natsSeedFile: { flag: "nats-seed-file", default: credsSeed, shown: "$CPUID_FLEET_CREDS_DIR/controller.nk" },
+  natsCaFile: { flag: "nats-ca-file", default: () => undefined },
+  natsCertFile: { flag: "nats-cert-file", default: () => undefined },
+  natsKeyFile: { flag: "nats-key-file", default: () => undefined },
   watchNamespace: { flag: "watch-namespace", default: () => undefined, shown: "all namespaces" },
   leaseNamespace: { flag: "lease-namespace", default: () => DEFAULT_LEASE_NAMESPACE },
   leaseName: { flag: "lease-name", default: () => "cpuid-fleet-controller" },
@@ -87,7 +95,7 @@ export function loadOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Co
 }
 
 function parse(raw: Record<string, unknown>): ControllerOptions {
-  const options = validateSettings(ControllerOptions, raw, SETTINGS);
+  const options = validateSettings(ControllerOptions, raw, SETTINGS, tlsPairProblem(raw, SETTINGS));
   if (options.renewDeadlineSeconds >= options.leaseDurationSeconds) {
     throw new ConfigError("invalid configuration:\n  --renew-deadline must be shorter than --lease-duration");
   }

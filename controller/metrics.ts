@@ -26,6 +26,8 @@ export interface ControllerMetrics {
   resetsUndecided: client.Counter<"reason">;
   natsConnected: client.Gauge;
   natsReconnects: client.Counter;
+  apiserverThrottled: client.Counter;
+  apiserverWritesHeld: client.Gauge;
 }
 
 const CONDITION_KEY_SEPARATOR = "\u0000";
@@ -151,6 +153,16 @@ export function createMetrics(sources: ScrapeSources): ControllerMetrics {
     natsReconnects: new client.Counter({
       name: "cpuid_controller_nats_reconnects_total",
       help: "Times this replica's NATS connection came back after dropping",
+      registers,
+    }),
+    apiserverThrottled: new client.Counter({
+      name: "cpuid_apiserver_throttled_total",
+      help: "Writes the apiserver answered with 429 Too Many Requests (max-requests-inflight, API Priority and Fairness); each holds every write back for Retry-After or a growing backoff",
+      registers,
+    }),
+    apiserverWritesHeld: new client.Gauge({
+      name: "cpuid_apiserver_writes_held",
+      help: "1 while the apiserver throttles this controller and its writes wait (one probe at a time), 0 once a write succeeds again",
       registers,
     }),
   };

@@ -13,6 +13,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
 import { startHttp } from "../runtime/http-endpoints.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
+import { ApiserverThrottle } from "./kube/apiserver-throttle.ts";
 import { createOrOpenHostsBucket } from "../runtime/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
 import { AgentClient } from "./agent-client.ts";
@@ -77,11 +78,12 @@ export interface RunningController {
 
 const HOST_REFRESH_MS = 120_000;
 const INFORMER_BACKOFF = { baseMs: 200, maxMs: 10_000 };
+/** first hold after a 429 when the apiserver sends no longer Retry-After (it sends 1 s) */
+const THROTTLE_BASE_MS = 1_000;
 
 export async function startController(options: ControllerOptions, log: Logger = pino({ level: options.logLevel })): Promise<RunningController> {
   const logger = log.child({ identity: options.identity });
   const kubeConfig = loadKubeConfig(options.kubeconfig);
-  const writer = new ObjectWriter(kubeConfig);
   const hostEvents = new Source<HostEvent>();
   const hosts = new HostIndex((hostId, change) => {
     logger.info({ host: hostId, change }, "host changed");
@@ -91,6 +93,20 @@ export async function startController(options: ControllerOptions, log: Logger = 
 
   const accepting = new AcceptingHostsIndex(hosts);
   const metrics = createMetrics({ isLeader: () => manager.leading, domainPolicies: () => domainInformer.list(), hosts });
+  const throttle = new ApiserverThrottle(
+    { baseMs: THROTTLE_BASE_MS, maxMs: options.maxBackoffSeconds * 1000, openAt: options.workers },
+    {
+      throttled: (delayMs) => {
+        metrics.apiserverThrottled.inc();
+        logger.warn({ delayMs }, "the apiserver throttles writes (429); holding them back");
+      },
+      gate: (closed) => {
+        metrics.apiserverWritesHeld.set(closed ? 1 : 0);
+        if (!closed) logger.info("the apiserver accepts writes again");
+      },
+    },
+  );
+  const writer = new ObjectWriter(kubeConfig, throttle);
   const manager = new ControllerManager({
     log: logger,
     metrics: metrics.register,
@@ -186,6 +202,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     servers: options.natsUrl,
     name: `cpuid-fleet-controller/${options.identity}`,
     seedFile: options.natsSeedFile,
+    tls: { caFile: options.natsCaFile, certFile: options.natsCertFile, keyFile: options.natsKeyFile },
     // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
     options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, noAsyncTraces: true },
   });
@@ -251,6 +268,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     identity: options.identity,
     isLeader: () => manager.leading,
     async stop() {
+      throttle.stop();
       await manager.stop();
       await events.flush();
       await hostWatch.stop();

@@ -3,7 +3,8 @@
 // bad value came from.
 //
 // One naming scheme for every daemon: a concept has the same flag in each
-// (--nats-url, --nats-seed-file, --metrics-listen, --log-level), and a
+// (--nats-url, --nats-seed-file, --nats-ca-file, --nats-cert-file,
+// --nats-key-file, --metrics-listen, --log-level), and a
 // setting's environment variable is the daemon's prefix plus its flag in
 // upper case: --nats-seed-file of cpuid-fleet-agent is
 // CPUID_FLEET_AGENT_NATS_SEED_FILE, of cpuid-fleet-controller
@@ -104,3 +105,10 @@ export const listenAddress = z
 
 /** A duration in seconds: positive, at most a day. */
 export const seconds = z.coerce.number().positive().max(86_400);
+
+/** The NATS client certificate and key (settings natsCertFile, natsKeyFile) come together; the problem line when only one is set. */
+export function tlsPairProblem(raw: Record<string, unknown>, settings: Record<"natsCertFile" | "natsKeyFile", Setting>): string[] {
+  if (Boolean(raw.natsCertFile) === Boolean(raw.natsKeyFile)) return [];
+  const [given, missing] = raw.natsCertFile ? [settings.natsCertFile, settings.natsKeyFile] : [settings.natsKeyFile, settings.natsCertFile];
+  return [`  --${given.flag} needs --${missing.flag} (${missing.env}): mutual TLS needs the client certificate and its key`];
+}

@@ -1,5 +1,11 @@
 // Feeds the HostIndex from NATS: a watch on the `cpuid-hosts` KV bucket
 // (re-established with backoff if it ends) and the agents' heartbeats.
+//
+// The watch's consumer lives on one server of a JetStream cluster; when that
+// server dies the watch neither ends nor delivers again (the client only
+// notes missed heartbeats). So a watchdog compares the bucket's last
+// sequence with the last revision the watch delivered: behind at two checks
+// in a row with nothing delivered in between, the watch is re-established.
 
 import type { KV, KvWatchEntry } from "@nats-io/kv";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
@@ -20,6 +26,7 @@ export interface HostWatchOptions {
 }
 
 const STALE_CHECK_INTERVAL_MS = 500;
+const WATCH_CHECK_INTERVAL_MS = 5_000;
 
 export class HostWatch {
   readonly #o: HostWatchOptions;
@@ -30,6 +37,11 @@ export class HostWatch {
   #watcher?: { stop(): void };
   #heartbeats?: Subscription;
   #staleTimer?: NodeJS.Timeout;
+  #watchdogTimer?: NodeJS.Timeout;
+  /** the highest revision (stream sequence) the watch delivered */
+  #delivered = 0;
+  /** what #delivered was when the watch was first seen behind the bucket */
+  #behindAt: number | undefined;
   #loop?: Promise<void>;
   /** the bucket's content was loaded once; later replays (a watch re-established) are not news from the hosts */
   #loaded = false;
@@ -51,12 +63,15 @@ export class HostWatch {
       if (since !== undefined) this.#o.index.checkStaleness(Date.now(), since);
     }, STALE_CHECK_INTERVAL_MS);
     this.#staleTimer.unref();
+    this.#watchdogTimer = setInterval(() => void this.#checkWatch(), WATCH_CHECK_INTERVAL_MS);
+    this.#watchdogTimer.unref();
     this.#loop = this.#watchForever();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#staleTimer);
+    clearInterval(this.#watchdogTimer);
     this.#heartbeats?.unsubscribe();
     this.#watcher?.stop();
     await this.#loop;
@@ -93,11 +108,30 @@ export class HostWatch {
     const watcher = await kv.watch();
     this.#watcher = watcher;
     for await (const entry of watcher) {
+      this.#delivered = Math.max(this.#delivered, entry.revision);
       const hostId = this.#apply(entry, !(replaying && this.#loaded));
       if (replaying) {
         if (hostId) seenInReplay.add(hostId);
         if (entry.delta === 0 || entry.isUpdate) finishReplay();
       }
+    }
+  }
+
+  async #checkWatch(): Promise<void> {
+    let last: number;
+    try {
+      last = (await this.#o.kv.status()).streamInfo.state.last_seq;
+    } catch {
+      return; // no answer now (a server down, a reconnect): the next check decides
+    }
+    if (last <= this.#delivered) {
+      this.#behindAt = undefined;
+    } else if (this.#behindAt !== this.#delivered) {
+      this.#behindAt = this.#delivered;
+    } else {
+      this.#o.log.warn({ bucketSequence: last, delivered: this.#delivered }, "cpuid-hosts watch stalled; re-establishing it");
+      this.#behindAt = undefined;
+      this.#watcher?.stop();
     }
   }
 

@@ -4,6 +4,8 @@
 // a DomainCpuidPolicy's spec or metadata; on a HostCpuidPolicy it writes only
 // the labels it manages (and the annotation listing them), on a CpuidPool only
 // its level annotation, on a CpuidRollout its status and its finalizer.
+// Every write passes the ApiserverThrottle, so that an apiserver answering
+// 429 is not hammered by all workers at once.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
@@ -12,15 +14,18 @@ import { MANAGED_LABELS_ANNOTATION, type LabelPatch } from "../../shared/labels/
 import type { CpuidPoolObject, CpuidPoolStatus } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { CpuidRolloutObject, CpuidRolloutStatus } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL, ROLLOUT_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import type { ApiserverThrottle } from "./apiserver-throttle.ts";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const FIELD_MANAGER = "cpuid-fleet-controller";
 
 export class ObjectWriter {
   readonly #api: CustomObjectsApi;
+  readonly #throttle: ApiserverThrottle;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, throttle: ApiserverThrottle) {
     this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#throttle = throttle;
   }
 
   get api(): CustomObjectsApi {
@@ -33,7 +38,7 @@ export class ObjectWriter {
    */
   async patchDomainStatus(obj: DomainCpuidPolicyObject, previous: DomainCpuidPolicyStatus | undefined, next: DomainCpuidPolicyStatus): Promise<DomainCpuidPolicyObject> {
     const { name, namespace } = obj.metadata;
-    return (await this.#api.patchNamespacedCustomObjectStatus(
+    return (await this.#throttle.run(() => this.#api.patchNamespacedCustomObjectStatus(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -44,21 +49,21 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as DomainCpuidPolicyObject;
+    ))) as DomainCpuidPolicyObject;
   }
 
   async createHost(name: string): Promise<HostCpuidPolicyObject> {
-    return (await this.#api.createClusterCustomObject({
+    return (await this.#throttle.run(() => this.#api.createClusterCustomObject({
       group: API_GROUP,
       version: API_VERSION,
       plural: HOST_PLURAL,
       body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "HostCpuidPolicy", metadata: { name } },
       fieldManager: FIELD_MANAGER,
-    })) as HostCpuidPolicyObject;
+    }))) as HostCpuidPolicyObject;
   }
 
   async patchHostStatus(obj: HostCpuidPolicyObject, next: HostCpuidPolicyStatus): Promise<HostCpuidPolicyObject> {
-    return (await this.#api.patchClusterCustomObjectStatus(
+    return (await this.#throttle.run(() => this.#api.patchClusterCustomObjectStatus(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -68,12 +73,12 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as HostCpuidPolicyObject;
+    ))) as HostCpuidPolicyObject;
   }
 
   /** Sets and removes (null) the labels it is given and records which labels the controller manages. */
   async patchHostLabels(name: string, patch: LabelPatch): Promise<HostCpuidPolicyObject> {
-    return (await this.#api.patchClusterCustomObject(
+    return (await this.#throttle.run(() => this.#api.patchClusterCustomObject(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -83,19 +88,19 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as HostCpuidPolicyObject;
+    ))) as HostCpuidPolicyObject;
   }
 
   async patchPoolStatus(obj: CpuidPoolObject, next: CpuidPoolStatus): Promise<CpuidPoolObject> {
-    return (await this.#api.patchClusterCustomObjectStatus(
+    return (await this.#throttle.run(() => this.#api.patchClusterCustomObjectStatus(
       { group: API_GROUP, version: API_VERSION, plural: POOL_PLURAL, name: obj.metadata.name!, body: { status: replacing(obj.status ?? {}, next) }, fieldManager: FIELD_MANAGER },
       mergePatch,
-    )) as CpuidPoolObject;
+    ))) as CpuidPoolObject;
   }
 
   /** Sets (string) or removes (null) annotations of a pool, guarded by its resourceVersion so a pin never races a relevel. */
   async patchPoolAnnotations(obj: CpuidPoolObject, annotations: Record<string, string | null>): Promise<CpuidPoolObject> {
-    return (await this.#api.patchClusterCustomObject(
+    return (await this.#throttle.run(() => this.#api.patchClusterCustomObject(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -105,12 +110,13 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as CpuidPoolObject;
+    ))) as CpuidPoolObject;
   }
 
   /** Replaces a rollout's status, guarded by its resourceVersion: a decision made on a stale copy is refused (409), never stored. */
   async patchRolloutStatus(obj: CpuidRolloutObject, next: CpuidRolloutStatus): Promise<CpuidRolloutObject> {
-    return (await this.#api.patchClusterCustomObjectStatus(
+    return (await this.#throttle.run(() =>
+      this.#api.patchClusterCustomObjectStatus(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -120,12 +126,13 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as CpuidRolloutObject;
+    ))) as CpuidRolloutObject;
   }
 
   /** Sets a rollout's finalizers, guarded by its resourceVersion. */
   async patchRolloutFinalizers(obj: CpuidRolloutObject, finalizers: string[]): Promise<CpuidRolloutObject> {
-    return (await this.#api.patchClusterCustomObject(
+    return (await this.#throttle.run(() =>
+      this.#api.patchClusterCustomObject(
       {
         group: API_GROUP,
         version: API_VERSION,
@@ -135,11 +142,11 @@ export class ObjectWriter {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch,
-    )) as CpuidRolloutObject;
+    ))) as CpuidRolloutObject;
   }
 
   async deleteHost(name: string): Promise<void> {
-    await this.#api.deleteClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL, name });
+    await this.#throttle.run(() => this.#api.deleteClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL, name }));
   }
 }
 

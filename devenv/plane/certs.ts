@@ -7,12 +7,11 @@
 //   <pki>/sa.key sa.pub                  service-account token signing keys
 //   <pki>/users/<user>.crt <user>.key    client certs: CN=<user>, O=<group>…
 
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createCa, issueCert, openssl, subject, subjectAltNames } from "../../runtime/tls/openssl-ca.ts";
 
-const VALID_DAYS = "7";
-const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+const VALID_DAYS = 7;
 
 export interface PkiPaths {
   caCert: string;
@@ -42,12 +41,15 @@ export function pkiPaths(pkiDir: string): PkiPaths {
 export function createPki(pkiDir: string): PkiPaths {
   mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
   const p = pkiPaths(pkiDir);
-  openssl(["req", "-x509", ...EC_KEY, "-days", VALID_DAYS, "-keyout", p.caKey, "-out", p.caCert, "-subj", "/CN=cpuid-fleet-test-ca"]);
-  issue(pkiDir, "apiserver", "/CN=kube-apiserver", [
-    "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    "extendedKeyUsage=serverAuth",
-    "keyUsage=digitalSignature,keyEncipherment",
-  ]);
+  const ca = { cert: p.caCert, key: p.caKey };
+  createCa(ca, "cpuid-fleet-test-ca", VALID_DAYS);
+  issueCert({
+    out: { cert: p.servingCert, key: p.servingKey },
+    ca,
+    subject: subject("kube-apiserver"),
+    extensions: [subjectAltNames(["127.0.0.1", "localhost"]), "extendedKeyUsage=serverAuth", "keyUsage=digitalSignature,keyEncipherment"],
+    days: VALID_DAYS,
+  });
   openssl(["genrsa", "-out", p.serviceAccountKey, "2048"]);
   openssl(["rsa", "-in", p.serviceAccountKey, "-pubout", "-out", p.serviceAccountPublicKey]);
   return p;
@@ -57,41 +59,18 @@ export function createPki(pkiDir: string): PkiPaths {
 export function issueClientCert(pkiDir: string, user: string, groups: readonly string[]): ClientCert {
   const usersDir = join(pkiDir, "users");
   mkdirSync(usersDir, { recursive: true, mode: 0o700 });
-  const subject = [...groups.map((g) => `/O=${escapeRdn(g)}`), `/CN=${escapeRdn(user)}`].join("");
-  return issue(usersDir, user, subject, ["extendedKeyUsage=clientAuth", "keyUsage=digitalSignature,keyEncipherment"], pkiDir);
+  const p = pkiPaths(pkiDir);
+  const out = { cert: join(usersDir, `${user}.crt`), key: join(usersDir, `${user}.key`) };
+  issueCert({
+    out,
+    ca: { cert: p.caCert, key: p.caKey },
+    subject: subject(user, groups),
+    extensions: ["extendedKeyUsage=clientAuth", "keyUsage=digitalSignature,keyEncipherment"],
+    days: VALID_DAYS,
+  });
+  return out;
 }
 
 export function readPem(path: string): string {
   return readFileSync(path, "utf8");
-}
-
-function issue(dir: string, name: string, subject: string, extensions: string[], caDir = dir): ClientCert {
-  const ca = pkiPaths(caDir);
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.crt`);
-  const csr = join(dir, `${name}.csr`);
-  const ext = join(dir, `${name}.ext`);
-  writeFileSync(ext, extensions.join("\n") + "\n");
-  try {
-    openssl(["req", ...EC_KEY, "-keyout", key, "-out", csr, "-subj", subject]);
-    openssl(["x509", "-req", "-in", csr, "-CA", ca.caCert, "-CAkey", ca.caKey, "-CAcreateserial", "-days", VALID_DAYS, "-out", cert, "-extfile", ext]);
-  } finally {
-    rmSync(csr, { force: true });
-    rmSync(ext, { force: true });
-  }
-  return { cert, key };
-}
-
-function escapeRdn(value: string): string {
-  if (value.length === 0 || /[\n\r]/.test(value)) throw new Error(`invalid certificate name ${JSON.stringify(value)}`);
-  return value.replace(/[/\\=+,]/g, (c) => `\\${c}`);
-}
-
-function openssl(args: string[]): void {
-  try {
-    execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? "";
-    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || (err as Error).message}`, { cause: err });
-  }
 }

@@ -22,6 +22,8 @@ export interface ComponentContext {
   layout: PlaneLayout;
   ports: PlanePorts;
   etcdDataDir: string;
+  /** appended to the apiserver's flags */
+  apiserverArgs: readonly string[];
   adminClientCert: { cert: string; key: string };
 }
 
@@ -75,7 +77,7 @@ function etcdArgs({ ports, etcdDataDir }: ComponentContext): string[] {
 }
 
 /** envtest's flags (toolchain.md §3.1), with RBAC on and CPU-saving options for 2 cores. */
-function kubeApiserverArgs({ layout, ports }: ComponentContext): string[] {
+function kubeApiserverArgs({ layout, ports, apiserverArgs }: ComponentContext): string[] {
   const pki = pkiPaths(layout.pkiDir);
   return [
     `--etcd-servers=${etcdUrl(ports)}`,
@@ -95,6 +97,7 @@ function kubeApiserverArgs({ layout, ports }: ComponentContext): string[] {
     "--endpoint-reconciler-type=none",
     "--enable-priority-and-fairness=false",
     "--profiling=false",
+    ...apiserverArgs,
   ];
 }
 

@@ -60,6 +60,8 @@ export interface StartOptions {
   crdDirs?: readonly string[];
   /** Already resolved binaries. Default: ensureControlPlaneBinaries(). */
   binaries?: ControlPlaneBinaries;
+  /** Extra kube-apiserver flags, after the plane's own (a later flag wins). */
+  apiserverArgs?: readonly string[];
   /** Keep the directories on stop. Default: KEEP_TEST_DIRS=1. */
   keep?: boolean;
   log?: (line: string) => void;
@@ -136,6 +138,7 @@ export class ControlPlane {
       binaries: Object.fromEntries(CONTROL_PLANE_BINARIES.map((n) => [n, binaries[n].path])) as Record<ControlPlaneBinaryName, string>,
       pids: {},
       natsHosts: [...new Set(options.hosts ?? [])],
+      ...(options.apiserverArgs ? { apiserverArgs: [...options.apiserverArgs] } : {}),
       removeOnStop: !(options.keep ?? process.env.KEEP_TEST_DIRS === "1"),
     };
     writePlaneState(layout.stateFile, state);
@@ -298,6 +301,7 @@ export class ControlPlane {
       layout: this.layout,
       ports: state.ports,
       etcdDataDir: state.etcdDataDir,
+      apiserverArgs: state.apiserverArgs ?? [],
       adminClientCert: { cert: join(admin, `${ADMIN_USER}.crt`), key: join(admin, `${ADMIN_USER}.key`) },
     };
   }

@@ -15,6 +15,8 @@ export interface PlaneState {
   binaries: Record<ControlPlaneBinaryName, string>;
   pids: Partial<Record<ComponentName, number>>;
   natsHosts: string[];
+  /** extra kube-apiserver flags after the defaults (a later flag wins), e.g. to turn API Priority and Fairness on */
+  apiserverArgs?: string[];
   /** Remove the directories on stop (false when KEEP_TEST_DIRS=1). */
   removeOnStop: boolean;
 }

@@ -6,12 +6,19 @@
 //
 // The NatsConnection itself is returned: callers follow `nc.status()` for
 // disconnects, reconnects and errors, and choose their reconnect policy
-// through `options`.
+// through `options`. With TLS (runtime/nats/tls.ts) a TLS failure rejects at
+// once with a NatsTlsError, even for a daemon that waits for its first
+// connection: a wrong CA or certificate never fixes itself. The handshake is
+// checked first (tls-handshake-check.ts), as the client alone would report a
+// refused client certificate as a timeout.
 
 import { connect, type ConnectionOptions, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { hostSeedFile, serviceSeedFile, type ServiceIdentity } from "../../shared/nats/credentials-layout.ts";
 import { hostInboxPrefix } from "../../shared/nats/subjects.ts";
+import { tlsCaFiles, tlsHostFiles, tlsServiceFiles } from "../../shared/nats/tls-layout.ts";
 import { readSeed } from "../nkey-seed.ts";
+import { natsTlsError, tlsConnectionOptions, usesTls, type NatsTls } from "./tls.ts";
+import { checkTlsHandshake } from "./tls-handshake-check.ts";
 
 export interface NatsClient {
   /** server URLs, or one string of comma-separated URLs */
@@ -22,27 +29,55 @@ export interface NatsClient {
   seedFile?: string;
   /** set when connecting as this host's identity: the connection uses the host's inbox prefix */
   hostId?: string;
+  /** CA, client certificate and key; unset = plaintext unless the server requires TLS */
+  tls?: NatsTls;
   /** further client options: reconnect policy, timeouts */
   options?: Partial<ConnectionOptions>;
 }
 
-export function connectNats(client: NatsClient): Promise<NatsConnection> {
+export async function connectNats(client: NatsClient): Promise<NatsConnection> {
   const servers = typeof client.servers === "string" ? client.servers.split(",").map((s) => s.trim()).filter(Boolean) : [...client.servers];
-  return connect({
+  const options: ConnectionOptions = {
     ...client.options,
+    ...tlsConnectionOptions(client.tls),
     servers,
     name: client.name,
     ...(client.hostId !== undefined ? { inboxPrefix: hostInboxPrefix(client.hostId) } : {}),
     ...(client.seedFile ? { authenticator: nkeyAuthenticator(readSeed(client.seedFile)) } : {}),
-  });
+  };
+  if (usesTls(client.tls)) {
+    const problem = await checkTlsHandshake(servers, client.tls);
+    if (problem) throw problem;
+  }
+  try {
+    // one round over the servers first: waitOnFirstConnect would retry a TLS failure forever
+    return await connect({ ...options, waitOnFirstConnect: false });
+  } catch (err) {
+    const tlsError = natsTlsError(err, client.tls);
+    if (tlsError) throw tlsError;
+    if (!options.waitOnFirstConnect) throw err;
+    return connect(options);
+  }
 }
 
 /** An identity whose seed is in a credentials directory (shared/nats/credentials-layout.ts). */
 export type NatsIdentity = ServiceIdentity | { host: string };
 
-/** Connects as `identity` with its seed from `credsDir`. */
-export function connectAs(natsUrl: string, credsDir: string, identity: NatsIdentity, options: Partial<ConnectionOptions> = {}): Promise<NatsConnection> {
-  if (typeof identity === "string") return connectNats({ servers: natsUrl, name: identity, seedFile: serviceSeedFile(credsDir, identity), options });
+export interface ConnectAsOptions {
+  /** a TLS directory (shared/nats/tls-layout.ts): verify the server with its CA, present the identity's certificate */
+  tlsDir?: string;
+  options?: Partial<ConnectionOptions>;
+}
+
+/** Connects as `identity` with its seed from `credsDir` (and its certificate from `tlsDir`). */
+export function connectAs(natsUrl: string, credsDir: string, identity: NatsIdentity, { tlsDir, options }: ConnectAsOptions = {}): Promise<NatsConnection> {
+  const tls = tlsDir === undefined ? undefined : identityTls(tlsDir, identity);
+  if (typeof identity === "string") return connectNats({ servers: natsUrl, name: identity, seedFile: serviceSeedFile(credsDir, identity), tls, options });
   const { host } = identity;
-  return connectNats({ servers: natsUrl, name: `host:${host}`, seedFile: hostSeedFile(credsDir, host), hostId: host, options });
+  return connectNats({ servers: natsUrl, name: `host:${host}`, seedFile: hostSeedFile(credsDir, host), hostId: host, tls, options });
+}
+
+function identityTls(tlsDir: string, identity: NatsIdentity): NatsTls {
+  const own = typeof identity === "string" ? tlsServiceFiles(tlsDir, identity) : tlsHostFiles(tlsDir, identity.host);
+  return { caFile: tlsCaFiles(tlsDir).cert, certFile: own.cert, keyFile: own.key };
 }

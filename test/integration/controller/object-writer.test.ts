@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../../controller/kube/kube-config.ts";
+import { ApiserverThrottle } from "../../../controller/kube/apiserver-throttle.ts";
 import { ObjectWriter } from "../../../controller/kube/object-writer.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../../shared/api/v1alpha1/names.ts";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
@@ -34,7 +35,7 @@ const objects: DomainCpuidPolicyObject[] = [];
 
 beforeAll(async () => {
   await ensureNamespace(NS);
-  writer = new ObjectWriter(loadKubeConfig(planeInfo().kubeconfig));
+  writer = new ObjectWriter(loadKubeConfig(planeInfo().kubeconfig), new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000, openAt: 1 }, { throttled: () => {}, gate: () => {} }));
   for (let i = 0; i < COUNT; i += CONCURRENCY) {
     const batch = Array.from({ length: Math.min(CONCURRENCY, COUNT - i) }, (_, j) =>
       writer.api.createNamespacedCustomObject({

@@ -38,6 +38,12 @@ describe("loadConfig", () => {
     expect(bad).toThrow(/--probe file needs --probe-file <path> \(CPUID_FLEET_AGENT_PROBE_FILE\)/);
   });
 
+  it("takes the NATS TLS files, and a client certificate only with its key", () => {
+    const c = loadConfig(["--nats-url", "tls://nats.example:4222", "--nats-ca-file", "/tls/ca.crt", "--nats-key-file", "/tls/h.key"], { CPUID_FLEET_AGENT_NATS_CERT_FILE: "/tls/h.crt" });
+    expect(c).toMatchObject({ natsServers: ["tls://nats.example:4222"], natsCaFile: "/tls/ca.crt", natsCertFile: "/tls/h.crt", natsKeyFile: "/tls/h.key" });
+    expect(() => loadConfig(["--nats-key-file", "/tls/h.key"], {})).toThrow(/--nats-key-file needs --nats-cert-file \(CPUID_FLEET_AGENT_NATS_CERT_FILE\)/);
+  });
+
   it("rejects unknown flags with the usage text", () => {
     expect(() => loadConfig(["--hots-id", "x"], {})).toThrow(/Unknown option '--hots-id'[\s\S]*usage: cpuid-fleet-agent/);
   });

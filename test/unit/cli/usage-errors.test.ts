@@ -51,6 +51,12 @@ describe("cpuidctl usage errors", () => {
     expect(firstLine(["hosts", "get", "a", "b"])).toBe("cpuidctl: expected one host id");
   });
 
+  it("NATS TLS settings: a missing file, a certificate without its key, --tls-names without --tls-dir", () => {
+    expect(firstLine(["hosts", "list", "--nats-ca-file", "/nonexistent/ca.crt"])).toBe("cpuidctl: cannot connect to NATS: --nats-ca-file /nonexistent/ca.crt: no such file");
+    expect(firstLine(["hosts", "list", "--nats-cert-file", "/x.crt"])).toMatch(/^cpuidctl: cannot connect to NATS: --nats-cert-file and --nats-key-file go together/);
+    expect(firstLine(["nats", "config", "--hosts", "a", "--out", mkdtempSync(join(tmpdir(), "nats-config-")), "--tls-names", "x"])).toBe("cpuidctl: --tls-names needs --tls-dir");
+  });
+
   it("unreachable NATS: hosts list and hosts get", () => {
     for (const verb of [["list"], ["get", "h1"]]) {
       expect(firstLine(["hosts", ...verb, "--nats-url", "nats://127.0.0.1:1"])).toMatch(/^cpuidctl: cannot connect to NATS: /);

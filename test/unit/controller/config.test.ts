@@ -32,6 +32,13 @@ describe("controller options", () => {
     expect(loadOptions([], {}).hostsBucketReplicas).toBe(1);
   });
 
+  it("takes the NATS TLS files, and a client certificate only with its key", () => {
+    const o = loadOptions(["--nats-ca-file=/tls/ca.crt", "--nats-cert-file=/tls/controller.crt"], { CPUID_FLEET_CONTROLLER_NATS_KEY_FILE: "/tls/controller.key" });
+    expect(o).toMatchObject({ natsCaFile: "/tls/ca.crt", natsCertFile: "/tls/controller.crt", natsKeyFile: "/tls/controller.key" });
+    expect(() => loadOptions(["--nats-cert-file=/tls/controller.crt"], {})).toThrow(/--nats-cert-file needs --nats-key-file \(CPUID_FLEET_CONTROLLER_NATS_KEY_FILE\)/);
+    expect(() => loadOptions([], { CPUID_FLEET_CONTROLLER_NATS_KEY_FILE: "/k" })).toThrow(/--nats-key-file needs --nats-cert-file/);
+  });
+
   it("gives in-process callers defaults for everything they leave out", () => {
     const o = controllerOptions({ natsUrl: "nats://x:1", workers: 2 });
     expect(o.workers).toBe(2);
