@@ -1,7 +1,7 @@
 // cpuidctl fleet report -o html [--kubeconfig <file>] [--context <name>]
 
 import { EXIT_OK, UsageError, type Command } from "../command.ts";
-import { readDomainPolicies, readHosts, readPools } from "../fleet-report/collect.ts";
+import { readDomainPolicies, readHosts, readPools, readRollouts } from "../fleet-report/collect.ts";
 import { renderFleetReportHtml } from "../fleet-report/html.ts";
 import { buildFleetReport } from "../fleet-report/model.ts";
 import { connectCli, NATS_OPTIONS, NATS_USAGE } from "../nats-connection.ts";
@@ -16,8 +16,8 @@ the hosts in the cpuid-hosts bucket, hosts with the same CPU and policies
 grouped, against every feature the CPUs report, grouped by leaf: present in
 the guest max, hidden by Xen (the CPU has it, the guest max does not) or
 absent, the reason on hover; the cluster's CpuidPools with their level and
-the hosts that limit it; its DomainCpuidPolicies by Ready reason with their
-findings; a filter by host, pool or feature name. Bucket entries
+the hosts that limit it; its CpuidRollouts with their change, wave and
+counts; its DomainCpuidPolicies by Ready reason with their findings; a filter by host, pool or feature name. Bucket entries
 that fail validation are left out and named on stderr.
 
   -o html                 the only format
@@ -33,12 +33,12 @@ const command: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${usage}`);
     if ((values.output ?? "html") !== "html") throw new UsageError("-o must be html");
     const { kubeConfig } = loadKube(kube);
-    const [policies, pools] = await Promise.all([readDomainPolicies(kubeConfig), readPools(kubeConfig)]);
+    const [policies, pools, rollouts] = await Promise.all([readDomainPolicies(kubeConfig), readPools(kubeConfig), readRollouts(kubeConfig)]);
     const nc = await connectCli(values);
     try {
       const { hosts, invalid } = await readHosts(nc);
       for (const { key, error } of invalid) console.error(`cpuidctl: host entry ${key} left out: ${error}`);
-      process.stdout.write(renderFleetReportHtml(buildFleetReport(hosts, policies, pools), new Date()));
+      process.stdout.write(renderFleetReportHtml(buildFleetReport(hosts, policies, pools, rollouts), new Date()));
     } finally {
       await nc.close();
     }

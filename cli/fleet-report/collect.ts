@@ -1,18 +1,19 @@
 // The fleet report's live inputs: every valid entry of the cpuid-hosts
-// bucket, and every DomainCpuidPolicy and CpuidPool of the cluster
+// bucket, and every DomainCpuidPolicy, CpuidPool and CpuidRollout of the cluster
 // (kubeconfig from --kubeconfig, else $KUBECONFIG or the default locations).
 
 import type { KubeConfig } from "@kubernetes/client-node";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { openHostsBucket } from "../../runtime/nats/hosts-bucket.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, POOL_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, POOL_PLURAL, ROLLOUT_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import type { CpuidRolloutObject } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 import { CpuidPoolSpec, type CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostPolicies } from "../../shared/schemas/host-policies.ts";
 import { UsageError } from "../command.ts";
 import { readHostEntry } from "../hosts-bucket.ts";
-import type { ReportPolicyInput, ReportPool } from "./model.ts";
+import type { ReportPolicyInput, ReportPool, ReportRollout } from "./model.ts";
 
 export interface InvalidHostEntry {
   key: string;
@@ -73,6 +74,23 @@ export async function readPools(kc: KubeConfig): Promise<ReportPool[]> {
       level: s.level ? { featureCount: s.level.features.length, hash: s.level.hash } : undefined,
       limitingHosts: s.limitingHosts ?? [],
       incompatibleHosts: s.incompatibleHosts ?? [],
+    };
+  });
+}
+
+export async function readRollouts(kc: KubeConfig): Promise<ReportRollout[]> {
+  const items = await listAll<CpuidRolloutObject>(kc, ROLLOUT_PLURAL, "CpuidRollouts");
+  return items.map((o) => {
+    const s = o.status ?? {};
+    const condition = (type: string) => s.conditions?.find((c) => c.type === type);
+    return {
+      name: o.metadata.name ?? "",
+      change: s.change ?? { enable: [], disable: [] },
+      state: s.waves ? (condition("Progressing")?.reason ?? "Unknown") : "Unplanned",
+      halted: condition("Halted")?.status === "True",
+      wave: (s.currentWave ?? -1) + 1,
+      waveCount: s.waveCount ?? 0,
+      counts: s.counts ?? { applied: 0, staged: 0, failed: 0, progressing: 0, pending: 0, deleted: 0 },
     };
   });
 }

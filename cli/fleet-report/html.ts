@@ -144,6 +144,19 @@ function pools(r: FleetReport): string {
   return `<table id="pools">${head}${r.pools.map(poolRow).join("")}</table>`;
 }
 
+function rollouts(r: FleetReport): string {
+  if (r.rollouts.length === 0) return "<p>No CpuidRollouts.</p>";
+  const head = "<tr><th>rollout</th><th>change</th><th>state</th><th>wave</th><th>applied</th><th>staged</th><th>failed</th><th>progressing</th><th>pending</th><th>deleted</th></tr>";
+  const rows = r.rollouts.map((o) => {
+    const change = [...o.change.enable.map((f) => `+${f}`), ...o.change.disable.map((f) => `-${f}`)].join(" ");
+    const state = o.halted ? `<span class="not-ready">halted (${escapeHtml(o.state)})</span>` : escapeHtml(o.state);
+    const c = o.counts;
+    const cells = [c.applied, c.staged, c.failed, c.progressing, c.pending, c.deleted].map((n) => `<td>${n}</td>`).join("");
+    return `<tr class="rollout" data-rollout="${escapeHtml(o.name)}"><th>${escapeHtml(o.name)}</th><td>${escapeHtml(change)}</td><td>${state}</td><td>${o.wave} of ${o.waveCount}</td>${cells}</tr>`;
+  });
+  return `<table id="rollouts">${head}${rows.join("")}</table>`;
+}
+
 export function renderFleetReportHtml(r: FleetReport, generatedAt: Date): string {
   const legend = (["present", "hidden", "absent"] as const).map((s) => `<span class="${s}">${LEGEND[s]}</span>`).join("");
   return `<!doctype html>
@@ -151,10 +164,12 @@ export function renderFleetReportHtml(r: FleetReport, generatedAt: Date): string
 <body>
 <h1>cpuid-fleet report</h1>
 <p>Generated ${escapeHtml(generatedAt.toISOString())}.</p>
-<p id="summary"><span>hosts: <b id="host-count" data-count="${r.hostCount}">${r.hostCount}</b></span><span>distinct CPUs and policies: <b id="group-count" data-count="${r.groups.length}">${r.groups.length}</b></span><span>pools: <b id="pool-count" data-count="${r.pools.length}">${r.pools.length}</b></span><span>domain policies: <b id="policy-count" data-count="${r.policyCount}">${r.policyCount}</b></span></p>
+<p id="summary"><span>hosts: <b id="host-count" data-count="${r.hostCount}">${r.hostCount}</b></span><span>distinct CPUs and policies: <b id="group-count" data-count="${r.groups.length}">${r.groups.length}</b></span><span>pools: <b id="pool-count" data-count="${r.pools.length}">${r.pools.length}</b></span><span>rollouts: <b id="rollout-count" data-count="${r.rollouts.length}">${r.rollouts.length}</b></span><span>domain policies: <b id="policy-count" data-count="${r.policyCount}">${r.policyCount}</b></span></p>
 <p><label>Filter by host, pool or feature: <input id="filter" type="search" placeholder="host-a, avx512f"></label></p>
 <h2>Pools</h2>
 ${pools(r)}
+<h2>Rollouts</h2>
+${rollouts(r)}
 <h2>Features by leaf</h2>
 <p class="legend">${legend} (hover a cell for the reason)</p>
 ${matrix(r)}

@@ -1,7 +1,8 @@
 // The fleet report's content, from the hosts' published policies and the
-// cluster's DomainCpuidPolicies and CpuidPools: hosts with identical CPUs and
-// policies grouped, each feature's state per group, the policies by Ready
-// reason, and each pool's level with the hosts that limit it.
+// cluster's DomainCpuidPolicies, CpuidPools and CpuidRollouts: hosts with
+// identical CPUs and policies grouped, each feature's state per group, the
+// policies by Ready reason, each pool's level with the hosts that limit it,
+// and each rollout's progress.
 // Pure; cli/fleet-report/html.ts renders it.
 
 import { FEATURES, type Feature } from "../../shared/featureset/features.ts";
@@ -48,6 +49,18 @@ export interface ReportPool {
   incompatibleHosts: { host: string; missing: string[] }[];
 }
 
+export interface ReportRollout {
+  name: string;
+  change: { enable: string[]; disable: string[] };
+  /** the Progressing condition's reason (WaveProgressing, Paused, Halted, Complete, RolledBack, …) or "Unplanned" */
+  state: string;
+  halted: boolean;
+  /** 1-based; 0 before the first wave */
+  wave: number;
+  waveCount: number;
+  counts: { applied: number; staged: number; failed: number; progressing: number; pending: number; deleted: number };
+}
+
 export interface FleetReport {
   hostCount: number;
   groups: HostGroup[];
@@ -58,6 +71,8 @@ export interface FleetReport {
   policyCount: number;
   /** by name */
   pools: ReportPool[];
+  /** by name */
+  rollouts: ReportRollout[];
 }
 
 export interface ReportPolicyInput extends ReportPolicy {
@@ -80,7 +95,12 @@ function cpuLabel(h: HostPolicies): string {
   return `${brand} (${vendor} ${family}/${model}/${stepping})`;
 }
 
-export function buildFleetReport(hosts: readonly HostPolicies[], policies: readonly ReportPolicyInput[], pools: readonly ReportPool[]): FleetReport {
+export function buildFleetReport(
+  hosts: readonly HostPolicies[],
+  policies: readonly ReportPolicyInput[],
+  pools: readonly ReportPool[],
+  rollouts: readonly ReportRollout[] = [],
+): FleetReport {
   const groups = new Map<string, HostGroup>();
   for (const h of [...hosts].sort((a, b) => a.hostId.localeCompare(b.hostId))) {
     const guest = h.guestTypes.includes("hvm") ? "hvm" : "pv";
@@ -99,5 +119,13 @@ export function buildFleetReport(hosts: readonly HostPolicies[], policies: reado
     const state = readyReason ?? "Unknown";
     policiesByState.set(state, [...(policiesByState.get(state) ?? []), p]);
   }
-  return { hostCount: hosts.length, groups: sorted, leaves, policiesByState, policyCount: policies.length, pools: [...pools].sort((a, b) => a.name.localeCompare(b.name)) };
+  return {
+    hostCount: hosts.length,
+    groups: sorted,
+    leaves,
+    policiesByState,
+    policyCount: policies.length,
+    pools: [...pools].sort((a, b) => a.name.localeCompare(b.name)),
+    rollouts: [...rollouts].sort((a, b) => a.name.localeCompare(b.name)),
+  };
 }

@@ -72,7 +72,27 @@ describe("fleet report", () => {
     expect(amd).toContain("<li>x1: lacks sha</li>");
   });
 
-  it("says when there are no pools", () => {
-    expect(renderFleetReportHtml(buildFleetReport([], [], []), new Date(0))).toContain("<p>No CpuidPools.</p>");
+  it("says when there are no pools or rollouts", () => {
+    const html = renderFleetReportHtml(buildFleetReport([], [], []), new Date(0));
+    expect(html).toContain("<p>No CpuidPools.</p>");
+    expect(html).toContain("<p>No CpuidRollouts.</p>");
+  });
+
+  it("shows each rollout's change, state, wave and counts; a halted one stands out", () => {
+    const counts = { applied: 3, staged: 5, failed: 2, progressing: 0, pending: 10, deleted: 0 };
+    const html = renderFleetReportHtml(
+      buildFleetReport([], [], [], [
+        { name: "vmx", change: { enable: ["vmx"], disable: [] }, state: "Halted", halted: true, wave: 2, waveCount: 4, counts },
+        { name: "a-off", change: { enable: [], disable: ["rdrand"] }, state: "Complete", halted: false, wave: 1, waveCount: 1, counts: { ...counts, failed: 0 } },
+      ]),
+      new Date(0),
+    );
+    expect(html).toContain('<b id="rollout-count" data-count="2">2</b>');
+    const vmx = /<tr class="rollout" data-rollout="vmx">[^]*?<\/tr>/.exec(html)![0];
+    expect(vmx).toContain("<td>+vmx</td>");
+    expect(vmx).toContain("halted (Halted)");
+    expect(vmx).toContain("<td>2 of 4</td><td>3</td><td>5</td><td>2</td><td>0</td><td>10</td><td>0</td>");
+    // by name
+    expect(html.indexOf('data-rollout="a-off"')).toBeLessThan(html.indexOf('data-rollout="vmx"'));
   });
 });
