@@ -152,10 +152,10 @@ function advance(rollout: CpuidRolloutObject, spec: CpuidRolloutSpec, facts: Rol
   let current = status.currentWave ?? -1;
   const wave = current >= 0 ? waves[current] : undefined;
   if (wave?.phase === "Progressing") {
-    const open = wave.policies.filter((k) => forwardOutcome(facts.policy(k), name) === "progressing");
+    const timeoutIn = Date.parse(wave.startedAt ?? "") + durationMs(spec.strategy.waveTimeout) - now;
+    // past waveTimeout the open ones count as failed (countsOf): they no longer hold the wave
+    const open = timeoutIn < 0 ? [] : wave.policies.filter((k) => forwardOutcome(facts.policy(k), name) === "progressing");
     if (open.length > 0) {
-      const startedAt = Date.parse(wave.startedAt ?? "");
-      const timeoutIn = startedAt + durationMs(spec.strategy.waveTimeout) - now;
       set({ type: "Progressing", status: "True", reason: "WaveProgressing", message: `wave ${current + 1} of ${waves.length}: ${wave.policies.length - open.length} of ${wave.policies.length} policies settled` });
       return finish(base, { ...extra, requeueAfterMs: Math.max(1, Math.min(timeoutIn, LIVE_CHECK_MS)) });
     }
