@@ -6,8 +6,7 @@
 // returns the policies whose layers changed, for the domain policy watch.
 
 import type { CpuidRolloutObject } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
-import type { RolloutLayer } from "../../shared/rollout/layer.ts";
-import { REACHED } from "./rollout-status.ts";
+import { REACHED, type RolloutLayer } from "../../shared/rollout/layer.ts";
 
 interface Reach {
   layer: RolloutLayer;

@@ -9,16 +9,17 @@
 // a wave takes effect only once the status that starts it is stored, and a
 // new leader continues from that status: no wave is applied twice or skipped.
 
-import { CpuidRolloutSpec, type CpuidRolloutObject, type CpuidRolloutStatus, type RolloutCounts, type RolloutWave } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
+import { CpuidRolloutSpec, RESUME_ANNOTATION, type CpuidRolloutObject, type CpuidRolloutStatus, type RolloutCounts, type RolloutWave } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { backOutcome, forwardOutcome, type Outcome } from "../../shared/rollout/progress.ts";
 import { durationMs, maxFailuresOf, splitWaves, takenAlong, type Targets } from "../../shared/rollout/plan.ts";
 import type { Condition } from "../../shared/schemas/conditions.ts";
+import { conflictingRollout } from "../../shared/rollout/conflict.ts";
+import { REACHED } from "../../shared/rollout/layer.ts";
 import type { EventSpec } from "../kube/events.ts";
 import { findCondition, setCondition, type ConditionUpdate } from "../status/conditions.ts";
 
 export const ROLLOUT_FINALIZER = "cpuidfleet.io/rollback-on-delete";
-export const RESUME_ANNOTATION = "cpuidfleet.io/resume";
 
 export interface RolloutFacts {
   now: Date;
@@ -37,9 +38,6 @@ export interface RolloutDecision {
   /** add the finalizer before the status is written; remove it once everything is rolled back */
   finalizer?: "add" | "remove";
 }
-
-/** A wave's policies carry the layer in these phases. */
-export const REACHED: ReadonlySet<RolloutWave["phase"]> = new Set(["Progressing", "Settled"]);
 
 const LIVE_CHECK_MS = 5_000;
 
@@ -154,10 +152,10 @@ function advance(rollout: CpuidRolloutObject, spec: CpuidRolloutSpec, facts: Rol
   let current = status.currentWave ?? -1;
   const wave = current >= 0 ? waves[current] : undefined;
   if (wave?.phase === "Progressing") {
-    const open = wave.policies.filter((k) => forwardOutcome(facts.policy(k), name) === "progressing");
+    const timeoutIn = Date.parse(wave.startedAt ?? "") + durationMs(spec.strategy.waveTimeout) - now;
+    // past waveTimeout the open ones count as failed (countsOf): they no longer hold the wave
+    const open = timeoutIn < 0 ? [] : wave.policies.filter((k) => forwardOutcome(facts.policy(k), name) === "progressing");
     if (open.length > 0) {
-      const startedAt = Date.parse(wave.startedAt ?? "");
-      const timeoutIn = startedAt + durationMs(spec.strategy.waveTimeout) - now;
       set({ type: "Progressing", status: "True", reason: "WaveProgressing", message: `wave ${current + 1} of ${waves.length}: ${wave.policies.length - open.length} of ${wave.policies.length} policies settled` });
       return finish(base, { ...extra, requeueAfterMs: Math.max(1, Math.min(timeoutIn, LIVE_CHECK_MS)) });
     }
@@ -271,20 +269,4 @@ function waveSummary(wave: RolloutWave, rollout: string, facts: Pick<RolloutFact
   return Object.entries(n)
     .map(([k, v]) => `${v} ${k}`)
     .join(", ");
-}
-
-/** Another rollout that has planned (and not rolled back) a change of the same feature in some of the same policies. */
-function conflictingRollout(name: string, spec: CpuidRolloutSpec, keys: readonly string[], others: readonly CpuidRolloutObject[]): { name: string; features: string[]; policies: number } | undefined {
-  const mine = new Set([...spec.enable, ...spec.disable]);
-  const wanted = new Set(keys);
-  for (const other of others) {
-    if (other.metadata.name === name || !other.status?.waves || findCondition(other.status.conditions, "RolledBack")?.status === "True") continue;
-    const change = other.status.change;
-    const features = [...(change?.enable ?? []), ...(change?.disable ?? [])].filter((f) => mine.has(f));
-    if (features.length === 0) continue;
-    let policies = 0;
-    for (const w of other.status.waves) for (const k of w.policies) if (wanted.has(k)) policies++;
-    if (policies > 0) return { name: other.metadata.name!, features, policies };
-  }
-  return undefined;
 }

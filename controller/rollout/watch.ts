@@ -14,7 +14,7 @@ import { Marks, type ObjectChange } from "../manager/object-change.ts";
 import { watch, type Queue, type Source } from "../manager/source.ts";
 import type { RolloutLayers } from "./rollout-layers.ts";
 import type { RolloutReconciler } from "./reconciler.ts";
-import { RESUME_ANNOTATION } from "./rollout-status.ts";
+import { RESUME_ANNOTATION } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 
 const GATHER_MS = 500;
 

@@ -203,6 +203,41 @@ export const SECTIONS: readonly Section[] = [
       },
     ],
   },
+  {
+    title: "Rollouts",
+    panels: [
+      {
+        title: "Halted rollouts",
+        description: "CpuidRollouts that stopped starting waves: too many failures, or their change edited after planning (CpuidRolloutHalted).",
+        kind: "stat",
+        queries: [q("count(max by (rollout) (cpuid_rollout_halted) == 1) or vector(0)", "halted")],
+      },
+      {
+        title: "Rollout wave",
+        description: "The wave each CpuidRollout is at, and how many its plan has.",
+        kind: "timeseries",
+        queries: [q("max by (rollout) (cpuid_rollout_wave)", "wave {{rollout}}"), q("max by (rollout) (cpuid_rollout_waves)", "of {{rollout}}")],
+      },
+      {
+        title: "Rollout policies by outcome",
+        description: "Planned DomainCpuidPolicies of each rollout: applied and staged are done; failed count against maxFailures.",
+        kind: "timeseries",
+        queries: [q("max by (rollout, outcome) (cpuid_rollout_policies)", "{{rollout}} {{outcome}}")],
+      },
+      {
+        title: "Rollout done",
+        description: "Share of each rollout's planned policies that are done (applied or staged).",
+        kind: "timeseries",
+        unit: "percentunit",
+        queries: [
+          q(
+            'sum by (rollout) (max by (rollout, outcome) (cpuid_rollout_policies{outcome=~"applied|staged"})) / clamp_min(sum by (rollout) (max by (rollout, outcome) (cpuid_rollout_policies)), 1)',
+            "{{rollout}}",
+          ),
+        ],
+      },
+    ],
+  },
 ];
 
 /** the host filter: every agent metric carries the host label */

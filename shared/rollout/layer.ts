@@ -3,7 +3,11 @@
 // turns its features on or off over what the spec (and earlier layers) ask;
 // the spec itself is never written. Pure.
 
+import type { RolloutWave } from "../api/v1alpha1/cpuid-rollout.ts";
 import type { DomainCpuidPolicySpec } from "../api/v1alpha1/domain-cpuid-policy.ts";
+
+/** A wave's policies carry the layer in these phases. */
+export const REACHED: ReadonlySet<RolloutWave["phase"]> = new Set(["Progressing", "Settled"]);
 
 export interface RolloutLayer {
   rollout: string;

@@ -10,6 +10,9 @@ import { LabelSelector } from "../../labels/label-selector.ts";
 import { Condition } from "../../schemas/conditions.ts";
 import { FeatureName } from "./domain-cpuid-policy.ts";
 
+/** A new value (any: `cpuidctl rollout resume` writes a timestamp) resumes a halted rollout, accepting the failures so far. */
+export const RESUME_ANNOTATION = "cpuidfleet.io/resume";
+
 export const CPUID_ROLLOUT_DESCRIPTION =
   "A staged change of CPUID features across DomainCpuidPolicies: the policies its targets select are split into waves; each wave gets the change (as a layer over its spec, never by editing it) once the previous one has settled, and the rollout halts when failures reach maxFailures.";
 

@@ -33,6 +33,7 @@ const ALERTS = [
   "CpuidXenVerificationMismatch",
   "CpuidPoolLevelChanged",
   "CpuidPoolIncompatibleHosts",
+  "CpuidRolloutHalted",
 ];
 
 interface Rule {

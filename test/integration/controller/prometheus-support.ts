@@ -8,6 +8,7 @@ import { HostIndex } from "../../../controller/hosts/host-index.ts";
 import { createManagerMetrics } from "../../../controller/manager/metrics.ts";
 import { createMetrics } from "../../../controller/metrics.ts";
 import { createPoolMetrics } from "../../../controller/pool/pool-metrics.ts";
+import { createRolloutMetrics } from "../../../controller/rollout/rollout-metrics.ts";
 
 /**
  * Room for a cold build of promtool: 7.6 CPU-minutes, 28 minutes measured on
@@ -27,6 +28,7 @@ export async function daemonSeriesNames(): Promise<Set<string>> {
   const controller = createMetrics({ isLeader: () => true, domainPolicies: () => [], hosts: new HostIndex(() => undefined) });
   createManagerMetrics(controller.register, { isLeader: () => true, queueDepth: () => 0 });
   createPoolMetrics(controller.register, () => true, () => []);
+  createRolloutMetrics(controller.register, () => true, () => []);
   const metrics = [...(await controller.register.getMetricsAsJSON()), ...(await createAgentMetrics("h1").register.getMetricsAsJSON())];
   return new Set(metrics.flatMap(({ name, type }) => (SUFFIXES[String(type)] ?? [""]).map((suffix) => name + suffix)));
 }

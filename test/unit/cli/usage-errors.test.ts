@@ -30,6 +30,9 @@ describe("cpuidctl usage errors", () => {
     ["nats", "config", "--bogus"],
     ["sim", "list", "--bogus"],
     ["fleet", "report", "--bogus"],
+    ["rollout", "plan", "--bogus"],
+    ["rollout", "status", "--bogus", "x"],
+    ["rollout", "resume", "--bogus", "x"],
   ])("unknown option: %s %s %s", (...args) => {
     expect(firstLine(args)).toMatch(/^cpuidctl: Unknown option '--bogus'/);
   });
@@ -45,6 +48,19 @@ describe("cpuidctl usage errors", () => {
     const kubeconfig = join(dir, "kubeconfig");
     writeFileSync(kubeconfig, stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1" } }], users: [{ name: "u", user: {} }], contexts: [{ name: "x", context: { cluster: "c", user: "u" } }], "current-context": "x" }));
     expect(firstLine(["fleet", "report", "--kubeconfig", kubeconfig])).toMatch(/^cpuidctl: cannot list DomainCpuidPolicies on https:\/\/127\.0\.0\.1:1: /);
+  });
+
+  it("rollout: no file, no name, a missing or empty file, an unreachable cluster", () => {
+    expect(firstLine(["rollout", "plan"])).toBe("cpuidctl: -f <file> is required");
+    expect(firstLine(["rollout", "undo"])).toBe("cpuidctl: expected one rollout name");
+    expect(firstLine(["rollout", "plan", "-f", "/nonexistent/rollout.yaml"])).toMatch(/^cpuidctl: cannot read \/nonexistent\/rollout.yaml: /);
+    const dir = mkdtempSync(join(tmpdir(), "rollout-"));
+    const empty = join(dir, "empty.yaml");
+    writeFileSync(empty, stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }));
+    expect(firstLine(["rollout", "plan", "-f", empty])).toBe(`cpuidctl: ${empty}: expected one cpuidfleet.io CpuidRollout, found 0`);
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1" } }], users: [{ name: "u", user: {} }], contexts: [{ name: "x", context: { cluster: "c", user: "u" } }], "current-context": "x" }));
+    expect(firstLine(["rollout", "status", "r", "--kubeconfig", kubeconfig])).toMatch(/^cpuidctl: cannot read CpuidRollout r in context "x" \(https:\/\/127\.0\.0\.1:1\): /);
   });
 
   it("stray positional: hosts get a b", () => {
