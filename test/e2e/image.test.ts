@@ -33,12 +33,12 @@ function inImage(command: string[], mounts: string[] = []): { status: number | n
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A copy of `file` that only the image's user may read, as a Secret volume with fsGroup gives it. */
-function ownedByImageUser(file: string, name: string): string {
+/** A copy of `file` as a Secret volume with defaultMode 0400 and fsGroup 65532 gives it: root:65532, mode 0440. */
+function asSecretFile(file: string, name: string): string {
   const copy = join(work, name);
   copyFileSync(file, copy);
-  chownSync(copy, IMAGE_UID, IMAGE_UID);
-  chmodSync(copy, 0o400);
+  chownSync(copy, 0, IMAGE_UID);
+  chmodSync(copy, 0o440);
   return copy;
 }
 
@@ -87,8 +87,8 @@ describe("the cpuid-fleet image", () => {
   it("starts the controller against the local control plane and becomes ready", async () => {
     const plane = planeInfo();
     await ensureNamespace(LEASE_NAMESPACE);
-    const kubeconfig = ownedByImageUser(plane.kubeconfig, "kubeconfig");
-    const seed = ownedByImageUser(serviceSeedFile(plane.credsDir, "controller"), "controller.nk");
+    const kubeconfig = asSecretFile(plane.kubeconfig, "kubeconfig");
+    const seed = asSecretFile(serviceSeedFile(plane.credsDir, "controller"), "controller.nk");
     const container = buildah.run(["from", "--quiet", built.image]);
     containers.push(container);
     const [port] = await freePorts(1);
