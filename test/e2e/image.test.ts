@@ -23,6 +23,7 @@ import { planeInfo } from "../harness/context.ts";
 const IMAGE_UID = 65532;
 const buildah = new Buildah();
 const work = mkdtempSync(join(tmpdir(), "image-test-"));
+// buildah's chroot isolation puts a fresh /run (so /var/run) over the image: mounts go under /etc
 const containers: string[] = [];
 let built: BuiltImage;
 
@@ -101,15 +102,15 @@ describe("the cpuid-fleet image", () => {
         "--isolation",
         "chroot",
         "--volume",
-        `${kubeconfig}:/var/run/cpuid-fleet/kubeconfig:ro`,
+        `${kubeconfig}:/etc/cpuid-fleet/kubeconfig:ro`,
         "--volume",
-        `${seed}:/var/run/cpuid-fleet/creds/controller.nk:ro`,
+        `${seed}:/etc/cpuid-fleet/creds/controller.nk:ro`,
         container,
         "--",
         "cpuid-fleet-controller",
-        "--kubeconfig=/var/run/cpuid-fleet/kubeconfig",
+        "--kubeconfig=/etc/cpuid-fleet/kubeconfig",
         `--nats-url=${plane.natsUrl}`,
-        "--nats-seed-file=/var/run/cpuid-fleet/creds/controller.nk",
+        "--nats-seed-file=/etc/cpuid-fleet/creds/controller.nk",
         `--lease-namespace=${LEASE_NAMESPACE}`,
         `--metrics-listen=127.0.0.1:${port}`,
         "--identity=image-test",
