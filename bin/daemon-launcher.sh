@@ -2,13 +2,17 @@
 # `npm run build`, which `npm install` runs) when it is newer than every
 # TypeScript source, else the sources themselves through Node's type
 # stripping. Compiled code skips the type-stripping WASM (~18 MB per process).
+# The container image and the agent's package ship dist/ without sources; the
+# image has no node_modules/.bin/node and runs the base image's node.
 # usage: launch <entry without extension> <node flags> <extra flags for compiled code> -- args…
 root=$(dirname "$(dirname "$(readlink -f "$0")")")
 node="$root/node_modules/.bin/node"
+[ -x "$node" ] || node=node
 
 compiled_is_current() {
-  [ -f "$root/dist/.built" ] &&
-    [ -z "$(find "$root/agent" "$root/controller" "$root/runtime" "$root/shared" -name '*.ts' -newer "$root/dist/.built" -print -quit)" ]
+  [ -f "$root/dist/.built" ] || return 1
+  [ -d "$root/agent" ] || return 0
+  [ -z "$(find "$root/agent" "$root/controller" "$root/runtime" "$root/shared" -name '*.ts' -newer "$root/dist/.built" -print -quit)" ]
 }
 
 launch() {

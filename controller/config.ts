@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
+import { seedFileProblem } from "../runtime/nkey-seed.ts";
 import { ConfigError, defineSettings, listenAddress, readSettings, seconds, settingsUsage, tlsPairProblem, validateSettings } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
@@ -100,4 +101,15 @@ function parse(raw: Record<string, unknown>): ControllerOptions {
     throw new ConfigError("invalid configuration:\n  --renew-deadline must be shorter than --lease-duration");
   }
   return options;
+}
+
+/** The seed must be there before anything starts: in the cluster it comes from the Secret the Deployment mounts. */
+export function controllerPreflight(options: Pick<ControllerOptions, "natsSeedFile">): void {
+  if (options.natsSeedFile === undefined) return;
+  const problem = seedFileProblem(options.natsSeedFile, { ownerOnly: false });
+  if (problem) {
+    throw new ConfigError(
+      `cannot start:\n  ${problem} (--nats-seed-file, CPUID_FLEET_CONTROLLER_NATS_SEED_FILE, default $CPUID_FLEET_CREDS_DIR/controller.nk; in the cluster: key controller.nk of the Secret cpuid-fleet-controller-nats)`,
+    );
+  }
 }

@@ -1,4 +1,6 @@
-// The life of a daemon process: --help, settings (exit 2 when invalid), a JSON
+// The life of a daemon process: --help, settings and the host checks they
+// imply (exit 2 when either fails, so that systemd's RestartPreventExitStatus=2
+// and Kubernetes' CrashLoopBackOff show the message instead of retrying), a JSON
 // logger, start (exit 1 when it fails), and on SIGTERM/SIGINT a clean stop
 // (exit 0) or exit 1 when stopping fails.
 
@@ -10,6 +12,8 @@ export interface DaemonSpec<C extends { logLevel: string }> {
   name: string;
   usage: string;
   loadSettings(argv: readonly string[], env: NodeJS.ProcessEnv): C;
+  /** checks the files and tools the settings name; throws ConfigError */
+  preflight?(settings: NoInfer<C>): void;
   /** extra fields on every log line */
   logFields?(settings: C): Record<string, unknown>;
   start(settings: C, log: Logger): Promise<{ stop(): Promise<void> }>;
@@ -25,6 +29,7 @@ export async function runDaemon<C extends { logLevel: string }>(spec: DaemonSpec
   let settings: C;
   try {
     settings = spec.loadSettings(argv, process.env);
+    spec.preflight?.(settings);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`${spec.name}: ${e.message}`);
