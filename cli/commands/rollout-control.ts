@@ -6,7 +6,8 @@
 import { RESUME_ANNOTATION } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 import { getRollout, patchRollout } from "../cluster-rollouts.ts";
 import { EXIT_OK, UsageError, type Command } from "../command.ts";
-import { KUBE_USAGE, loadKube } from "../kube-target.ts";
+import { loadKube } from "../kube-load.ts";
+import { KUBE_USAGE } from "../kube-target.ts";
 import { parseCommandArgs } from "../policy-args.ts";
 
 const resumeUsage = `usage: cpuidctl rollout resume <name>

@@ -3,7 +3,8 @@
 
 import { getRollout, listDomainPolicies } from "../cluster-rollouts.ts";
 import { EXIT_FINDINGS, EXIT_OK, UsageError, printJson, type Command } from "../command.ts";
-import { KUBE_USAGE, loadKube } from "../kube-target.ts";
+import { loadKube } from "../kube-load.ts";
+import { KUBE_USAGE } from "../kube-target.ts";
 import { jsonOrText, parseCommandArgs } from "../policy-args.ts";
 import { progressText, rolloutProgress } from "../rollout-progress.ts";
 

@@ -3,9 +3,9 @@
 // wave by wave in reverse, deletion, and waiting for another rollout.
 
 import { describe, expect, it } from "vitest";
-import { decideRollout, ROLLOUT_FINALIZER, RESUME_ANNOTATION, type RolloutFacts } from "../../../controller/rollout/rollout-status.ts";
+import { decideRollout, ROLLOUT_FINALIZER, type RolloutFacts } from "../../../controller/rollout/rollout-status.ts";
 import { RolloutLayers } from "../../../controller/rollout/rollout-layers.ts";
-import type { CpuidRolloutObject, CpuidRolloutStatus } from "../../../shared/api/v1alpha1/cpuid-rollout.ts";
+import { RESUME_ANNOTATION, type CpuidRolloutObject, type CpuidRolloutStatus } from "../../../shared/api/v1alpha1/cpuid-rollout.ts";
 import type { DomainCpuidPolicyObject } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { selectTargets, type RolloutCandidate } from "../../../shared/rollout/plan.ts";
 
