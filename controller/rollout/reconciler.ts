@@ -35,14 +35,25 @@ export interface RolloutReconcilerDeps {
 
 export class RolloutReconciler {
   readonly #d: RolloutReconcilerDeps;
+  /**
+   * What this controller last wrote per rollout, until the informer's copy
+   * moves past the version it was written over: a second rollout planned
+   * right after a first must see the first's plan to wait for it.
+   */
+  readonly #written = new Map<string, { over: string | undefined; obj: CpuidRolloutObject }>();
 
   constructor(deps: RolloutReconcilerDeps) {
     this.#d = deps;
   }
 
   async reconcile(name: string): Promise<HandlerResult> {
-    let rollout = this.#d.rollouts.get(name);
-    if (!rollout) return;
+    const stored = this.#d.rollouts.get(name);
+    if (!stored) {
+      this.#written.delete(name);
+      return;
+    }
+    let rollout = this.#latest(stored);
+    const over = stored.metadata.resourceVersion;
     const planning = !rollout.status?.waves;
     const namespaces = planning && hasNamespaceSelector(rollout.spec) ? await this.#d.namespaceLabels() : new Map<string, Record<string, string>>();
     const decision = decideRollout(rollout, {
@@ -52,7 +63,7 @@ export class RolloutReconciler {
         return this.#d.domains.get(policyName, namespace);
       },
       targets: (spec) => this.#targets(spec, namespaces),
-      others: this.#d.rollouts.list(),
+      others: this.#d.rollouts.list().map((o) => this.#latest(o)),
     });
     try {
       const finalizers = rollout.metadata.finalizers ?? [];
@@ -66,6 +77,7 @@ export class RolloutReconciler {
       if (decision.finalizer === "remove" && finalizers.includes(ROLLOUT_FINALIZER)) {
         await this.#d.writer.patchRolloutFinalizers(rollout, finalizers.filter((f) => f !== ROLLOUT_FINALIZER));
       }
+      if (rollout !== stored) this.#written.set(name, { over, obj: rollout });
     } catch (err) {
       const code = httpStatusOf(err);
       // changed meanwhile (or gone): decide again on what the informer brings
@@ -77,6 +89,15 @@ export class RolloutReconciler {
     for (const e of decision.events) this.#d.log.info({ rollout: name, reason: e.reason }, e.note);
     if (decision.requeueAfterMs !== undefined) return { requeueAfterMs: decision.requeueAfterMs };
     return undefined;
+  }
+
+  #latest(obj: CpuidRolloutObject): CpuidRolloutObject {
+    const name = obj.metadata.name!;
+    const written = this.#written.get(name);
+    if (!written) return obj;
+    if (written.over === obj.metadata.resourceVersion) return written.obj;
+    this.#written.delete(name);
+    return obj;
   }
 
   #targets(spec: CpuidRolloutSpec, namespaces: Map<string, Record<string, string>>) {

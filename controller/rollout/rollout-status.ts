@@ -99,6 +99,8 @@ export function decideRollout(rollout: CpuidRolloutObject, facts: RolloutFacts):
     return advance({ ...rollout, status: { ...prior, ...planned } }, s, facts, set, events, finish, true);
   }
 
+  // nothing was planned: nothing to advance or roll back
+  if (prior.waves.length === 0) return finish(prior, deleting ? { finalizer: "remove" } : {});
   if (spec?.rollback || deleting) return rollBack(rollout, facts, set, events, finish, deleting);
   if (!spec) {
     const message = `${parsed.success ? "" : parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ")}; no further wave starts (rollback still works)`;
@@ -132,7 +134,8 @@ function advance(rollout: CpuidRolloutObject, spec: CpuidRolloutSpec, facts: Rol
   const failures = counts.failed - acknowledgedFailures;
   const base = { ...status, waves, counts, acknowledgedFailures, ...(lastResume !== undefined ? { lastResume } : {}) };
 
-  const changed = status.change && (status.change.enable.join() !== spec.enable.join() || status.change.disable.join() !== spec.disable.join());
+  const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((f) => b.includes(f));
+  const changed = status.change && (!sameSet(status.change.enable, spec.enable) || !sameSet(status.change.disable, spec.disable));
   if (changed) {
     const message = `spec.enable/disable changed after the plan was made (planned: enable ${status.change!.enable.join(", ") || "-"}, disable ${status.change!.disable.join(", ") || "-"}); reached policies keep the planned change, no further wave starts; roll back, or create a new rollout`;
     if (findCondition(status.conditions, "Halted")?.reason !== "SpecChanged") events.push({ type: "Warning", reason: "SpecChanged", action: "Advance", note: message });

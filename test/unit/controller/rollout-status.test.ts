@@ -127,6 +127,8 @@ describe("decideRollout", () => {
     const paused = decideRollout(rollout({ strategy: { batchSize: 5 }, paused: true }, first.status), facts(() => "applied", at(5)));
     expect(cond(paused.status, "Progressing")).toMatchObject({ status: "False", reason: "Paused" });
     expect(paused.status.waves![1].phase).toBe("Pending");
+    const reordered = decideRollout(rollout({ enable: ["vmx", "rdrand"], strategy: { batchSize: 5 } }, { ...first.status, change: { enable: ["rdrand", "vmx"], disable: [] } }), facts(() => "applied", at(5)));
+    expect(cond(reordered.status, "Halted")?.status).toBe("False");
     const edited = decideRollout(rollout({ enable: ["svm"], strategy: { batchSize: 5 } }, first.status), facts(() => "applied", at(5)));
     expect(cond(edited.status, "Halted")).toMatchObject({ status: "True", reason: "SpecChanged" });
     expect(edited.status.change).toEqual({ enable: ["vmx"], disable: [] });
@@ -157,6 +159,9 @@ describe("decideRollout", () => {
     expect(none.status.waves).toEqual([]);
     expect(cond(none.status, "Progressing")).toMatchObject({ status: "False", reason: "NoTargets" });
     expect(none.finalizer).toBeUndefined();
+    const later = decideRollout(rollout({ targets: { selector: { matchLabels: { tier: "cache" } } } }, none.status), facts(() => "spec-only", at(60)));
+    expect(later.status).toEqual(none.status);
+    expect(later.events).toEqual([]);
 
     const planned = decideRollout(rollout({}), facts(() => "spec-only")).status;
     const other = rollout({}, planned, { name: "r0" });
