@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { PlaneInfo } from "../../devenv/plane/control-plane.ts";
-import { EXAMPLES_DIR, POOLS_DIR } from "./hosts.ts";
+import { EXAMPLES_DIR, POOLS_DIR, ROLLOUTS_DIR } from "./hosts.ts";
 
 export interface ExamplePolicy {
   name: string;
@@ -44,8 +44,16 @@ export function examplePolicies(dir = EXAMPLES_DIR): ExamplePolicy[] {
 
 /** names of the CpuidPools in examples/pools/ */
 export function examplePools(dir = POOLS_DIR): string[] {
+  return exampleNames(dir, "CpuidPool");
+}
+
+export function exampleRollouts(dir = ROLLOUTS_DIR): string[] {
+  return exampleNames(dir, "CpuidRollout");
+}
+
+function exampleNames(dir: string, kind: string): string[] {
   return exampleDocs(dir)
-    .filter(({ doc }) => doc.kind === "CpuidPool")
+    .filter(({ doc }) => doc.kind === kind)
     .map(({ doc }) => doc.metadata?.name ?? "");
 }
 

@@ -9,6 +9,7 @@ import { REPO_ROOT } from "../../devenv/repo-root.ts";
 export const PROFILES_DIR = join(REPO_ROOT, "examples", "profiles");
 export const EXAMPLES_DIR = join(REPO_ROOT, "examples");
 export const POOLS_DIR = join(EXAMPLES_DIR, "pools");
+export const ROLLOUTS_DIR = join(EXAMPLES_DIR, "rollouts");
 
 export interface DemoDomain {
   name: string;

@@ -2,9 +2,10 @@
 
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
+import type { CpuidRolloutObject } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
-import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL } from "../../shared/api/v1alpha1/names.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL, ROLLOUT_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 
 export class DemoKube {
   readonly #core: CoreV1Api;
@@ -35,6 +36,10 @@ export class DemoKube {
 
   pools(): Promise<CpuidPoolObject[]> {
     return this.#list(POOL_PLURAL);
+  }
+
+  rollouts(): Promise<CpuidRolloutObject[]> {
+    return this.#list(ROLLOUT_PLURAL);
   }
 
   async #list<T>(plural: string): Promise<T[]> {

@@ -1,15 +1,17 @@
 // One run of the demo, in the foreground or as the detached process behind
 // --detach: fleet up → kubectl apply -f examples/ → wait until settled →
 // summary → kubectl apply -f examples/pools/ → wait until levelled → pools
-// and where each domain could move → fleet report → env file → keep running
+// and where each domain could move → kubectl apply -f examples/rollouts/ →
+// wait until done → their waves → fleet report → env file → keep running
 // until SIGINT/SIGTERM, then stop it all (controller, agents, control plane,
 // in that order) and say how long that took.
 
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { announceReady, stopOnSignals } from "../../devenv/background.ts";
-import { DEMO_HOSTS, POOLS_DIR } from "./hosts.ts";
-import { examplePolicies, examplePools, kubectlApply } from "./examples.ts";
+import { DEMO_HOSTS, POOLS_DIR, ROLLOUTS_DIR } from "./hosts.ts";
+import { examplePolicies, examplePools, exampleRollouts, kubectlApply } from "./examples.ts";
+import { renderRollouts, waitForRollouts } from "./rollouts.ts";
 import type { DemoPaths } from "./paths.ts";
 import { waitForPools } from "./pools.ts";
 import { renderPools } from "./pools-summary.ts";
@@ -63,6 +65,13 @@ export async function runDemo(paths: DemoPaths, progress: Progress, detached: bo
   const levelled = await waitForPools(fleet.kube, pools, snapshot.hosts, snapshot.policies, SETTLE_TIMEOUT_MS);
   progress.step(levelled.settled ? "every pool levelled" : `pools not levelled after ${SETTLE_TIMEOUT_MS / 1000} s`);
   progress.print(`\n${renderPools(levelled)}`);
+
+  const rolloutNames = exampleRollouts();
+  progress.step(`kubectl apply -f examples/rollouts/ (CpuidRollouts ${rolloutNames.join(", ")})`);
+  for (const line of await kubectlApply(info, ROLLOUTS_DIR)) progress.detail(line);
+  const rolled = await waitForRollouts(fleet.kube, rolloutNames, SETTLE_TIMEOUT_MS);
+  progress.step(rolled.settled ? "every rollout done" : `rollouts not done after ${SETTLE_TIMEOUT_MS / 1000} s`);
+  progress.print(`\n${renderRollouts(rolled.rollouts)}`);
 
   await writeFleetReport(info, paths.reportFile);
   progress.step(`fleet report written: ${relative(process.cwd(), paths.reportFile) || paths.reportFile} (open it in a browser)`);

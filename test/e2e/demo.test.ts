@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CpuidPoolObject } from "../../shared/api/v1alpha1/cpuid-pool.ts";
+import type { CpuidRolloutObject } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { shortPolicyHash } from "../../shared/policy/canonical.ts";
 import { eventually } from "../harness/eventually.ts";
@@ -115,11 +116,26 @@ describe("npm run demo -- --detach", () => {
     expect(policies.find((p) => p.metadata.name === "haswell-db-1")!.status!.acceptingHosts!.hosts).not.toContain("host-skylake");
   });
 
+  it("runs the example rollouts: itsc over the AMD pool's policies, wave by wave, and one whose targets select nothing", async () => {
+    expect(output).toContain("every rollout done");
+    const rollouts = (JSON.parse(await kubectlWithEnv("get crollout -o json")) as { items: CpuidRolloutObject[] }).items;
+    const itsc = rollouts.find((r) => r.metadata.name === "amd-itsc")!;
+    expect(itsc.status?.conditions?.find((c) => c.type === "Complete")?.status).toBe("True");
+    expect(itsc.status?.waves?.map((w) => w.policies)).toEqual([["default/genoa-db-2"], ["default/rome-web-2"]]);
+    expect(itsc.status!.counts!.applied + itsc.status!.counts!.staged).toBe(2);
+    expect(output).toContain("  amd-itsc (+itsc): Complete: all 2 waves settled");
+    expect(output).toMatch(/ {2}enable-movdiri \(\+movdiri \+movdir64b\): NoTargets/);
+    const genoa = (JSON.parse(await kubectlWithEnv("get dcp genoa-db-2 -n default -o json")) as DomainCpuidPolicyObject).status!;
+    expect(genoa.rollouts).toEqual(["amd-itsc"]);
+    expect(genoa.addedFeatures).toContain("itsc");
+  });
+
   it("writes the fleet report with the fleet's counts and pools", () => {
     expect(output).toMatch(/fleet report written: \S*fleet-report\.html/);
     const page = readFileSync(paths.reportFile, "utf8");
     expect(page).toContain('id="host-count" data-count="6"');
     expect(page).toContain('id="pool-count" data-count="2"');
+    expect(page).toContain('id="rollout-count" data-count="2"');
     expect(page).toContain(`id="policy-count" data-count="${Object.keys(EXPECTED).length}"`);
     for (const [pool, members] of Object.entries(POOL_MEMBERS)) {
       expect(page).toMatch(new RegExp(`data-pool="${pool}"[^]*?class="pool-members" data-count="${members.length}">${members.length}</span> host\\(s\\): ${members.join(", ")}<`));
