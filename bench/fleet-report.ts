@@ -37,7 +37,7 @@ import { DEMO_HOSTS, POOLS_DIR, profilePath } from "../scripts/demo/hosts.ts";
 import { DemoKube } from "../scripts/demo/kube.ts";
 import { isLevelled } from "../scripts/demo/pools.ts";
 import { CPUIDCTL } from "../scripts/demo/report.ts";
-import { scratchDir, waitForLeader, waitForSettledHosts } from "./fleet/fleet-setup.ts";
+import { scratchDir, waitForIdleController, waitForLeader } from "./fleet/fleet-setup.ts";
 import { type BenchPolicy, forEachBounded, PolicyClient } from "./fleet/policies.ts";
 import { percentile } from "./fleet/process-stats.ts";
 
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     await Promise.all([kube.ensureNamespace(LEASE_NAMESPACE), kube.ensureNamespace(NAMESPACE)]);
     controller = await ControllerProcess.start({ plane: info, logFile: join(work, "controller.log"), args: ["--workers=32", "--log-level=warn"] });
     await waitForLeader(controller);
-    await waitForSettledHosts(controller.metricsUrl, hostCount);
+    await waitForIdleController(controller.metricsUrl, hostCount);
     await waitUntil("hosts labelled", async () => (await kube.hostPolicies()).filter((h) => h.metadata.labels?.[VENDOR_LABEL]).length === hostCount);
     say(`all ${hostCount} hosts mirrored and labelled`);
 

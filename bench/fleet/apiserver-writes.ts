@@ -1,6 +1,6 @@
 // The apiserver's own count of write requests (apiserver_request_total, verbs
 // POST/PATCH/PUT/DELETE/APPLY), by resource and subresource: what each
-// reconciled policy costs the apiserver.
+// reconciled policy costs the apiserver; refused ones (by status code) apart.
 
 import { request } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -25,7 +25,9 @@ export async function apiserverWrites(kc: KubeConfig): Promise<WriteCounts> {
   for (const [, labelText, value] of text.matchAll(SAMPLE)) {
     const labels = Object.fromEntries([...labelText.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!WRITE_VERBS.has(labels.verb)) continue;
-    const key = `${labels.verb.toLowerCase()} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ""}`;
+    // refused writes (e.g. 409 Conflict) cost the apiserver too: counted apart
+    const refused = labels.code && !labels.code.startsWith("2") ? ` (refused: ${labels.code})` : "";
+    const key = `${labels.verb.toLowerCase()} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ""}${refused}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(value));
   }
   return counts;

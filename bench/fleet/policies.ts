@@ -1,8 +1,9 @@
 // The benchmark's DomainCpuidPolicies: created straight through the API
 // (client-node) with bounded concurrency, and patched the same way to
-// measure the apiserver's status-patch ceiling.
+// measure the apiserver's status-patch ceiling; listed to check the outcome.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 
 export interface BenchPolicy {
@@ -46,6 +47,11 @@ export class PolicyClient {
         spec: { host: p.host, domain: p.domain, guestType: "hvm", baseline: "default", ...(p.enable ? { enable: p.enable } : {}) },
       },
     });
+  }
+
+  async list(): Promise<DomainCpuidPolicyObject[]> {
+    const list = (await this.#api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL, namespace: this.#namespace })) as { items: DomainCpuidPolicyObject[] };
+    return list.items;
   }
 
   /** A plain JSON merge patch of the status subresource, the kind of write the controller makes. */

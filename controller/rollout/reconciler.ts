@@ -3,8 +3,9 @@
 // pool's members when it is planned), decides (./rollout-status.ts), adds the
 // finalizer before anything reaches a policy, writes the status guarded by
 // its resourceVersion (so a decision made on a stale copy is never stored and
-// no wave is started twice), removes the finalizer once rolled back, and
-// records events.
+// no wave is started twice; its own last write counts as fresher than the
+// informer's copy from before it, ./own-writes.ts), removes the finalizer
+// once rolled back, and records events.
 
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
@@ -19,6 +20,7 @@ import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
 import { objectKey } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
+import { OwnWrites } from "./own-writes.ts";
 import { decideRollout, ROLLOUT_FINALIZER } from "./rollout-status.ts";
 
 export interface RolloutReconcilerDeps {
@@ -35,25 +37,20 @@ export interface RolloutReconcilerDeps {
 
 export class RolloutReconciler {
   readonly #d: RolloutReconcilerDeps;
-  /**
-   * What this controller last wrote per rollout, until the informer's copy
-   * moves past the version it was written over: a second rollout planned
-   * right after a first must see the first's plan to wait for it.
-   */
-  readonly #written = new Map<string, { over: string | undefined; obj: CpuidRolloutObject }>();
+  readonly #own = new OwnWrites();
 
   constructor(deps: RolloutReconcilerDeps) {
     this.#d = deps;
   }
 
   async reconcile(name: string): Promise<HandlerResult> {
-    const stored = this.#d.rollouts.get(name);
-    if (!stored) {
-      this.#written.delete(name);
+    const cached = this.#d.rollouts.get(name);
+    if (!cached) {
+      this.#own.forget(name);
       return;
     }
-    let rollout = this.#latest(stored);
-    const over = stored.metadata.resourceVersion;
+    let rollout = this.#own.current(cached);
+    const decidedOn = rollout;
     const planning = !rollout.status?.waves;
     const namespaces = planning && hasNamespaceSelector(rollout.spec) ? await this.#d.namespaceLabels() : new Map<string, Record<string, string>>();
     const decision = decideRollout(rollout, {
@@ -63,7 +60,8 @@ export class RolloutReconciler {
         return this.#d.domains.get(policyName, namespace);
       },
       targets: (spec) => this.#targets(spec, namespaces),
-      others: this.#d.rollouts.list().map((o) => this.#latest(o)),
+      // the others as this replica last wrote them: one planned just now must be seen, to wait for it
+      others: this.#d.rollouts.list().map((o) => this.#own.current(o)),
     });
     try {
       const finalizers = rollout.metadata.finalizers ?? [];
@@ -75,10 +73,11 @@ export class RolloutReconciler {
         this.#d.metrics.statusWrites.inc({ kind: "rollout" });
       }
       if (decision.finalizer === "remove" && finalizers.includes(ROLLOUT_FINALIZER)) {
-        await this.#d.writer.patchRolloutFinalizers(rollout, finalizers.filter((f) => f !== ROLLOUT_FINALIZER));
+        rollout = await this.#d.writer.patchRolloutFinalizers(rollout, finalizers.filter((f) => f !== ROLLOUT_FINALIZER));
       }
-      if (rollout !== stored) this.#written.set(name, { over, obj: rollout });
+      if (rollout !== decidedOn) this.#own.wrote(decidedOn, rollout);
     } catch (err) {
+      this.#own.forget(name);
       const code = httpStatusOf(err);
       // changed meanwhile (or gone): decide again on what the informer brings
       if (code === 409) return { requeue: "backoff" };
@@ -89,15 +88,6 @@ export class RolloutReconciler {
     for (const e of decision.events) this.#d.log.info({ rollout: name, reason: e.reason }, e.note);
     if (decision.requeueAfterMs !== undefined) return { requeueAfterMs: decision.requeueAfterMs };
     return undefined;
-  }
-
-  #latest(obj: CpuidRolloutObject): CpuidRolloutObject {
-    const name = obj.metadata.name!;
-    const written = this.#written.get(name);
-    if (!written) return obj;
-    if (written.over === obj.metadata.resourceVersion) return written.obj;
-    this.#written.delete(name);
-    return obj;
   }
 
   #targets(spec: CpuidRolloutSpec, namespaces: Map<string, Record<string, string>>) {

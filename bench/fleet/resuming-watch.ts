@@ -1,0 +1,45 @@
+// A watch that continues from the last resource version it saw when the
+// apiserver ends it (as it does after a while), until stopped.
+
+import { type KubeConfig, Watch } from "@kubernetes/client-node";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export class ResumingWatch<T extends { metadata?: { resourceVersion?: string } }> {
+  readonly #watch: Watch;
+  readonly #path: string;
+  readonly #query: Record<string, string>;
+  readonly #onEvent: (type: string, obj: T) => void;
+  #resourceVersion: string | undefined;
+  #abort: AbortController | undefined;
+  #stopped = false;
+
+  constructor(kubeConfig: KubeConfig, path: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void) {
+    this.#watch = new Watch(kubeConfig);
+    this.#path = path;
+    this.#query = query;
+    this.#onEvent = onEvent;
+  }
+
+  async start(): Promise<void> {
+    this.#abort = await this.#watch.watch(
+      this.#path,
+      { ...this.#query, allowWatchBookmarks: true, ...(this.#resourceVersion ? { resourceVersion: this.#resourceVersion } : {}) },
+      (type: string, obj: T) => {
+        this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
+        this.#onEvent(type, obj);
+      },
+      () => void this.#restart(),
+    );
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#abort?.abort();
+  }
+
+  async #restart(): Promise<void> {
+    if (this.#stopped) return;
+    await sleep(100);
+    await this.start();
+  }
+}
