@@ -181,6 +181,11 @@ describe("warnings", () => {
     });
   });
 
+  it("no losers while at most one frequency is known", () => {
+    expect(invariantTscLosers([{ host: "a" }, { host: "b" }], "pv").losers).toEqual([]);
+    expect(invariantTscLosers([{ host: "a", facts: { tsc: { khz: 1 } } }, { host: "b" }], "pv").losers).toEqual([]);
+  });
+
   it("no TSC rule when the level has no ITSC", () => {
     const r = levelPolicies([{ host: "a", policy: NO_ITSC, facts: { tsc: { khz: 1 } } }, { host: "b", policy: ITSC, facts: { tsc: { khz: 2 } } }]);
     expect(r.warnings).toEqual([]);
@@ -264,6 +269,7 @@ describe("invariant TSC on one host", () => {
     expect(keepsInvariantTsc(1, { tsc: { khz: 2 } }, "hvm")).toBe(false);
     expect(keepsInvariantTsc(undefined, { tsc: { khz: 2 } }, "hvm")).toBeUndefined();
     expect(keepsInvariantTsc(1, undefined, "hvm")).toBeUndefined();
+    expect(keepsInvariantTsc(1, {}, "hvm")).toBeUndefined();
   });
 
   it("the tsc-incompatible finding says how the host falls short", () => {
