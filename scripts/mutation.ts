@@ -1,8 +1,9 @@
 // Mutation testing of the policy engine and the controller's decisions with
-// StrykerJS (stryker.config.json), at low CPU priority: the machine is shared.
+// StrykerJS (stryker.config.json), at nice 15: the machine is shared.
 // Not part of `npm test`.
 //   npm run mutation                          every folder of the config
 //   npm run mutation -- shared/policy         the config's entries under these paths
+//   npm run mutation -- shared/level/tsc.ts   one file of an entry's folder
 //   npm run mutation -- shared/level -- --concurrency 2   (after "--": stryker options)
 // Each selection keeps its own incremental file under reports/incremental/.
 import { spawnSync } from "node:child_process";
@@ -16,7 +17,13 @@ const paths = split < 0 ? args : args.slice(0, split);
 const strykerArgs = split < 0 ? [] : args.slice(split + 1);
 
 const config = JSON.parse(readFileSync(join(REPO_ROOT, "stryker.config.json"), "utf8")) as { mutate: string[] };
-const mutate = paths.length ? config.mutate.filter((m) => paths.some((p) => m.startsWith(p.replace(/\/$/, "")))) : config.mutate;
+// A path selects the config's entries under it, or one file inside an entry's folder.
+const folderOf = (entry: string) => entry.replace(/\/\*\*.*$/, "");
+const select = (path: string) => {
+  const under = config.mutate.filter((m) => m.startsWith(path));
+  return under.length || !config.mutate.some((m) => path.startsWith(`${folderOf(m)}/`)) ? under : [path];
+};
+const mutate = paths.length ? paths.flatMap((p) => select(p.replace(/\/$/, ""))) : config.mutate;
 if (mutate.length === 0) {
   console.error(`no entry of stryker.config.json's "mutate" is under ${paths.join(", ")}`);
   process.exit(2);
@@ -34,7 +41,7 @@ const stryker = join(REPO_ROOT, "node_modules", ".bin", "stryker");
 const run = spawnSync(
   "nice",
   [
-    "-n", "10", stryker, "run",
+    "-n", "15", stryker, "run",
     "--mutate", mutate.join(","),
     "--incrementalFile", join("reports", "incremental", `${selection}.json`),
     ...strykerArgs,

@@ -37,10 +37,10 @@ describe("findingToJson", () => {
   const base: Finding = { code: "max-leaf-exceeded", features: [], message: "m" };
 
   it("carries only the position fields the finding has", () => {
-    expect(findingToJson(base)).toEqual({ code: "max-leaf-exceeded", features: [], message: "m" });
-    expect(findingToJson({ ...base, word: 0, bit: 0 })).toEqual({ code: "max-leaf-exceeded", features: [], word: 0, bit: 0, message: "m" });
-    expect(findingToJson({ ...base, msr: 0xce, bit: 31 })).toEqual({ code: "max-leaf-exceeded", features: [], bit: 31, msr: "000000ce", message: "m" });
-    expect(findingToJson({ ...base, leaf: 0x80000008, subleaf: 0, register: "eax" })).toEqual({
+    expect(findingToJson(base)).toStrictEqual({ code: "max-leaf-exceeded", features: [], message: "m" });
+    expect(findingToJson({ ...base, word: 0, bit: 0 })).toStrictEqual({ code: "max-leaf-exceeded", features: [], word: 0, bit: 0, message: "m" });
+    expect(findingToJson({ ...base, msr: 0xce, bit: 31 })).toStrictEqual({ code: "max-leaf-exceeded", features: [], bit: 31, msr: "000000ce", message: "m" });
+    expect(findingToJson({ ...base, leaf: 0x80000008, subleaf: 0, register: "eax" })).toStrictEqual({
       code: "max-leaf-exceeded",
       features: [],
       leaf: "80000008",
