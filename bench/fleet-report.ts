@@ -4,9 +4,8 @@
 // profiles, many per process), the controller, the demo's two CpuidPools
 // (examples/pools/: intel, amd) and one DomainCpuidPolicy per host (on the
 // Haswell hosts it asks for AVX-512 and fails its audit). The pools are
-// created with levelPolicy Automatic: a Pinned pool of this size cannot be
-// pinned yet, its pinned-level annotation (with every limiting host's removed
-// features) outgrows the apiserver's 256 KiB limit on annotations.
+// created with levelPolicy Automatic, as in the recorded run (see
+// BENCHMARKS.md: Pinned pools of this size were fixed after it).
 //
 // Measures the time `bin/cpuidctl fleet report -o html` takes (the whole
 // command, as a user runs it) and the page's size, then Chromium's time to

@@ -8,7 +8,7 @@
 // HostCpuidPolicy and CpuidPool, the host index from NATS) and serves /metrics, /healthz
 // and /readyz; only the Lease holder runs the work queues.
 
-import type { KubernetesListObject } from "@kubernetes/client-node";
+import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
 import { startHttp } from "../runtime/http-endpoints.ts";
@@ -140,48 +140,32 @@ export async function startController(options: ControllerOptions, log: Logger = 
   });
   const mirrorDeletions = new Source<HostCpuidPolicyObject>();
   const hostObjectChanges = new Source<ObjectChange<HostCpuidPolicyObject>>();
-  const hostInformer = new ResilientInformer<HostCpuidPolicyObject>({
-    kubeConfig,
-    path: hostPoliciesPath(),
-    list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL }) as Promise<KubernetesListObject<HostCpuidPolicyObject>>,
-    log: logger,
-    backoff: INFORMER_BACKOFF,
-    onAdd: (obj) => hostObjectChanges.emit({ obj, deleted: false }),
-    onUpdate: (obj) => hostObjectChanges.emit({ obj, deleted: false }),
-    onDelete: (obj) => {
-      mirrorDeletions.emit(obj);
-      hostObjectChanges.emit({ obj, deleted: true });
-    },
+  /** An informer over a cluster-scoped kind of the API, every change as one ObjectChange. */
+  const clusterInformer = <T extends KubernetesObject>(plural: string, path: string, changed: (change: ObjectChange<T>) => void) =>
+    new ResilientInformer<T>({
+      kubeConfig,
+      path,
+      list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural }) as Promise<KubernetesListObject<T>>,
+      log: logger,
+      backoff: INFORMER_BACKOFF,
+      onAdd: (obj) => changed({ obj, deleted: false }),
+      onUpdate: (obj) => changed({ obj, deleted: false }),
+      onDelete: (obj) => changed({ obj, deleted: true }),
+    });
+  const hostInformer = clusterInformer<HostCpuidPolicyObject>(HOST_PLURAL, hostPoliciesPath(), (change) => {
+    if (change.deleted) mirrorDeletions.emit(change.obj);
+    hostObjectChanges.emit(change);
   });
   const poolChanges = new Source<ObjectChange<CpuidPoolObject>>();
-  const poolInformer = new ResilientInformer<CpuidPoolObject>({
-    kubeConfig,
-    path: poolsPath(),
-    list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: POOL_PLURAL }) as Promise<KubernetesListObject<CpuidPoolObject>>,
-    log: logger,
-    backoff: INFORMER_BACKOFF,
-    onAdd: (obj) => poolChanges.emit({ obj, deleted: false }),
-    onUpdate: (obj) => poolChanges.emit({ obj, deleted: false }),
-    onDelete: (obj) => poolChanges.emit({ obj, deleted: true }),
-  });
+  const poolInformer = clusterInformer<CpuidPoolObject>(POOL_PLURAL, poolsPath(), (change) => poolChanges.emit(change));
   const poolMetrics = createPoolMetrics(metrics.register, () => manager.leading, () => poolInformer.list());
   const layers = new RolloutLayers();
   const layerChanges = new Source<readonly string[]>();
   const rolloutChanges = new Source<ObjectChange<CpuidRolloutObject>>();
-  const rolloutChanged = (obj: CpuidRolloutObject, deleted: boolean) => {
-    const keys = layers.update(obj, deleted);
+  const rolloutInformer = clusterInformer<CpuidRolloutObject>(ROLLOUT_PLURAL, rolloutsPath(), (change) => {
+    const keys = layers.update(change.obj, change.deleted);
     if (keys.length) layerChanges.emit(keys);
-    rolloutChanges.emit({ obj, deleted });
-  };
-  const rolloutInformer = new ResilientInformer<CpuidRolloutObject>({
-    kubeConfig,
-    path: rolloutsPath(),
-    list: () => writer.api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: ROLLOUT_PLURAL }) as Promise<KubernetesListObject<CpuidRolloutObject>>,
-    log: logger,
-    backoff: INFORMER_BACKOFF,
-    onAdd: (obj) => rolloutChanged(obj, false),
-    onUpdate: (obj) => rolloutChanged(obj, false),
-    onDelete: (obj) => rolloutChanged(obj, true),
+    rolloutChanges.emit(change);
   });
   createRolloutMetrics(metrics.register, () => manager.leading, () => rolloutInformer.list());
 

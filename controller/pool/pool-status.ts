@@ -2,10 +2,11 @@
 // conditions, the events to record and whether the level annotation must be
 // (re)written. Pure; controller/pool/reconciler.ts does the I/O.
 //
-// Pinned pools keep the level in their pinned-level annotation
-// (shared/pool/level-annotation.ts): computed once from the first members, then
-// only replaced by a relevel whose confirmed hash equals what the selected
-// hosts give now. Automatic pools relevel on every membership change.
+// The level is kept in the pool's level annotation
+// (shared/pool/level-annotation.ts). Pinned pools: computed once from the
+// first members, then only replaced by a relevel whose confirmed hash equals
+// what the selected hosts give now. Automatic pools relevel on every
+// membership change and store each new level.
 
 import type { CpuidPoolObject, CpuidPoolStatus } from "../../shared/api/v1alpha1/cpuid-pool.ts";
 import type { Condition } from "../../shared/schemas/conditions.ts";

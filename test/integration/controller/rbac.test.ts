@@ -102,7 +102,7 @@ describe("controller RBAC", () => {
     // no finalizer: the controller cannot touch a policy's spec or metadata at all
     expect(await canI("patch", "domaincpuidpolicies.cpuidfleet.io", NS)).toBe("no");
     expect(await canI("delete", "domaincpuidpolicies.cpuidfleet.io", NS)).toBe("no");
-    // pools: read, status, and the pinned-level annotation; never create, update or delete
+    // pools: read, status, and the level annotation; never create, update or delete
     expect(await canI("watch", "cpuidpools.cpuidfleet.io")).toBe("yes");
     expect(await canI("patch", "cpuidpools.cpuidfleet.io", undefined, "--subresource=status")).toBe("yes");
     expect(await canI("patch", "cpuidpools.cpuidfleet.io")).toBe("yes");

@@ -150,7 +150,7 @@ describe("decidePool", () => {
     expect(d.status.incompatibleHosts!.map((r) => r.host)).toEqual(["host-rome"]);
   });
 
-  it("a damaged pinned-level annotation is reported, never silently recomputed", () => {
+  it("a damaged level annotation of a pinned pool is reported, never silently recomputed", () => {
     const d = decidePool(pool("Pinned", { [LEVEL_ANNOTATION]: "{not json" }), [hosts.haswell], NOW);
     expect(d.store).toBeUndefined();
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "PinnedLevelInvalid" });
