@@ -26,6 +26,8 @@ export const StoredLevel = z.object({
   hosts: z.array(z.string()),
   /** hosts that remove the same features share one entry: a fleet has few kinds of host, and annotations are limited to 256 KiB */
   removed: z.array(z.object({ hosts: z.array(z.string()), features: z.array(z.string()) })),
+  /** the TSC frequencies (kHz) of those hosts that reported one: where a guest promised invariant TSC may have started */
+  tscKhz: z.array(z.number().int().positive()).default([]),
   policy: SerialisedPolicyJson,
 });
 export type StoredLevel = z.infer<typeof StoredLevel>;
@@ -35,6 +37,8 @@ export interface Level {
   hash: string;
   hosts: string[];
   removed: { host: string; features: string[] }[];
+  /** distinct, sorted */
+  tscKhz: number[];
 }
 
 export function toStoredLevel(level: Level, guestType: GuestType): StoredLevel {
@@ -45,7 +49,7 @@ export function toStoredLevel(level: Level, guestType: GuestType): StoredLevel {
     if (group) group.hosts.push(r.host);
     else groups.set(key, { hosts: [r.host], features: r.features });
   }
-  return { guestType, hash: level.hash, hosts: level.hosts, removed: [...groups.values()], policy: policyToJson(serialisePolicy(level.policy)) };
+  return { guestType, hash: level.hash, hosts: level.hosts, removed: [...groups.values()], tscKhz: level.tscKhz, policy: policyToJson(serialisePolicy(level.policy)) };
 }
 
 /** Back to one entry per host, in host order. */
@@ -71,7 +75,7 @@ export function readStoredLevel(annotations: Readonly<Record<string, string>> | 
   const policy = deserialisePolicy(policyFromJson(parsed.data.policy));
   const hash = policyHash(policy);
   if (hash !== parsed.data.hash) return { error: `annotation ${LEVEL_ANNOTATION}: its policy hashes to ${hash}, not the recorded ${parsed.data.hash}` };
-  return { level: { policy, hash, hosts: parsed.data.hosts, removed: ungroup(parsed.data.removed) }, guestType: parsed.data.guestType };
+  return { level: { policy, hash, hosts: parsed.data.hosts, removed: ungroup(parsed.data.removed), tscKhz: parsed.data.tscKhz }, guestType: parsed.data.guestType };
 }
 
 /** The status form of a level. */

@@ -44,8 +44,9 @@ export function levelHosts(hosts: readonly SelectedHost[], guest: GuestType): Le
     { guest },
   );
   if (!r.policy) return { errors: r.errors };
+  const tscKhz = [...new Set(hosts.flatMap((h) => (h.tsc?.khz === undefined ? [] : [h.tsc.khz])))].sort((a, b) => a - b);
   return {
-    level: { policy: r.policy, hash: policyHash(r.policy), hosts: hosts.map((h) => h.host), removed: r.removed.map((x) => ({ host: x.host, features: [...x.features] })) },
+    level: { policy: r.policy, hash: policyHash(r.policy), hosts: hosts.map((h) => h.host), removed: r.removed.map((x) => ({ host: x.host, features: [...x.features] })), tscKhz },
   };
 }
 
@@ -58,20 +59,30 @@ export interface Refusal {
 function missingOf(findings: readonly Finding[]): string[] {
   const out = new Set<string>();
   for (const f of findings) {
-    if (f.features.length) for (const name of f.features) out.add(name);
+    // the TSC rule is about the host, not a feature it lacks: say why
+    if (f.code === "tsc-incompatible") out.add(f.message);
+    else if (f.features.length) for (const name of f.features) out.add(name);
     else out.add(f.message);
   }
   return [...out];
 }
 
-/** Splits the hosts into those whose guest max accepts the level and those refused, with what each lacks. */
+/**
+ * Splits the hosts into those whose guest max accepts the level and those
+ * refused, with what each lacks. A level with invariant TSC (itsc) also needs
+ * each host to keep it for a guest started at any of the level's hosts'
+ * frequencies: the same frequency, or (HVM) TSC scaling.
+ */
 export function admit(level: Level, hosts: readonly SelectedHost[], guest: GuestType): { members: string[]; refused: Refusal[] } {
   const members: string[] = [];
   const refused: Refusal[] = [];
+  const frequencies: (number | undefined)[] = level.tscKhz.length ? level.tscKhz : [undefined];
   for (const h of hosts) {
-    const fit = policyFits(level.policy, h.max, { guest });
-    if (fit.fits) members.push(h.host);
-    else refused.push({ host: h.host, missing: missingOf(fit.findings) });
+    const facts = h.tsc ? { tsc: h.tsc } : undefined;
+    const findings = new Map<string, Finding>();
+    for (const tscKhz of frequencies) for (const f of policyFits(level.policy, h.max, { guest, facts, ...(tscKhz === undefined ? {} : { tscKhz }) }).findings) findings.set(f.message, f);
+    if (findings.size === 0) members.push(h.host);
+    else refused.push({ host: h.host, missing: missingOf([...findings.values()]) });
   }
   return { members, refused };
 }

@@ -129,6 +129,22 @@ describe("decidePool", () => {
     expect(again.status).toEqual(d.status);
   });
 
+  it("a pinned level with invariant TSC admits a host only at the members' TSC frequency or, for HVM, with TSC scaling", () => {
+    const at = (h: SelectedHost, host: string, khz: number, scaling = false): SelectedHost => ({ ...h, host, tsc: { khz, scaling } });
+    const first = decidePool(pool("Pinned"), [at(hosts.sapphirerapids, "spr-1", 2_000_000)], NOW);
+    expect(first.status.level?.features).toContain("itsc");
+    expect(first.store?.tscKhz).toEqual([2_000_000]);
+    const joined = [at(hosts.sapphirerapids, "spr-1", 2_000_000), at(hosts.sapphirerapids, "spr-2", 2_000_000), at(hosts.sapphirerapids, "spr-slow", 1_800_000), at(hosts.sapphirerapids, "spr-scaling", 1_800_000, true)];
+    const d = decidePool(pool("Pinned", pinnedFrom(first), first.status), joined, NOW);
+    expect(d.status.members).toEqual(["spr-1", "spr-2", "spr-scaling"]);
+    expect(d.status.incompatibleHosts).toEqual([{ host: "spr-slow", missing: [expect.stringMatching(/guest runs at 2000000 kHz and this host at 1800000 kHz without TSC scaling/)] }]);
+    expect(cond(d, "HostIncompatible")).toMatchObject({ status: "True" });
+    // an Automatic pool drops itsc instead and keeps every host
+    const auto = decidePool(pool("Automatic"), joined, NOW);
+    expect(auto.status.level?.features).not.toContain("itsc");
+    expect(auto.status.members).toHaveLength(4);
+  });
+
   it("no selected host: Ready=False NoMembers, nothing pinned", () => {
     const d = decidePool(pool("Pinned"), [], NOW);
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "NoMembers" });
