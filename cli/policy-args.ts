@@ -45,9 +45,14 @@ export function jsonOrText(value: string | undefined): "json" | "text" {
 
 /** A request file in JSON or YAML: a feature request or a full serialised policy. */
 export function readRequest(file: string): PolicyRequest {
+  return parseRequestText(readInput(file), file);
+}
+
+/** A request document's text (JSON or YAML); errors name `file`. */
+export function parseRequestText(text: string, file: string): PolicyRequest {
   let doc: unknown;
   try {
-    doc = parseYaml(readInput(file));
+    doc = parseYaml(text);
   } catch (e) {
     throw new UsageError(`${file}: not valid JSON or YAML: ${(e as Error).message}`);
   }
