@@ -7,7 +7,7 @@
 
 import fc from "fast-check";
 import { parseArgs } from "node:util";
-import { fuzzTargets, type FuzzTarget } from "../test/support/fuzz-targets.ts";
+import { fuzzTargets, type FuzzTarget } from "./support/fuzz-targets.ts";
 
 const HANG_MS = 1000;
 

@@ -63,86 +63,41 @@ export class ObjectWriter {
   }
 
   async patchHostStatus(obj: HostCpuidPolicyObject, next: HostCpuidPolicyStatus): Promise<HostCpuidPolicyObject> {
-    return (await this.#throttle.run(() => this.#api.patchClusterCustomObjectStatus(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: HOST_PLURAL,
-        name: obj.metadata.name!,
-        body: { status: replacing(obj.status ?? {}, next) },
-        fieldManager: FIELD_MANAGER,
-      },
-      mergePatch,
-    ))) as HostCpuidPolicyObject;
+    return (await this.#mergePatch("status", HOST_PLURAL, obj.metadata.name!, { status: replacing(obj.status ?? {}, next) })) as HostCpuidPolicyObject;
   }
 
   /** Sets and removes (null) the labels it is given and records which labels the controller manages. */
   async patchHostLabels(name: string, patch: LabelPatch): Promise<HostCpuidPolicyObject> {
-    return (await this.#throttle.run(() => this.#api.patchClusterCustomObject(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: HOST_PLURAL,
-        name,
-        body: { metadata: { labels: patch.labels, annotations: { [MANAGED_LABELS_ANNOTATION]: patch.managedAnnotation } } },
-        fieldManager: FIELD_MANAGER,
-      },
-      mergePatch,
-    ))) as HostCpuidPolicyObject;
+    const metadata = { labels: patch.labels, annotations: { [MANAGED_LABELS_ANNOTATION]: patch.managedAnnotation } };
+    return (await this.#mergePatch("object", HOST_PLURAL, name, { metadata })) as HostCpuidPolicyObject;
   }
 
   async patchPoolStatus(obj: CpuidPoolObject, next: CpuidPoolStatus): Promise<CpuidPoolObject> {
-    return (await this.#throttle.run(() => this.#api.patchClusterCustomObjectStatus(
-      { group: API_GROUP, version: API_VERSION, plural: POOL_PLURAL, name: obj.metadata.name!, body: { status: replacing(obj.status ?? {}, next) }, fieldManager: FIELD_MANAGER },
-      mergePatch,
-    ))) as CpuidPoolObject;
+    return (await this.#mergePatch("status", POOL_PLURAL, obj.metadata.name!, { status: replacing(obj.status ?? {}, next) })) as CpuidPoolObject;
   }
 
   /** Sets (string) or removes (null) annotations of a pool, guarded by its resourceVersion so a pin never races a relevel. */
   async patchPoolAnnotations(obj: CpuidPoolObject, annotations: Record<string, string | null>): Promise<CpuidPoolObject> {
-    return (await this.#throttle.run(() => this.#api.patchClusterCustomObject(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: POOL_PLURAL,
-        name: obj.metadata.name!,
-        body: { metadata: { annotations, resourceVersion: obj.metadata.resourceVersion } },
-        fieldManager: FIELD_MANAGER,
-      },
-      mergePatch,
-    ))) as CpuidPoolObject;
+    return (await this.#mergePatch("object", POOL_PLURAL, obj.metadata.name!, { metadata: { annotations, resourceVersion: obj.metadata.resourceVersion } })) as CpuidPoolObject;
   }
 
   /** Replaces a rollout's status, guarded by its resourceVersion: a decision made on a stale copy is refused (409), never stored. */
   async patchRolloutStatus(obj: CpuidRolloutObject, next: CpuidRolloutStatus): Promise<CpuidRolloutObject> {
-    return (await this.#throttle.run(() =>
-      this.#api.patchClusterCustomObjectStatus(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: ROLLOUT_PLURAL,
-        name: obj.metadata.name!,
-        body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: replacing(obj.status ?? {}, next) },
-        fieldManager: FIELD_MANAGER,
-      },
-      mergePatch,
-    ))) as CpuidRolloutObject;
+    const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: replacing(obj.status ?? {}, next) };
+    return (await this.#mergePatch("status", ROLLOUT_PLURAL, obj.metadata.name!, body)) as CpuidRolloutObject;
   }
 
   /** Sets a rollout's finalizers, guarded by its resourceVersion. */
   async patchRolloutFinalizers(obj: CpuidRolloutObject, finalizers: string[]): Promise<CpuidRolloutObject> {
-    return (await this.#throttle.run(() =>
-      this.#api.patchClusterCustomObject(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: ROLLOUT_PLURAL,
-        name: obj.metadata.name!,
-        body: { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } },
-        fieldManager: FIELD_MANAGER,
-      },
-      mergePatch,
-    ))) as CpuidRolloutObject;
+    return (await this.#mergePatch("object", ROLLOUT_PLURAL, obj.metadata.name!, { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } })) as CpuidRolloutObject;
+  }
+
+  /** A JSON merge patch of a cluster-scoped object of the API (or its status subresource), through the throttle. */
+  #mergePatch(target: "object" | "status", plural: string, name: string, body: object): Promise<unknown> {
+    const request = { group: API_GROUP, version: API_VERSION, plural, name, body, fieldManager: FIELD_MANAGER };
+    return this.#throttle.run(() =>
+      target === "status" ? this.#api.patchClusterCustomObjectStatus(request, mergePatch) : this.#api.patchClusterCustomObject(request, mergePatch),
+    );
   }
 
   async deleteHost(name: string): Promise<void> {

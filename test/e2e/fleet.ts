@@ -14,7 +14,7 @@ import type { Condition } from "../../shared/schemas/conditions.ts";
 import { attachPlane, kubectl, planeInfo, type KubectlOptions } from "../harness/context.ts";
 import { eventually } from "../harness/eventually.ts";
 import { startAgent } from "../support/daemons.ts";
-import { FIXTURES_DIR } from "../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../devenv/fixtures.ts";
 import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 export { eventually };

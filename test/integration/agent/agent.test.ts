@@ -14,7 +14,7 @@ import { heartbeatSubject, hostKey } from "../../../shared/nats/subjects.ts";
 import { Heartbeat, HostPolicies } from "../../../shared/schemas/host-policies.ts";
 import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
 import { openHostsBucket } from "../../../runtime/nats/hosts-bucket.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";
 import { eventually } from "../../harness/eventually.ts";
 import type { AgentProcess } from "../../../devenv/daemons/agent.ts";

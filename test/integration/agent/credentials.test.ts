@@ -11,7 +11,7 @@ import { createUser, fromSeed } from "@nats-io/nkeys";
 import { afterAll, describe, expect, it } from "vitest";
 import { attachPlane, planeInfo } from "../../harness/context.ts";
 import { eventually } from "../../harness/eventually.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { AGENT_BIN, type AgentProcess } from "../../../devenv/daemons/agent.ts";
 import { startAgent } from "../../support/daemons.ts";
 

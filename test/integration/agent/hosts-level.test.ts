@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attachPlane, planeInfo } from "../../harness/context.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { cpuidctlAsync } from "../../support/cpuidctl.ts";
 import type { AgentProcess } from "../../../devenv/daemons/agent.ts";
 import { startAgent as startAgentProcess } from "../../support/daemons.ts";

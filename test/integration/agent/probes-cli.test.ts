@@ -17,7 +17,7 @@ import { DomainEvent } from "../../../shared/schemas/agent-messages.ts";
 import { HostPolicies } from "../../../shared/schemas/host-policies.ts";
 import { policyFromJson } from "../../../shared/schemas/policy.ts";
 import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 import { StandInXenHost, XEN_CPUID, XENSTORE_WATCH, XL } from "../../support/stand-ins/xen-host.ts";
 import { fixturePolicy, setRequest } from "../../unit/agent/support.ts";

@@ -13,7 +13,7 @@ import type { AgentProcess } from "../../../devenv/daemons/agent.ts";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 import { attachPlane, kubectlOk, planeInfo } from "../../harness/context.ts";
 import { startAgent } from "../../support/daemons.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 
 const HOST = "host-haswell";
 const EXAMPLE = join(REPO_ROOT, "examples", "audit-failure.yaml");

@@ -18,7 +18,7 @@ import { pairFeatureNames } from "../../../shared/libvirt/feature-names.ts";
 import { hostCpuXml, libvirtHostCpu } from "../../../shared/libvirt/host-cpu.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { cpuidctl } from "../../support/cpuidctl.ts";
-import { readShared } from "../../support/fixtures.ts";
+import { readShared } from "../../../devenv/fixtures.ts";
 
 const PROFILES = ["broadwell-ep-xeon-e5-2620v4", "cascadelake-sp-xeon-platinum-8280", "haswell-ep-xeon-e5-2699v3", "icelake-sp-xeon-platinum-8351n", "sapphirerapids-xeon-w7-2475x"];
 const SKIP = libvirtUnavailable();

@@ -24,7 +24,7 @@ import { hostKey } from "../../../shared/nats/subjects.ts";
 import { tlsCaFiles, tlsHostFiles, tlsServiceFiles } from "../../../shared/nats/tls-layout.ts";
 import { eventually, kubectl, planeInfo } from "../../harness/context.ts";
 import { startAgent } from "../../support/daemons.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 
 const HOST = "tls-host-a";
 const PROFILE = join(FIXTURES_DIR, "cpuid-dumps", "intel", "haswell-ep-xeon-e5-2699v3.txt");

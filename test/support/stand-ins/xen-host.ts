@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatXenCpuidPolicyBlock } from "../../../shared/formats/xen-cpuid-policy-text.ts";
 import type { CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
-import { FIXTURES_DIR } from "../fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 
 export const STAND_IN_DIR = import.meta.dirname;
 export const XEN_CPUID = join(STAND_IN_DIR, "xen-cpuid");

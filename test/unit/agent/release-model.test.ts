@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { buildHostPolicies } from "../../../agent/host-policies.ts";
 import { FileProbe } from "../../../agent/probes/file.ts";
 import { HostPolicies } from "../../../shared/schemas/host-policies.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 
 const ALDER = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const ROME = join(FIXTURES_DIR, "cpuid-dumps", "amd", "rome-epyc-7402p.txt");

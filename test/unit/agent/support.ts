@@ -14,7 +14,7 @@ import { policyToJson } from "../../../shared/schemas/policy.ts";
 import type { GuestType } from "../../../shared/schemas/guest.ts";
 import type { Backend, PolicyRecord } from "../../../agent/backends/backend.ts";
 import type { HandlerContext } from "../../../agent/handlers.ts";
-import { xenCpuidFixture } from "../../support/fixtures.ts";
+import { xenCpuidFixture } from "../../../devenv/fixtures.ts";
 
 export const HOST = "node-a";
 

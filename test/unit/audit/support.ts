@@ -12,7 +12,7 @@ import { FEATURESET_WORDS } from "../../../shared/featureset/words.ts";
 import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { policyVendor, type Vendor } from "../../../shared/policy/vendor.ts";
-import { cpuidDumpFixtures, FIXTURES_DIR, xenCpuidFixture } from "../../support/fixtures.ts";
+import { cpuidDumpFixtures, FIXTURES_DIR, xenCpuidFixture } from "../../../devenv/fixtures.ts";
 
 export const XEN_P_FILES = readdirSync(join(FIXTURES_DIR, "xen-cpuid"))
   .filter((f) => f.startsWith("xen-cpuid-p_"))

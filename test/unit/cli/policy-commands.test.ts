@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { FindingJson } from "../../../shared/schemas/finding.ts";
 import { cpuidctl } from "../../support/cpuidctl.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 
 const ALDER = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
 const IVY = join(FIXTURES_DIR, "xen-cpuid", "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en.txt");

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PolicyView } from "../../../shared/schemas/policy.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";
 
 const BIN = join(REPO_ROOT, "bin", "cpuidctl");

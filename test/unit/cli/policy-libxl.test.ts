@@ -12,7 +12,7 @@ import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { buildRequestedPolicy } from "../../../shared/request/build-request.ts";
 import { parseRequest } from "../../../shared/request/parse-request.ts";
 import { cpuidctl } from "../../support/cpuidctl.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { applyLibxlMasks, judgeCpuidSettings } from "../../support/libxl-judge/judge.ts";
 import { describeWithXenTools } from "../../support/xen-tools.ts";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { buildHostPolicies } from "../../../agent/host-policies.ts";
 import { FileProbe } from "../../../agent/probes/file.ts";
 import type { HostPolicies } from "../../../shared/schemas/host-policies.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 
 export const HASWELL = join(FIXTURES_DIR, "cpuid-dumps", "intel", "haswell-ep-xeon-e5-2699v3.txt");
 export const SAPPHIRE_RAPIDS = join(FIXTURES_DIR, "cpuid-dumps", "intel", "sapphirerapids-xeon-w7-2475x.txt");

@@ -10,7 +10,7 @@ import { parseCpuidDump } from "../../../shared/formats/cpuid-dump.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
 import { DEMO_HOSTS, profilePath, profileProvenance } from "../../../scripts/demo/hosts.ts";
 import { profileFromDump } from "../../../scripts/demo/profile-from-dump.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 
 const POLICY_NAMES = ["raw", "host", "pv_max", "pv_default", "hvm_max", "hvm_default"] as const;
 

@@ -12,7 +12,7 @@ import { bootCpu, cpuidQuery, parseCpuidDump } from "../../../shared/formats/cpu
 import { leafRegs, NO_SUBLEAF } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { serialisePolicy } from "../../../shared/policy/serialise.ts";
-import { cpuidDumpFixtures } from "../../support/fixtures.ts";
+import { cpuidDumpFixtures } from "../../../devenv/fixtures.ts";
 import { GUEST_POLICIES, xenPolicies } from "./support.ts";
 
 const dumps = cpuidDumpFixtures().map(([name, text]) => [name, parseCpuidDump(text, name)] as const);

@@ -9,7 +9,7 @@ import { hasFeature } from "../../../shared/featureset/featureset.ts";
 import { parseCpuidDump } from "../../../shared/formats/cpuid-dump.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import type { CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
-import { readShared } from "../../support/fixtures.ts";
+import { readShared } from "../../../devenv/fixtures.ts";
 
 const dump = (vendor: string, file: string) => parseCpuidDump(readShared("fixtures", "cpuid-dumps", vendor, file), file);
 const SPR = dump("intel", "sapphirerapids-xeon-w7-2475x.txt");

@@ -5,7 +5,7 @@ import { andNotFeatureset, featureNames } from "../../../shared/featureset/featu
 import { parseXenCpuidPolicy, type XenPolicyName } from "../../../shared/formats/xen-cpuid-policy.ts";
 import type { CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
-import { xenCpuidFixture } from "../../support/fixtures.ts";
+import { xenCpuidFixture } from "../../../devenv/fixtures.ts";
 
 export const GUEST_POLICIES = ["pv_max", "pv_default", "hvm_max", "hvm_default"] as const;
 

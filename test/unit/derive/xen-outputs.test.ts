@@ -12,7 +12,7 @@ import { parseFeatureset } from "../../../shared/featureset/featureset.ts";
 import { emptyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { serialisePolicy } from "../../../shared/policy/serialise.ts";
-import { xenCpuidFixture } from "../../support/fixtures.ts";
+import { xenCpuidFixture } from "../../../devenv/fixtures.ts";
 import { GUEST_POLICIES, featureDiff, xenPolicies } from "./support.ts";
 
 type PolicyName = "host" | (typeof GUEST_POLICIES)[number];

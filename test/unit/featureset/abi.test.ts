@@ -5,7 +5,7 @@ import * as masks from "../../../shared/featureset/masks.ts";
 import { DEEP_DEPENDENTS, DEEP_FEATURES, sanitiseFeatureset } from "../../../shared/featureset/dependencies.ts";
 import { FEATURES as ALL } from "../../../shared/featureset/features.ts";
 import { WORDS, MSR_ARCH_CAPABILITIES } from "../../../shared/featureset/words.ts";
-import { readShared } from "../../support/fixtures.ts";
+import { readShared } from "../../../devenv/fixtures.ts";
 
 const tsvRows = readShared("reference", "xen-features.tsv")
   .trim()

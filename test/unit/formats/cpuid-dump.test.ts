@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bootCpu, cpuidQuery, parseCpuidDump, type CpuidDump } from "../../../shared/formats/cpuid-dump.ts";
 import { NO_SUBLEAF } from "../../../shared/policy/cpu-policy.ts";
-import { cpuidDumpFixtures } from "../../support/fixtures.ts";
+import { cpuidDumpFixtures } from "../../../devenv/fixtures.ts";
 import { expectFormatError } from "./expect-format-error.ts";
 
 const fixtures = new Map(cpuidDumpFixtures());

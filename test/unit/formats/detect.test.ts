@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { detectPolicyInput } from "../../../shared/formats/detect.ts";
 import { FormatError } from "../../../shared/formats/format-error.ts";
-import { cpuidDumpFixtures, xenCpuidFixture } from "../../support/fixtures.ts";
+import { cpuidDumpFixtures, xenCpuidFixture } from "../../../devenv/fixtures.ts";
 
 describe("policy input detection", () => {
   it("recognises every CPUID dump fixture", () => {

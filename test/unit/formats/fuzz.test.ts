@@ -16,8 +16,8 @@ import {
   smallDumps as smallDumpTexts,
   xenCpuidFeaturesets,
   xenCpuidPolicies,
-} from "../../support/fuzz-inputs.ts";
-import { dumpThenQuery } from "../../support/fuzz-targets.ts";
+} from "../../../bench/support/fuzz-inputs.ts";
+import { dumpThenQuery } from "../../../bench/support/fuzz-targets.ts";
 
 const RUNS = { seed: 42, numRuns: 500 };
 // 500 runs over large dumps take seconds on a loaded 2-core machine

@@ -5,7 +5,7 @@ import { andFeatureset, copyFeatureset, emptyFeatureset, featuresetEquals, setFe
 import { KNOWN_FEATURES } from "../../../shared/featureset/masks.ts";
 import { cpuidSettingFromPolicies, formatLibxlCpuid, parseLibxlCpuid, type LibxlCpuidItem } from "../../../shared/formats/libxl-cpuid.ts";
 import { parseXenCpuidFeaturesets } from "../../../shared/formats/xen-cpuid-featuresets.ts";
-import { xenCpuidFixture } from "../../support/fixtures.ts";
+import { xenCpuidFixture } from "../../../devenv/fixtures.ts";
 import { expectFormatError } from "./expect-format-error.ts";
 
 /** The libxl string for the newest Xen, whose libxl knows every name (unquoted). */

@@ -13,7 +13,7 @@ import { cpuidSettingFromPolicies } from "../../../shared/formats/libxl-cpuid.ts
 import { parseXenCpuidPolicy } from "../../../shared/formats/xen-cpuid-policy.ts";
 import type { CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
-import { cpuidDumpFixtures, FIXTURES_DIR } from "../../support/fixtures.ts";
+import { cpuidDumpFixtures, FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { applyLibxlMasks, judgeCpuidSettings } from "../../support/libxl-judge/judge.ts";
 import { describeWithXenTools } from "../../support/xen-tools.ts";
 import { readdirSync, readFileSync } from "node:fs";

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import { parseLibxlCpuid, type LibxlCpuidItem } from "../../../shared/formats/libxl-cpuid.ts";
-import { readShared } from "../../support/fixtures.ts";
+import { readShared } from "../../../devenv/fixtures.ts";
 import { expectFormatError } from "./expect-format-error.ts";
 
 function item(text: string): LibxlCpuidItem {

@@ -4,7 +4,7 @@ import { featureNames, formatFeatureset, isSubset, parseFeatureset } from "../..
 import { KNOWN_FEATURES } from "../../../shared/featureset/masks.ts";
 import { parseXenCpuidFeaturesets } from "../../../shared/formats/xen-cpuid-featuresets.ts";
 import { bitOfName, decodeNames } from "../../../shared/formats/xen-feature-names.ts";
-import { xenCpuidFixture } from "../../support/fixtures.ts";
+import { xenCpuidFixture } from "../../../devenv/fixtures.ts";
 import { expectFormatError } from "./expect-format-error.ts";
 
 const DETAIL = xenCpuidFixture("xen-cpuid-detail_core-i7-8750h_coffeelake.txt");

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { detectPolicyInput } from "../../../shared/formats/detect.ts";
 import { parseXenCpuidPolicy } from "../../../shared/formats/xen-cpuid-policy.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
-import { xenCpuidFixture } from "../../support/fixtures.ts";
+import { xenCpuidFixture } from "../../../devenv/fixtures.ts";
 import { expectFormatError } from "./expect-format-error.ts";
 
 const FIXTURE = xenCpuidFixture("xen-cpuid-p_core-i5-12600k_alderlake.txt");

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { fuzzTargets } from "../../support/fuzz-targets.ts";
+import { fuzzTargets } from "../../../bench/support/fuzz-targets.ts";
 
 vi.setConfig({ testTimeout: 60_000 });
 

@@ -9,7 +9,7 @@ import { loadLibvirtCpuMap, parseLibvirtFeatures } from "../../../shared/libvirt
 import { pairFeatureNames } from "../../../shared/libvirt/feature-names.ts";
 import { hostCpuXml, libvirtFeatureNames, libvirtHostCpu } from "../../../shared/libvirt/host-cpu.ts";
 import { parseXmlElements } from "../../../shared/libvirt/xml-elements.ts";
-import { FIXTURES_DIR } from "../../support/fixtures.ts";
+import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { xenPolicies } from "../derive/support.ts";
 import { expectFormatError } from "../formats/expect-format-error.ts";
 

@@ -7,7 +7,7 @@ import { deserialisePolicy, duplicateLeafWarnings, PolicyFormatError, serialiseP
 import { policyFromJson, policyToJson, SerialisedPolicyJson } from "../../../shared/schemas/policy.ts";
 import { policyVendor } from "../../../shared/policy/vendor.ts";
 import { parseXenCpuidPolicy } from "../../../shared/formats/xen-cpuid-policy.ts";
-import { xenCpuidFixture } from "../../support/fixtures.ts";
+import { xenCpuidFixture } from "../../../devenv/fixtures.ts";
 
 const alder = parseXenCpuidPolicy(xenCpuidFixture("xen-cpuid-p_core-i5-12600k_alderlake.txt"));
 

@@ -1,8 +1,9 @@
-// Where the shared, real-world fixtures live (beside the repo, also in CI).
+// Where the shared, real-world fixtures live (beside the repo, also in CI),
+// and readers for them, for the tests and the benchmarks.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { SHARED_DIR } from "../../devenv/repo-root.ts";
+import { SHARED_DIR } from "./repo-root.ts";
 
 export { SHARED_DIR };
 export const FIXTURES_DIR = join(SHARED_DIR, "fixtures");

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { FEATURES } from "../../shared/featureset/features.ts";
 import { formatLibxlCpuid, formatXendCpuid } from "../../shared/formats/libxl-cpuid.ts";
-import { cpuidDumpFixtures, xenCpuidFixture } from "./fixtures.ts";
+import { cpuidDumpFixtures, xenCpuidFixture } from "../../devenv/fixtures.ts";
 
 type Mutation = (lines: string[]) => void;
 
@@ -110,7 +110,7 @@ const jsonMutation: fc.Arbitrary<JsonMutation> = fc.oneof(
     return root;
   }),
   fc.nat().map((n): JsonMutation => (root) => {
-    const arrays = slots(root).map(([c, k]) => (c as Record<string | number, unknown>)[k]).filter(Array.isArray);
+    const arrays = slots(root).map(([c, k]) => (c as Record<string | number, unknown>)[k]).filter((v): v is unknown[] => Array.isArray(v));
     if (arrays.length > 0) {
       const a = arrays[n % arrays.length];
       a.push(...a);

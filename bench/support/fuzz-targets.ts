@@ -32,7 +32,7 @@ import {
 import { decodeJson } from "../../shared/schemas/decode-json.ts";
 import { HostPolicies, Heartbeat } from "../../shared/schemas/host-policies.ts";
 import { policyFromJson, policyToJson, SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
-import { FIXTURES_DIR } from "./fixtures.ts";
+import { FIXTURES_DIR } from "../../devenv/fixtures.ts";
 import {
   libxlCpuidStrings,
   messageBytes,
