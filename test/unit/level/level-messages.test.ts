@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { policyFits } from "../../../shared/level/compat.ts";
 import { groupBy, hostList } from "../../../shared/level/group.ts";
-import { keepsInvariantTsc } from "../../../shared/level/host-facts.ts";
+import { keepsInvariantTsc, sameTscRate } from "../../../shared/level/host-facts.ts";
 import { commonLeafLimits } from "../../../shared/level/leaf-limits.ts";
 import { levelPolicies, type LevelMember } from "../../../shared/level/level.ts";
 import { memberClasses } from "../../../shared/level/member-classes.ts";
@@ -170,15 +170,25 @@ describe("warnings", () => {
     const hvm = levelPolicies(members, { guest: "hvm" });
     expect([hvm.warnings, hvm.removed, has(hvm.policy!, "itsc")]).toEqual([[], [], true]);
     const pv = levelPolicies(members, { guest: "pv" });
-    expect(pv.warnings).toEqual(["itsc removed: TSC frequencies differ (1 kHz: a; 2 kHz: b) and a, b cannot scale TSC (Xen scales TSC for HVM guests only)"]);
+    expect(pv.warnings).toEqual(["itsc removed: TSC frequencies differ by more than 250 ppm (1 kHz: a; 2 kHz: b) and a, b cannot scale TSC (Xen scales TSC for HVM guests only)"]);
     expect(pv.removed).toEqual([
       { host: "a", features: ["itsc"] },
       { host: "b", features: ["itsc"] },
     ]);
     expect(invariantTscLosers([{ host: "a", facts: { tsc: { khz: 1 } } }, { host: "b", facts: { tsc: { khz: 2, scaling: true } } }], "hvm")).toEqual({
       losers: ["a"],
-      warnings: ["itsc removed: TSC frequencies differ (1 kHz: a; 2 kHz: b) and a cannot scale TSC"],
+      warnings: ["itsc removed: TSC frequencies differ by more than 250 ppm (1 kHz: a; 2 kHz: b) and a cannot scale TSC"],
     });
+  });
+
+  it("frequencies within the tolerance keep itsc; the removal lists every frequency with its hosts", () => {
+    const near = levelPolicies([
+      { host: "a", policy: ITSC, facts: { tsc: { khz: 2_100_000 } } },
+      { host: "b", policy: ITSC, facts: { tsc: { khz: 2_099_600 } } },
+    ]);
+    expect([near.warnings, has(near.policy!, "itsc")]).toEqual([[], true]);
+    const far = invariantTscLosers([{ host: "a", facts: { tsc: { khz: 2_100_000 } } }, { host: "b", facts: { tsc: { khz: 2_099_000 } } }], "pv");
+    expect(far.losers).toEqual(["a", "b"]);
   });
 
   it("no losers while at most one frequency is known", () => {
@@ -272,12 +282,19 @@ describe("invariant TSC on one host", () => {
     expect(keepsInvariantTsc(1, {}, "hvm")).toBeUndefined();
   });
 
+  it("treats frequencies within 250 ppm as one rate: a calibrated 2099.475 MHz runs a guest started at a nominal 2100 MHz", () => {
+    expect(keepsInvariantTsc(2_100_000, { tsc: { khz: 2_099_475 } }, "pv")).toBe(true);
+    expect(keepsInvariantTsc(2_100_000, { tsc: { khz: 2_099_474 } }, "pv")).toBe(false);
+    expect(sameTscRate(2_100_000, 2_099_800, 2_099_600)).toBe(true);
+    expect(sameTscRate(2_100_000, 2_099_800, 2_099_400)).toBe(false);
+  });
+
   it("the tsc-incompatible finding says how the host falls short", () => {
     const fit = (opts: { guest?: "pv" | "hvm"; scaling?: boolean }) =>
       policyFits(ITSC, ALDER.hvm_max, { guest: opts.guest, tscKhz: 1, facts: { tsc: { khz: 2, scaling: opts.scaling } } }).findings.map((f) => f.message);
-    expect(fit({ guest: "hvm" })).toEqual(["itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz without TSC scaling"]);
+    expect(fit({ guest: "hvm" })).toEqual(["itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz (more than 250 ppm apart) without TSC scaling"]);
     expect(fit({ scaling: true })).toEqual([
-      "itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz without a way to scale TSC for PV guests",
+      "itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz (more than 250 ppm apart) without a way to scale TSC for PV guests",
     ]);
     expect(policyFits(NO_ITSC, ALDER.hvm_max, { tscKhz: 1, facts: { tsc: { khz: 2 } } }).fits).toBe(true);
     expect(policyFits(ITSC, ALDER.hvm_max, { tscKhz: 1 }).fits).toBe(true);
