@@ -13,7 +13,7 @@ import { memberClasses } from "../../../shared/level/member-classes.ts";
 import { loadPoolBits } from "../../../shared/level/pool-bits.ts";
 import { invariantTscLosers } from "../../../shared/level/tsc.ts";
 import { featureByName } from "../../../shared/featureset/features.ts";
-import { hasFeature } from "../../../shared/featureset/featureset.ts";
+import { featureNames, hasFeature } from "../../../shared/featureset/featureset.ts";
 import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { xenPolicies } from "../derive/support.ts";
@@ -215,11 +215,23 @@ describe("warnings", () => {
     expect(one.warnings).toEqual([]);
   });
 
+  it("a member whose basic leaves stop below 0xd is named for xsave and everything that needs it", () => {
+    const short = tweak((p) => (p.basic[0].eax = 0xb));
+    const r = levelPolicies([{ host: "new", policy: ALDER.hvm_max }, { host: "old", policy: short }], { guest: "hvm" });
+    expect(has(r.policy!, "xsave")).toBe(false);
+    const old = r.removed.find((x) => x.host === "old")!.features;
+    expect(old).toEqual(expect.arrayContaining(["xsave", "avx", "avx2", "fma", "xsaveopt"]));
+    const lost = featureNames(policyFeatureset(ALDER.hvm_max)).filter((f) => !has(r.policy!, f));
+    expect(r.removed.flatMap((x) => x.features).sort()).toEqual(lost.sort());
+  });
+
   it("a pool-wide hint a member does not accept", () => {
     const without = withFeatures(ALDER.hvm_default, [], ["md-clear"]);
     expect(levelPolicies([{ host: "a", policy: without, max: without }, { host: "b", policy: ALDER.hvm_default }]).warnings).toEqual([
-      "md-clear is a pool-wide hint (on at b) but a do not accept it, so the level cannot advertise it",
+      "md-clear is a pool-wide hint (on at b) but a does not accept it, so the level cannot advertise it",
     ]);
+    const pair = [{ host: "a", policy: without, max: without }, { host: "c", policy: without, max: without }, { host: "b", policy: ALDER.hvm_default }];
+    expect(levelPolicies(pair).warnings).toEqual(["md-clear is a pool-wide hint (on at b) but a, c do not accept it, so the level cannot advertise it"]);
   });
 
   it("RSBA/RRSBA that not every host accepts", () => {
