@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { seedFileProblem } from "../runtime/nkey-seed.ts";
+import { unsafeStateProblem } from "../runtime/state-permissions.ts";
 import { ConfigError, defineSettings, listenAddress, readSettings, seconds, settingsUsage, tlsPairProblem, validateSettings } from "../runtime/settings.ts";
 
 export { ConfigError } from "../runtime/settings.ts";
@@ -103,13 +104,28 @@ function parse(raw: Record<string, unknown>): ControllerOptions {
   return options;
 }
 
-/** The seed must be there before anything starts: in the cluster it comes from the Secret the Deployment mounts. */
-export function controllerPreflight(options: Pick<ControllerOptions, "natsSeedFile">): void {
-  if (options.natsSeedFile === undefined) return;
-  const problem = seedFileProblem(options.natsSeedFile, { ownerOnly: false });
-  if (problem) {
-    throw new ConfigError(
-      `cannot start:\n  ${problem} (--nats-seed-file, CPUID_FLEET_CONTROLLER_NATS_SEED_FILE, default $CPUID_FLEET_CREDS_DIR/controller.nk; in the cluster: key controller.nk of the Secret cpuid-fleet-controller-nats)`,
-    );
+/**
+ * The seed must be there before anything starts: in the cluster it comes from
+ * the Secret the Deployment mounts. A kubeconfig named by --kubeconfig holds
+ * credentials and says which apiserver to trust, so only its owner may write it.
+ */
+export function controllerPreflight(options: Pick<ControllerOptions, "natsSeedFile" | "kubeconfig">): void {
+  const problems: string[] = [];
+  if (options.natsSeedFile !== undefined) {
+    const problem = seedFileProblem(options.natsSeedFile, { ownerOnly: false });
+    if (problem) {
+      problems.push(
+        `${problem} (--nats-seed-file, CPUID_FLEET_CONTROLLER_NATS_SEED_FILE, default $CPUID_FLEET_CREDS_DIR/controller.nk; in the cluster: key controller.nk of the Secret cpuid-fleet-controller-nats)`,
+      );
+    }
   }
+  if (options.kubeconfig !== undefined) {
+    const problem = unsafeStateProblem({
+      path: options.kubeconfig,
+      what: "kubeconfig",
+      risk: "can point this controller at another apiserver or other credentials",
+    });
+    if (problem) problems.push(`${problem} (--kubeconfig, CPUID_FLEET_CONTROLLER_KUBECONFIG)`);
+  }
+  if (problems.length > 0) throw new ConfigError(`cannot start:\n  ${problems.join("\n  ")}`);
 }

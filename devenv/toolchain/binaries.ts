@@ -1,14 +1,17 @@
 // What each external binary is and how to recognise the pinned version. All
 // of them are built from Go modules when nothing on the machine has them.
 
-import { ETCD_VERSION, KUBERNETES_VERSION, NATS_SERVER_VERSION, PROMETHEUS_VERSION } from "./versions.ts";
+import { ETCD_VERSION, KUBERNETES_VERSION, NATS_SERVER_VERSION, PROMETHEUS_VERSION, TOXIPROXY_VERSION } from "./versions.ts";
 
 /** What the local control plane runs: the demo, `cluster:up`, the tests' shared plane. */
 export const CONTROL_PLANE_BINARIES = ["etcd", "kube-apiserver", "kubectl", "nats-server"] as const;
 export type ControlPlaneBinaryName = (typeof CONTROL_PLANE_BINARIES)[number];
 
-/** Every pinned binary; promtool only checks the alert rules (deploy/prometheus). */
-export const BINARY_NAMES = [...CONTROL_PLANE_BINARIES, "promtool"] as const;
+/**
+ * Every pinned binary; promtool only checks the alert rules (deploy/prometheus),
+ * toxiproxy-server only injects wire faults (devenv/toxiproxy.ts).
+ */
+export const BINARY_NAMES = [...CONTROL_PLANE_BINARIES, "promtool", "toxiproxy-server"] as const;
 export type BinaryName = (typeof BINARY_NAMES)[number];
 
 export interface BinarySpec {
@@ -26,6 +29,7 @@ export const BINARIES: Record<BinaryName, BinarySpec> = {
   kubectl: { name: "kubectl", version: KUBERNETES_VERSION, versionArgs: ["version", "--client"], inKubebuilderAssets: true },
   "nats-server": { name: "nats-server", version: NATS_SERVER_VERSION, versionArgs: ["--version"], inKubebuilderAssets: false },
   promtool: { name: "promtool", version: PROMETHEUS_VERSION, versionArgs: ["--version"], inKubebuilderAssets: false },
+  "toxiproxy-server": { name: "toxiproxy-server", version: TOXIPROXY_VERSION, versionArgs: ["-version"], inKubebuilderAssets: false },
 };
 
 /**

@@ -42,15 +42,41 @@ export async function buildPromtool(ctx: GoBuildContext, version: string, outFil
   ]);
 }
 
-/** `go install` of a module whose go.mod allows it (no replace directives). */
-async function goInstall(ctx: GoBuildContext, name: string, version: string, outFile: string, args: string[]): Promise<void> {
+/**
+ * toxiproxy's `version.go` says "git" unless the release build sets it, so the
+ * pinned version goes in through -X (the `-version` check reads it).
+ */
+export async function buildToxiproxyServer(ctx: GoBuildContext, version: string, outFile: string): Promise<void> {
+  const module = "github.com/Shopify/toxiproxy/v2";
+  await goInstall(
+    ctx,
+    "toxiproxy-server",
+    version,
+    outFile,
+    [`-ldflags=-s -w -X ${module}.Version=${version.replace(/^v/, "")}`, `${module}/cmd/server@${version}`],
+    "server",
+  );
+}
+
+/**
+ * `go install` of a module whose go.mod allows it (no replace directives);
+ * `installedName` is what Go names the binary (the last path element).
+ */
+async function goInstall(
+  ctx: GoBuildContext,
+  name: string,
+  version: string,
+  outFile: string,
+  args: string[],
+  installedName = name,
+): Promise<void> {
   // `go install` names the binary itself, so install into a private directory
   // and move the result into place.
   const stage = `${outFile}.staging-${process.pid}`;
   mkdirSync(stage, { recursive: true });
   try {
     await go(ctx, name, version, stage, ["install", "-v", ...args], { GOBIN: stage });
-    renameSync(join(stage, name), outFile);
+    renameSync(join(stage, installedName), outFile);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { BINARIES, type BinaryName, type BinarySpec } from "./binaries.ts";
 import { lockFile } from "./cache.ts";
-import { buildEtcd, buildKubernetesCommand, buildNatsServer, buildPromtool } from "./go-build.ts";
+import { buildEtcd, buildKubernetesCommand, buildNatsServer, buildPromtool, buildToxiproxyServer } from "./go-build.ts";
 import { withFileLock } from "./lock.ts";
 import { cachedBinaryPath, hasVersion } from "./resolve.ts";
 import { formatDuration } from "./run-logged.ts";
@@ -40,6 +40,9 @@ async function provide(spec: BinarySpec, root: string, outFile: string, log: (li
       break;
     case "promtool":
       await buildPromtool(ctx, spec.version, outFile);
+      break;
+    case "toxiproxy-server":
+      await buildToxiproxyServer(ctx, spec.version, outFile);
       break;
   }
   if (!hasVersion(outFile, spec, log)) {

@@ -4,7 +4,7 @@
 // any connection is tried (through the real binaries).
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createUser } from "@nats-io/nkeys";
@@ -32,7 +32,14 @@ function tool(name: string, mode = 0o755): string {
   return path;
 }
 
-const xenConfig = { natsSeedFile: undefined, probe: "xen", backend: "xen", xenCpuidPath: "xen-cpuid", xlPath: "xl" } as const;
+const xenConfig = { natsSeedFile: undefined, probe: "xen", backend: "xen", xenCpuidPath: "xen-cpuid", xlPath: "xl", stateDir: dir } as const;
+
+/** A fresh state directory (0700) for the agent. */
+function stateDir(name: string): string {
+  const path = join(dir, name);
+  mkdirSync(path, { mode: 0o700 });
+  return path;
+}
 
 describe("seed file checks", () => {
   it("accepts a 0600 user seed and, for the controller, a group-readable one", () => {
@@ -46,6 +53,42 @@ describe("seed file checks", () => {
     expect(seedFileProblem(seedFile("group-only.nk", 0o640), { ownerOnly: true })).toContain("(mode 0640)");
     expect(seedFileProblem(dir, { ownerOnly: true })).toBe(`nkey seed file ${dir} is not a regular file`);
     expect(seedFileProblem(seedFile("not-a-seed.nk", 0o600, "hello"), { ownerOnly: true })).toContain("does not hold an nkey user seed");
+  });
+});
+
+describe("state permission checks", () => {
+  const simConfig = { ...xenConfig, probe: "linux", backend: "sim" } as const;
+
+  it("accepts an owner-only state directory and files, and one not created yet", () => {
+    const state = stateDir("state-ok");
+    writeFileSync(join(state, "sim-domains.json"), "{}", { mode: 0o600 });
+    mkdirSync(join(state, "xl"), { mode: 0o755 });
+    expect(agentPreflightProblems({ ...simConfig, stateDir: state }, "/nonexistent")).toEqual([]);
+    expect(agentPreflightProblems({ ...simConfig, stateDir: join(dir, "not-yet") }, "/nonexistent")).toEqual([]);
+  });
+
+  it("names a group- or world-writable state directory, state file and xl config directory with its mode and the fix", () => {
+    const state = stateDir("state-open");
+    chmodSync(state, 0o777);
+    writeFileSync(join(state, "sim-domains.json"), "{}");
+    chmodSync(join(state, "sim-domains.json"), 0o620);
+    writeFileSync(join(state, "xen-domains.json"), "{}");
+    chmodSync(join(state, "xen-domains.json"), 0o602);
+    mkdirSync(join(state, "xl"));
+    chmodSync(join(state, "xl"), 0o775);
+    expect(agentPreflightProblems({ ...simConfig, stateDir: state }, "/nonexistent")).toEqual([
+      `agent state directory ${state} is writable by group or others (mode 0777): whoever writes it can change what this agent believes it applied (or replace its files); chmod go-w ${state} (owner: the user the daemon runs as) (--state-dir, CPUID_FLEET_AGENT_STATE_DIR)`,
+      expect.stringMatching(/^sim backend state file .*sim-domains\.json is writable by group or others \(mode 0620\).*chmod go-w .*sim-domains\.json/),
+      expect.stringMatching(/^xen backend state file .*xen-domains\.json is writable by group or others \(mode 0602\)/),
+      expect.stringMatching(/^xl config directory .*\/xl is writable by group or others \(mode 0775\): whoever writes it can change the CPUID policy xl gives a domain/),
+    ]);
+  });
+
+  it("accepts a state file others may read but not write", () => {
+    const state = stateDir("state-readable");
+    writeFileSync(join(state, "sim-domains.json"), "{}");
+    chmodSync(join(state, "sim-domains.json"), 0o644);
+    expect(agentPreflightProblems({ ...simConfig, stateDir: state }, "/nonexistent")).toEqual([]);
   });
 });
 
@@ -74,6 +117,13 @@ describe("Xen tools checks", () => {
   });
 });
 
+function worldWritableStateFile(): string {
+  const state = stateDir("state-world");
+  writeFileSync(join(state, "sim-domains.json"), "{}");
+  chmodSync(join(state, "sim-domains.json"), 0o666);
+  return state;
+}
+
 function run(bin: string, args: string[]) {
   return spawnSync(join(REPO_ROOT, "bin", bin), args, { encoding: "utf8", env: { ...process.env, CPUID_FLEET_CREDS_DIR: "" } });
 }
@@ -83,12 +133,24 @@ describe("the daemons refuse to start, exit 2, one message, no stack trace", () 
     ["a missing seed", ["--nats-seed-file", join(dir, "absent.nk")], "does not exist (--nats-seed-file, CPUID_FLEET_AGENT_NATS_SEED_FILE)"],
     ["a world-readable seed", ["--nats-seed-file", seedFile("world.nk", 0o644)], "is open to group or others (mode 0644)"],
     ["the xen probe without xen-cpuid", ["--probe", "xen", "--xen-cpuid", join(dir, "absent-xen-cpuid"), "--xl", tool("xl")], "xen-cpuid not found or not executable"],
+    ["a world-writable state file", ["--state-dir", worldWritableStateFile()], "sim-domains.json is writable by group or others (mode 0666)"],
   ])("the agent, given %s", (_, args, message) => {
-    const r = run("cpuid-fleet-agent", [...args, "--state-dir", dir, "--metrics-listen", "127.0.0.1:0", "--nats-url", "nats://127.0.0.1:9"]);
+    const r = run("cpuid-fleet-agent", ["--state-dir", dir, ...args, "--metrics-listen", "127.0.0.1:0", "--nats-url", "nats://127.0.0.1:9"]);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^cpuid-fleet-agent: cannot start:\n {2}/);
     expect(r.stderr).toContain(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("the controller, given a group-writable kubeconfig, names it and the fix", () => {
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n");
+    chmodSync(kubeconfig, 0o664);
+    const r = run("cpuid-fleet-controller", ["--kubeconfig", kubeconfig]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(
+      `cpuid-fleet-controller: cannot start:\n  kubeconfig ${kubeconfig} is writable by group or others (mode 0664): whoever writes it can point this controller at another apiserver or other credentials; chmod go-w ${kubeconfig} (owner: the user the daemon runs as) (--kubeconfig, CPUID_FLEET_CONTROLLER_KUBECONFIG)\n`,
+    );
   });
 
   it("the controller, given a missing seed, names the Secret it comes from in the cluster", () => {
