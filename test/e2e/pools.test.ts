@@ -253,3 +253,56 @@ describe("itsc follows the TSC rule", () => {
     expect(itscHosts(p)).toEqual([]);
   });
 });
+
+// Bad input from the list that the tests above do not cover: a
+// selector matching no host, and hosts of different vendors. Each is a
+// condition naming the problem; no level is kept, and a domain policy built
+// from such a pool reaches no host.
+describe("pools that cannot be levelled", () => {
+  const annotations = async (name: string) => (await getPool(name)).metadata.annotations ?? {};
+
+  it("a selector matching no host: Ready=False NoMembers, nothing pinned", async () => {
+    await applyPool("e2e-nowhere", { "e2e-pool": "nowhere" });
+    const p = await eventually("e2e-nowhere reconciled", async () => {
+      const p = await getPool("e2e-nowhere");
+      expect(cond(p, "Ready")?.reason).toBe("NoMembers");
+      return p;
+    });
+    expect(cond(p, "Ready")).toMatchObject({ status: "False", message: "the selector matches no host with a published guest max policy" });
+    expect(p.status).toMatchObject({ members: [], memberCount: 0 });
+    expect(p.status?.level).toBeUndefined();
+    expect(await annotations("e2e-nowhere")).not.toHaveProperty(LEVEL_ANNOTATION);
+  });
+
+  it("hosts of different vendors: Ready=False CannotLevel naming them; a baseline pool policy on it reaches no host", async () => {
+    await addHost("rome", "mixed-rome", "e2e-mixed=yes");
+    await kubectlOk(["label", "hcp", "pool-icelake", "e2e-mixed=yes"]);
+    await eventually("mixed-rome labelled", async () => expect(await hcpLabels("mixed-rome")).toMatchObject({ "cpuidfleet.io/vendor": "amd", "e2e-mixed": "yes" }));
+    await applyPool("e2e-mixed", { "e2e-mixed": "yes" });
+    const p = await eventually("e2e-mixed reconciled", async () => {
+      const p = await getPool("e2e-mixed");
+      expect(cond(p, "Ready")?.reason).toBe("CannotLevel");
+      return p;
+    });
+    expect(cond(p, "Ready")?.status).toBe("False");
+    expect(cond(p, "HostIncompatible")).toMatchObject({
+      status: "True",
+      reason: "CannotLevel",
+      message: 'hosts of different vendors cannot share a pool level; amd ("AuthenticAMD"): mixed-rome; intel ("GenuineIntel"): pool-icelake',
+    });
+    expect(p.status).toMatchObject({ members: [], memberCount: 0 });
+    expect(p.status?.level).toBeUndefined();
+    expect(await annotations("e2e-mixed")).not.toHaveProperty(LEVEL_ANNOTATION);
+
+    const icelake = hosts.find((h) => h.hostId === "pool-icelake")!;
+    const vmMixed = async () => ((await simAdmin(icelake.stateDir, "list")) as { domain: string }[]).find((d) => d.domain === "vm-mixed");
+    await createDomain(icelake, "vm-mixed", "created");
+    const created = await vmMixed();
+    expect(created).toBeDefined();
+    await applyDomainPolicy("on-mixed", NS, { host: icelake.hostId, domain: "vm-mixed", guestType: "hvm", baseline: "pool", pool: "e2e-mixed" });
+    const dcp = await waitForDomainPolicy("on-mixed", NS, "PoolNotReady", (o) => condition(o, "Audited")?.reason === "PoolNotReady");
+    expect(condition(dcp, "Audited")).toMatchObject({ status: "Unknown", message: expect.stringContaining("CpuidPool e2e-mixed has no level yet") });
+    expect(dcp.status?.appliedHash).toBeUndefined();
+    expect(await vmMixed()).toEqual(created);
+  });
+});
