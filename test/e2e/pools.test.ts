@@ -178,7 +178,8 @@ describe("CpuidPool", () => {
 });
 
 // The TSC rule: a level keeps itsc only if every member runs one TSC rate
-// (within TSC_TOLERANCE_PPM) or can scale. Two Ice Lake hosts (2,400,000 kHz
+// (within TSC_TOLERANCE_PPM) or can scale. Pools level the guest max, where
+// Xen offers itsc (its default policies leave it out). Two Ice Lake hosts (2,400,000 kHz
 // each) keep it; a Sapphire Rapids host (2,592,000 kHz, and as an Intel host
 // it publishes no TSC scaling) is refused by the Pinned pool, whose level is
 // never recomputed silently, and takes itsc out of the Automatic pool's level.
