@@ -2,8 +2,8 @@
 // move to <host> with its policy? As Xen migrates, the policy travels with the
 // domain and the destination's guest max must accept it: the effective policy
 // (shared/domain-policy/effective-policy.ts, from the DomainCpuidPolicy's
-// status) is fitted to the destination's published guest max
-// (shared/level/compat.ts).
+// status) is fitted to the destination's published guest max, and a policy
+// with invariant TSC to the TSC rates of both hosts (shared/level/compat.ts).
 
 import { findPool } from "../cluster-pools.ts";
 import { evaluateDomainPolicy } from "../../shared/domain-policy/evaluate.ts";
@@ -17,6 +17,7 @@ import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../shared/api/v1alpha1
 import { effectivePolicy } from "../../shared/domain-policy/effective-policy.ts";
 import { decodeHostPolicies, guestMaxHash, type HostRecord } from "../../shared/hosts/host-record.ts";
 import { policyFits } from "../../shared/level/compat.ts";
+import { moveEnd } from "../../shared/level/host-member.ts";
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS, hostLiveness } from "../../shared/nats/host-liveness.ts";
 import { HOSTS_BUCKET, hostKey } from "../../shared/nats/subjects.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
@@ -38,8 +39,10 @@ const usage = `usage: cpuidctl migrate check <namespace>/<policy> --to <host> [-
 Whether the domain of a DomainCpuidPolicy could move to <host> with its policy,
 as Xen migrates: the effective policy in the resource's status (carried or
 built on its host, and checked against status.policyHash) must fit <host>'s
-published guest max for the domain's guest type. Prints every finding when it
-does not.
+published guest max for the domain's guest type. With invariant TSC (itsc) on,
+<host> must also run at the TSC frequency of the policy's host (within 250
+ppm) or, for HVM, scale TSC; a frequency not published refuses nothing (as in
+a pool) and is printed as a warning. Prints every finding when it does not fit.
 
   --to <host>             the destination host id (as in the cpuid-hosts bucket)
 ${NATS_USAGE}
@@ -61,6 +64,7 @@ interface Verdict {
   hostPolicyHash: string;
   safe: boolean;
   findings: FindingJson[];
+  warnings: string[];
 }
 
 function parseTarget(target: string): { namespace: string; name: string } {
@@ -96,8 +100,9 @@ function requireAppliedPolicy(obj: DomainCpuidPolicyObject, ref: string): Domain
 
 function verdictText(v: Verdict): string {
   const head = `${v.policy} (domain ${v.domain}, ${v.guestType}, policy ${v.policyHash}) from ${v.from} to ${v.to}: `;
-  if (v.safe) return `${head}yes: the policy fits ${v.to}'s guest max (${v.hostPolicyHash})\n`;
-  return `${head}no\n${findingsBlock(v.findings)}\n`;
+  const warnings = v.warnings.map((w) => `warning: ${w}\n`).join("");
+  if (v.safe) return `${head}yes: the policy fits ${v.to}'s guest max (${v.hostPolicyHash})\n${warnings}`;
+  return `${head}no\n${findingsBlock(v.findings)}\n${warnings}`;
 }
 
 const command: Command = {
@@ -153,7 +158,11 @@ const command: Command = {
     const pool = spec.baseline === "pool" && spec.pool ? poolBaseline(spec.pool, await findPool(kubeConfig, spec.pool)) : undefined;
     const effective = effectivePolicy(spec, status, (id) => records.get(id), (s, h) => evaluateDomainPolicy(s, h, pool));
     if (effective.kind === "unknown") throw new UsageError(`DomainCpuidPolicy ${ref}: cannot tell its effective policy: ${effective.message}`);
-    const fit = policyFits(effective.policy, guestMax(destination.guest, spec.guestType), { guest: spec.guestType });
+    const fit = policyFits(effective.policy, guestMax(destination.guest, spec.guestType), {
+      guest: spec.guestType,
+      from: moveEnd(from, records.get(from)),
+      to: moveEnd(values.to, destination),
+    });
     const verdict: Verdict = {
       policy: ref,
       domain: spec.domain,
@@ -164,6 +173,7 @@ const command: Command = {
       hostPolicyHash: guestMaxHash(destination, spec.guestType),
       safe: fit.fits,
       findings: fit.findings.map(findingToJson),
+      warnings: [...fit.warnings],
     };
     if (format === "json") printJson(verdict);
     else process.stdout.write(verdictText(verdict));

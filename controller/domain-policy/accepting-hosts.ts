@@ -1,14 +1,19 @@
 // Which hosts could take a domain with its effective policy: those whose guest
-// max accepts it (shared/level/compat.ts, the check a migration must pass).
-// A fleet has few distinct guest max policies, so hosts are grouped by the
-// content hash of theirs and each policy is fitted once per group; the answer
-// is remembered per policy hash and guest type until the host set changes
-// (hostsChanged), and each fit per policy and max hash for as long as both
-// exist. Stale hosts are left out: nothing can move to a host that is silent.
+// max accepts it and, for a policy with invariant TSC, that keep the TSC rate
+// of the policy's host (shared/level/compat.ts, the checks a migration must
+// pass). A fleet has few distinct guest max policies, so hosts are grouped by
+// the content hash of theirs and each policy is audited once per group; the
+// TSC rule, cheap, is applied per host. The answer is remembered per policy
+// hash, guest type and (itsc only) TSC rate of the policy's host until the
+// host set changes (hostsChanged), and each audit per policy and max hash for
+// as long as both exist. Stale hosts are left out: nothing can move to a host
+// that is silent.
 
 import { ACCEPTING_HOSTS_LISTED, type AcceptingHosts } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { guestMaxHash } from "../../shared/hosts/host-record.ts";
-import { policyFits } from "../../shared/level/compat.ts";
+import { invariantTscCheck, policyFits, promisesInvariantTsc, type MoveEnd } from "../../shared/level/compat.ts";
+import type { HostFacts } from "../../shared/level/host-facts.ts";
+import { publishedFacts } from "../../shared/level/host-member.ts";
 import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
 import type { GuestType } from "../../shared/schemas/guest.ts";
@@ -16,8 +21,7 @@ import type { HostIndex } from "../hosts/host-index.ts";
 
 interface MaxGroup {
   max: CpuPolicy;
-  /** sorted */
-  hosts: string[];
+  hosts: { host: string; facts: HostFacts }[];
 }
 
 const DEFAULT_CAPACITY = 4096;
@@ -40,20 +44,22 @@ export class AcceptingHostsIndex {
     this.#answers = new Map();
   }
 
-  /** Treat the answer as read-only: it is shared. */
-  of(policy: CpuPolicy, hash: string, guest: GuestType): AcceptingHosts {
-    const all = this.all(policy, hash, guest);
+  /** Treat the answer as read-only: it is shared. `from`: the policy's host. */
+  of(policy: CpuPolicy, hash: string, guest: GuestType, from: MoveEnd): AcceptingHosts {
+    const all = this.all(policy, hash, guest, from);
     return { count: all.length, hosts: all.slice(0, ACCEPTING_HOSTS_LISTED) };
   }
 
-  /** Every accepting host, sorted; read-only, it is shared. */
-  all(policy: CpuPolicy, hash: string, guest: GuestType): readonly string[] {
-    const key = `${guest}|${hash}`;
+  /** Every accepting host, sorted; read-only, it is shared. `from`: the policy's host. */
+  all(policy: CpuPolicy, hash: string, guest: GuestType, from: MoveEnd): readonly string[] {
+    const itsc = promisesInvariantTsc(policy);
+    const key = itsc ? `${guest}|${hash}|${from.facts?.tsc?.khz ?? "?"}` : `${guest}|${hash}`;
     let answer = this.#answers.get(key);
     if (answer) return answer;
     const accepting: string[] = [];
     for (const [maxHash, group] of this.#groupsFor(guest)) {
-      if (this.#fit(policy, hash, maxHash, group.max, guest)) accepting.push(...group.hosts);
+      if (!this.#fit(policy, hash, maxHash, group.max, guest)) continue;
+      for (const to of group.hosts) if (!itsc || !invariantTscCheck(policy, from, to, guest).finding) accepting.push(to.host);
     }
     answer = accepting.sort();
     this.#remember(this.#answers, key, answer);
@@ -79,10 +85,10 @@ export class AcceptingHostsIndex {
       if (!host || host.stale) continue;
       const maxHash = guestMaxHash(host.record, guest);
       const group = groups.get(maxHash);
-      if (group) group.hosts.push(hostId);
-      else groups.set(maxHash, { max: guestMax(host.record.guest, guest), hosts: [hostId] });
+      const member = { host: hostId, facts: publishedFacts(host.record) };
+      if (group) group.hosts.push(member);
+      else groups.set(maxHash, { max: guestMax(host.record.guest, guest), hosts: [member] });
     }
-    for (const group of groups.values()) group.hosts.sort();
     this.#groups.set(guest, groups);
     return groups;
   }

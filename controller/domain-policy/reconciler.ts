@@ -29,6 +29,8 @@ import { decideStatus, type Acceptance, type AgentOutcome, type Outcome, type Tr
 import type { PoolBaselines } from "./pool-baselines.ts";
 import type { RolloutLayers } from "../rollout/rollout-layers.ts";
 import { layeredSpec, type RolloutLayer } from "../../shared/rollout/layer.ts";
+import type { MoveEnd } from "../../shared/level/compat.ts";
+import { moveEnd } from "../../shared/level/host-member.ts";
 
 export interface DomainPolicyReconcilerDeps {
   informer: ResilientInformer<DomainCpuidPolicyObject>;
@@ -133,16 +135,20 @@ export class DomainPolicyReconciler {
     if (owner !== undefined && owner !== key) return { kind: "conflict", host: spec.host, domain: spec.domain, owner, travel };
     const host = this.#d.hosts.get(spec.host);
     if (!host) return { kind: "host-not-found", hostId: spec.host, travel };
-    const evaluation = source.kind === "carry" ? auditOnHost(source.policy, spec.guestType, host.record) : build(spec, host.record);
+    const evaluation =
+      source.kind === "carry"
+        ? auditOnHost(source.policy, spec.guestType, host.record, { from: moveEnd(source.from, this.#d.hosts.get(source.from)?.record) })
+        : build(spec, host.record);
     if (evaluation.kind !== "audited") return evaluation;
-    const accepting = this.#acceptance(spec, evaluation, pool);
+    const accepting = this.#acceptance(spec, evaluation, pool, moveEnd(spec.host, host.record));
     if (evaluation.findings.length > 0) return { kind: "audited", evaluation, travel, accepting };
     const agent = await this.#talkToAgent(obj, spec, evaluation, generation, previous);
     return { kind: "audited", evaluation, agent, travel, accepting };
   }
 
-  #acceptance(spec: DomainCpuidPolicySpec, evaluation: AuditedEvaluation, pool: PoolBaseline | undefined): Acceptance {
-    const all = this.#d.accepting.all(evaluation.requested, evaluation.policyHash, spec.guestType);
+  /** `here`: the policy's host, whose TSC rate a domain with itsc takes along (shared/level/compat.ts) */
+  #acceptance(spec: DomainCpuidPolicySpec, evaluation: AuditedEvaluation, pool: PoolBaseline | undefined, here: MoveEnd): Acceptance {
+    const all = this.#d.accepting.all(evaluation.requested, evaluation.policyHash, spec.guestType, here);
     const hosts = { count: all.length, hosts: all.slice(0, ACCEPTING_HOSTS_LISTED) };
     const others = all.length - (binarySearchIncludes(all, spec.host) ? 1 : 0);
     if (pool?.kind !== "level") return { hosts, others };

@@ -16,6 +16,8 @@ import type { FindingJson } from "../schemas/finding.ts";
 import type { GuestType } from "../schemas/guest.ts";
 import { policyFromJson } from "../policy/policy-json.ts";
 import { guestMaxHash, type HostRecord } from "../hosts/host-record.ts";
+import { policyFits, type MoveEnd } from "../level/compat.ts";
+import { moveEnd } from "../level/host-member.ts";
 import type { PoolBaseline, PoolUnavailableReason } from "./pool-baseline.ts";
 
 export type Evaluation =
@@ -61,7 +63,7 @@ export function evaluateDomainPolicy(spec: DomainCpuidPolicySpec, host: HostReco
     if (e instanceof PolicyFormatError) return { kind: "invalid-policy", message: `spec.policy: ${e.message}` };
     throw e;
   }
-  return auditOnHost(requested, spec.guestType, host, request.kind === "policy" ? duplicateLeafWarnings(request.policy) : []);
+  return auditOnHost(requested, spec.guestType, host, { warnings: request.kind === "policy" ? duplicateLeafWarnings(request.policy) : [] });
 }
 
 /**
@@ -88,9 +90,14 @@ function evaluateOnPool(spec: DomainCpuidPolicySpec, host: HostRecord, pool: Poo
   return { ...evaluation, findings: [...beyondLevel, ...evaluation.findings], pool: { name: pool.pool, levelHash: pool.hash } };
 }
 
-/** Audits a built (or carried) policy against the host's guest max and compares it with the host's default. */
-export function auditOnHost(requested: CpuPolicy, guestType: GuestType, host: HostRecord, warnings: string[] = []): AuditedEvaluation {
-  const findings = auditPolicy(requested, guestMax(host.guest, guestType), { guest: guestType }).map(findingToJson);
+/**
+ * Audits a built (or carried) policy against the host's guest max and compares
+ * it with the host's default. A policy carried by a move also meets the
+ * invariant-TSC rule between `from`, the host it comes from, and this one.
+ */
+export function auditOnHost(requested: CpuPolicy, guestType: GuestType, host: HostRecord, opts: { warnings?: string[]; from?: MoveEnd } = {}): AuditedEvaluation {
+  const fit = policyFits(requested, guestMax(host.guest, guestType), { guest: guestType, ...(opts.from ? { from: opts.from } : {}), to: moveEnd(host.hostId, host) });
+  const findings = fit.findings.map(findingToJson);
   const features = policyFeatureset(requested);
   const defaults = policyFeatureset(guestDefault(host.guest, guestType));
   return {
@@ -102,6 +109,6 @@ export function auditOnHost(requested: CpuPolicy, guestType: GuestType, host: Ho
     removed: featureNames(andNotFeatureset(defaults, features)),
     findings,
     maxHash: guestMaxHash(host, guestType),
-    warnings,
+    warnings: opts.warnings ?? [],
   };
 }

@@ -78,9 +78,12 @@ export function admit(level: Level, hosts: readonly SelectedHost[], guest: Guest
   const refused: Refusal[] = [];
   const frequencies: (number | undefined)[] = level.tscKhz.length ? level.tscKhz : [undefined];
   for (const h of hosts) {
-    const facts = h.tsc ? { tsc: h.tsc } : undefined;
+    const to = h.tsc ? { facts: { tsc: h.tsc } } : {};
     const findings = new Map<string, Finding>();
-    for (const tscKhz of frequencies) for (const f of policyFits(level.policy, h.max, { guest, facts, ...(tscKhz === undefined ? {} : { tscKhz }) }).findings) findings.set(f.message, f);
+    for (const khz of frequencies) {
+      const from = khz === undefined ? {} : { facts: { tsc: { khz } } };
+      for (const f of policyFits(level.policy, h.max, { guest, from, to }).findings) findings.set(f.message, f);
+    }
     if (findings.size === 0) members.push(h.host);
     else refused.push({ host: h.host, missing: missingOf([...findings.values()]) });
   }

@@ -4,7 +4,7 @@
 // member classes, the pool's leaf limits, the invariant-TSC rule).
 
 import { describe, expect, it } from "vitest";
-import { policyFits } from "../../../shared/level/compat.ts";
+import { invariantTscCheck, policyFits } from "../../../shared/level/compat.ts";
 import { groupBy, hostList } from "../../../shared/level/group.ts";
 import { keepsInvariantTsc, sameTscRate } from "../../../shared/level/host-facts.ts";
 import { commonLeafLimits } from "../../../shared/level/leaf-limits.ts";
@@ -303,12 +303,66 @@ describe("invariant TSC on one host", () => {
 
   it("the tsc-incompatible finding says how the host falls short", () => {
     const fit = (opts: { guest?: "pv" | "hvm"; scaling?: boolean }) =>
-      policyFits(ITSC, ALDER.hvm_max, { guest: opts.guest, tscKhz: 1, facts: { tsc: { khz: 2, scaling: opts.scaling } } }).findings.map((f) => f.message);
+      policyFits(ITSC, ALDER.hvm_max, { guest: opts.guest, from: { facts: { tsc: { khz: 1 } } }, to: { facts: { tsc: { khz: 2, scaling: opts.scaling } } } }).findings.map((f) => f.message);
     expect(fit({ guest: "hvm" })).toEqual(["itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz (more than 250 ppm apart) without TSC scaling"]);
     expect(fit({ scaling: true })).toEqual([
       "itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz (more than 250 ppm apart) without a way to scale TSC for PV guests",
     ]);
-    expect(policyFits(NO_ITSC, ALDER.hvm_max, { tscKhz: 1, facts: { tsc: { khz: 2 } } }).fits).toBe(true);
-    expect(policyFits(ITSC, ALDER.hvm_max, { tscKhz: 1 }).fits).toBe(true);
+    expect(policyFits(NO_ITSC, ALDER.hvm_max, { from: { facts: { tsc: { khz: 1 } } }, to: { facts: { tsc: { khz: 2 } } } }).fits).toBe(true);
+    expect(policyFits(ITSC, ALDER.hvm_max, { from: { facts: { tsc: { khz: 1 } } } }).fits).toBe(true);
+  });
+});
+
+describe("the invariant-TSC rule for a move (invariantTscCheck)", () => {
+  const ICE_LAKE = { host: "icl-1", facts: { tsc: { khz: 2_400_000 } } };
+  const ITSC_BIT = "itsc (CPUID 0x80000007.edx[8])";
+
+  it("refuses a destination at another rate that cannot scale, naming both hosts and rates", () => {
+    const spr = { host: "spr-1", facts: { tsc: { khz: 2_592_000 } } };
+    expect(invariantTscCheck(ITSC, ICE_LAKE, spr, "hvm")).toEqual({
+      finding: expect.objectContaining({
+        code: "tsc-incompatible",
+        features: ["itsc"],
+        leaf: 0x80000007,
+        register: "edx",
+        message: `${ITSC_BIT} promises a constant TSC rate, but the guest runs at 2400000 kHz on host icl-1 and host spr-1 at 2592000 kHz (more than 250 ppm apart) without TSC scaling`,
+      }),
+    });
+    // the rule is the guest's rate against the destination's, whichever is faster
+    expect(invariantTscCheck(ITSC, spr, ICE_LAKE, "hvm").finding?.message).toContain("the guest runs at 2592000 kHz on host spr-1 and host icl-1 at 2400000 kHz");
+  });
+
+  it("lets a guest go to a host at the same rate (within 250 ppm), or, for HVM, to one that scales TSC", () => {
+    expect(invariantTscCheck(ITSC, ICE_LAKE, { host: "icl-2", facts: { tsc: { khz: 2_400_000 } } }, "hvm")).toEqual({});
+    expect(invariantTscCheck(ITSC, ICE_LAKE, { host: "icl-3", facts: { tsc: { khz: 2_399_500 } } }, "pv")).toEqual({});
+    const scaling = { host: "genoa-1", facts: { tsc: { khz: 3_000_000, scaling: true } } };
+    expect(invariantTscCheck(ITSC, ICE_LAKE, scaling, "hvm")).toEqual({});
+    expect(invariantTscCheck(ITSC, ICE_LAKE, scaling, "pv").finding?.message).toBe(
+      `${ITSC_BIT} promises a constant TSC rate, but the guest runs at 2400000 kHz on host icl-1 and host genoa-1 at 3000000 kHz (more than 250 ppm apart) without a way to scale TSC for PV guests`,
+    );
+  });
+
+  it("an unknown frequency refuses nothing, as in a pool, and the warning names whose is unknown", () => {
+    const unknown = { host: "hsw-1", facts: { tsc: {} } };
+    const warning = (who: string) =>
+      `${ITSC_BIT} promises a constant TSC rate, but the TSC frequency of ${who} is unknown: not refused (pools admit such hosts too), though the guest's TSC rate may change`;
+    expect(invariantTscCheck(ITSC, ICE_LAKE, unknown, "hvm")).toEqual({ warning: warning("host hsw-1") });
+    expect(invariantTscCheck(ITSC, unknown, ICE_LAKE, "hvm")).toEqual({ warning: warning("host hsw-1") });
+    expect(invariantTscCheck(ITSC, { host: "gone" }, unknown, "hvm")).toEqual({ warning: warning("host gone and host hsw-1") });
+    expect(invariantTscCheck(ITSC, {}, {}, "hvm")).toEqual({ warning: warning("the guest's host and this host") });
+  });
+
+  it("says nothing for a policy without itsc", () => {
+    expect(invariantTscCheck(NO_ITSC, ICE_LAKE, { host: "spr-1", facts: { tsc: { khz: 2_592_000 } } }, "hvm")).toEqual({});
+    expect(invariantTscCheck(NO_ITSC, ICE_LAKE, { host: "hsw-1" }, "hvm")).toEqual({});
+  });
+
+  it("policyFits adds the finding to the audit's and keeps the warning apart", () => {
+    const refused = policyFits(ITSC, ALDER.hvm_max, { guest: "hvm", from: ICE_LAKE, to: { host: "spr-1", facts: { tsc: { khz: 2_592_000 } } } });
+    expect(refused.fits).toBe(false);
+    expect(refused.findings.map((f) => f.code)).toEqual(["tsc-incompatible"]);
+    const unknown = policyFits(ITSC, ALDER.hvm_max, { guest: "hvm", from: ICE_LAKE, to: { host: "hsw-1" } });
+    expect(unknown).toMatchObject({ fits: true, findings: [] });
+    expect(unknown.warnings).toHaveLength(1);
   });
 });

@@ -214,7 +214,7 @@ describe("policyFits / acceptingHosts", () => {
   it("ITSC fits only where the TSC frequency matches or can be scaled", () => {
     const p = withFeatures(ALDER.hvm_default, ["itsc"]);
     const fit = (khz: number, scaling: boolean, guest: "pv" | "hvm") =>
-      policyFits(p, ALDER.hvm_max, { guest, tscKhz: 2_400_000, facts: { tsc: { khz, scaling } } });
+      policyFits(p, ALDER.hvm_max, { guest, from: { facts: { tsc: { khz: 2_400_000 } } }, to: { facts: { tsc: { khz, scaling } } } });
     expect(fit(2_400_000, false, "hvm").fits).toBe(true);
     expect(fit(3_000_000, true, "hvm").fits).toBe(true);
     const bad = fit(3_000_000, false, "hvm");
