@@ -172,3 +172,68 @@ describe("migration", () => {
     expect(metricValue(await controller.metrics(), "cpuid_domain_policies_unmigratable")).toBeGreaterThanOrEqual(1);
   });
 });
+
+// Invariant TSC (itsc) travels with the domain as a promise of a constant TSC
+// rate: Xen carries the rate in the migration stream, so a host at another
+// rate that cannot scale TSC breaks it. The file probe publishes the Ice Lake
+// profile's 2,400,000 kHz and the Sapphire Rapids' 2,592,000 kHz (CPUID leaf
+// 0x15) and, for Intel, no TSC scaling; the Haswell's rate is unknown (no leaf
+// 0x15). The same policy without itsc goes to the Sapphire Rapids.
+describe("migration follows the invariant-TSC rule", () => {
+  let icelakeB: SimHost;
+  beforeAll(async () => {
+    icelakeB = await startSimHost("mig-icelake-b", profile("icelake"));
+  });
+  afterAll(async () => {
+    await icelakeB?.agent.stop();
+  });
+
+  const tscFinding = (from: string, to: string) =>
+    `itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 2400000 kHz on host ${from} and host ${to} at 2592000 kHz (more than 250 ppm apart) without TSC scaling`;
+
+  it("acceptingHosts, migrate check and a spec.host change refuse a host at another TSC rate for a policy with itsc", async () => {
+    await Promise.all([createDomain(icelake, "vm-itsc", "created"), createDomain(icelake, "vm-no-itsc", "created")]);
+    await applyDomainPolicy("itsc", NS, { host: icelake.hostId, domain: "vm-itsc", guestType: "hvm", disable: ["rdpid"], enable: ["itsc"] });
+    await applyDomainPolicy("no-itsc", NS, { host: icelake.hostId, domain: "vm-no-itsc", guestType: "hvm", disable: ["rdpid"] });
+    const withItsc = await waitForDomainPolicy("itsc", NS, "Ready", ready);
+    expect(withItsc.status?.addedFeatures).toEqual(["itsc"]);
+    await simAdmin(icelake.stateDir, "start", "vm-itsc");
+
+    // counted only where the rate is the Ice Lake's; the Haswell lacks features either way
+    const both = [icelake.hostId, icelakeB.hostId];
+    const plain = await waitForDomainPolicy("no-itsc", NS, "three accepting hosts", (o) => o.status?.acceptingHosts?.count === 3);
+    expect(plain.status?.acceptingHosts?.hosts).toEqual([...both, sapphire.hostId]);
+    const counted = await waitForDomainPolicy("itsc", NS, "two accepting hosts", (o) => o.status?.acceptingHosts?.count === 2);
+    expect(counted.status?.acceptingHosts?.hosts).toEqual(both);
+    expect(condition(counted, "Migratable")).toMatchObject({ status: "True", reason: "OtherHostsAccept", message: "1 other host accepts the effective policy" });
+
+    // migrate check: no to the Sapphire Rapids, naming both hosts and rates; yes to the other Ice Lake
+    const no = await runCpuidctl(["migrate", "check", `${NS}/itsc`, "--to", sapphire.hostId, "-o", "json"]);
+    expect(no.code, no.stderr).toBe(1);
+    expect(JSON.parse(no.stdout)).toMatchObject({ safe: false, findings: [{ code: "tsc-incompatible", features: ["itsc"], message: tscFinding(icelake.hostId, sapphire.hostId) }], warnings: [] });
+    const text = await runCpuidctl(["migrate", "check", `${NS}/itsc`, "--to", sapphire.hostId]);
+    expect(text.stdout).toContain(`to ${sapphire.hostId}: no\n1 finding:\n  tsc-incompatible`);
+    const yes = await runCpuidctl(["migrate", "check", `${NS}/itsc`, "--to", icelakeB.hostId]);
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(yes.stdout).toContain(`to ${icelakeB.hostId}: yes`);
+    expect((await runCpuidctl(["migrate", "check", `${NS}/no-itsc`, "--to", sapphire.hostId])).code).toBe(0);
+    // an unknown rate refuses nothing on its own (the Haswell is refused for its features) and is said
+    const haswellCheck = JSON.parse((await runCpuidctl(["migrate", "check", `${NS}/itsc`, "--to", haswell.hostId, "-o", "json"])).stdout);
+    expect(haswellCheck.findings.map((f: { code: string }) => f.code)).not.toContain("tsc-incompatible");
+    expect(haswellCheck.warnings).toEqual([expect.stringContaining(`the TSC frequency of host ${haswell.hostId} is unknown: not refused`)]);
+
+    // the domain moves to the other Ice Lake and the spec follows: safe
+    const moved = await runCpuidctl(["sim", "migrate", "vm-itsc", "--from-state-dir", icelake.stateDir, "--to-state-dir", icelakeB.stateDir]);
+    expect(moved.code, moved.stderr).toBe(0);
+    await kubectlOk(["patch", "dcp", "itsc", "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: { host: icelakeB.hostId } })]);
+    const safe = await waitForDomainPolicy("itsc", NS, "MoveSafe", (o) => condition(o, "Audited")?.reason === "MoveSafe" && ready(o));
+    expect(safe.status).toMatchObject({ policyHash: withItsc.status?.policyHash, host: icelakeB.hostId, movedFrom: icelake.hostId });
+
+    // on to the Sapphire Rapids: unsafe for its TSC rate alone, nothing sent there
+    await kubectlOk(["patch", "dcp", "itsc", "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: { host: sapphire.hostId } })]);
+    const unsafe = await waitForDomainPolicy("itsc", NS, "MoveUnsafe", (o) => condition(o, "Audited")?.reason === "MoveUnsafe");
+    expect(unsafe.status?.findings).toEqual([expect.objectContaining({ code: "tsc-incompatible", message: tscFinding(icelakeB.hostId, sapphire.hostId) })]);
+    expect(condition(unsafe, "Audited")?.message).toContain(`unsafe to move: the policy the domain brought from ${icelakeB.hostId}`);
+    expect((await domainsOn(sapphire)).map((d) => d.domain)).not.toContain("vm-itsc");
+  });
+});
