@@ -11,7 +11,7 @@
 
 import { ACCEPTING_HOSTS_LISTED, type AcceptingHosts } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { guestMaxHash } from "../../shared/hosts/host-record.ts";
-import { invariantTscCheck, policyFits, promisesInvariantTsc, type MoveEnd } from "../../shared/level/compat.ts";
+import { breaksInvariantTsc, policyFits, promisesInvariantTsc, type MoveEnd } from "../../shared/level/compat.ts";
 import type { HostFacts } from "../../shared/level/host-facts.ts";
 import { publishedFacts } from "../../shared/level/host-member.ts";
 import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
@@ -59,7 +59,7 @@ export class AcceptingHostsIndex {
     const accepting: string[] = [];
     for (const [maxHash, group] of this.#groupsFor(guest)) {
       if (!this.#fit(policy, hash, maxHash, group.max, guest)) continue;
-      for (const to of group.hosts) if (!itsc || !invariantTscCheck(policy, from, to, guest).finding) accepting.push(to.host);
+      for (const to of group.hosts) if (!itsc || !breaksInvariantTsc(from, to, guest)) accepting.push(to.host);
     }
     answer = accepting.sort();
     this.#remember(this.#answers, key, answer);

@@ -28,6 +28,9 @@ const ITSC = featureByName("itsc")!;
 
 export const promisesInvariantTsc = (policy: CpuPolicy): boolean => hasFeature(policyFeatureset(policy), ITSC);
 
+/** invariantTscCheck's decision without its words: whether `to` breaks the constant TSC rate a guest from `from` with itsc was promised. */
+export const breaksInvariantTsc = (from: MoveEnd, to: MoveEnd, guest: GuestType): boolean => keepsInvariantTsc(from.facts?.tsc?.khz, to.facts, guest) === false;
+
 const named = (end: MoveEnd, fallback: string) => (end.host === undefined ? fallback : `host ${end.host}`);
 
 /**
@@ -42,14 +45,13 @@ export function invariantTscCheck(policy: CpuPolicy, from: MoveEnd, to: MoveEnd,
   if (!promisesInvariantTsc(policy)) return {};
   const guestKhz = from.facts?.tsc?.khz;
   const hostKhz = to.facts?.tsc?.khz;
-  const keeps = keepsInvariantTsc(guestKhz, to.facts, guest);
-  if (keeps === undefined) {
+  if (guestKhz === undefined || hostKhz === undefined) {
     const unknown = [...(guestKhz === undefined ? [named(from, "the guest's host")] : []), ...(hostKhz === undefined ? [named(to, "this host")] : [])];
     return {
       warning: `${describeFeature(ITSC)} promises a constant TSC rate, but the TSC frequency of ${unknown.join(" and ")} is unknown: not refused (pools admit such hosts too), though the guest's TSC rate may change`,
     };
   }
-  if (keeps) return {};
+  if (!breaksInvariantTsc(from, to, guest)) return {};
   return {
     finding: {
       code: "tsc-incompatible",
