@@ -182,8 +182,9 @@ describe("CpuidPool", () => {
 // Xen offers itsc (its default policies leave it out). Two Ice Lake hosts (2,400,000 kHz
 // each) keep it; a Sapphire Rapids host (2,592,000 kHz, and as an Intel host
 // it publishes no TSC scaling) is refused by the Pinned pool, whose level is
-// never recomputed silently, and takes itsc out of the Automatic pool's level.
-// A host whose rate is unknown (the Haswell dump has no leaf 0x15) leaves it.
+// never recomputed silently, and takes itsc out of the Automatic pool's level;
+// a domain policy built from the Pinned level is counted and checked for moves
+// by the same rule. A host whose rate is unknown (the Haswell dump has no leaf 0x15) leaves it.
 describe("itsc follows the TSC rule", () => {
   const TSC = { "e2e-tsc": "yes" };
   const itscHosts = (p: CpuidPoolObject) => (p.status?.limitingHosts ?? []).filter((h) => h.removes.includes("itsc")).map((h) => h.host);
@@ -235,6 +236,25 @@ describe("itsc follows the TSC rule", () => {
     expect(itscHosts(auto)).toEqual(["tsc-icelake-a", "tsc-icelake-b", "tsc-sapphirerapids"]);
     expect((await eventsFor("tsc-auto", "default")).filter((e) => e.reason === "LevelChanged").map((e) => e.note)).toEqual([
       expect.stringContaining(`level changed from ${autoBefore.hash} to ${auto.status?.level?.hash}`),
+    ]);
+  });
+
+  it("a domain policy built from the Pinned level (with itsc) counts and checks its moves by the same rule", async () => {
+    const icelakeA = hosts.find((h) => h.hostId === "tsc-icelake-a")!;
+    await createDomain(icelakeA, "vm-tsc-pool", "created");
+    await applyDomainPolicy("tsc-on-pool", NS, { host: icelakeA.hostId, domain: "vm-tsc-pool", guestType: "hvm", baseline: "pool", pool: "tsc-pinned" });
+    const p = await waitForDomainPolicy("tsc-on-pool", NS, "Ready", (o) => condition(o, "Ready")?.status === "True");
+    expect(p.status?.poolAcceptance).toMatchObject({ pool: "tsc-pinned", members: 2, count: 2, refusing: [] });
+    expect(condition(p, "Migratable")).toMatchObject({ status: "True", reason: "PoolWide" });
+    // beyond the pool: the other Ice Lake host takes it; neither Sapphire Rapids (the rate), nor the Skylake or the Haswell (features)
+    expect(p.status?.acceptingHosts?.hosts).toEqual(["pool-icelake", "tsc-icelake-a", "tsc-icelake-b"]);
+    const check = cli("migrate", "check", `${NS}/tsc-on-pool`, "--to", "tsc-sapphirerapids", "-o", "json");
+    expect(check.code, check.stderr).toBe(1);
+    expect(JSON.parse(check.stdout).findings).toEqual([
+      expect.objectContaining({
+        code: "tsc-incompatible",
+        message: expect.stringMatching(/^itsc .*the guest runs at 2400000 kHz on host tsc-icelake-a and host tsc-sapphirerapids at 2592000 kHz \(more than 250 ppm apart\) without TSC scaling$/),
+      }),
     ]);
   });
 
