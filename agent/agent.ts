@@ -10,7 +10,7 @@ import { findingToJson } from "../shared/audit/finding.ts";
 import type { DomainState } from "../shared/schemas/agent-messages.ts";
 import type { GuestType } from "../shared/schemas/guest.ts";
 import type { HostPolicies } from "../shared/schemas/host-policies.ts";
-import { policyToJson } from "../shared/schemas/policy.ts";
+import { policyToJson } from "../shared/policy/policy-json.ts";
 import { serialisePolicy } from "../shared/policy/serialise.ts";
 import type { Backend } from "./backends/backend.ts";
 import { SimBackend } from "./backends/sim.ts";

@@ -18,7 +18,7 @@ import {
 } from "../shared/schemas/agent-messages.ts";
 import type { FindingJson } from "../shared/schemas/finding.ts";
 import type { GuestType } from "../shared/schemas/guest.ts";
-import { policyFromJson, policyToJson } from "../shared/schemas/policy.ts";
+import { policyFromJson, policyToJson } from "../shared/policy/policy-json.ts";
 import { BackendRefusal, domainInfo, nextPolicyHash, type Backend } from "./backends/backend.ts";
 
 export type Operation = "set" | "get" | "domains";

@@ -28,13 +28,15 @@ export function fingerprintDigest(result: ProbeResult, hashes: Record<PolicyName
   return `sha256:${createHash("sha256").update(input).digest("hex")}`;
 }
 
-/**
- * TSC scaling on AMD-like CPUs (SVM TSC-ratio MSR, CPUID 0x8000000a edx[4]).
- * The TSC frequency lives in leaves Xen does not store (0x15/0x16), so no probe knows it.
- */
-export function tscInfo(raw: CpuPolicy): HostPolicies["tsc"] {
+/** TSC scaling on AMD-like CPUs (SVM TSC-ratio MSR, CPUID 0x8000000a edx[4]). */
+function tscScaling(raw: CpuPolicy): HostPolicies["tsc"] {
   if (!isAmdLike(policyVendor(raw)) || raw.extd[0].eax < 0x80000000 + SVM_FEATURES_LEAF) return {};
   return { scaling: (raw.extd[SVM_FEATURES_LEAF].edx & SVM_TSC_RATE_MSR) !== 0 };
+}
+
+/** TSC scaling from the raw policy, and the frequency where the probe found it. */
+export function tscInfo(result: ProbeResult): HostPolicies["tsc"] {
+  return { ...(result.tscKhz === undefined ? {} : { khz: result.tscKhz }), ...tscScaling(result.policies.raw) };
 }
 
 export function guestTypes(policies: DerivedPolicies): GuestType[] {
@@ -55,7 +57,7 @@ export function buildHostPolicies(hostId: string, result: ProbeResult, now = new
       digest: fingerprintDigest(result, hashes),
     },
     cpu: { vendor: policyVendor(policies.host), family: sig.family, model: sig.model, stepping: sig.stepping, brand: brandString(policies.raw) },
-    tsc: tscInfo(policies.raw),
+    tsc: tscInfo(result),
     policies: Object.fromEntries(PolicyNames.map((n) => [n, policyView(policies[n])])) as HostPolicies["policies"],
     hashes,
     guestTypes: guestTypes(policies),

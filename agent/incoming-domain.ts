@@ -7,7 +7,8 @@
 import { policyHash } from "../shared/policy/canonical.ts";
 import { deserialisePolicy, PolicyFormatError } from "../shared/policy/serialise.ts";
 import type { FindingJson } from "../shared/schemas/finding.ts";
-import { policyFromJson, type SerialisedPolicyJson } from "../shared/schemas/policy.ts";
+import type { SerialisedPolicyJson } from "../shared/schemas/policy.ts";
+import { policyFromJson } from "../shared/policy/policy-json.ts";
 import type { SimMigratingDomain } from "../shared/schemas/sim-admin.ts";
 import { BackendRefusal, type DomainRecord, type PolicyRecord } from "./backends/backend.ts";
 import type { HandlerContext } from "./handlers.ts";

@@ -36,7 +36,7 @@ import type { DomainEvent } from "../shared/schemas/agent-messages.ts";
 import { policyHash } from "../shared/policy/canonical.ts";
 import { copyPolicy } from "../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../shared/policy/serialise.ts";
-import { policyToJson } from "../shared/schemas/policy.ts";
+import { policyToJson } from "../shared/policy/policy-json.ts";
 import { ensureBinaries } from "../devenv/toolchain/ensure.ts";
 import { AgentProcess } from "../devenv/daemons/agent.ts";
 import { REPO_ROOT } from "../devenv/repo-root.ts";

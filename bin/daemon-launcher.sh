@@ -1,7 +1,8 @@
-# Sourced by the daemon bins. Runs the compiled daemon from dist/ (built by
-# `npm run build`, which `npm install` runs) when it is newer than every
-# TypeScript source, else the sources themselves through Node's type
-# stripping. Compiled code skips the type-stripping WASM (~18 MB per process).
+# Sourced by the daemon bins and bin/cpuidctl. Runs the compiled entry from
+# dist/ (built by `npm run build`, which `npm install` runs) when it is newer
+# than every TypeScript source it is built from, else the sources themselves
+# through Node's type stripping. Compiled code skips the type-stripping WASM
+# (~18 MB per process, and its start-up when Node's compile cache is cold).
 # The container image and the agent's package ship dist/ without sources; the
 # image has no node_modules/.bin/node and runs the base image's node.
 # usage: launch <entry without extension> <node flags> <extra flags for compiled code> -- args…
@@ -12,7 +13,7 @@ node="$root/node_modules/.bin/node"
 compiled_is_current() {
   [ -f "$root/dist/.built" ] || return 1
   [ -d "$root/agent" ] || return 0
-  [ -z "$(find "$root/agent" "$root/controller" "$root/runtime" "$root/shared" -name '*.ts' -newer "$root/dist/.built" -print -quit)" ]
+  [ -z "$(find "$root/agent" "$root/cli" "$root/controller" "$root/runtime" "$root/shared" -name '*.ts' -newer "$root/dist/.built" -print -quit)" ]
 }
 
 launch() {

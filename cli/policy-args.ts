@@ -1,12 +1,9 @@
-// Argument handling for every cpuidctl command, and the request files of `policy audit|level|explain`.
+// Argument handling for every cpuidctl command.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parse as parseYaml } from "yaml";
 import { UsageError } from "./command.ts";
-import { readInput } from "./policy-input.ts";
 import type { GuestType } from "../shared/featureset/masks.ts";
 import { DEFAULT_RELEASE, releaseModel, type ReleaseName } from "../shared/derive/release.ts";
-import { parseRequest, RequestError, type PolicyRequest } from "../shared/request/parse-request.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -41,25 +38,4 @@ export function jsonOrText(value: string | undefined): "json" | "text" {
   if (value === undefined || value === "text") return "text";
   if (value === "json") return "json";
   throw new UsageError(`-o must be json or text, not "${value}"`);
-}
-
-/** A request file in JSON or YAML: a feature request or a full serialised policy. */
-export function readRequest(file: string): PolicyRequest {
-  return parseRequestText(readInput(file), file);
-}
-
-/** A request document's text (JSON or YAML); errors name `file`. */
-export function parseRequestText(text: string, file: string): PolicyRequest {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON or YAML: ${(e as Error).message}`);
-  }
-  try {
-    return parseRequest(doc);
-  } catch (e) {
-    if (e instanceof RequestError) throw new UsageError(`${file}: ${e.message}`);
-    throw e;
-  }
 }

@@ -2,14 +2,14 @@
 // --host, --guest and --request.
 
 import { UsageError } from "./command.ts";
-import { readRequest } from "./policy-args.ts";
+import { readRequest } from "./request-file.ts";
 import { derivePolicies, readInput, type DeriveChoice } from "./policy-input.ts";
 import type { DerivedPolicies } from "../shared/derive/derive.ts";
 import type { GuestType } from "../shared/featureset/masks.ts";
 import type { CpuPolicy } from "../shared/policy/cpu-policy.ts";
 import { duplicateLeafWarnings, PolicyFormatError } from "../shared/policy/serialise.ts";
 import { buildRequestedPolicy } from "../shared/request/build-request.ts";
-import { RequestError } from "../shared/request/parse-request.ts";
+import { RequestError } from "../shared/request/request-error.ts";
 
 /** The options of every command that builds a requested policy on a host. */
 export const REQUESTED_POLICY_OPTIONS = {

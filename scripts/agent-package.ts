@@ -105,12 +105,12 @@ function stageControl(stage: string, nodeVersion: string, installed: number): vo
   }
 }
 
-/** dist/ was built after the last change to a daemon source (bin/daemon-launcher.sh asks the same). */
+/** dist/ was built after the last change to a source it holds (bin/daemon-launcher.sh asks the same). */
 function distIsCurrent(): boolean {
   const built = join(REPO_ROOT, "dist", ".built");
   if (!existsSync(built)) return false;
   const since = statSync(built).mtimeMs;
-  return ["agent", "controller", "runtime", "shared"].every((dir) =>
+  return ["agent", "cli", "controller", "runtime", "shared"].every((dir) =>
     readdirSync(join(REPO_ROOT, dir), { recursive: true, encoding: "utf8" }).every((f) => !f.endsWith(".ts") || statSync(join(REPO_ROOT, dir, f)).mtimeMs <= since),
   );
 }

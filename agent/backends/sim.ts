@@ -2,7 +2,8 @@
 // unpause and shut down; a CPU policy can be set only before the first
 // unpause (Xen's -EEXIST after creation_finished), otherwise it is staged and
 // installed when the domain is next created. Every change is persisted
-// atomically before it is acknowledged.
+// atomically before it is acknowledged, together with the host's journal of
+// the policies it really installed (what a fault test counts duplicates from).
 
 import { join } from "node:path";
 import { z } from "zod";
@@ -11,7 +12,17 @@ import { Serial } from "../serial.ts";
 import { StateStore } from "../state-store.ts";
 import { BackendRefusal, DomainRecord, type Backend, type ChangeOutcome, type PolicyChange, type PolicyRecord } from "./backend.ts";
 
-const SimState = z.object({ version: z.literal(1), domains: z.array(DomainRecord) });
+/** One policy installed into a domain: set before its first unpause, or a staged one at its creation. */
+export const Installation = z.object({
+  domain: z.string(),
+  hash: z.string(),
+  requestId: z.string().optional(),
+  generation: z.number().int().optional(),
+  resourceUid: z.string().optional(),
+});
+export type Installation = z.output<typeof Installation>;
+
+export const SimState = z.object({ version: z.literal(1), domains: z.array(DomainRecord), installed: z.array(Installation).default([]) });
 
 export const SIM_STATE_FILE = "sim-domains.json";
 
@@ -21,13 +32,16 @@ export class SimBackend implements Backend {
   readonly kind = "sim";
   readonly #store: StateStore<typeof SimState>;
   readonly #domains = new Map<string, DomainRecord>();
+  readonly #installed: Installation[];
   readonly #serial = new Serial();
   readonly #defaultPolicy: DefaultPolicy;
 
   constructor(stateDir: string, defaultPolicy: DefaultPolicy) {
     this.#store = new StateStore(join(stateDir, SIM_STATE_FILE), SimState);
     this.#defaultPolicy = defaultPolicy;
-    for (const d of this.#store.load()?.domains ?? []) this.#domains.set(d.name, d);
+    const state = this.#store.load();
+    for (const d of state?.domains ?? []) this.#domains.set(d.name, d);
+    this.#installed = state?.installed ?? [];
   }
 
   setPolicy(change: PolicyChange): Promise<ChangeOutcome> {
@@ -51,7 +65,7 @@ export class SimBackend implements Backend {
       }
       if (current.state === "paused" && !current.creationFinished) {
         const d: DomainRecord = { ...current, active: change.policy, staged: undefined, ...stamp };
-        this.#commit(d);
+        this.#commit(d, true);
         return { result: "applied", domain: d, message: `applied to domain ${change.domain} before its first unpause` };
       }
       if (current.active?.hash === change.policy.hash) {
@@ -107,7 +121,7 @@ export class SimBackend implements Backend {
       if (!this.#domains.has(name)) throw new BackendRefusal(`no domain ${name}`);
       const next = new Map(this.#domains);
       next.delete(name);
-      this.#store.save({ version: 1, domains: [...next.values()] });
+      this.#store.save({ version: 1, domains: [...next.values()], installed: this.#installed });
       this.#domains.delete(name);
     });
   }
@@ -154,7 +168,7 @@ export class SimBackend implements Backend {
       generation: d?.generation,
       resourceUid: d?.resourceUid,
     };
-    this.#commit(created);
+    this.#commit(created, d?.staged !== undefined);
     return created;
   }
 
@@ -164,10 +178,12 @@ export class SimBackend implements Backend {
     return d;
   }
 
-  /** Persist first: memory never holds a change the disk does not. */
-  #commit(d: DomainRecord): void {
+  /** Persist first: memory never holds a change the disk does not. `installs`: d.active was just installed. */
+  #commit(d: DomainRecord, installs = false): void {
     const next = new Map(this.#domains).set(d.name, d);
-    this.#store.save({ version: 1, domains: [...next.values()] });
+    const entry = installs && d.active ? { domain: d.name, hash: d.active.hash, requestId: d.lastRequestId, generation: d.generation, resourceUid: d.resourceUid } : undefined;
+    this.#store.save({ version: 1, domains: [...next.values()], installed: entry ? [...this.#installed, entry] : this.#installed });
     this.#domains.set(d.name, d);
+    if (entry) this.#installed.push(entry);
   }
 }

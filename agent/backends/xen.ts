@@ -22,7 +22,7 @@ import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../../shared/policy/featureset-io.ts";
 import { deserialisePolicy, serialisePolicy } from "../../shared/policy/serialise.ts";
 import type { GuestType } from "../../shared/schemas/guest.ts";
-import { policyFromJson, policyToJson } from "../../shared/schemas/policy.ts";
+import { policyFromJson, policyToJson } from "../../shared/policy/policy-json.ts";
 import type { AgentMetrics } from "../metrics.ts";
 import { runTool } from "../probes/xen.ts";
 import { parseXlInfo, xenFacts } from "../probes/xl-info.ts";

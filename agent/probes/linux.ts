@@ -8,6 +8,7 @@ import { NO_SUBLEAF, type Regs } from "../../shared/policy/cpu-policy.ts";
 import { deriveHostPolicies } from "../../shared/derive/derive.ts";
 import type { ReleaseName } from "../../shared/derive/release.ts";
 import { rawPolicyFromCpuid } from "../../shared/derive/raw.ts";
+import { tscKhzFromCpuid } from "../../shared/derive/tsc-frequency.ts";
 import { policyVendor } from "../../shared/policy/vendor.ts";
 import { MSR_ARCH_CAPABILITIES, MSR_PLATFORM_INFO } from "../../shared/featureset/words.ts";
 import { microcodeRevision } from "./cpuinfo.ts";
@@ -65,14 +66,16 @@ export class LinuxProbe implements Probe {
       throw new Error(`cannot open ${device} (${(e as NodeJS.ErrnoException).code}): load the cpuid module and run as root`, { cause: e });
     }
     try {
-      const raw = rawPolicyFromCpuid((leaf, subleaf) => readCpuid(fd, leaf, subleaf), readMsrs(this.#cpu));
+      const query = (leaf: number, subleaf: number) => readCpuid(fd, leaf, subleaf);
+      const raw = rawPolicyFromCpuid(query, readMsrs(this.#cpu));
+      const tscKhz = tscKhzFromCpuid(query);
       const microcode = await microcodeRevision(this.#cpuinfoPath, this.#cpu);
       const revision = microcode === undefined ? undefined : Number.parseInt(microcode, 16);
       const policies = deriveHostPolicies(raw, {
         release: this.#release,
         ...(Number.isFinite(revision) && policyVendor(raw) !== "unknown" ? { microcodeRevision: revision } : {}),
       });
-      return { policies, facts: { probe: "linux", source: device, microcode } };
+      return { policies, facts: { probe: "linux", source: device, microcode }, ...(tscKhz === undefined ? {} : { tscKhz }) };
     } finally {
       closeSync(fd);
     }

@@ -13,6 +13,8 @@ export type ProbeFacts = Omit<Fingerprint, "digest">;
 export interface ProbeResult {
   policies: DerivedPolicies;
   facts: ProbeFacts;
+  /** the TSC frequency, where the probe can know it (agent/README.md says which can) */
+  tscKhz?: number;
 }
 
 export interface Probe {

@@ -1,12 +1,12 @@
 // On a Xen host the hypervisor's own policies are authoritative: `xen-cpuid -p`
-// prints all six, `xl info` gives the version and boot command line.
+// prints all six, `xl info` gives the version, boot command line and TSC frequency.
 
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { parseXenCpuidPolicy } from "../../shared/formats/xen-cpuid-policy.ts";
 import { microcodeRevision } from "./cpuinfo.ts";
 import { policiesFromXen, type Probe, type ProbeResult } from "./probe.ts";
-import { parseXlInfo, xenFacts } from "./xl-info.ts";
+import { parseXlInfo, xenFacts, xlTscKhz } from "./xl-info.ts";
 
 const run = promisify(execFile);
 const TOOL_TIMEOUT_MS = 30_000;
@@ -40,6 +40,8 @@ export class XenProbe implements Probe {
     ]);
     const source = `${this.#xenCpuid} -p`;
     const policies = policiesFromXen(parseXenCpuidPolicy(policyText, source), source);
-    return { policies, facts: { probe: "xen", source, microcode, ...xenFacts(parseXlInfo(infoText)) } };
+    const info = parseXlInfo(infoText);
+    const tscKhz = xlTscKhz(info);
+    return { policies, facts: { probe: "xen", source, microcode, ...xenFacts(info) }, ...(tscKhz === undefined ? {} : { tscKhz }) };
   }
 }

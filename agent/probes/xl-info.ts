@@ -29,3 +29,17 @@ export function xenFacts(info: Map<string, string>): Pick<ProbeFacts, "xenVersio
     cpuidCmdline: commandLine === undefined ? undefined : cpuidOption(commandLine),
   };
 }
+
+/**
+ * Xen's cpu_khz, which on x86 is the TSC frequency it calibrated at boot
+ * (early_time_init in xen/arch/x86/time.c). Today's xl (tools/xl/xl_info.c)
+ * prints it exactly as "cpu_mhz : MHz.kHz"; older xl printed whole MHz
+ * (truncated, up to 999 kHz off: too coarse for the pool's TSC tolerance), so
+ * that form gives undefined.
+ */
+export function xlTscKhz(info: Map<string, string>): number | undefined {
+  const m = /^(\d+)\.(\d{3})$/.exec(info.get("cpu_mhz") ?? "");
+  if (!m) return undefined;
+  const khz = Number(m[1]) * 1000 + Number(m[2]);
+  return khz > 0 ? khz : undefined;
+}

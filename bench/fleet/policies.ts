@@ -12,6 +12,8 @@ export interface BenchPolicy {
   domain: string;
   /** features asked for on top of the host's default */
   enable?: string[];
+  /** features taken away from the host's default */
+  disable?: string[];
 }
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -44,7 +46,7 @@ export class PolicyClient {
         apiVersion: `${API_GROUP}/${API_VERSION}`,
         kind: "DomainCpuidPolicy",
         metadata: { name: p.name, namespace: this.#namespace },
-        spec: { host: p.host, domain: p.domain, guestType: "hvm", baseline: "default", ...(p.enable ? { enable: p.enable } : {}) },
+        spec: { host: p.host, domain: p.domain, guestType: "hvm", baseline: "default", ...(p.enable ? { enable: p.enable } : {}), ...(p.disable ? { disable: p.disable } : {}) },
       },
     });
   }

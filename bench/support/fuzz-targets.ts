@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { buildHostPolicies } from "../../agent/host-policies.ts";
 import { FileProbe } from "../../agent/probes/file.ts";
 import { UsageError } from "../../cli/command.ts";
-import { parseRequestText } from "../../cli/policy-args.ts";
+import { parseRequestText } from "../../cli/request-file.ts";
 import { bootCpu, cpuidQuery, parseCpuidDump } from "../../shared/formats/cpuid-dump.ts";
 import { detectPolicyInput } from "../../shared/formats/detect.ts";
 import { FormatError } from "../../shared/formats/format-error.ts";
@@ -31,7 +31,8 @@ import {
 } from "../../shared/schemas/agent-messages.ts";
 import { decodeJson } from "../../shared/schemas/decode-json.ts";
 import { HostPolicies, Heartbeat } from "../../shared/schemas/host-policies.ts";
-import { policyFromJson, policyToJson, SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
+import { SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
+import { policyFromJson, policyToJson } from "../../shared/policy/policy-json.ts";
 import { FIXTURES_DIR } from "../../devenv/fixtures.ts";
 import {
   libxlCpuidStrings,

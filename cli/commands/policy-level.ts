@@ -2,13 +2,10 @@
 
 import { basename } from "node:path";
 import { UsageError, type Command } from "../command.ts";
-import { looksLikeJson, parseHostPoliciesFile } from "../host-policies-input.ts";
 import { levelAndPrint } from "../level-output.ts";
 import { guestType, jsonOrText, parseCommandArgs, XEN_RELEASE_USAGE, xenRelease } from "../policy-args.ts";
 import { derivePolicies, readInput, type DeriveChoice } from "../policy-input.ts";
 import type { GuestType } from "../../shared/featureset/masks.ts";
-import { decodeHostPolicies } from "../../shared/hosts/host-record.ts";
-import { hostLevelMember } from "../../shared/level/host-member.ts";
 import type { LevelMember } from "../../shared/level/level.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
 
@@ -37,25 +34,30 @@ function hostNames(files: string[]): string[] {
   return short.map((s, i) => (short.indexOf(s) === short.lastIndexOf(s) ? s : files[i]));
 }
 
+/** Published HostPolicies JSON is told apart from dumps and xen-cpuid output by its leading "{". */
+const looksLikeJson = (text: string) => text.trimStart().startsWith("{");
+
+type PublishedHostMember = (text: string, file: string, guest: GuestType) => LevelMember;
+
 /**
  * Hosts of one CPU model usually print byte-identical dumps and xen-cpuid -p
  * output: each distinct text is derived once, and its members share one
  * policy keyed by that text, so levelling reads it once.
  */
-type Derived = Map<string, LevelMember["policy"]>;
-
-function fileMember(file: string, host: string, guest: GuestType, choice: DeriveChoice, derived: Derived): LevelMember {
-  const text = readInput(file);
-  if (!looksLikeJson(text)) {
+function textMembers(texts: string[], files: string[], hosts: string[], guest: GuestType, choice: DeriveChoice, published: PublishedHostMember | undefined): LevelMember[] {
+  const derived = new Map<string, LevelMember["policy"]>();
+  return texts.map((text, i) => {
+    if (published && looksLikeJson(text)) {
+      if (choice.cmdline !== undefined) throw new UsageError(`${files[i]}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
+      return published(text, files[i], guest);
+    }
     let policy = derived.get(text);
     if (!policy) {
-      policy = guestMax(derivePolicies(text, file, choice), guest);
+      policy = guestMax(derivePolicies(text, files[i], choice), guest);
       derived.set(text, policy);
     }
-    return { host, policy, key: text };
-  }
-  if (choice.cmdline !== undefined) throw new UsageError(`${file}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
-  return hostLevelMember(decodeHostPolicies(parseHostPoliciesFile(text, file)), guest);
+    return { host: hosts[i], policy, key: text };
+  });
 }
 
 const command: Command = {
@@ -72,8 +74,9 @@ const command: Command = {
     const format = jsonOrText(values.output);
     const release = xenRelease(values["xen-version"]);
     const hosts = hostNames(positionals);
-    const derived: Derived = new Map();
-    const members = positionals.map((file, i) => fileMember(file, hosts[i], guest, { cmdline: values.cmdline, release }, derived));
+    const texts = positionals.map(readInput);
+    const published = texts.some(looksLikeJson) ? (await import("../host-policies-input.ts")).publishedHostMember : undefined;
+    const members = textMembers(texts, positionals, hosts, guest, { cmdline: values.cmdline, release }, published);
     return levelAndPrint(members, guest, format);
   },
 };

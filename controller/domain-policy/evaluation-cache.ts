@@ -10,7 +10,8 @@
 import type { CpuPolicy } from "../../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../../shared/policy/serialise.ts";
 import type { DomainCpuidPolicySpec } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
-import { policyToJson, type SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
+import type { SerialisedPolicyJson } from "../../shared/schemas/policy.ts";
+import { policyToJson } from "../../shared/policy/policy-json.ts";
 import type { HostRecord } from "../../shared/hosts/host-record.ts";
 import { evaluateDomainPolicy, type Evaluation } from "../../shared/domain-policy/evaluate.ts";
 import type { PoolBaseline } from "../../shared/domain-policy/pool-baseline.ts";

@@ -21,6 +21,8 @@ export interface AgentPoolSpec {
   hosts: { hostId: string; profile: string }[];
   /** domains created paused on every host: <prefix>0, <prefix>1, … */
   domainsPerHost: number;
+  /** the hosts restart (after a crash): their domains already exist in their state directories */
+  restart?: boolean;
   domainPrefix: string;
   heartbeatSeconds: number;
   /** agents started at the same time */
@@ -68,7 +70,7 @@ async function main(spec: AgentPoolSpec): Promise<void> {
         {},
       );
       agents.push(await Agent.start(config, log.child({ host: host.hostId })));
-      for (let d = 0; d < spec.domainsPerHost; d++) await simAdmin(stateDir, "create", `${spec.domainPrefix}${d}`, "hvm");
+      if (!spec.restart) for (let d = 0; d < spec.domainsPerHost; d++) await simAdmin(stateDir, "create", `${spec.domainPrefix}${d}`, "hvm");
       send({ kind: "started", count: agents.length });
     }
   };

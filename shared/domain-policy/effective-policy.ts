@@ -10,7 +10,7 @@ import type { HostRecord } from "../hosts/host-record.ts";
 import { policyHash } from "../policy/canonical.ts";
 import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { deserialisePolicy, PolicyFormatError } from "../policy/serialise.ts";
-import { policyFromJson } from "../schemas/policy.ts";
+import { policyFromJson } from "../policy/policy-json.ts";
 import { evaluateDomainPolicy, type Evaluation } from "./evaluate.ts";
 
 /** Everything the spec asks for but the host: equal digests with different hosts make a move. */

@@ -14,7 +14,7 @@ import type { PolicyRequest } from "../request/parse-request.ts";
 import type { DomainCpuidPolicySpec } from "../api/v1alpha1/domain-cpuid-policy.ts";
 import type { FindingJson } from "../schemas/finding.ts";
 import type { GuestType } from "../schemas/guest.ts";
-import { policyFromJson } from "../schemas/policy.ts";
+import { policyFromJson } from "../policy/policy-json.ts";
 import { guestMaxHash, type HostRecord } from "../hosts/host-record.ts";
 import type { PoolBaseline, PoolUnavailableReason } from "./pool-baseline.ts";
 

@@ -14,7 +14,8 @@ import type { GuestPolicies } from "../request/build-request.ts";
 import type { GuestType } from "../schemas/guest.ts";
 import type { PolicySummary } from "../api/v1alpha1/host-cpuid-policy.ts";
 import type { HostPolicies } from "../schemas/host-policies.ts";
-import { PolicyNames, policyFromJson, type PolicyName, type PolicyView } from "../schemas/policy.ts";
+import { PolicyNames, type PolicyName, type PolicyView } from "../schemas/policy.ts";
+import { policyFromJson } from "../policy/policy-json.ts";
 
 export type HostFacts = Omit<HostPolicies, "policies"> & { summaries: Record<PolicyName, z.infer<typeof PolicySummary>> };
 

@@ -1,7 +1,8 @@
 // Who removes what: each feature in the union of the members but not in the
 // level is put on the hosts that lack it, don't accept it, or hide its leaf;
 // a feature no host lacks directly (lost through a pool rule or a dependency)
-// goes to the hosts the rule names or that lack something it depends on.
+// goes to the hosts the rule names or that lack (or, by a rule, lose)
+// something it depends on.
 // Built word-wise per class of identical hosts; hosts with the same removals
 // share one name list.
 
@@ -25,7 +26,8 @@ function indirectLosses(unblamed: Uint32Array, pool: PoolBits, ruleLosers: Reado
     if (!hasFeature(unblamed, f)) continue;
     const rule = ruleLosers.get(f);
     const reqs = rule?.size ? [] : deepRequirements(f);
-    const blame = (c: number) => (rule?.size ? rule.has(c) : reqs.some((r) => !memberHas(pool.contributed, c, r) || !memberHas(pool.accepted, c, r)));
+    const lacks = (c: number, r: Feature) => !memberHas(pool.contributed, c, r) || !memberHas(pool.accepted, c, r) || ruleLosers.get(r)?.has(c) === true;
+    const blame = (c: number) => (rule?.size ? rule.has(c) : reqs.some((r) => lacks(c, r)));
     for (let c = 0; c < pool.classes; c++) {
       if (!blame(c)) continue;
       const list = byClass.get(c);

@@ -8,7 +8,7 @@ import { auditPolicy, type AuditOptions } from "../audit/audit.ts";
 import { describeFeature, featurePosition, type Finding } from "../audit/finding.ts";
 import { hasFeature } from "../featureset/featureset.ts";
 import { policyFeatureset } from "../policy/featureset-io.ts";
-import { keepsInvariantTsc, type HostFacts } from "./host-facts.ts";
+import { keepsInvariantTsc, TSC_TOLERANCE_PPM, type HostFacts } from "./host-facts.ts";
 
 export interface FitOptions extends AuditOptions {
   /** TSC frequency the guest was started at, for the ITSC rule */
@@ -29,7 +29,7 @@ function tscFinding(policy: CpuPolicy, facts: HostFacts | undefined, opts: FitOp
     code: "tsc-incompatible",
     features: [ITSC.name],
     ...featurePosition(ITSC),
-    message: `${describeFeature(ITSC)} promises a constant TSC rate, but the guest runs at ${opts.tscKhz} kHz and this host at ${facts?.tsc?.khz} kHz without ${opts.guest === "hvm" ? "TSC scaling" : "a way to scale TSC for PV guests"}`,
+    message: `${describeFeature(ITSC)} promises a constant TSC rate, but the guest runs at ${opts.tscKhz} kHz and this host at ${facts?.tsc?.khz} kHz (more than ${TSC_TOLERANCE_PPM} ppm apart) without ${opts.guest === "hvm" ? "TSC scaling" : "a way to scale TSC for PV guests"}`,
   };
 }
 

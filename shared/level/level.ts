@@ -20,7 +20,7 @@ import type { HostFacts } from "./host-facts.ts";
 import { levelFitErrors } from "./fit-check.ts";
 import { applyLeafLimits, commonLeafLimits } from "./leaf-limits.ts";
 import { tscVerdict } from "./tsc.ts";
-import { hostsOfClasses, hostsWhere, loadPoolBits, memberHas, type PoolBits } from "./pool-bits.ts";
+import { LEAF_FIELDS, hostsOfClasses, hostsWhere, loadPoolBits, memberHas, type PoolBits } from "./pool-bits.ts";
 import { emptyPolicyErrors, vendorErrors } from "./vendors.ts";
 import { hostList } from "./group.ts";
 
@@ -60,6 +60,7 @@ const RRSBA = feature("rrsba");
 const EIBRS = feature("eibrs");
 const ARCH_CAPS = feature("arch-caps");
 const ITSC = feature("itsc");
+const XSTATE_LEAF = 0xd;
 
 /** Features OR-ed across the pool: the "|" annotation plus RSBA/RRSBA (Xen §1.5, §9). */
 const ACCUMULATE: Featureset = (() => {
@@ -77,10 +78,10 @@ const ACCUMULATED_FEATURES: readonly Feature[] = FEATURES.filter((f) => hasFeatu
  */
 function unacceptedHintWarnings(level: Featureset, union: Featureset, accept: Featureset, pool: PoolBits): string[] {
   const dependable = (f: Feature) => deepRequirements(f).every((r) => hasFeature(level, r));
-  return ACCUMULATED_FEATURES.filter((f) => hasFeature(union, f) && !hasFeature(accept, f) && dependable(f)).map(
-    (f) =>
-      `${f.name} is a pool-wide hint (on at ${hostsWhere(pool, (i) => memberHas(pool.contributed, i, f))}) but ${hostsWhere(pool, (i) => !memberHas(pool.accepted, i, f))} do not accept it, so the level cannot advertise it`,
-  );
+  return ACCUMULATED_FEATURES.filter((f) => hasFeature(union, f) && !hasFeature(accept, f) && dependable(f)).map((f) => {
+    const refusing = hostsOfClasses(pool, (i) => !memberHas(pool.accepted, i, f));
+    return `${f.name} is a pool-wide hint (on at ${hostsWhere(pool, (i) => memberHas(pool.contributed, i, f))}) but ${hostList(refusing)} ${refusing.length === 1 ? "does" : "do"} not accept it, so the level cannot advertise it`;
+  });
 }
 
 /**
@@ -122,11 +123,14 @@ export function levelPolicies(members: readonly LevelMember[], opts: LevelOption
   const policy = copyPolicy(members[0].policy);
   applyLeafLimits(policy, commonLeafLimits(pool));
   for (let w = 0; w < FEATURESET_WORDS; w++) if (!wordVisible(policy, w)) level[w] = 0;
-  if (policy.basic[0].eax >>> 0 < 0xd) setFeature(level, XSAVE, false);
+  const extraLosers = new Map<Feature, ReadonlySet<number>>();
+  if (policy.basic[0].eax >>> 0 < XSTATE_LEAF && hasFeature(level, XSAVE)) {
+    setFeature(level, XSAVE, false);
+    extraLosers.set(XSAVE, withoutXstateLeaf(pool));
+  }
 
   const facts = pool.maxes.map((_, c) => members[pool.firstMember[c]].facts);
   const hostsOf = (pred: (c: number) => boolean) => hostsOfClasses(pool, pred);
-  const extraLosers = new Map<Feature, ReadonlySet<number>>();
   if (hasFeature(level, ITSC)) {
     const tsc = tscVerdict(facts, opts.guest, hostsOf);
     warnings.push(...tsc.warnings);
@@ -151,6 +155,16 @@ export function levelPolicies(members: readonly LevelMember[], opts: LevelOption
   for (let w = 0; w < FEATURESET_WORDS; w++) lost[w] = union[w] & ~level[w];
   const removed = attributeRemovals(lost, pool, extraLosers);
   return { policy: errors.length ? null : policy, removed, errors, warnings };
+}
+
+/** The classes whose basic max leaf (offered or accepted) stops below leaf 0xd, which xsave needs. */
+function withoutXstateLeaf(pool: PoolBits): Set<number> {
+  const short = new Set<number>();
+  for (let c = 0; c < pool.classes; c++) {
+    const at = c * LEAF_FIELDS;
+    if (pool.contributedLeaves[at] >>> 0 < XSTATE_LEAF || pool.acceptedLeaves[at] >>> 0 < XSTATE_LEAF) short.add(c);
+  }
+  return short;
 }
 
 function lbrWarnings(facts: readonly (HostFacts | undefined)[], hostsOf: (pred: (c: number) => boolean) => string[]): string[] {

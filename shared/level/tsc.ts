@@ -1,13 +1,13 @@
 // Invariant TSC (ITSC) in a pool: a guest keeps a constant TSC rate across
 // migration only if every host runs at the same frequency or can scale TSC.
-// Frequencies are compared exactly, in kHz as the hosts report them: Xen
-// migrates a guest's TSC frequency in kHz and, without scaling, runs it at
-// the destination's rate, so any difference is drift the guest was promised
-// would not happen (two hosts of one model report the same nominal kHz).
+// Xen migrates a guest's TSC frequency in kHz and, without scaling, runs it
+// at the destination's rate, so a difference is drift the guest was promised
+// would not happen. Frequencies within TSC_TOLERANCE_PPM of each other count
+// as one rate (host-facts.ts says why).
 
 import type { GuestType } from "../featureset/masks.ts";
 import { hostList } from "./group.ts";
-import type { HostFacts } from "./host-facts.ts";
+import { TSC_TOLERANCE_PPM, sameTscRate, type HostFacts } from "./host-facts.ts";
 
 interface Member {
   host: string;
@@ -40,7 +40,7 @@ export function tscVerdict(
       warnings: ["itsc kept without any TSC frequency known: it holds only if every host runs the same TSC frequency or can scale TSC"],
     };
   }
-  if (freqs.length === 1) {
+  if (sameTscRate(...freqs)) {
     const unknown = hostsOf((c) => khz(c) === undefined);
     const warnings = unknown.length ? [`itsc kept, but the TSC frequency of ${hostList(unknown)} is unknown; migrating there may change the guest's TSC rate`] : [];
     return { losers: [], loserClasses: new Set(), warnings };
@@ -50,7 +50,7 @@ export function tscVerdict(
   const losers = hostsOf((c) => loserClasses.has(c));
   const text = freqs.map((k) => `${k} kHz: ${hostList(hostsOf((c) => khz(c) === k))}`).join("; ");
   const warnings = losers.length
-    ? [`itsc removed: TSC frequencies differ (${text}) and ${hostList(losers)} cannot scale TSC${guest === "hvm" ? "" : " (Xen scales TSC for HVM guests only)"}`]
+    ? [`itsc removed: TSC frequencies differ by more than ${TSC_TOLERANCE_PPM} ppm (${text}) and ${hostList(losers)} cannot scale TSC${guest === "hvm" ? "" : " (Xen scales TSC for HVM guests only)"}`]
     : [];
   return { losers, loserClasses, warnings };
 }

@@ -2,7 +2,7 @@
 // all-zero leaves kept, so two policies hash equal iff Xen would store the same.
 
 import { createHash } from "node:crypto";
-import { policyToJson } from "../schemas/policy.ts";
+import { policyToJson } from "./policy-json.ts";
 import type { CpuPolicy } from "./cpu-policy.ts";
 import { serialisePolicy } from "./serialise.ts";
 

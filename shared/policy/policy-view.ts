@@ -4,7 +4,8 @@
 // so the view deserialises back to the same policy).
 
 import { featureNames, formatFeatureset } from "../featureset/featureset.ts";
-import { policyToJson, type PolicyView } from "../schemas/policy.ts";
+import type { PolicyView } from "../schemas/policy.ts";
+import { policyToJson } from "./policy-json.ts";
 import type { CpuPolicy } from "./cpu-policy.ts";
 import { policyFeatureset } from "./featureset-io.ts";
 import { serialisePolicy } from "./serialise.ts";

@@ -14,7 +14,8 @@ import type { CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset } from "../policy/featureset-io.ts";
 import { deserialisePolicy, serialisePolicy } from "../policy/serialise.ts";
 import { GuestType } from "../schemas/guest.ts";
-import { SerialisedPolicyJson, policyFromJson, policyToJson } from "../schemas/policy.ts";
+import { SerialisedPolicyJson } from "../schemas/policy.ts";
+import { policyFromJson, policyToJson } from "../policy/policy-json.ts";
 import type { PoolLevel } from "../api/v1alpha1/cpuid-pool.ts";
 
 export const LEVEL_ANNOTATION = "cpuidfleet.io/level";

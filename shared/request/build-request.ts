@@ -17,7 +17,8 @@ import { EXTD_BASE, copyPolicy, type CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../policy/featureset-io.ts";
 import { deserialisePolicy } from "../policy/serialise.ts";
 import { recalculateXstate } from "../derive/xstate.ts";
-import { RequestError, type PolicyRequest } from "./parse-request.ts";
+import type { PolicyRequest } from "./parse-request.ts";
+import { RequestError } from "./request-error.ts";
 
 /** The guest policies of one host (a subset of what derivation produces). */
 export interface GuestPolicies {

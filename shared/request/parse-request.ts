@@ -3,17 +3,15 @@
 
 import type { z } from "zod";
 import { FeatureRequestJson } from "../schemas/request.ts";
-import { SerialisedPolicyJson, policyFromJson } from "../schemas/policy.ts";
+import { SerialisedPolicyJson } from "../schemas/policy.ts";
+import { policyFromJson } from "../policy/policy-json.ts";
 import type { SerialisedPolicy } from "../policy/serialise.ts";
+import { RequestError } from "./request-error.ts";
 
 export type PolicyRequest =
   | { kind: "features"; baseline: "default" | "max"; enable: string[]; disable: string[] }
   /** stands alone: leaves it does not list are zero */
   | { kind: "policy"; policy: SerialisedPolicy };
-
-export class RequestError extends Error {
-  override name = "RequestError";
-}
 
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "request"}: ${i.message}`).join("; ");

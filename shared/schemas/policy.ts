@@ -2,7 +2,7 @@
 // messages and the CRDs: numbers as fixed-width lowercase hex, as xen-cpuid prints them.
 
 import { z } from "zod";
-import { hex32, MAX_SERIALISED_LEAVES, MAX_SERIALISED_MSRS, type LeafRecord, type MsrRecord, type SerialisedPolicy } from "../policy/serialise.ts";
+import { MAX_SERIALISED_LEAVES, MAX_SERIALISED_MSRS } from "../policy/serialise.ts";
 
 const hex = (digits: number) =>
   z
@@ -37,39 +37,6 @@ export const SerialisedPolicyJson = z.object({
   msrs: z.array(MsrRecordJson).max(MAX_SERIALISED_MSRS).describe("MSR records; at most as many as Xen accepts."),
 });
 export type SerialisedPolicyJson = z.output<typeof SerialisedPolicyJson>;
-
-const n32 = (s: string) => parseInt(s, 16) >>> 0;
-
-export function policyToJson(s: SerialisedPolicy): SerialisedPolicyJson {
-  return {
-    leaves: s.leaves.map((l) => ({
-      leaf: hex32(l.leaf),
-      subleaf: hex32(l.subleaf),
-      eax: hex32(l.eax),
-      ebx: hex32(l.ebx),
-      ecx: hex32(l.ecx),
-      edx: hex32(l.edx),
-    })),
-    msrs: s.msrs.map((m) => ({ index: hex32(m.index), value: m.value.toString(16).padStart(16, "0") })),
-  };
-}
-
-export function policyFromJson(j: SerialisedPolicyJson): SerialisedPolicy {
-  const leaves: LeafRecord[] = j.leaves.map((l) => ({
-    leaf: n32(l.leaf),
-    subleaf: n32(l.subleaf),
-    eax: n32(l.eax),
-    ebx: n32(l.ebx),
-    ecx: n32(l.ecx),
-    edx: n32(l.edx),
-  }));
-  const msrs: MsrRecord[] = j.msrs.map((m) => ({
-    index: n32(m.index),
-    flags: m.flags === undefined ? 0 : n32(m.flags),
-    value: BigInt(`0x${m.value}`),
-  }));
-  return { leaves, msrs };
-}
 
 export const FeaturesetText = z
   .string()

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
-const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
-const CLI = join(REPO_ROOT, "cli", "cpuidctl.ts");
+/** the bin users run: dist/ when current, else the sources */
+const CLI = join(REPO_ROOT, "bin", "cpuidctl");
 const run = promisify(execFile);
 
 export function cpuidctl(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(NODE, [CLI, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(CLI, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -18,7 +18,7 @@ export function cpuidctl(...args: string[]): { code: number; stdout: string; std
 /** The same without blocking the test process (for tests that serve NATS or agents meanwhile), with extra environment. */
 export async function cpuidctlAsync(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(NODE, [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    const r = await run(CLI, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, ...r };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

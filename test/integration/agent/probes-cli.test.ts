@@ -15,7 +15,7 @@ import { domainEventSubject } from "../../../shared/nats/subjects.ts";
 import { deserialisePolicy } from "../../../shared/policy/serialise.ts";
 import { DomainEvent } from "../../../shared/schemas/agent-messages.ts";
 import { HostPolicies } from "../../../shared/schemas/host-policies.ts";
-import { policyFromJson } from "../../../shared/schemas/policy.ts";
+import { policyFromJson } from "../../../shared/policy/policy-json.ts";
 import { attachPlane, connectNats, planeInfo } from "../../harness/context.ts";
 import { FIXTURES_DIR } from "../../../devenv/fixtures.ts";
 import { REPO_ROOT } from "../../../devenv/repo-root.ts";

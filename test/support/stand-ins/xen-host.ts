@@ -26,6 +26,8 @@ const STATE_FLAGS = { running: "r-----", paused: "--p---", shutdown: "---s--" };
 export interface XlInfo {
   xenVersion: string;
   commandLine: string;
+  /** as xl prints Xen's cpu_khz: "MHz.kHz" (older xl: whole MHz); no line when unset */
+  cpuMhz?: string;
 }
 
 export class StandInXenHost {
@@ -55,6 +57,7 @@ export class StandInXenHost {
       ["xen_extra", `.${info.xenVersion.split(".").slice(2).join(".")}`],
       ["xen_version", info.xenVersion],
       ["xen_caps", "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64"],
+      ...(info.cpuMhz === undefined ? [] : [["cpu_mhz", info.cpuMhz]]),
       ["xen_commandline", info.commandLine],
       ["cc_compiler", "gcc (Debian 12.2.0-14) 12.2.0"],
     ];

@@ -10,7 +10,7 @@ import { findingToJson } from "../../../shared/audit/finding.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
 import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { serialisePolicy } from "../../../shared/policy/serialise.ts";
-import { policyToJson } from "../../../shared/schemas/policy.ts";
+import { policyToJson } from "../../../shared/policy/policy-json.ts";
 import type { GuestType } from "../../../shared/schemas/guest.ts";
 import type { Backend, PolicyRecord } from "../../../agent/backends/backend.ts";
 import type { HandlerContext } from "../../../agent/handlers.ts";

@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { XenBackend, parseXlList, xlConfigPath } from "../../../agent/backends/xen.ts";
 import { createAgentMetrics } from "../../../agent/metrics.ts";
 import { XenProbe } from "../../../agent/probes/xen.ts";
+import { parseXlInfo, xlTscKhz } from "../../../agent/probes/xl-info.ts";
+import { buildHostPolicies } from "../../../agent/host-policies.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
 import { parseLibxlCpuid } from "../../../shared/formats/libxl-cpuid.ts";
 import { StandInXenHost, XEN_CPUID, XENSTORE_WATCH, XL } from "../../support/stand-ins/xen-host.ts";
@@ -61,6 +63,17 @@ describe("xen probe", () => {
     expect(result.facts).toMatchObject({ probe: "xen", xenVersion: "4.20.0", xenCommandLine: "dom0_mem=4G cpuid=no-avx2 console=vga", cpuidCmdline: "no-avx2" });
     expect(policyHash(result.policies.hvm_max)).toBe(policyHash(fixturePolicy("hvm_max")));
     expect(policyHash(result.policies.pv_default)).toBe(policyHash(fixturePolicy("pv_default")));
+  });
+
+  it("publishes Xen's calibrated TSC frequency from xl info's cpu_mhz, exact to the kHz, and none from whole MHz", async () => {
+    const host = new StandInXenHost(FIXTURE, { xenVersion: "4.17.3", commandLine: "dom0_mem=4G", cpuMhz: "3686.417" });
+    process.env.CPUID_STANDIN_DIR = host.dir;
+    const published = buildHostPolicies("h", await new XenProbe(XEN_CPUID, XL, "/nonexistent").run());
+    expect(published.tsc.khz).toBe(3_686_417);
+    host.setInfo({ xenVersion: "4.17.3", commandLine: "dom0_mem=4G", cpuMhz: "3686" });
+    expect((await new XenProbe(XEN_CPUID, XL, "/nonexistent").run()).tscKhz).toBeUndefined();
+    expect(xlTscKhz(parseXlInfo("cpu_mhz                : 0.000\n"))).toBeUndefined();
+    expect(xlTscKhz(parseXlInfo("host : x\n"))).toBeUndefined();
   });
 });
 

@@ -11,9 +11,10 @@ import { copyPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { PolicyFormatError, serialisePolicy } from "../../../shared/policy/serialise.ts";
 import { buildRequestedPolicy } from "../../../shared/request/build-request.ts";
-import { parseRequest, RequestError, type PolicyRequest } from "../../../shared/request/parse-request.ts";
+import { parseRequest, type PolicyRequest } from "../../../shared/request/parse-request.ts";
+import { RequestError } from "../../../shared/request/request-error.ts";
 import { FindingCodes } from "../../../shared/schemas/finding.ts";
-import { policyToJson } from "../../../shared/schemas/policy.ts";
+import { policyToJson } from "../../../shared/policy/policy-json.ts";
 import { xenPolicies } from "../derive/support.ts";
 import { XEN_P_FILES } from "./support.ts";
 

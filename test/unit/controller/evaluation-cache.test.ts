@@ -3,7 +3,7 @@ import { evaluateDomainPolicy } from "../../../shared/domain-policy/evaluate.ts"
 import { EvaluationCache } from "../../../controller/domain-policy/evaluation-cache.ts";
 import { decodeHostPolicies, type HostRecord } from "../../../shared/hosts/host-record.ts";
 import { DomainCpuidPolicySpec } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
-import { policyToJson } from "../../../shared/schemas/policy.ts";
+import { policyToJson } from "../../../shared/policy/policy-json.ts";
 import { serialisePolicy } from "../../../shared/policy/serialise.ts";
 import { guestDefault } from "../../../shared/request/build-request.ts";
 import { HASWELL, SAPPHIRE_RAPIDS, hostPoliciesFrom } from "./host-fixture.ts";

@@ -9,7 +9,7 @@ import { evaluateDomainPolicy, type AuditedEvaluation } from "../../../shared/do
 import { decodeHostPolicies, type HostRecord } from "../../../shared/hosts/host-record.ts";
 import { serialisePolicy } from "../../../shared/policy/serialise.ts";
 import type { HostPolicies } from "../../../shared/schemas/host-policies.ts";
-import { policyToJson } from "../../../shared/schemas/policy.ts";
+import { policyToJson } from "../../../shared/policy/policy-json.ts";
 import { HASWELL, SAPPHIRE_RAPIDS, hostPoliciesFrom } from "./host-fixture.ts";
 
 let hsw: HostPolicies;

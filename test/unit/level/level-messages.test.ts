@@ -6,14 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { policyFits } from "../../../shared/level/compat.ts";
 import { groupBy, hostList } from "../../../shared/level/group.ts";
-import { keepsInvariantTsc } from "../../../shared/level/host-facts.ts";
+import { keepsInvariantTsc, sameTscRate } from "../../../shared/level/host-facts.ts";
 import { commonLeafLimits } from "../../../shared/level/leaf-limits.ts";
 import { levelPolicies, type LevelMember } from "../../../shared/level/level.ts";
 import { memberClasses } from "../../../shared/level/member-classes.ts";
 import { loadPoolBits } from "../../../shared/level/pool-bits.ts";
 import { invariantTscLosers } from "../../../shared/level/tsc.ts";
 import { featureByName } from "../../../shared/featureset/features.ts";
-import { hasFeature } from "../../../shared/featureset/featureset.ts";
+import { featureNames, hasFeature } from "../../../shared/featureset/featureset.ts";
 import { copyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { xenPolicies } from "../derive/support.ts";
@@ -170,15 +170,25 @@ describe("warnings", () => {
     const hvm = levelPolicies(members, { guest: "hvm" });
     expect([hvm.warnings, hvm.removed, has(hvm.policy!, "itsc")]).toEqual([[], [], true]);
     const pv = levelPolicies(members, { guest: "pv" });
-    expect(pv.warnings).toEqual(["itsc removed: TSC frequencies differ (1 kHz: a; 2 kHz: b) and a, b cannot scale TSC (Xen scales TSC for HVM guests only)"]);
+    expect(pv.warnings).toEqual(["itsc removed: TSC frequencies differ by more than 250 ppm (1 kHz: a; 2 kHz: b) and a, b cannot scale TSC (Xen scales TSC for HVM guests only)"]);
     expect(pv.removed).toEqual([
       { host: "a", features: ["itsc"] },
       { host: "b", features: ["itsc"] },
     ]);
     expect(invariantTscLosers([{ host: "a", facts: { tsc: { khz: 1 } } }, { host: "b", facts: { tsc: { khz: 2, scaling: true } } }], "hvm")).toEqual({
       losers: ["a"],
-      warnings: ["itsc removed: TSC frequencies differ (1 kHz: a; 2 kHz: b) and a cannot scale TSC"],
+      warnings: ["itsc removed: TSC frequencies differ by more than 250 ppm (1 kHz: a; 2 kHz: b) and a cannot scale TSC"],
     });
+  });
+
+  it("frequencies within the tolerance keep itsc; the removal lists every frequency with its hosts", () => {
+    const near = levelPolicies([
+      { host: "a", policy: ITSC, facts: { tsc: { khz: 2_100_000 } } },
+      { host: "b", policy: ITSC, facts: { tsc: { khz: 2_099_600 } } },
+    ]);
+    expect([near.warnings, has(near.policy!, "itsc")]).toEqual([[], true]);
+    const far = invariantTscLosers([{ host: "a", facts: { tsc: { khz: 2_100_000 } } }, { host: "b", facts: { tsc: { khz: 2_099_000 } } }], "pv");
+    expect(far.losers).toEqual(["a", "b"]);
   });
 
   it("no losers while at most one frequency is known", () => {
@@ -205,11 +215,23 @@ describe("warnings", () => {
     expect(one.warnings).toEqual([]);
   });
 
+  it("a member whose basic leaves stop below 0xd is named for xsave and everything that needs it", () => {
+    const short = tweak((p) => (p.basic[0].eax = 0xb));
+    const r = levelPolicies([{ host: "new", policy: ALDER.hvm_max }, { host: "old", policy: short }], { guest: "hvm" });
+    expect(has(r.policy!, "xsave")).toBe(false);
+    const old = r.removed.find((x) => x.host === "old")!.features;
+    expect(old).toEqual(expect.arrayContaining(["xsave", "avx", "avx2", "fma", "xsaveopt"]));
+    const lost = featureNames(policyFeatureset(ALDER.hvm_max)).filter((f) => !has(r.policy!, f));
+    expect(r.removed.flatMap((x) => x.features).sort()).toEqual(lost.sort());
+  });
+
   it("a pool-wide hint a member does not accept", () => {
     const without = withFeatures(ALDER.hvm_default, [], ["md-clear"]);
     expect(levelPolicies([{ host: "a", policy: without, max: without }, { host: "b", policy: ALDER.hvm_default }]).warnings).toEqual([
-      "md-clear is a pool-wide hint (on at b) but a do not accept it, so the level cannot advertise it",
+      "md-clear is a pool-wide hint (on at b) but a does not accept it, so the level cannot advertise it",
     ]);
+    const pair = [{ host: "a", policy: without, max: without }, { host: "c", policy: without, max: without }, { host: "b", policy: ALDER.hvm_default }];
+    expect(levelPolicies(pair).warnings).toEqual(["md-clear is a pool-wide hint (on at b) but a, c do not accept it, so the level cannot advertise it"]);
   });
 
   it("RSBA/RRSBA that not every host accepts", () => {
@@ -272,12 +294,19 @@ describe("invariant TSC on one host", () => {
     expect(keepsInvariantTsc(1, {}, "hvm")).toBeUndefined();
   });
 
+  it("treats frequencies within 250 ppm as one rate: a calibrated 2099.475 MHz runs a guest started at a nominal 2100 MHz", () => {
+    expect(keepsInvariantTsc(2_100_000, { tsc: { khz: 2_099_475 } }, "pv")).toBe(true);
+    expect(keepsInvariantTsc(2_100_000, { tsc: { khz: 2_099_474 } }, "pv")).toBe(false);
+    expect(sameTscRate(2_100_000, 2_099_800, 2_099_600)).toBe(true);
+    expect(sameTscRate(2_100_000, 2_099_800, 2_099_400)).toBe(false);
+  });
+
   it("the tsc-incompatible finding says how the host falls short", () => {
     const fit = (opts: { guest?: "pv" | "hvm"; scaling?: boolean }) =>
       policyFits(ITSC, ALDER.hvm_max, { guest: opts.guest, tscKhz: 1, facts: { tsc: { khz: 2, scaling: opts.scaling } } }).findings.map((f) => f.message);
-    expect(fit({ guest: "hvm" })).toEqual(["itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz without TSC scaling"]);
+    expect(fit({ guest: "hvm" })).toEqual(["itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz (more than 250 ppm apart) without TSC scaling"]);
     expect(fit({ scaling: true })).toEqual([
-      "itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz without a way to scale TSC for PV guests",
+      "itsc (CPUID 0x80000007.edx[8]) promises a constant TSC rate, but the guest runs at 1 kHz and this host at 2 kHz (more than 250 ppm apart) without a way to scale TSC for PV guests",
     ]);
     expect(policyFits(NO_ITSC, ALDER.hvm_max, { tscKhz: 1, facts: { tsc: { khz: 2 } } }).fits).toBe(true);
     expect(policyFits(ITSC, ALDER.hvm_max, { tscKhz: 1 }).fits).toBe(true);

@@ -88,7 +88,7 @@ describe("levelPolicies", () => {
       { host: "b", policy: ALDER.hvm_default },
     ]);
     expect(has(strict.policy!, "md-clear")).toBe(false);
-    expect(strict.warnings.join()).toMatch(/md-clear is a pool-wide hint .* but a do not accept it/);
+    expect(strict.warnings.join()).toMatch(/md-clear is a pool-wide hint .* but a does not accept it/);
   });
 
   it("keeps RSBA/RRSBA when any member has it: RRSBA with eIBRS, else RSBA", () => {

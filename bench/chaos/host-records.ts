@@ -1,0 +1,87 @@
+// What each simulated host really did, read from its sim backend's state file
+// (fsynced before every acknowledgement, so it survives kill -9), compared
+// with the DomainCpuidPolicies: the fault scenario's verdict, independent of
+// what the agents report over NATS and of the controller's view.
+//
+//   lost         a policy whose generation was never installed into its domain on its host
+//   applied twice the same policy generation (resource uid + generation) installed into
+//                the same domain more than once, per the host's journal
+//   misapplied   an installation a domain got that was not meant for it: its resource is
+//                unknown, is for another host or domain, or (same generation) has another hash
+//   final state  every domain a policy names runs exactly that policy (hash, uid, generation),
+//                and no domain carries a policy of a resource that does not name it
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SIM_STATE_FILE, SimState, type Installation } from "../../agent/backends/sim.ts";
+import type { DomainRecord } from "../../agent/backends/backend.ts";
+
+export interface DesiredPolicy {
+  name: string;
+  uid: string;
+  generation: number;
+  host: string;
+  domain: string;
+  /** the controller's effective policy hash (status.policyHash); undefined until it has evaluated */
+  hash: string | undefined;
+}
+
+export interface HostRecord {
+  domains: DomainRecord[];
+  installed: Installation[];
+}
+
+export interface Verdict {
+  lost: string[];
+  appliedTwice: string[];
+  misapplied: string[];
+  /** domains whose final state differs from the desired one, with why */
+  notAsDesired: string[];
+  installations: number;
+}
+
+export function readHostRecord(stateDir: string): HostRecord {
+  const file = join(stateDir, SIM_STATE_FILE);
+  if (!existsSync(file)) return { domains: [], installed: [] };
+  const state = SimState.parse(JSON.parse(readFileSync(file, "utf8")));
+  return { domains: state.domains, installed: state.installed };
+}
+
+export function judge(desired: readonly DesiredPolicy[], records: ReadonlyMap<string, HostRecord>): Verdict {
+  const byUid = new Map(desired.map((p) => [p.uid, p]));
+  const verdict: Verdict = { lost: [], appliedTwice: [], misapplied: [], notAsDesired: [], installations: 0 };
+  const timesInstalled = new Map<string, number>();
+  for (const [host, record] of records) {
+    for (const i of record.installed) {
+      verdict.installations++;
+      const where = `${host}/${i.domain}`;
+      const meant = i.resourceUid === undefined ? undefined : byUid.get(i.resourceUid);
+      if (!meant || meant.host !== host || meant.domain !== i.domain) verdict.misapplied.push(`${where} got ${i.resourceUid ?? "a policy of no resource"} (generation ${i.generation})${meant ? `, meant for ${meant.host}/${meant.domain}` : ""}`);
+      else if (i.generation === meant.generation && meant.hash !== undefined && i.hash !== meant.hash) verdict.misapplied.push(`${where} got hash ${i.hash} for ${meant.name} generation ${i.generation}, which is ${meant.hash}`);
+      const key = `${where} ${i.resourceUid} ${i.generation}`;
+      timesInstalled.set(key, (timesInstalled.get(key) ?? 0) + 1);
+    }
+    for (const d of record.domains) {
+      const meant = d.resourceUid === undefined ? undefined : byUid.get(d.resourceUid);
+      if (d.resourceUid !== undefined && (!meant || meant.host !== host || meant.domain !== d.name)) verdict.notAsDesired.push(`${host}/${d.name} carries ${d.resourceUid}, which does not name it`);
+    }
+  }
+  for (const [key, n] of timesInstalled) if (n > 1) verdict.appliedTwice.push(`${key} installed ${n} times`);
+  for (const p of desired) {
+    const record = records.get(p.host);
+    const installedHere = record?.installed.some((i) => i.domain === p.domain && i.resourceUid === p.uid && i.generation === p.generation) ?? false;
+    if (!installedHere) verdict.lost.push(`${p.name} (${p.host}/${p.domain} generation ${p.generation})`);
+    const d = record?.domains.find((x) => x.name === p.domain);
+    const why = !d
+      ? "no such domain"
+      : d.resourceUid !== p.uid || d.generation !== p.generation
+        ? `runs ${d.resourceUid ?? "no resource"}'s generation ${d.generation ?? "-"}`
+        : p.hash === undefined || d.active?.hash !== p.hash
+          ? `runs hash ${d.active?.hash ?? "-"}, wanted ${p.hash ?? "(not evaluated)"}`
+          : d.staged
+            ? `has ${d.staged.hash} staged`
+            : undefined;
+    if (why) verdict.notAsDesired.push(`${p.host}/${p.domain} (${p.name}) ${why}`);
+  }
+  return verdict;
+}

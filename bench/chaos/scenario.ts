@@ -1,0 +1,246 @@
+// Chaos under load: N DomainCpuidPolicies created at a steady pace over H
+// simulated hosts (real agents in agent-pool processes) with two controller
+// replicas and a 3-node NATS JetStream cluster, while at set times the
+// leading controller is killed (-9, and a replacement replica started), the
+// kube-apiserver restarts, a NATS node is killed (-9) and restarted, and 10 %
+// of the hosts are killed (-9) and restarted. The hosts killed run in their
+// own pool process, so kill -9 takes exactly them and nothing else. Then it
+// waits for convergence and judges what the hosts really did
+// (host-records.ts). Used by bench/chaos.ts (10,000 / 1,000) and
+// test/e2e/chaos.test.ts (500 / 50).
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ControllerProcess, LEASE_NAMESPACE } from "../../devenv/daemons/controller.ts";
+import { startAgentPools, type RunningPools } from "../../devenv/daemons/agent-pool.ts";
+import type { PlaneInfo } from "../../devenv/plane/control-plane.ts";
+import { LocalNats } from "../../devenv/plane/nats-servers.ts";
+import { loadKubeConfig } from "../../controller/kube/kube-config.ts";
+import { DEMO_HOSTS, profilePath } from "../../scripts/demo/hosts.ts";
+import { DemoKube } from "../../scripts/demo/kube.ts";
+import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import { forEachBounded, PolicyClient, type BenchPolicy } from "../fleet/policies.ts";
+import { type DesiredPolicy, judge, readHostRecord, type Verdict } from "./host-records.ts";
+
+export type FaultName = "leader-kill" | "apiserver-restart" | "nats-node-kill" | "agent-kill";
+
+export interface ChaosOptions {
+  plane: PlaneInfo;
+  restartApiserver(): Promise<void>;
+  namespace: string;
+  hostPrefix: string;
+  policies: number;
+  hosts: number;
+  /** agent-pool processes for the hosts that are not killed */
+  pools: number;
+  /** share of the hosts killed with -9 and restarted */
+  killShare: number;
+  /** seconds from the first create at which each fault starts */
+  faultAt: Record<FaultName, number>;
+  /** how long the NATS node stays down */
+  natsDownSeconds: number;
+  /** the creates are spread evenly over this many seconds */
+  createSeconds: number;
+  controllerWorkers: number;
+  agentNice: number;
+  heartbeatSeconds: number;
+  convergeTimeoutSeconds: number;
+  /** working directory: agent state, pool and controller logs, NATS stores */
+  dir: string;
+  say(line: string): void;
+}
+
+export interface FaultRun {
+  fault: FaultName;
+  startedS: number;
+  doneS: number;
+  detail: string;
+}
+
+export interface ChaosResult {
+  faults: FaultRun[];
+  createsDoneS: number;
+  /** seconds from the end of the last fault until every policy was Ready and every host as desired */
+  convergenceSeconds: number | undefined;
+  ready: number;
+  verdict: Verdict;
+  /** create calls that failed (apiserver down) and were retried */
+  createRetries: number;
+}
+
+/** Lease timings a few seconds long, so a killed leader is replaced within the run. */
+const CONTROLLER_FLAGS = ["--lease-duration=4", "--renew-deadline=3", "--retry-period=0.5", "--request-timeout=2", "--max-backoff=2", "--log-level=warn"];
+
+const hostId = (prefix: string, i: number) => `${prefix}${String(i).padStart(4, "0")}`;
+const ready = (o: DomainCpuidPolicyObject) => o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
+  const ids = Array.from({ length: o.hosts }, (_, i) => hostId(o.hostPrefix, i));
+  const killEvery = Math.round(1 / o.killShare);
+  const victims = ids.filter((_, i) => i % killEvery === 0);
+  const steady = ids.filter((_, i) => i % killEvery !== 0);
+  const stateRoot = join(o.dir, "agents");
+  const nats = await LocalNats.start({ binary: o.plane.binaries["nats-server"], servers: 3, hosts: ids, dir: join(o.dir, "nats") });
+  const controllers: ControllerProcess[] = [];
+  const pools: RunningPools[] = [];
+  try {
+    await nats.createHostsBucket(3);
+    o.say(`3-node NATS cluster up (${nats.url})`);
+    const domainsPerHost = Math.ceil(o.policies / o.hosts);
+    const launchPools = (hosts: string[], count: number, dir: string, restart = false) => {
+      mkdirSync(dir, { recursive: true });
+      return startAgentPools({
+        natsUrl: nats.url,
+        credsDir: nats.credsDir,
+        stateRoot,
+        hosts: hosts.map((id) => ({ hostId: id, profile: profilePath(DEMO_HOSTS[ids.indexOf(id) % DEMO_HOSTS.length].id) })),
+        domainsPerHost,
+        domainPrefix: "vm-",
+        heartbeatSeconds: o.heartbeatSeconds,
+        startConcurrency: 8,
+        niceness: o.agentNice,
+        pools: count,
+        restart,
+        dir,
+      });
+    };
+    pools.push(await launchPools(steady, o.pools, join(o.dir, "steady")));
+    let victimPool = await launchPools(victims, 1, join(o.dir, "victims"));
+    pools.push(victimPool);
+    o.say(`${o.hosts} agents ready (${victims.length} of them in their own process, to be killed), ${domainsPerHost} paused domains each`);
+
+    const kube = new DemoKube(o.plane.kubeconfig);
+    await Promise.all([kube.ensureNamespace(LEASE_NAMESPACE), kube.ensureNamespace(o.namespace)]);
+    const controllerPlane = { ...o.plane, natsUrl: nats.url, credsDir: nats.credsDir };
+    let replicas = 0;
+    const startReplica = async () => {
+      const identity = `chaos-${String.fromCharCode(97 + replicas++)}`;
+      const c = await ControllerProcess.start({
+        plane: controllerPlane,
+        identity,
+        logFile: join(o.dir, `controller-${identity}.log`),
+        args: [...CONTROLLER_FLAGS, `--workers=${o.controllerWorkers}`, "--hosts-bucket-replicas=3"],
+        readyTimeoutMs: 120_000,
+      });
+      controllers.push(c);
+      return c;
+    };
+    await Promise.all([startReplica(), startReplica()]);
+    const leader = async () => {
+      for (;;) {
+        for (const c of controllers.filter((r) => r.running)) if (await c.isLeader().catch(() => false)) return c;
+        await sleep(100);
+      }
+    };
+    await leader();
+    o.say("two controller replicas up, one leading");
+
+    const policies: BenchPolicy[] = Array.from({ length: o.policies }, (_, i) => {
+      const host = ids[i % o.hosts];
+      const domain = `vm-${Math.floor(i / o.hosts)}`;
+      // unlike the host's default (a policy equal to a domain's current one is not installed again), and two
+      // kinds, so that one landing in another domain shows in its hash as well as in its resource uid
+      return { name: `${host}-${domain}`, host, domain, disable: i % 2 === 0 ? ["rdrand"] : ["rdrand", "rdseed"] };
+    });
+    const client = new PolicyClient(loadKubeConfig(o.plane.kubeconfig), o.namespace);
+    const t0 = performance.now();
+    const sinceStart = () => (performance.now() - t0) / 1000;
+    let createRetries = 0;
+    let created = 0;
+    const creating = forEachBounded(policies, 16, async (p, i) => {
+      const due = (i / o.policies) * o.createSeconds;
+      if (due > sinceStart()) await sleep((due - sinceStart()) * 1000);
+      for (;;) {
+        try {
+          await client.create(p);
+          break;
+        } catch (err) {
+          if ((err as { code?: number }).code === 409) break;
+          createRetries++;
+          await sleep(250);
+        }
+      }
+      created++;
+    }).then(sinceStart);
+
+    const faults: Record<FaultName, () => Promise<string>> = {
+      "leader-kill": async () => {
+        const l = await leader();
+        await l.stop("SIGKILL");
+        await startReplica();
+        return `killed ${l.name} (-9), started a replacement replica`;
+      },
+      "apiserver-restart": async () => {
+        await o.restartApiserver();
+        return "kube-apiserver stopped and started";
+      },
+      "nats-node-kill": async () => {
+        await nats.stopServer(0, { kill: true });
+        await sleep(o.natsDownSeconds * 1000);
+        await nats.startServer(0);
+        return `nats-server 0 killed (-9), restarted after ${o.natsDownSeconds} s`;
+      },
+      "agent-kill": async () => {
+        const [pid] = victimPool.pids;
+        process.kill(pid, "SIGKILL");
+        await victimPool.stop();
+        victimPool = await launchPools(victims, 1, join(o.dir, "victims"), true);
+        pools.push(victimPool);
+        return `${victims.length} agents killed (-9, one process), restarted on their state directories`;
+      },
+    };
+    const ticker = setInterval(() => o.say(`created ${created}/${o.policies}`), 5_000);
+    const runs = await Promise.all(
+      (Object.keys(faults) as FaultName[]).map(async (fault) => {
+        const wait = o.faultAt[fault] - sinceStart();
+        if (wait > 0) await sleep(wait * 1000);
+        const startedS = sinceStart();
+        o.say(`fault ${fault} at t=${startedS.toFixed(1)} s`);
+        const detail = await faults[fault]();
+        o.say(`fault ${fault} over at t=${sinceStart().toFixed(1)} s: ${detail}`);
+        return { fault, startedS, doneS: sinceStart(), detail };
+      }),
+    );
+    const createsDoneS = await creating;
+    clearInterval(ticker);
+    const lastFaultS = Math.max(...runs.map((r) => r.doneS));
+    o.say(`all ${o.policies} created at t=${createsDoneS.toFixed(1)} s; faults over at t=${lastFaultS.toFixed(1)} s; waiting for convergence`);
+
+    const look = async () => {
+      const objects = await client.list();
+      const desired: DesiredPolicy[] = objects.map((p) => {
+        const spec = DomainCpuidPolicySpec.parse(p.spec);
+        return { name: p.metadata.name!, uid: p.metadata.uid!, generation: p.metadata.generation!, host: spec.host, domain: spec.domain, hash: p.status?.policyHash };
+      });
+      const records = new Map(ids.map((id) => [id, readHostRecord(join(stateRoot, id))]));
+      return { ready: objects.filter(ready).length, verdict: judge(desired, records), count: objects.length };
+    };
+    let state = await look().catch(() => undefined);
+    const deadline = performance.now() + o.convergeTimeoutSeconds * 1000;
+    let convergedS: number | undefined;
+    for (;;) {
+      if (state && state.count === o.policies && state.ready === o.policies && state.verdict.lost.length === 0 && state.verdict.notAsDesired.length === 0) {
+        convergedS = sinceStart();
+        break;
+      }
+      if (performance.now() > deadline) break;
+      if (state) o.say(`Ready ${state.ready}/${o.policies}; hosts not as desired ${state.verdict.notAsDesired.length}`);
+      await sleep(1_000);
+      state = await look().catch(() => state);
+    }
+    const final = state ?? (await look());
+    return {
+      faults: runs,
+      createsDoneS,
+      convergenceSeconds: convergedS === undefined ? undefined : convergedS - Math.max(lastFaultS, createsDoneS),
+      ready: final.ready,
+      verdict: final.verdict,
+      createRetries,
+    };
+  } finally {
+    await Promise.all(controllers.map((c) => c.stop("SIGTERM").catch(() => undefined)));
+    for (const p of pools) await p.stop();
+    await nats.stop();
+  }
+}
