@@ -3,9 +3,10 @@
 // bandwidth, reset_peer, timeout) and disabling a proxy, which drops its
 // connections and refuses new ones until enabled again.
 
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse, stringify } from "yaml";
 import { freePorts, LOOPBACK } from "./plane/ports.ts";
 import { startProcess, stopProcess } from "./plane/managed-process.ts";
 import { waitUntilReady } from "./plane/readiness.ts";
@@ -109,4 +110,13 @@ export class Toxiproxy {
 /** host:port of a URL such as nats://127.0.0.1:4222 or https://127.0.0.1:6443. */
 export function hostPort(url: string): string {
   return new URL(url).host;
+}
+
+/** A copy of `kubeconfig` (next to it) whose servers are the proxy at `listen`: the apiserver's certificate names 127.0.0.1, any port. */
+export function proxiedKubeconfig(kubeconfig: string, listen: string): string {
+  const config = parse(readFileSync(kubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[] };
+  for (const c of config.clusters) c.cluster.server = `https://${listen}`;
+  const path = `${kubeconfig}.proxied-${listen.replace(/[^0-9]/g, "-")}`;
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+  return path;
 }

@@ -9,15 +9,13 @@
 // installed once, on the right domain, and every deleted policy's domain back
 // on the host default.
 
-import { readFileSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeletedPolicy, type DesiredPolicy, judge, readHostRecord } from "../../bench/chaos/host-records.ts";
 import { type ControllerProcess, LEASE_NAMESPACE } from "../../devenv/daemons/controller.ts";
 import type { AgentProcess } from "../../devenv/daemons/agent.ts";
 import { ensureBinaries } from "../../devenv/toolchain/ensure.ts";
-import { hostPort, type Proxy, Toxiproxy } from "../../devenv/toxiproxy.ts";
+import { hostPort, proxiedKubeconfig, type Proxy, Toxiproxy } from "../../devenv/toxiproxy.ts";
 import { simAdmin } from "../../cli/sim-admin-client.ts";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { attachPlane, planeInfo } from "../harness/context.ts";
@@ -46,16 +44,6 @@ let controller: ControllerProcess;
 const agents = new Map<string, AgentProcess>();
 
 const policyName = (host: string, i: number) => `${host}-vm-${i}`;
-
-/** The plane's admin kubeconfig with its server swapped for the proxy (the apiserver's certificate names 127.0.0.1, any port). */
-function proxiedKubeconfig(listen: string): string {
-  const info = planeInfo();
-  const config = parse(readFileSync(info.kubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[] };
-  for (const c of config.clusters) c.cluster.server = `https://${listen}`;
-  const path = `${info.kubeconfig}.wire-faults`;
-  writeFileSync(path, stringify(config), { mode: 0o600 });
-  return path;
-}
 
 function applyPolicies(host: string, indices: number[], disable: string[]): Promise<string> {
   const docs = indices.map((i) => domainPolicyYaml(policyName(host, i), NS, { host, domain: `vm-${i}`, guestType: "hvm", disable }));
@@ -115,7 +103,7 @@ beforeAll(async () => {
     agents.set(host, agent);
     for (let i = 0; i < PER_HOST + LATE; i++) await simAdmin(agent.stateDir, "create", `vm-${i}`, "hvm");
   }
-  controller = await startController("wire-1", { kubeconfig: proxiedKubeconfig(apiProxy.listen), args: [`--nats-url=nats://${natsProxy.listen}`] });
+  controller = await startController("wire-1", { kubeconfig: proxiedKubeconfig(info.kubeconfig, apiProxy.listen), args: [`--nats-url=nats://${natsProxy.listen}`] });
   await eventually("controller leads", async () => expect(await controller.isLeader()).toBe(true), 30_000);
 });
 
