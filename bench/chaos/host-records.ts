@@ -4,6 +4,8 @@
 // what the agents report over NATS and of the controller's view.
 //
 //   lost         a policy whose generation was never installed into its domain on its host
+//                (a generation whose policy equals an earlier one's needs no installation: the
+//                agent answers it as a duplicate and its record keeps the earlier generation)
 //   applied twice the same policy generation (resource uid + generation) installed into
 //                the same domain more than once, per the host's journal
 //   misapplied   an installation a domain got that was not meant for it: its resource is
@@ -92,12 +94,16 @@ export function judge(desired: readonly DesiredPolicy[], records: ReadonlyMap<st
   for (const [key, n] of timesInstalled) if (n > 1) verdict.appliedTwice.push(`${key} installed ${n} times`);
   for (const p of desired) {
     const record = records.get(p.host);
-    const installedHere = record?.installed.some((i) => i.domain === p.domain && i.resourceUid === p.uid && i.generation === p.generation && !isReset(i)) ?? false;
+    const ofThisPolicy = (i: Installation) => i.domain === p.domain && i.resourceUid === p.uid && !isReset(i);
+    const sameAsCurrent = (generation: number | undefined, hash: string | undefined) =>
+      generation === p.generation || (generation !== undefined && generation < p.generation && p.hash !== undefined && hash === p.hash);
+    const latest = record?.installed.filter((i) => ofThisPolicy(i) && (i.generation ?? Infinity) <= p.generation).at(-1);
+    const installedHere = latest !== undefined && sameAsCurrent(latest.generation, latest.hash);
     if (!installedHere) verdict.lost.push(`${p.name} (${p.host}/${p.domain} generation ${p.generation})`);
     const d = record?.domains.find((x) => x.name === p.domain);
     const why = !d
       ? "no such domain"
-      : d.resourceUid !== p.uid || d.generation !== p.generation
+      : d.resourceUid !== p.uid || !sameAsCurrent(d.generation, d.active?.hash)
         ? `runs ${d.resourceUid ?? "no resource"}'s generation ${d.generation ?? "-"}`
         : p.hash === undefined || d.active?.hash !== p.hash
           ? `runs hash ${d.active?.hash ?? "-"}, wanted ${p.hash ?? "(not evaluated)"}`

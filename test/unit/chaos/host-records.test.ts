@@ -44,6 +44,20 @@ function host(overrides: Partial<HostRecord> = {}): Map<string, HostRecord> {
   ]);
 }
 
+describe("judge, a generation that changes nothing", () => {
+  it("a new generation whose policy is the one installed already is neither lost nor misapplied: the agent keeps the earlier generation's record", () => {
+    const same = { ...kept, generation: 3 };
+    expect(judge([same], host(), [gone])).toEqual({ lost: [], appliedTwice: [], misapplied: [], notAsDesired: [], installations: 4 });
+  });
+
+  it("a new generation with a new policy the domain never got is lost and not as desired", () => {
+    const changed = { ...kept, generation: 3, hash: OTHER };
+    const v = judge([changed], host(), [gone]);
+    expect(v.lost).toEqual(["h1-vm-0 (h1/vm-0 generation 3)"]);
+    expect(v.notAsDesired).toEqual([`h1/vm-0 (h1-vm-0) runs uid-kept's generation 2`]);
+  });
+});
+
 describe("judge, with deleted policies", () => {
   it("a deleted policy's domain reset to the host default, which keeps the deleted resource's uid, is as desired", () => {
     expect(judge([kept], host(), [gone])).toEqual({ lost: [], appliedTwice: [], misapplied: [], notAsDesired: [], installations: 4 });
