@@ -45,7 +45,7 @@ export interface ChaosOptions {
   faultAt: Partial<Record<FaultName, number>>;
   /** everything talks through toxiproxy; each wire fault lasts `seconds` */
   wire?: { toxiproxyBinary: string; seconds: number };
-  /** at `at` seconds (or once the creates are done), that share of the policies is changed, and another deleted */
+  /** at `at` seconds (or once the creates are done, if later) that share of the policies is changed, and another deleted */
   edits?: { at: number; changeShare: number; deleteShare: number };
   /** how long the NATS node stays down */
   natsDownSeconds: number;
