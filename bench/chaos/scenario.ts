@@ -21,6 +21,7 @@ import { DEMO_HOSTS, profilePath } from "../../scripts/demo/hosts.ts";
 import { DemoKube } from "../../scripts/demo/kube.ts";
 import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { forEachBounded, PolicyClient, type BenchPolicy } from "../fleet/policies.ts";
+import { PolicyWatch } from "../fleet/policy-watch.ts";
 import { type DesiredPolicy, judge, readHostRecord, type Verdict } from "./host-records.ts";
 
 export type FaultName = "leader-kill" | "apiserver-restart" | "nats-node-kill" | "agent-kill";
@@ -143,7 +144,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       // kinds, so that one landing in another domain shows in its hash as well as in its resource uid
       return { name: `${host}-${domain}`, host, domain, disable: i % 2 === 0 ? ["rdrand"] : ["rdrand", "rdseed"] };
     });
-    const client = new PolicyClient(loadKubeConfig(o.plane.kubeconfig), o.namespace);
+    const kubeConfig = loadKubeConfig(o.plane.kubeconfig);
+    const client = new PolicyClient(kubeConfig, o.namespace);
+    // Ready is followed by a watch; the full check (a list and every host's records) runs once all are Ready
+    const watch = new PolicyWatch(kubeConfig, o.namespace, ready);
+    await watch.start();
+    const readyNow = () => [...watch.latest.values()].filter(ready).length;
     const t0 = performance.now();
     const sinceStart = () => (performance.now() - t0) / 1000;
     let createRetries = 0;
@@ -190,7 +196,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         return `${victims.length} agents killed (-9, one process), restarted on their state directories`;
       },
     };
-    const ticker = setInterval(() => o.say(`created ${created}/${o.policies}`), 5_000);
+    const ticker = setInterval(() => o.say(`created ${created}/${o.policies}, Ready ${readyNow()}`), 5_000);
     const runs = await Promise.all(
       (Object.keys(faults) as FaultName[]).map(async (fault) => {
         const wait = o.faultAt[fault] - sinceStart();
@@ -216,19 +222,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const records = new Map(ids.map((id) => [id, readHostRecord(join(stateRoot, id))]));
       return { ready: objects.filter(ready).length, verdict: judge(desired, records), count: objects.length };
     };
-    let state = await look().catch(() => undefined);
     const deadline = performance.now() + o.convergeTimeoutSeconds * 1000;
+    let state: Awaited<ReturnType<typeof look>> | undefined;
     let convergedS: number | undefined;
+    let said = 0;
     for (;;) {
+      if (readyNow() === o.policies) state = await look().catch(() => state);
       if (state && state.count === o.policies && state.ready === o.policies && state.verdict.lost.length === 0 && state.verdict.notAsDesired.length === 0) {
         convergedS = sinceStart();
         break;
       }
       if (performance.now() > deadline) break;
-      if (state) o.say(`Ready ${state.ready}/${o.policies}; hosts not as desired ${state.verdict.notAsDesired.length}`);
+      if (performance.now() - said >= 5_000) {
+        said = performance.now();
+        o.say(`Ready ${readyNow()}/${o.policies}${state ? `; hosts not as desired ${state.verdict.notAsDesired.length}` : ""}`);
+      }
       await sleep(1_000);
-      state = await look().catch(() => state);
     }
+    watch.stop();
     const final = state ?? (await look());
     return {
       faults: runs,

@@ -1,5 +1,6 @@
 // A watch that continues from the last resource version it saw when the
-// apiserver ends it (as it does after a while), until stopped.
+// apiserver ends it (as it does after a while, or when it restarts), until
+// stopped.
 
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -38,8 +39,14 @@ export class ResumingWatch<T extends { metadata?: { resourceVersion?: string } }
   }
 
   async #restart(): Promise<void> {
-    if (this.#stopped) return;
-    await sleep(100);
-    await this.start();
+    while (!this.#stopped) {
+      await sleep(100);
+      try {
+        await this.start();
+        return;
+      } catch {
+        // the apiserver is away (restarting): try again
+      }
+    }
   }
 }
