@@ -73,6 +73,15 @@ export interface ChaosResult {
 /** Lease timings a few seconds long, so a killed leader is replaced within the run. */
 const CONTROLLER_FLAGS = ["--lease-duration=4", "--renew-deadline=3", "--retry-period=0.5", "--request-timeout=2", "--max-backoff=2", "--log-level=warn"];
 
+/**
+ * Hundreds of simulated hosts share one pool process's event loop on an
+ * oversubscribed machine: after a NATS node kill their reconnections queue
+ * behind each other past nats-server's default 2 s for the CONNECT, and the
+ * agents (which retry an authentication timeout) keep timing out. A real host
+ * runs one agent; the simulation gets the time its shared loop needs.
+ */
+const AUTH_TIMEOUT_SECONDS = 10;
+
 const hostId = (prefix: string, i: number) => `${prefix}${String(i).padStart(4, "0")}`;
 const ready = (o: DomainCpuidPolicyObject) => o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
@@ -82,7 +91,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const victims = ids.filter((_, i) => i % killEvery === 0);
   const steady = ids.filter((_, i) => i % killEvery !== 0);
   const stateRoot = join(o.dir, "agents");
-  const nats = await LocalNats.start({ binary: o.plane.binaries["nats-server"], servers: 3, hosts: ids, dir: join(o.dir, "nats") });
+  const nats = await LocalNats.start({ binary: o.plane.binaries["nats-server"], servers: 3, hosts: ids, dir: join(o.dir, "nats"), authTimeoutSeconds: AUTH_TIMEOUT_SECONDS });
   const controllers: ControllerProcess[] = [];
   const pools: RunningPools[] = [];
   try {

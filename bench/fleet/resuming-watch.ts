@@ -26,6 +26,11 @@ export class ResumingWatch<T extends { metadata?: { resourceVersion?: string } }
       this.#path,
       { ...this.#query, allowWatchBookmarks: true, ...(this.#resourceVersion ? { resourceVersion: this.#resourceVersion } : {}) },
       (type: string, obj: T) => {
+        if (type === "ERROR") {
+          // e.g. 410 Gone after an apiserver restart: the version is too old; start again from the current objects
+          this.#resourceVersion = undefined;
+          return;
+        }
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
         this.#onEvent(type, obj);
       },
