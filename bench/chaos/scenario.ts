@@ -98,9 +98,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await nats.createHostsBucket(3);
     o.say(`3-node NATS cluster up (${nats.url})`);
     const domainsPerHost = Math.ceil(o.policies / o.hosts);
+    let saidStarted = performance.now();
     const launchPools = (hosts: string[], count: number, dir: string, restart = false) => {
       mkdirSync(dir, { recursive: true });
       return startAgentPools({
+        onProgress: (started) => {
+          if (performance.now() - saidStarted < 10_000) return;
+          saidStarted = performance.now();
+          o.say(`${started}/${hosts.length} agents started in ${dir}`);
+        },
         natsUrl: nats.url,
         credsDir: nats.credsDir,
         stateRoot,
