@@ -29,9 +29,12 @@ ${XEN_RELEASE_USAGE}
 
 Exit status: 0 levelled, 1 the hosts cannot be levelled, 2 bad input.`;
 
+/** File names without extension, or the whole path where two files share a name. */
 function hostNames(files: string[]): string[] {
   const short = files.map((f) => basename(f).replace(/\.[^.]*$/, ""));
-  return short.map((s, i) => (short.indexOf(s) === short.lastIndexOf(s) ? s : files[i]));
+  const count = new Map<string, number>();
+  for (const s of short) count.set(s, (count.get(s) ?? 0) + 1);
+  return short.map((s, i) => (count.get(s) === 1 ? s : files[i]));
 }
 
 /** Published HostPolicies JSON is told apart from dumps and xen-cpuid output by its leading "{". */

@@ -4,7 +4,7 @@
 // transitively depends on it.
 
 import { ARCH_CAPS_WORDS, DEPENDENCY_ROWS } from "./dependency-rows.ts";
-import { FEATURES, featureByName, type Feature } from "./features.ts";
+import { FEATURES, featureByName, featureByValue, type Feature } from "./features.ts";
 import { emptyFeatureset, hasFeature, setFeature, type Featureset } from "./featureset.ts";
 
 function mustFeature(name: string): Feature {
@@ -71,13 +71,23 @@ export function directRequirements(f: Feature): Feature[] {
   return out;
 }
 
-/** Features whose absence would clear f (transitive requirements). */
-export function deepRequirements(f: Feature): Feature[] {
-  const out: Feature[] = [];
+/** Feature value → the keys it deeply depends on, in key order: DEEP_DEPENDENTS inverted once. */
+const DEEP_REQUIREMENTS: ReadonlyMap<number, readonly Feature[]> = (() => {
+  const m = new Map<number, Feature[]>();
   for (const [key, deps] of DEEP_DEPENDENTS) {
-    if (deps[f.word] & (1 << f.bit)) out.push(FEATURES.find((x) => x.value === key)!);
+    const keyFeature = featureByValue(key)!;
+    for (const v of valuesIn(deps)) {
+      const list = m.get(v);
+      if (list) list.push(keyFeature);
+      else m.set(v, [keyFeature]);
+    }
   }
-  return out;
+  return m;
+})();
+
+/** Features whose absence would clear f (transitive requirements). */
+export function deepRequirements(f: Feature): readonly Feature[] {
+  return DEEP_REQUIREMENTS.get(f.value) ?? [];
 }
 
 export function directDependentsOf(f: Feature): Feature[] {

@@ -1,6 +1,6 @@
 // cpuidctl policy audit | level | explain, run as users run them.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -77,6 +77,16 @@ describe("cpuidctl policy level", () => {
     expect(out.policy.featureset).toMatch(/^[0-9a-f]{8}(:[0-9a-f]{8}){18}$/);
     const ivy = out.removed.find((x: { host: string }) => x.host === "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en");
     expect(ivy.features).toContain("avx2");
+  });
+
+  it("names each host by its file name, or by its path where two files share a name", () => {
+    const text = readFileSync(ALDER, "utf8");
+    mkdirSync(join(dir, "a"));
+    mkdirSync(join(dir, "b"));
+    const twins = [file("a/web.txt", text), file("b/web.txt", text)];
+    const r = cpuidctl("policy", "level", ...twins, IVY, "--guest", "pv", "-o", "json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).hosts).toEqual([...twins, "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en"]);
   });
 
   it("exit 1 with a clear error for mixed vendors", () => {
