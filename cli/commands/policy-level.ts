@@ -45,22 +45,30 @@ type PublishedHostMember = (text: string, file: string, guest: GuestType) => Lev
 /**
  * Hosts of one CPU model usually print byte-identical dumps and xen-cpuid -p
  * output: each distinct text is derived once, and its members share one
- * policy keyed by that text, so levelling reads it once.
+ * policy keyed by that text, so levelling reads it once. Files are read one
+ * at a time and a repeated text is dropped at once (members key by the first
+ * copy): 10,000 kept texts would be ~40 MB for the garbage collector to move.
  */
-function textMembers(texts: string[], files: string[], hosts: string[], guest: GuestType, choice: DeriveChoice, published: PublishedHostMember | undefined): LevelMember[] {
-  const derived = new Map<string, LevelMember["policy"]>();
-  return texts.map((text, i) => {
-    if (published && looksLikeJson(text)) {
+async function fileMembers(files: string[], hosts: string[], guest: GuestType, choice: DeriveChoice): Promise<LevelMember[]> {
+  const derived = new Map<string, { key: string; policy: LevelMember["policy"] }>();
+  let published: PublishedHostMember | undefined;
+  const members: LevelMember[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const text = readInput(files[i]);
+    if (looksLikeJson(text)) {
       if (choice.cmdline !== undefined) throw new UsageError(`${files[i]}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
-      return published(text, files[i], guest);
+      published ??= (await import("../host-policies-input.ts")).publishedHostMember;
+      members.push(published(text, files[i], guest));
+      continue;
     }
-    let policy = derived.get(text);
-    if (!policy) {
-      policy = guestMax(derivePolicies(text, files[i], choice), guest);
-      derived.set(text, policy);
+    let shared = derived.get(text);
+    if (!shared) {
+      shared = { key: text, policy: guestMax(derivePolicies(text, files[i], choice), guest) };
+      derived.set(text, shared);
     }
-    return { host: hosts[i], policy, key: text };
-  });
+    members.push({ host: hosts[i], policy: shared.policy, key: shared.key });
+  }
+  return members;
 }
 
 const command: Command = {
@@ -76,10 +84,7 @@ const command: Command = {
     const guest = guestType(values.guest, usage);
     const format = jsonOrText(values.output);
     const release = xenRelease(values["xen-version"]);
-    const hosts = hostNames(positionals);
-    const texts = positionals.map(readInput);
-    const published = texts.some(looksLikeJson) ? (await import("../host-policies-input.ts")).publishedHostMember : undefined;
-    const members = textMembers(texts, positionals, hosts, guest, { cmdline: values.cmdline, release }, published);
+    const members = await fileMembers(positionals, hostNames(positionals), guest, { cmdline: values.cmdline, release });
     return levelAndPrint(members, guest, format);
   },
 };
