@@ -50,6 +50,11 @@ describe("evaluateDomainPolicy", () => {
     expect(e.policyHash).not.toBe(haswell.published.hashes.hvm_default);
   });
 
+  it("a full policy that breaks Xen's rules is an invalid policy, not a crash", () => {
+    const broken = spec({ policy: { leaves: [], msrs: [{ index: "000000ce", flags: "00000001", value: "0000000000000000" }] } });
+    expect(evaluateDomainPolicy(broken, haswell)).toEqual({ kind: "invalid-policy", message: "spec.policy: MSR 0x000000ce has flags 1, must be 0" });
+  });
+
   it("a request by features has no duplicate-leaf warnings", () => {
     expect(audited(evaluateDomainPolicy(spec({ disable: ["rdrand"] }), haswell)).warnings).toEqual([]);
   });

@@ -202,6 +202,10 @@ describe("changedInFlight", () => {
     expect(changedInFlight(sent, { ...sent, uid: "u-2" })).toBe(true);
     expect(changedInFlight(sent, { ...sent, generation: 3 })).toBe(true);
   });
+
+  it("is true when an object that had no uid is gone", () => {
+    expect(changedInFlight({ name: "p", generation: 2 }, undefined)).toBe(true);
+  });
 });
 
 describe("agentFailure", () => {
