@@ -2,19 +2,17 @@
 
 import { createHash } from "node:crypto";
 import type { DerivedPolicies } from "../shared/derive/derive.ts";
+import { hostTscFacts } from "../shared/derive/tsc-frequency.ts";
 import { policyHash } from "../shared/policy/canonical.ts";
 import { basicMaxLeaf, type CpuPolicy } from "../shared/policy/cpu-policy.ts";
 import { policyView } from "../shared/policy/policy-view.ts";
-import { brandString, isAmdLike, policySignature, policyVendor } from "../shared/policy/vendor.ts";
+import { brandString, policySignature, policyVendor } from "../shared/policy/vendor.ts";
 import type { GuestType } from "../shared/schemas/guest.ts";
 import { HOST_POLICIES_SCHEMA_VERSION, type HostPolicies } from "../shared/schemas/host-policies.ts";
 import { PolicyNames, type PolicyName } from "../shared/schemas/policy.ts";
 import type { ProbeResult } from "./probes/probe.ts";
 
 export const AGENT_VERSION: string = (await import("../package.json", { with: { type: "json" } })).default.version;
-
-const SVM_FEATURES_LEAF = 0x0a; // 0x8000000a, index into extd
-const SVM_TSC_RATE_MSR = 1 << 4;
 
 export function policyHashes(policies: DerivedPolicies): Record<PolicyName, string> {
   return Object.fromEntries(PolicyNames.map((n) => [n, policyHash(policies[n])])) as Record<PolicyName, string>;
@@ -26,17 +24,6 @@ export function fingerprintDigest(result: ProbeResult, hashes: Record<PolicyName
   const releaseModel = result.policies.release;
   const input = JSON.stringify({ hashes, probe, xenVersion, xenCommandLine, cpuidCmdline, microcode, releaseModel });
   return `sha256:${createHash("sha256").update(input).digest("hex")}`;
-}
-
-/** TSC scaling on AMD-like CPUs (SVM TSC-ratio MSR, CPUID 0x8000000a edx[4]). */
-function tscScaling(raw: CpuPolicy): HostPolicies["tsc"] {
-  if (!isAmdLike(policyVendor(raw)) || raw.extd[0].eax < 0x80000000 + SVM_FEATURES_LEAF) return {};
-  return { scaling: (raw.extd[SVM_FEATURES_LEAF].edx & SVM_TSC_RATE_MSR) !== 0 };
-}
-
-/** TSC scaling from the raw policy, and the frequency where the probe found it. */
-export function tscInfo(result: ProbeResult): HostPolicies["tsc"] {
-  return { ...(result.tscKhz === undefined ? {} : { khz: result.tscKhz }), ...tscScaling(result.policies.raw) };
 }
 
 export function guestTypes(policies: DerivedPolicies): GuestType[] {
@@ -57,7 +44,7 @@ export function buildHostPolicies(hostId: string, result: ProbeResult, now = new
       digest: fingerprintDigest(result, hashes),
     },
     cpu: { vendor: policyVendor(policies.host), family: sig.family, model: sig.model, stepping: sig.stepping, brand: brandString(policies.raw) },
-    tsc: tscInfo(result),
+    tsc: hostTscFacts(policies.raw, result.tscKhz),
     policies: Object.fromEntries(PolicyNames.map((n) => [n, policyView(policies[n])])) as HostPolicies["policies"],
     hashes,
     guestTypes: guestTypes(policies),

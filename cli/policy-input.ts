@@ -6,7 +6,9 @@ import { UsageError } from "./command.ts";
 import { deriveFromCpuidDump } from "../shared/derive/from-dump.ts";
 import { deriveFromXenHost, type DerivedPolicies } from "../shared/derive/derive.ts";
 import type { ReleaseName } from "../shared/derive/release.ts";
-import { parseCpuidDump } from "../shared/formats/cpuid-dump.ts";
+import { hostTscFacts, tscKhzFromCpuid } from "../shared/derive/tsc-frequency.ts";
+import type { HostFacts } from "../shared/level/host-facts.ts";
+import { bootCpu, cpuidQuery, parseCpuidDump } from "../shared/formats/cpuid-dump.ts";
 import { detectPolicyInput } from "../shared/formats/detect.ts";
 import { FormatError } from "../shared/formats/format-error.ts";
 import { parseXenCpuidPolicy } from "../shared/formats/xen-cpuid-policy.ts";
@@ -30,19 +32,32 @@ export interface DeriveChoice {
   release?: ReleaseName;
 }
 
-/** Derive the six policies from a CPUID dump or `xen-cpuid -p` output (from Xen's Host policy). */
-export function derivePolicies(text: string, file: string, { cmdline, release }: DeriveChoice): DerivedPolicies {
+export interface DerivedHost {
+  policies: DerivedPolicies;
+  /** what the file probe would publish as HostPolicies.tsc: only a dump has leaves 0x15/0x16 for the frequency */
+  tsc: NonNullable<HostFacts["tsc"]>;
+}
+
+/** Derive the six policies from a CPUID dump or `xen-cpuid -p` output (from Xen's Host policy), with the host's TSC facts. */
+export function deriveHost(text: string, file: string, { cmdline, release }: DeriveChoice): DerivedHost {
   const kind = detectPolicyInput(text, file);
-  if (kind === "cpuid-dump") return deriveFromCpuidDump(parseCpuidDump(text, file), { cmdline, release });
+  if (kind === "cpuid-dump") {
+    const dump = parseCpuidDump(text, file);
+    const policies = deriveFromCpuidDump(dump, { cmdline, release });
+    return { policies, tsc: hostTscFacts(policies.raw, tscKhzFromCpuid(cpuidQuery(bootCpu(dump)))) };
+  }
   if (kind === "xen-cpuid-policy") {
     const out = parseXenCpuidPolicy(text, file);
     const host = out.blocks.find((b) => b.name === "host");
     if (!host) throw new FormatError(file, 1, 1, "no \"Host policy\" in this xen-cpuid -p output (domain-only output cannot be derived from)");
     const raw = out.blocks.find((b) => b.name === "raw");
-    return deriveFromXenHost(host.policy, { cmdline, release, raw: raw?.policy });
+    const policies = deriveFromXenHost(host.policy, { cmdline, release, raw: raw?.policy });
+    return { policies, tsc: hostTscFacts(policies.raw, undefined) };
   }
   throw new UsageError(`${file}: xen-cpuid featuresets carry no leaves to derive from; give a CPUID dump or xen-cpuid -p output`);
 }
+
+export const derivePolicies = (text: string, file: string, choice: DeriveChoice): DerivedPolicies => deriveHost(text, file, choice).policies;
 
 /** Each policy's featureset and what changed relative to the policy it was derived from. */
 const DERIVED_FROM: Record<PolicySetName, PolicySetName | undefined> = {

@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import { UsageError, type Command } from "../command.ts";
 import { levelAndPrint } from "../level-output.ts";
 import { guestType, jsonOrText, parseCommandArgs, XEN_RELEASE_USAGE, xenRelease } from "../policy-args.ts";
-import { derivePolicies, readInput, type DeriveChoice } from "../policy-input.ts";
+import { deriveHost, readInput, type DeriveChoice } from "../policy-input.ts";
 import type { GuestType } from "../../shared/featureset/masks.ts";
 import type { LevelMember } from "../../shared/level/level.ts";
 import { guestMax } from "../../shared/request/build-request.ts";
@@ -17,8 +17,9 @@ RSBA/RRSBA), the smallest max leaves, one vendor, invariant TSC only where
 the hosts' TSC frequencies allow. Shows the level and which host removes which
 feature relative to the union of all hosts.
 
-  <file>...         one per host: a CPUID dump or \`xen-cpuid -p\` output (host
-                    name = file name without extension), or the HostPolicies
+  <file>...         one per host: a CPUID dump (TSC frequency from its leaves
+                    0x15/0x16, as the file probe publishes it) or \`xen-cpuid -p\`
+                    output (host name = file name without extension), or the HostPolicies
                     JSON a host published (\`cpuidctl hosts get <host> -o json\`;
                     host name = its hostId, TSC facts included)
   --guest pv|hvm    guest type
@@ -45,18 +46,19 @@ type PublishedHostMember = (text: string, file: string, guest: GuestType) => Lev
  * policy keyed by that text, so levelling reads it once.
  */
 function textMembers(texts: string[], files: string[], hosts: string[], guest: GuestType, choice: DeriveChoice, published: PublishedHostMember | undefined): LevelMember[] {
-  const derived = new Map<string, LevelMember["policy"]>();
+  const derived = new Map<string, Omit<LevelMember, "host">>();
   return texts.map((text, i) => {
     if (published && looksLikeJson(text)) {
       if (choice.cmdline !== undefined) throw new UsageError(`${files[i]}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
       return published(text, files[i], guest);
     }
-    let policy = derived.get(text);
-    if (!policy) {
-      policy = guestMax(derivePolicies(text, files[i], choice), guest);
-      derived.set(text, policy);
+    let member = derived.get(text);
+    if (!member) {
+      const { policies, tsc } = deriveHost(text, files[i], choice);
+      member = { policy: guestMax(policies, guest), facts: { tsc }, key: text };
+      derived.set(text, member);
     }
-    return { host: hosts[i], policy, key: text };
+    return { host: hosts[i], ...member };
   });
 }
 

@@ -16,26 +16,6 @@ import type { PolicySource } from "./move.ts";
 import { policyRequestId } from "./request-id.ts";
 import type { Acceptance, AgentOutcome, Outcome, StatusDecision, Travel } from "./status.ts";
 
-/** A status this controller wrote, for the generation it was about. */
-export interface WrittenStatus {
-  generation: number;
-  status: DomainCpuidPolicyStatus;
-}
-
-/**
- * The status a reconcile starts from: the one this controller last wrote
- * while the informer's copy does not show it yet, else the informer's.
- * `keep` says whether the written copy is still needed.
- */
-export function currentStatus(
-  written: WrittenStatus | undefined,
-  informed: DomainCpuidPolicyStatus | undefined,
-  generation: number,
-): { status: DomainCpuidPolicyStatus | undefined; keep: boolean } {
-  if (!written || written.generation !== generation || isDeepStrictEqual(informed ?? {}, written.status)) return { status: informed, keep: false };
-  return { status: written.status, keep: true };
-}
-
 /** An invalid spec's issues as the status message: `spec.<path>: <message>`, joined by "; ". */
 export function specIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");

@@ -14,6 +14,7 @@ import type { NatsConnectionStatus } from "../hosts/nats-connection-status.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
 import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
+import { OwnWrites } from "../kube/own-writes.ts";
 import { splitKey } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
@@ -29,7 +30,6 @@ import {
   agentFailure,
   agentHolds,
   changedInFlight,
-  currentStatus,
   ownedByAnother,
   poolOf,
   requeueOf,
@@ -69,14 +69,8 @@ export interface DomainPolicyReconcilerDeps {
 
 export class DomainPolicyReconciler {
   readonly #d: DomainPolicyReconcilerDeps;
-  /**
-   * The status this controller last wrote per object, until the informer's copy
-   * shows it. The controller is the only status writer, so this is the truth
-   * meanwhile; without it a quick second reconcile (a host change or a rival
-   * policy can trigger one) would compare against a stale copy and count an
-   * audit failure, or send an event, twice.
-   */
-  readonly #written = new Map<string, { generation: number; status: DomainCpuidPolicyStatus }>();
+  /** what this replica last wrote, until the informer shows it (a host change or a rival policy can trigger a quick second reconcile) */
+  readonly #own = new OwnWrites<DomainCpuidPolicyObject>();
 
   constructor(deps: DomainPolicyReconcilerDeps) {
     this.#d = deps;
@@ -84,17 +78,16 @@ export class DomainPolicyReconciler {
 
   async reconcile(key: string): Promise<HandlerResult> {
     const { name, namespace } = splitKey(key);
-    const obj = this.#d.informer.get(name, namespace);
+    const cached = this.#d.informer.get(name, namespace);
     // being deleted (another party's finalizer holds it): nothing new goes to the host
-    if (!obj || obj.metadata.deletionTimestamp) {
-      this.#written.delete(key);
+    if (!cached || cached.metadata.deletionTimestamp) {
+      this.#own.forget({ name, namespace });
       return;
     }
 
+    const obj = this.#own.current(cached);
     const generation = obj.metadata.generation ?? 0;
-    const current = currentStatus(this.#written.get(key), obj.status, generation);
-    if (!current.keep) this.#written.delete(key);
-    const previous = current.status;
+    const previous = obj.status;
     const layers = this.#d.layers.of(key);
     const outcome = await this.#outcome(obj, key, generation, previous, layers);
     const decision = decideStatus(previous, generation, outcome, new Date());
@@ -102,8 +95,7 @@ export class DomainPolicyReconciler {
 
     if (statusChanged(status, previous)) {
       try {
-        await this.#d.writer.patchDomainStatus(obj, previous, status);
-        this.#written.set(key, { generation, status });
+        this.#own.wrote(obj, await this.#d.writer.patchDomainStatus(obj, previous, status));
         this.#d.metrics.statusWrites.inc({ kind: "domain" });
       } catch (err) {
         if (httpStatusOf(err) === 404) return;

@@ -21,11 +21,15 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Up to `count` known names closest to `name` (edit distance, then name order). */
+/** Lowercase without separators: "SSE_3", "sse-3" and "sse3" are one spelling for suggestions. */
+const bare = (name: string) => normaliseFeatureName(name).replace(/[-\s]/g, "");
+
+/** Up to `count` known names closest to `name`, ignoring case and separators (edit distance, then name order). */
 export function closestFeatureNames(name: string, count = 3): string[] {
-  const wanted = normaliseFeatureName(name);
-  return FEATURE_NAMES.map((n) => ({ n, d: editDistance(wanted, n) - (n.startsWith(wanted) || wanted.startsWith(n) ? 1 : 0) }))
-    .sort((x, y) => x.d - y.d || x.n.localeCompare(y.n))
+  const wanted = bare(name);
+  return FEATURE_NAMES.map((n) => ({ n, b: bare(n) }))
+    .map(({ n, b }) => ({ n, b, d: editDistance(wanted, b) - (b.startsWith(wanted) || wanted.startsWith(b) ? 1 : 0) }))
+    .sort((x, y) => x.d - y.d || x.b.localeCompare(y.b) || x.n.localeCompare(y.n))
     .slice(0, count)
     .map((x) => x.n);
 }

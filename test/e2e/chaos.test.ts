@@ -42,7 +42,7 @@ describe("chaos under load", () => {
       dir,
       say: (line) => console.log(`[chaos] ${line}`),
     });
-    console.log(`[chaos] converged ${r.convergenceSeconds?.toFixed(1) ?? "never"} s after the last fault; ${r.verdict.installations} installations; ${r.createRetries} create retries`);
+    console.log(`[chaos] converged ${r.convergenceSeconds?.toFixed(1) ?? "never"} s after the last fault; ${r.verdict.installations} installations; ${r.apiRetries} API calls retried`);
     expect(r.faults.map((f) => f.fault).sort()).toEqual(["agent-kill", "apiserver-restart", "leader-kill", "nats-node-kill"]);
     expect(r.verdict.lost).toEqual([]);
     expect(r.verdict.appliedTwice).toEqual([]);

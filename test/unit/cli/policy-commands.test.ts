@@ -1,6 +1,6 @@
 // cpuidctl policy audit | level | explain, run as users run them.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -77,6 +77,25 @@ describe("cpuidctl policy level", () => {
     expect(out.policy.featureset).toMatch(/^[0-9a-f]{8}(:[0-9a-f]{8}){18}$/);
     const ivy = out.removed.find((x: { host: string }) => x.host === "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en");
     expect(ivy.features).toContain("avx2");
+  });
+
+  it("takes each dump's TSC frequency as the file probe publishes it: itsc only where the rates agree", () => {
+    const dump = (name: string) => join(FIXTURES_DIR, "cpuid-dumps", "intel", name);
+    const level = (...files: string[]) => JSON.parse(cpuidctl("policy", "level", ...files, "--guest", "hvm", "-o", "json").stdout);
+    const [skylake, cascade] = [dump("skylake-sp-xeon-platinum-8160-2s.txt"), dump("cascadelake-sp-xeon-platinum-8280.txt")];
+    const apart = level(skylake, cascade);
+    expect(apart.policy.features).not.toContain("itsc");
+    expect(apart.warnings).toContain(
+      "itsc removed: TSC frequencies differ by more than 250 ppm (2100000 kHz: skylake-sp-xeon-platinum-8160-2s; 2700000 kHz: cascadelake-sp-xeon-platinum-8280) and skylake-sp-xeon-platinum-8160-2s, cascadelake-sp-xeon-platinum-8280 cannot scale TSC",
+    );
+    expect(apart.removed.filter((r: { features: string[] }) => r.features.includes("itsc")).map((r: { host: string }) => r.host)).toEqual([
+      "skylake-sp-xeon-platinum-8160-2s",
+      "cascadelake-sp-xeon-platinum-8280",
+    ]);
+    const copy = file("skylake-copy.txt", readFileSync(skylake, "utf8"));
+    const same = level(skylake, copy);
+    expect(same.policy.features).toContain("itsc");
+    expect(same.warnings).toEqual([]);
   });
 
   it("exit 1 with a clear error for mixed vendors", () => {

@@ -145,6 +145,17 @@ describe("decidePool", () => {
     expect(auto.status.members).toHaveLength(4);
   });
 
+  it("a pinned level with invariant TSC admits a host within 250 ppm of its frequency, and one whose frequency is unknown", () => {
+    const at = (host: string, khz?: number): SelectedHost => ({ ...hosts.sapphirerapids, host, ...(khz === undefined ? {} : { tsc: { khz } }) });
+    const first = decidePool(pool("Pinned"), [at("spr-1", 2_000_000)], NOW);
+    expect(first.status.level?.features).toContain("itsc");
+    const joined = [at("spr-1", 2_000_000), at("spr-200ppm", 2_000_400), at("spr-300ppm", 1_999_400), at("spr-unknown")];
+    const d = decidePool(pool("Pinned", pinnedFrom(first), first.status), joined, NOW);
+    expect(d.status.members).toEqual(["spr-1", "spr-200ppm", "spr-unknown"]);
+    expect(d.status.incompatibleHosts?.map((r) => r.host)).toEqual(["spr-300ppm"]);
+    expect(d.status.level?.hash).toBe(first.status.level?.hash);
+  });
+
   it("no selected host: Ready=False NoMembers, nothing pinned", () => {
     const d = decidePool(pool("Pinned"), [], NOW);
     expect(cond(d, "Ready")).toMatchObject({ status: "False", reason: "NoMembers" });

@@ -1,5 +1,5 @@
 // The decisions of a DomainCpuidPolicy reconcile, apart from its reads and
-// calls: which status is current, what an invalid spec reads as, what
+// calls: what an invalid spec reads as, what
 // travels with the domain, conflicts, where else the policy could run, what
 // goes to the agent and what its failure means, whether to write the status
 // and when to come back.
@@ -10,7 +10,6 @@ import {
   agentFailure,
   agentHolds,
   changedInFlight,
-  currentStatus,
   ownedByAnother,
   poolOf,
   requeueOf,
@@ -30,41 +29,6 @@ import { SetPolicyRequest, type DomainInfo } from "../../../shared/schemas/agent
 
 const spec = (over: Record<string, unknown> = {}) => DomainCpuidPolicySpec.parse({ host: "h1", domain: "vm1", guestType: "hvm", ...over });
 const wire = (p = emptyPolicy()) => policyToJson(serialisePolicy(p));
-
-describe("currentStatus", () => {
-  const written = { observedGeneration: 2, policyHash: "sha256:new" };
-  const informed = { observedGeneration: 1, policyHash: "sha256:old" };
-
-  it("is the informer's copy when this controller wrote nothing", () => {
-    expect(currentStatus(undefined, informed, 2)).toEqual({ status: informed, keep: false });
-    expect(currentStatus(undefined, undefined, 2)).toEqual({ status: undefined, keep: false });
-  });
-
-  it("is the written status while the informer's copy lags behind it", () => {
-    const r = currentStatus({ generation: 2, status: written }, informed, 2);
-    expect(r.status).toBe(written);
-    expect(r.keep).toBe(true);
-  });
-
-  it("is the written status while the object has no status in the informer yet", () => {
-    expect(currentStatus({ generation: 2, status: written }, undefined, 2)).toEqual({ status: written, keep: true });
-  });
-
-  it("goes back to the informer's copy once it shows the written status", () => {
-    const shown = { ...written };
-    const r = currentStatus({ generation: 2, status: written }, shown, 2);
-    expect(r.status).toBe(shown);
-    expect(r.keep).toBe(false);
-  });
-
-  it("forgets an empty written status once the object shows no status", () => {
-    expect(currentStatus({ generation: 2, status: {} }, undefined, 2)).toEqual({ status: undefined, keep: false });
-  });
-
-  it("forgets what it wrote for another generation of the spec", () => {
-    expect(currentStatus({ generation: 1, status: written }, informed, 2)).toEqual({ status: informed, keep: false });
-  });
-});
 
 describe("specIssues", () => {
   it("names each issue's field under spec, in order", () => {

@@ -102,6 +102,14 @@ describe("feature names as people type them", () => {
     expect(closestFeatureNames("SSE4_2x", 1)).toEqual(["sse4-2"]);
     expect(unknownFeatureMessage("avx-512f")).toBe('unknown feature "avx-512f"; did you mean avx512f, avx512pf, avx512bw?');
   });
+
+  it("suggests case- and separator-insensitively", () => {
+    expect(closestFeatureNames("SSE_3")).toEqual(["sse3", "sse", "ss"]);
+    expect(closestFeatureNames("sse-3", 1)).toEqual(["sse3"]);
+    expect(closestFeatureNames("SSE41", 1)).toEqual(["sse4-1"]);
+    expect(closestFeatureNames("LAHFLM", 1)).toEqual(["lahf-lm"]);
+    expect(closestFeatureNames("Avx512_FP-16", 1)).toEqual(["avx512-fp16"]);
+  });
 });
 
 describe("dependency queries", () => {
