@@ -7,5 +7,6 @@ export default defineConfig({
     include: ["test/unit/**/*.test.ts"],
     // instrumented code on a shared machine: slow is not wrong
     testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -22,6 +22,7 @@ import { buildHostPolicies } from "./host-policies.ts";
 import { startHttp } from "../runtime/http-endpoints.ts";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
+import { daemonConnectionOptions } from "../runtime/nats/daemon-connection.ts";
 import { reconnectBackoff } from "../runtime/nats/reconnect-backoff.ts";
 import { FileProbe } from "./probes/file.ts";
 import { LinuxProbe } from "./probes/linux.ts";
@@ -105,7 +106,7 @@ export class Agent {
         hostId: c.hostId,
         seedFile: c.natsSeedFile,
         tls: { caFile: c.natsCaFile, certFile: c.natsCertFile, keyFile: c.natsKeyFile },
-        options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectDelayHandler: backoff.next, pingInterval: 10_000, maxPingOut: 3 },
+        options: { ...daemonConnectionOptions(backoff.next), pingInterval: 10_000, maxPingOut: 3 },
       });
     } catch (err) {
       await this.#closeServers();

@@ -3,9 +3,11 @@
 // without this host's permissions (Permissions Violation on its own
 // subjects). Either way nothing the agent does can work, so it names the
 // host, the identity and the refused subject instead of retrying forever.
+// An authentication timeout is no refusal (runtime/nats/authentication-timeout.ts).
 
 import { fromSeed } from "@nats-io/nkeys";
-import { AuthorizationError, PermissionViolationError } from "@nats-io/transport-node";
+import { PermissionViolationError } from "@nats-io/transport-node";
+import { isIdentityRefused } from "../runtime/nats/authentication-timeout.ts";
 import { readSeed } from "../runtime/nkey-seed.ts";
 
 export class CredentialsError extends Error {
@@ -21,7 +23,7 @@ export function describeIdentity(seedFile: string | undefined): string {
 /** The error explained when it says the server refused this host's identity; undefined for any other error. */
 export function credentialsError(err: unknown, hostId: string, identity: string): CredentialsError | undefined {
   const hint = `give the agent the seed made for host ${hostId} (cpuidctl nats config --hosts … ${hostId} writes hosts/<token>.nk)`;
-  if (err instanceof AuthorizationError) {
+  if (isIdentityRefused(err)) {
     return new CredentialsError(`the NATS server refused host ${hostId}'s credentials (${identity}): ${err.message}; ${hint}`);
   }
   if (err instanceof PermissionViolationError) {

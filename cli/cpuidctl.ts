@@ -81,13 +81,14 @@ async function main(args: string[]): Promise<number> {
   return cmd.run(commandArgs, target);
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (e) {
-  if (e instanceof UsageError || e instanceof FormatError || e instanceof PolicyFormatError) {
+// no top-level await: scripts/bundle-cli.ts bundles this as CommonJS
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (!(e instanceof UsageError || e instanceof FormatError || e instanceof PolicyFormatError)) throw e;
     console.error(`${PROGRAM}: ${e.message}`);
     process.exitCode = EXIT_BAD_INPUT;
-  } else {
-    throw e;
-  }
-}
+  },
+);

@@ -1,7 +1,8 @@
 // Levelling members and printing the result, for `policy level` (files) and
 // `hosts level` (published hosts).
 
-import { EXIT_FINDINGS, EXIT_OK, printJson } from "./command.ts";
+import { EXIT_FINDINGS, EXIT_OK } from "./command.ts";
+import { stringifySharing } from "./json-sharing.ts";
 import { featureNames, formatFeatureset } from "../shared/featureset/featureset.ts";
 import type { GuestType } from "../shared/featureset/masks.ts";
 import { levelPolicies, type LevelMember, type LevelResult } from "../shared/level/level.ts";
@@ -29,7 +30,7 @@ export function levelAndPrint(members: readonly LevelMember[], guest: GuestType,
   const hosts = members.map((m) => m.host);
   const r = levelPolicies(members, { guest });
   if (format === "json") {
-    printJson({
+    const result = {
       ok: r.errors.length === 0,
       guest,
       hosts,
@@ -37,7 +38,8 @@ export function levelAndPrint(members: readonly LevelMember[], guest: GuestType,
       removed: r.removed,
       errors: r.errors,
       warnings: r.warnings,
-    });
+    };
+    process.stdout.write(`${stringifySharing(result)}\n`);
   } else process.stdout.write(levelText(r, guest, hosts));
   return r.errors.length ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -13,6 +13,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
 import { startHttp } from "../runtime/http-endpoints.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
+import { daemonConnectionOptions } from "../runtime/nats/daemon-connection.ts";
 import { ApiserverThrottle } from "./kube/apiserver-throttle.ts";
 import { createOrOpenHostsBucket } from "../runtime/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
@@ -188,7 +189,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     seedFile: options.natsSeedFile,
     tls: { caFile: options.natsCaFile, certFile: options.natsCertFile, keyFile: options.natsKeyFile },
     // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
-    options: { maxReconnectAttempts: -1, waitOnFirstConnect: true, noAsyncTraces: true },
+    options: { ...daemonConnectionOptions(), noAsyncTraces: true },
   });
   const link = new NatsConnectionStatus(nc, metrics, logger);
   const kv = await createOrOpenHostsBucket(nc, options.hostsBucketReplicas, (err) =>

@@ -1,6 +1,7 @@
 // The benchmark's DomainCpuidPolicies: created straight through the API
-// (client-node) with bounded concurrency, and patched the same way to
-// measure the apiserver's status-patch ceiling; listed to check the outcome.
+// (client-node) with bounded concurrency, changed and deleted the same way,
+// and patched to measure the apiserver's status-patch ceiling; listed to
+// check the outcome.
 
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
@@ -49,6 +50,15 @@ export class PolicyClient {
         spec: { host: p.host, domain: p.domain, guestType: "hvm", baseline: "default", ...(p.enable ? { enable: p.enable } : {}), ...(p.disable ? { disable: p.disable } : {}) },
       },
     });
+  }
+
+  /** A new spec.disable (a new generation). */
+  async changeDisable(name: string, disable: string[]): Promise<void> {
+    await this.#api.patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL, namespace: this.#namespace, name, body: { spec: { disable } } }, mergePatch);
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.#api.deleteNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL, namespace: this.#namespace, name });
   }
 
   async list(): Promise<DomainCpuidPolicyObject[]> {

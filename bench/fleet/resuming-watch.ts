@@ -1,5 +1,6 @@
 // A watch that continues from the last resource version it saw when the
-// apiserver ends it (as it does after a while), until stopped.
+// apiserver ends it (as it does after a while, or when it restarts), until
+// stopped.
 
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -25,6 +26,11 @@ export class ResumingWatch<T extends { metadata?: { resourceVersion?: string } }
       this.#path,
       { ...this.#query, allowWatchBookmarks: true, ...(this.#resourceVersion ? { resourceVersion: this.#resourceVersion } : {}) },
       (type: string, obj: T) => {
+        if (type === "ERROR") {
+          // e.g. 410 Gone after an apiserver restart: the version is too old; start again from the current objects
+          this.#resourceVersion = undefined;
+          return;
+        }
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
         this.#onEvent(type, obj);
       },
@@ -38,8 +44,14 @@ export class ResumingWatch<T extends { metadata?: { resourceVersion?: string } }
   }
 
   async #restart(): Promise<void> {
-    if (this.#stopped) return;
-    await sleep(100);
-    await this.start();
+    while (!this.#stopped) {
+      await sleep(100);
+      try {
+        await this.start();
+        return;
+      } catch {
+        // the apiserver is away (restarting): try again
+      }
+    }
   }
 }

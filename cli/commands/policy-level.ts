@@ -30,9 +30,12 @@ ${XEN_RELEASE_USAGE}
 
 Exit status: 0 levelled, 1 the hosts cannot be levelled, 2 bad input.`;
 
+/** File names without extension, or the whole path where two files share a name. */
 function hostNames(files: string[]): string[] {
   const short = files.map((f) => basename(f).replace(/\.[^.]*$/, ""));
-  return short.map((s, i) => (short.indexOf(s) === short.lastIndexOf(s) ? s : files[i]));
+  const count = new Map<string, number>();
+  for (const s of short) count.set(s, (count.get(s) ?? 0) + 1);
+  return short.map((s, i) => (count.get(s) === 1 ? s : files[i]));
 }
 
 /** Published HostPolicies JSON is told apart from dumps and xen-cpuid output by its leading "{". */
@@ -43,23 +46,31 @@ type PublishedHostMember = (text: string, file: string, guest: GuestType) => Lev
 /**
  * Hosts of one CPU model usually print byte-identical dumps and xen-cpuid -p
  * output: each distinct text is derived once, and its members share one
- * policy keyed by that text, so levelling reads it once.
+ * policy keyed by that text, so levelling reads it once. Files are read one
+ * at a time and a repeated text is dropped at once (members key by the first
+ * copy): 10,000 kept texts would be ~40 MB for the garbage collector to move.
  */
-function textMembers(texts: string[], files: string[], hosts: string[], guest: GuestType, choice: DeriveChoice, published: PublishedHostMember | undefined): LevelMember[] {
+async function fileMembers(files: string[], hosts: string[], guest: GuestType, choice: DeriveChoice): Promise<LevelMember[]> {
   const derived = new Map<string, Omit<LevelMember, "host">>();
-  return texts.map((text, i) => {
-    if (published && looksLikeJson(text)) {
+  let published: PublishedHostMember | undefined;
+  const members: LevelMember[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const text = readInput(files[i]);
+    if (looksLikeJson(text)) {
       if (choice.cmdline !== undefined) throw new UsageError(`${files[i]}: --cmdline applies to dumps and xen-cpuid -p files; published HostPolicies were derived with their host's own cpuid=`);
-      return published(text, files[i], guest);
+      published ??= (await import("../host-policies-input.ts")).publishedHostMember;
+      members.push(published(text, files[i], guest));
+      continue;
     }
-    let member = derived.get(text);
-    if (!member) {
+    let shared = derived.get(text);
+    if (!shared) {
       const { policies, tsc } = deriveHost(text, files[i], choice);
-      member = { policy: guestMax(policies, guest), facts: { tsc }, key: text };
-      derived.set(text, member);
+      shared = { key: text, policy: guestMax(policies, guest), facts: { tsc } };
+      derived.set(text, shared);
     }
-    return { host: hosts[i], ...member };
-  });
+    members.push({ host: hosts[i], ...shared });
+  }
+  return members;
 }
 
 const command: Command = {
@@ -75,10 +86,7 @@ const command: Command = {
     const guest = guestType(values.guest, usage);
     const format = jsonOrText(values.output);
     const release = xenRelease(values["xen-version"]);
-    const hosts = hostNames(positionals);
-    const texts = positionals.map(readInput);
-    const published = texts.some(looksLikeJson) ? (await import("../host-policies-input.ts")).publishedHostMember : undefined;
-    const members = textMembers(texts, positionals, hosts, guest, { cmdline: values.cmdline, release }, published);
+    const members = await fileMembers(positionals, hostNames(positionals), guest, { cmdline: values.cmdline, release });
     return levelAndPrint(members, guest, format);
   },
 };

@@ -1,35 +1,48 @@
 // Reconciles one DomainCpuidPolicy: resolve its host → build and audit the
 // requested policy (its spec plus the layers of the rollouts that reached it) → push it to the host's agent when clean → write status
 // (only when it changed), events and metrics. Level-triggered: everything is
-// recomputed from the object, the host index and the agent's answer. What
-// happens to a domain once no policy governs it: ./orphan-reset.ts.
+// recomputed from the object, the host index and the agent's answer. This is
+// the I/O around the decisions, which are in ./reconcile-decisions.ts and
+// ./status.ts. What happens to a domain once no policy governs it:
+// ./orphan-reset.ts.
 
-import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
-import { ACCEPTING_HOSTS_LISTED, DomainCpuidPolicySpec, type DomainCpuidPolicyObject, type DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
-import type { AgentClient } from "../agent-client.ts";
+import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject, type DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
+import type { AgentClient, AgentResult } from "../agent-client.ts";
 import type { HostIndex } from "../hosts/host-index.ts";
 import type { NatsConnectionStatus } from "../hosts/nats-connection-status.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
 import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
+import { OwnWrites } from "../kube/own-writes.ts";
 import { splitKey } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
 import { agentAction } from "./agent-action.ts";
 import { auditOnHost, type AuditedEvaluation } from "../../shared/domain-policy/evaluate.ts";
-import { requestDigest, type BuildOnHost } from "../../shared/domain-policy/effective-policy.ts";
-import type { PoolBaseline } from "../../shared/domain-policy/pool-baseline.ts";
+import type { BuildOnHost } from "../../shared/domain-policy/effective-policy.ts";
 import type { AcceptingHostsIndex } from "./accepting-hosts.ts";
 import { policySource } from "./move.ts";
 import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
-import { policyRequestId } from "./request-id.ts";
-import { decideStatus, type Acceptance, type AgentOutcome, type Outcome, type Travel } from "./status.ts";
+import {
+  acceptance,
+  agentFailure,
+  agentHolds,
+  changedInFlight,
+  ownedByAnother,
+  poolOf,
+  requeueOf,
+  setRequest,
+  specIssues,
+  statusChanged,
+  travelOf,
+  withRollouts,
+} from "./reconcile-decisions.ts";
+import { decideStatus, type AgentOutcome, type Outcome } from "./status.ts";
 import type { PoolBaselines } from "./pool-baselines.ts";
 import type { RolloutLayers } from "../rollout/rollout-layers.ts";
 import { layeredSpec, type RolloutLayer } from "../../shared/rollout/layer.ts";
-import type { MoveEnd } from "../../shared/level/compat.ts";
 import { moveEnd } from "../../shared/level/host-member.ts";
 
 export interface DomainPolicyReconcilerDeps {
@@ -57,14 +70,8 @@ export interface DomainPolicyReconcilerDeps {
 
 export class DomainPolicyReconciler {
   readonly #d: DomainPolicyReconcilerDeps;
-  /**
-   * The status this controller last wrote per object, until the informer's copy
-   * shows it. The controller is the only status writer, so this is the truth
-   * meanwhile; without it a quick second reconcile (a host change or a rival
-   * policy can trigger one) would compare against a stale copy and count an
-   * audit failure, or send an event, twice.
-   */
-  readonly #written = new Map<string, { generation: number; status: DomainCpuidPolicyStatus }>();
+  /** what this replica last wrote, until the informer shows it (a host change or a rival policy can trigger a quick second reconcile) */
+  readonly #own = new OwnWrites<DomainCpuidPolicyObject>();
 
   constructor(deps: DomainPolicyReconcilerDeps) {
     this.#d = deps;
@@ -72,26 +79,24 @@ export class DomainPolicyReconciler {
 
   async reconcile(key: string): Promise<HandlerResult> {
     const { name, namespace } = splitKey(key);
-    const obj = this.#d.informer.get(name, namespace);
+    const cached = this.#d.informer.get(name, namespace);
     // being deleted (another party's finalizer holds it): nothing new goes to the host
-    if (!obj || obj.metadata.deletionTimestamp) {
-      this.#written.delete(key);
+    if (!cached || cached.metadata.deletionTimestamp) {
+      this.#own.forget({ name, namespace });
       return;
     }
 
+    const obj = this.#own.current(cached);
     const generation = obj.metadata.generation ?? 0;
-    const previous = this.#lastStatus(key, obj, generation);
+    const previous = obj.status;
     const layers = this.#d.layers.of(key);
     const outcome = await this.#outcome(obj, key, generation, previous, layers);
     const decision = decideStatus(previous, generation, outcome, new Date());
-    // which rollouts' changes the effective request carries: how a rollout tells its wave has reached the policy
-    if (layers.length && outcome.kind !== "invalid-policy") decision.status.rollouts = layers.map((l) => l.rollout);
-    else delete decision.status.rollouts;
+    const status = withRollouts(decision.status, layers, outcome.kind);
 
-    if (!isDeepStrictEqual(decision.status, previous ?? {})) {
+    if (statusChanged(status, previous)) {
       try {
-        await this.#d.writer.patchDomainStatus(obj, previous, decision.status);
-        this.#written.set(key, { generation, status: decision.status });
+        this.#own.wrote(obj, await this.#d.writer.patchDomainStatus(obj, previous, status));
         this.#d.metrics.statusWrites.inc({ kind: "domain" });
       } catch (err) {
         if (httpStatusOf(err) === 404) return;
@@ -100,39 +105,21 @@ export class DomainPolicyReconciler {
     }
     if (decision.auditFailure) this.#d.metrics.auditFailures.inc({ reason: decision.auditFailure });
     for (const event of decision.events) this.#d.events.record(obj, event);
-
-    if (decision.retry) return { requeue: "backoff" };
-    if (decision.status.activation === "Staged") return { requeueAfterMs: this.#d.stagedRefreshMs };
-  }
-
-  #lastStatus(key: string, obj: DomainCpuidPolicyObject, generation: number): DomainCpuidPolicyStatus | undefined {
-    const written = this.#written.get(key);
-    if (!written) return obj.status;
-    if (written.generation !== generation || isDeepStrictEqual(obj.status ?? {}, written.status)) {
-      this.#written.delete(key);
-      return obj.status;
-    }
-    return written.status;
+    return requeueOf({ retry: decision.retry, status }, this.#d.stagedRefreshMs);
   }
 
   async #outcome(obj: DomainCpuidPolicyObject, key: string, generation: number, previous: DomainCpuidPolicyStatus | undefined, layers: readonly RolloutLayer[]): Promise<Outcome> {
     const parsed = DomainCpuidPolicySpec.safeParse(obj.spec);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; ");
-      return { kind: "invalid-policy", message: issues };
-    }
+    if (!parsed.success) return { kind: "invalid-policy", message: specIssues(parsed.error.issues) };
     const spec = layeredSpec(parsed.data, layers);
-    const pool = spec.baseline === "pool" && spec.pool ? this.#d.pools.get(spec.pool) : undefined;
+    const poolName = poolOf(spec);
+    const pool = poolName ? this.#d.pools.get(poolName) : undefined;
     const build: BuildOnHost = (s, h) => this.#d.evaluations.evaluate(s, h, pool);
     const source = policySource(spec, previous, (id) => this.#d.hosts.get(id)?.record, build);
     if (source.kind === "unknown") return { kind: "not-carried", message: source.message };
-    const travel: Travel = {
-      host: spec.host,
-      requestDigest: requestDigest(spec),
-      ...(source.kind === "carry" ? { carried: { policyHash: source.hash, policy: this.#d.evaluations.wireForm(source.policy), from: source.from } } : {}),
-    };
+    const travel = travelOf(spec, source, (p) => this.#d.evaluations.wireForm(p));
     const owner = this.#d.policies.owner(spec.host, spec.domain);
-    if (owner !== undefined && owner !== key) return { kind: "conflict", host: spec.host, domain: spec.domain, owner, travel };
+    if (ownedByAnother(owner, key)) return { kind: "conflict", host: spec.host, domain: spec.domain, owner, travel };
     const host = this.#d.hosts.get(spec.host);
     if (!host) return { kind: "host-not-found", hostId: spec.host, travel };
     const evaluation =
@@ -140,32 +127,12 @@ export class DomainPolicyReconciler {
         ? auditOnHost(source.policy, spec.guestType, host.record, { from: moveEnd(source.from, this.#d.hosts.get(source.from)?.record) })
         : build(spec, host.record);
     if (evaluation.kind !== "audited") return evaluation;
-    const accepting = this.#acceptance(spec, evaluation, pool, moveEnd(spec.host, host.record));
+    // the policy's host: a domain with itsc takes its TSC rate along (shared/level/compat.ts)
+    const here = moveEnd(spec.host, host.record);
+    const accepting = acceptance(this.#d.accepting.all(evaluation.requested, evaluation.policyHash, spec.guestType, here), spec.host, pool);
     if (evaluation.findings.length > 0) return { kind: "audited", evaluation, travel, accepting };
     const agent = await this.#talkToAgent(obj, spec, evaluation, generation, previous);
     return { kind: "audited", evaluation, agent, travel, accepting };
-  }
-
-  /** `here`: the policy's host, whose TSC rate a domain with itsc takes along (shared/level/compat.ts) */
-  #acceptance(spec: DomainCpuidPolicySpec, evaluation: AuditedEvaluation, pool: PoolBaseline | undefined, here: MoveEnd): Acceptance {
-    const all = this.#d.accepting.all(evaluation.requested, evaluation.policyHash, spec.guestType, here);
-    const hosts = { count: all.length, hosts: all.slice(0, ACCEPTING_HOSTS_LISTED) };
-    const others = all.length - (binarySearchIncludes(all, spec.host) ? 1 : 0);
-    if (pool?.kind !== "level") return { hosts, others };
-    const accepted = pool.members.filter((m) => binarySearchIncludes(all, m));
-    const refusing = pool.members.filter((m) => !binarySearchIncludes(all, m));
-    return {
-      hosts,
-      others,
-      pool: {
-        pool: pool.pool,
-        levelHash: pool.hash,
-        members: pool.members.length,
-        count: accepted.length,
-        hosts: accepted.slice(0, ACCEPTING_HOSTS_LISTED),
-        refusing: refusing.slice(0, ACCEPTING_HOSTS_LISTED),
-      },
-    };
   }
 
   async #talkToAgent(
@@ -181,46 +148,21 @@ export class DomainPolicyReconciler {
       const asked = Date.now();
       const r = await this.#d.agents.get(spec.host, spec.domain);
       if (r.kind !== "ok") return this.#failure(spec.host, asked, r);
-      const known = r.value.activeHash === evaluation.policyHash || r.value.stagedHash === evaluation.policyHash;
+      if (agentHolds(r.value, evaluation.policyHash)) return { kind: "domain", info: r.value };
       // the agent no longer holds the policy (e.g. its state was reset): send it again
-      if (known) return { kind: "domain", info: r.value };
     }
-    const requestId = policyRequestId(obj.metadata.uid, generation, evaluation.policyHash);
+    const request = setRequest(obj.metadata, spec, generation, evaluation.policyHash, this.#d.evaluations.wireForm(evaluation.requested));
     const asked = Date.now();
     const started = performance.now();
-    const r = await this.#d.agents.set({
-      hostId: spec.host,
-      domain: spec.domain,
-      guestType: spec.guestType,
-      policy: this.#d.evaluations.wireForm(evaluation.requested),
-      policyHash: evaluation.policyHash,
-      requestId,
-      generation,
-      ...(obj.metadata.uid ? { resourceUid: obj.metadata.uid } : {}),
-    });
+    const r = await this.#d.agents.set(request);
     const result = r.kind === "ok" ? r.value.result : r.kind;
     this.#d.metrics.setPolicyDuration.observe({ result }, (performance.now() - started) / 1000);
-    // deleted, recreated or changed while the request was in flight: the sweep
-    // that followed may have listed the domain before the request landed
-    const current = this.#d.informer.get(obj.metadata.name!, obj.metadata.namespace);
-    if (current?.metadata.uid !== obj.metadata.uid || current?.metadata.generation !== obj.metadata.generation) this.#d.sweepHost(spec.host);
-    this.#d.log.debug({ host: spec.host, domain: spec.domain, requestId, result }, "set policy");
-    return r.kind === "ok" ? { kind: "reply", reply: r.value, requestId } : this.#failure(spec.host, asked, r);
+    if (changedInFlight(obj.metadata, this.#d.informer.get(obj.metadata.name!, obj.metadata.namespace)?.metadata)) this.#d.sweepHost(spec.host);
+    this.#d.log.debug({ host: spec.host, domain: spec.domain, requestId: request.requestId, result }, "set policy");
+    return r.kind === "ok" ? { kind: "reply", reply: r.value, requestId: request.requestId } : this.#failure(spec.host, asked, r);
   }
 
-  #failure(hostId: string, asked: number, r: Exclude<AgentOutcome, { kind: "unchanged" | "reply" | "domain" | "transport" }>): AgentOutcome {
-    if (r.kind === "unavailable" && !this.#d.link.blames(this.#d.hosts.get(hostId), asked)) return { kind: "transport", message: r.message };
-    return r;
+  #failure(hostId: string, asked: number, r: Exclude<AgentResult<unknown>, { kind: "ok" }>): AgentOutcome {
+    return agentFailure(r, this.#d.link.blames(this.#d.hosts.get(hostId), asked));
   }
-}
-
-function binarySearchIncludes(sorted: readonly string[], value: string): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return sorted[lo] === value;
 }

@@ -20,7 +20,7 @@ import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
 import { objectKey } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";
-import { OwnWrites } from "./own-writes.ts";
+import { OwnWrites } from "../kube/own-writes.ts";
 import { decideRollout, ROLLOUT_FINALIZER } from "./rollout-status.ts";
 
 export interface RolloutReconcilerDeps {
@@ -37,7 +37,7 @@ export interface RolloutReconcilerDeps {
 
 export class RolloutReconciler {
   readonly #d: RolloutReconcilerDeps;
-  readonly #own = new OwnWrites();
+  readonly #own = new OwnWrites<CpuidRolloutObject>();
 
   constructor(deps: RolloutReconcilerDeps) {
     this.#d = deps;
@@ -46,7 +46,7 @@ export class RolloutReconciler {
   async reconcile(name: string): Promise<HandlerResult> {
     const cached = this.#d.rollouts.get(name);
     if (!cached) {
-      this.#own.forget(name);
+      this.#own.forget({ name });
       return;
     }
     let rollout = this.#own.current(cached);
@@ -77,7 +77,7 @@ export class RolloutReconciler {
       }
       if (rollout !== decidedOn) this.#own.wrote(decidedOn, rollout);
     } catch (err) {
-      this.#own.forget(name);
+      this.#own.forget({ name });
       const code = httpStatusOf(err);
       // changed meanwhile (or gone): decide again on what the informer brings
       if (code === 409) return { requeue: "backoff" };

@@ -41,6 +41,8 @@ export interface LocalNatsOptions {
   tls?: boolean;
   /** default: a new temp dir, removed on stop */
   dir?: string;
+  /** the servers' authorization timeout (default nats-server's 2 s) */
+  authTimeoutSeconds?: number;
 }
 
 interface ServerPorts {
@@ -76,7 +78,7 @@ export class LocalNats {
     const ports = await freePorts(3 * count);
     const nats = new LocalNats(options, Array.from({ length: count }, (_, i) => ({ client: ports[3 * i], monitor: ports[3 * i + 1], route: ports[3 * i + 2] })));
     try {
-      nats.#writeConfigs(options.hosts);
+      nats.#writeConfigs(options.hosts, options.authTimeoutSeconds);
       await Promise.all(nats.#ports.map((_, i) => nats.startServer(i)));
     } catch (err) {
       await nats.stop();
@@ -164,8 +166,8 @@ export class LocalNats {
     if (this.#ownsDir && process.env.KEEP_TEST_DIRS !== "1") rmSync(this.dir, { recursive: true, force: true });
   }
 
-  #writeConfigs(hosts: readonly string[]): void {
-    const authorization = renderAuthorization(ensureFleetIdentities(this.credsDir, hosts));
+  #writeConfigs(hosts: readonly string[], authTimeoutSeconds: number | undefined): void {
+    const authorization = renderAuthorization(ensureFleetIdentities(this.credsDir, hosts), authTimeoutSeconds);
     const certs = this.tlsDir ? ensureFleetCertificates(this.tlsDir, hosts, [LOOPBACK, "localhost"]) : undefined;
     const tls = certs && { certFile: certs.server.cert, keyFile: certs.server.key, caFile: certs.ca.cert, verify: true };
     this.#ports.forEach((ports, i) => {

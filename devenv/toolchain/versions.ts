@@ -11,5 +11,5 @@ export const NATS_SERVER_VERSION = "v2.15.2";
  * is tagged v0.316.0 (go-wrapper.ts: prometheusModuleVersion).
  */
 export const PROMETHEUS_VERSION = "v3.16.0";
-/** toxiproxy-server: the wire-fault tests and `npm run bench -- toxiproxy` put it between the daemons and their servers. */
+/** toxiproxy-server: the wire-fault tests and `npm run bench -- chaos --wire` put it between the daemons and their servers. */
 export const TOXIPROXY_VERSION = "v2.5.0";

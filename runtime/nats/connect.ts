@@ -10,13 +10,17 @@
 // once with a NatsTlsError, even for a daemon that waits for its first
 // connection: a wrong CA or certificate never fixes itself. The handshake is
 // checked first (tls-handshake-check.ts), as the client alone would report a
-// refused client certificate as a timeout.
+// refused client certificate as a timeout. A daemon's first connection is
+// retried until it succeeds unless the server refuses the identity itself
+// (an authentication timeout is retried: authentication-timeout.ts).
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type ConnectionOptions, type NatsConnection, nkeyAuthenticator } from "@nats-io/transport-node";
 import { hostSeedFile, serviceSeedFile, type ServiceIdentity } from "../../shared/nats/credentials-layout.ts";
 import { hostInboxPrefix } from "../../shared/nats/subjects.ts";
 import { tlsCaFiles, tlsHostFiles, tlsServiceFiles } from "../../shared/nats/tls-layout.ts";
 import { readSeed } from "../nkey-seed.ts";
+import { isIdentityRefused } from "./authentication-timeout.ts";
 import { natsTlsError, tlsConnectionOptions, usesTls, type NatsTls } from "./tls.ts";
 import { checkTlsHandshake } from "./tls-handshake-check.ts";
 
@@ -35,6 +39,9 @@ export interface NatsClient {
   options?: Partial<ConnectionOptions>;
 }
 
+/** nats.js's default reconnect wait */
+const DEFAULT_RETRY_MS = 2_000;
+
 export async function connectNats(client: NatsClient): Promise<NatsConnection> {
   const servers = typeof client.servers === "string" ? client.servers.split(",").map((s) => s.trim()).filter(Boolean) : [...client.servers];
   const options: ConnectionOptions = {
@@ -49,14 +56,17 @@ export async function connectNats(client: NatsClient): Promise<NatsConnection> {
     const problem = await checkTlsHandshake(servers, client.tls);
     if (problem) throw problem;
   }
-  try {
-    // one round over the servers first: waitOnFirstConnect would retry a TLS failure forever
-    return await connect({ ...options, waitOnFirstConnect: false });
-  } catch (err) {
-    const tlsError = natsTlsError(err, client.tls);
-    if (tlsError) throw tlsError;
-    if (!options.waitOnFirstConnect) throw err;
-    return connect(options);
+  // one round over the servers at a time: nats.js's own waitOnFirstConnect
+  // would retry a TLS failure forever and give up after two authentication timeouts
+  for (;;) {
+    try {
+      return await connect({ ...options, waitOnFirstConnect: false });
+    } catch (err) {
+      const tlsError = natsTlsError(err, client.tls);
+      if (tlsError) throw tlsError;
+      if (!options.waitOnFirstConnect || isIdentityRefused(err)) throw err;
+      await sleep(options.reconnectDelayHandler?.() ?? options.reconnectTimeWait ?? DEFAULT_RETRY_MS);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // dependency-missing: a feature is on while something it transitively needs
 // is off (Xen's deep dependencies; Xen would silently clear the dependent).
 
-import { FEATURES, featureByName, type Feature } from "../featureset/features.ts";
+import { FEATURES, featureByName } from "../featureset/features.ts";
 import { DEEP_DEPENDENTS, deepRequirements } from "../featureset/dependencies.ts";
 import { hasFeature } from "../featureset/featureset.ts";
 import { describeFeature, featurePosition, namesList, type Finding } from "./finding.ts";
@@ -37,13 +37,12 @@ export function dependenciesClean(req: Uint32Array): boolean {
   return true;
 }
 
-const REQUIREMENTS: ReadonlyMap<number, readonly Feature[]> = new Map(FEATURES.map((f) => [f.value, deepRequirements(f)]));
 const ARCH_CAPS = featureByName("arch-caps")!;
 
 export function dependencyFindings(req: Uint32Array, out: Finding[]): void {
   for (const f of FEATURES) {
     if (!hasFeature(req, f)) continue;
-    const missing = REQUIREMENTS.get(f.value)!.filter((r) => !hasFeature(req, r));
+    const missing = deepRequirements(f).filter((r) => !hasFeature(req, r));
     if (missing.length === 0) continue;
     let message = `${describeFeature(f)} is on but needs ${namesList(missing)}, which ${missing.length === 1 ? "is" : "are"} off`;
     const archCaps = missing.includes(ARCH_CAPS);

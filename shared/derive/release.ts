@@ -7,7 +7,7 @@
 // branch and need no entry here.
 
 import { featureByName, type Feature } from "../featureset/features.ts";
-import { buildMasks, type FeatureMasks } from "../featureset/masks.ts";
+import { buildMasks, MASTER_MASKS, type FeatureMasks } from "../featureset/masks.ts";
 
 export const RELEASE_NAMES = ["4.17", "master"] as const;
 export type ReleaseName = (typeof RELEASE_NAMES)[number];
@@ -83,18 +83,21 @@ function masks417(): FeatureMasks {
   return buildMasks((f) => (absent.has(f.value) ? undefined : (annotation.get(f.value) ?? f.annotation)));
 }
 
-const MODELS: Readonly<Record<ReleaseName, ReleaseModel>> = {
-  master: {
-    name: "master",
-    ...buildMasks((f) => f.annotation),
-    guestMaxAllLeaves: true,
-    ermsHint: true,
-    miscInGuestMax: true,
-    svmClampInHvmMax: true,
-    svmTscRateMsr: false,
-    vmxRdtscpInvpcidChecked: true,
-  },
-  "4.17": {
+const MASTER: ReleaseModel = {
+  name: "master",
+  ...MASTER_MASKS,
+  guestMaxAllLeaves: true,
+  ermsHint: true,
+  miscInGuestMax: true,
+  svmClampInHvmMax: true,
+  svmTscRateMsr: false,
+  vmxRdtscpInvpcidChecked: true,
+};
+
+/** built when first asked for: most runs model master only */
+let model417: ReleaseModel | undefined;
+const release417 = (): ReleaseModel =>
+  (model417 ??= {
     name: "4.17",
     ...masks417(),
     guestMaxAllLeaves: false,
@@ -103,8 +106,7 @@ const MODELS: Readonly<Record<ReleaseName, ReleaseModel>> = {
     svmClampInHvmMax: false,
     svmTscRateMsr: true,
     vmxRdtscpInvpcidChecked: false,
-  },
-};
+  });
 
 export function isReleaseName(text: string): text is ReleaseName {
   return (RELEASE_NAMES as readonly string[]).includes(text);
@@ -115,5 +117,5 @@ export function releaseModel(name: string = DEFAULT_RELEASE): ReleaseModel {
   if (!isReleaseName(name)) {
     throw new RangeError(`Xen release "${name}" is not modelled; accepted: ${RELEASE_NAMES.join(", ")}`);
   }
-  return MODELS[name];
+  return name === "master" ? MASTER : release417();
 }

@@ -4,7 +4,7 @@
 // transitively depends on it.
 
 import { ARCH_CAPS_WORDS, DEPENDENCY_ROWS } from "./dependency-rows.ts";
-import { FEATURES, featureByName, type Feature } from "./features.ts";
+import { FEATURES, featureByName, featureByValue, type Feature } from "./features.ts";
 import { emptyFeatureset, hasFeature, setFeature, type Featureset } from "./featureset.ts";
 
 function mustFeature(name: string): Feature {
@@ -36,25 +36,36 @@ function valuesIn(fs: Featureset): number[] {
   return out;
 }
 
-/** Worklist closure as gen-cpuid does; a cycle back to the key is a table bug. */
-function deepClosure(key: number): Featureset {
-  const seen = emptyFeatureset();
-  const work = [...valuesIn(DIRECT_DEPENDENTS.get(key)!)];
-  while (work.length) {
-    const v = work.pop()!;
-    if (v === key) throw new Error(`dependency cycle through feature value ${key}`);
-    if (seen[v >>> 5] & (1 << (v & 31))) continue;
-    seen[v >>> 5] |= 1 << (v & 31);
-    const next = DIRECT_DEPENDENTS.get(v);
-    if (next) work.push(...valuesIn(next));
-  }
-  return seen;
+/**
+ * The closure gen-cpuid computes, memoised depth-first (a key's closure is its
+ * direct dependents and their closures), so each key's dependents are listed
+ * once; meeting a key whose closure is still being built is a table bug.
+ */
+function deepClosures(): Map<number, Featureset> {
+  const done = new Map<number, Featureset>();
+  const building = new Set<number>();
+  const closure = (key: number): Featureset => {
+    const known = done.get(key);
+    if (known) return known;
+    if (building.has(key)) throw new Error(`dependency cycle through feature value ${key}`);
+    building.add(key);
+    const fs = emptyFeatureset();
+    for (const v of valuesIn(DIRECT_DEPENDENTS.get(key)!)) {
+      fs[v >>> 5] |= 1 << (v & 31);
+      if (!DIRECT_DEPENDENTS.has(v)) continue;
+      const deeper = closure(v);
+      for (let w = 0; w < fs.length; w++) fs[w] |= deeper[w];
+    }
+    building.delete(key);
+    done.set(key, fs);
+    return fs;
+  };
+  const keys = [...DIRECT_DEPENDENTS.keys()].sort((a, b) => a - b);
+  return new Map(keys.map((k) => [k, closure(k)]));
 }
 
 /** Feature value → everything that transitively depends on it. */
-export const DEEP_DEPENDENTS: ReadonlyMap<number, Featureset> = new Map(
-  [...DIRECT_DEPENDENTS.keys()].sort((a, b) => a - b).map((k) => [k, deepClosure(k)]),
-);
+export const DEEP_DEPENDENTS: ReadonlyMap<number, Featureset> = deepClosures();
 
 export const DEEP_FEATURES: Featureset = (() => {
   const fs = emptyFeatureset();
@@ -71,13 +82,23 @@ export function directRequirements(f: Feature): Feature[] {
   return out;
 }
 
-/** Features whose absence would clear f (transitive requirements). */
-export function deepRequirements(f: Feature): Feature[] {
-  const out: Feature[] = [];
+/** Feature value → the keys it deeply depends on, in key order: DEEP_DEPENDENTS inverted once. */
+const DEEP_REQUIREMENTS: ReadonlyMap<number, readonly Feature[]> = (() => {
+  const m = new Map<number, Feature[]>();
   for (const [key, deps] of DEEP_DEPENDENTS) {
-    if (deps[f.word] & (1 << f.bit)) out.push(FEATURES.find((x) => x.value === key)!);
+    const keyFeature = featureByValue(key)!;
+    for (const v of valuesIn(deps)) {
+      const list = m.get(v);
+      if (list) list.push(keyFeature);
+      else m.set(v, [keyFeature]);
+    }
   }
-  return out;
+  return m;
+})();
+
+/** Features whose absence would clear f (transitive requirements). */
+export function deepRequirements(f: Feature): readonly Feature[] {
+  return DEEP_REQUIREMENTS.get(f.value) ?? [];
 }
 
 export function directDependentsOf(f: Feature): Feature[] {

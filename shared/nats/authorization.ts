@@ -111,8 +111,9 @@ export function fleetUsers(identities: FleetIdentities): NatsUser[] {
  * is JSON-quoted, which the server's config parser accepts verbatim (so `$`
  * in subjects is never read as a variable reference).
  */
-export function renderAuthorization(identities: FleetIdentities): string {
-  const lines = ["authorization {", "  users = ["];
+/** `timeoutSeconds`: how long the server waits for a client's CONNECT (nats-server's default: 2 s). */
+export function renderAuthorization(identities: FleetIdentities, timeoutSeconds?: number): string {
+  const lines = ["authorization {", ...(timeoutSeconds === undefined ? [] : [`  timeout: ${timeoutSeconds}`]), "  users = ["];
   for (const user of fleetUsers(identities)) {
     lines.push(`    ${renderUser(user)}`);
   }

@@ -16,8 +16,22 @@ const POLICIES = 500;
 const HOSTS = 50;
 const dir = scratchDir("cpuid-fleet-chaos-");
 
+const NAMESPACE = "e2e-chaos";
+const HOST_PREFIX = "chaos-";
+
+// The plane has no namespace controller: the policies and the hosts' mirrors
+// are deleted here, and the emptied namespace finalized, so that nothing of
+// this run stays for the tests after it.
 afterAll(async () => {
-  await kubectlOk(["delete", "namespace", "e2e-chaos", "--wait=false"]).catch(() => undefined);
+  await kubectlOk(["delete", "dcp", "--all", "-n", NAMESPACE, "--ignore-not-found"]);
+  const hosts = (await kubectlOk(["get", "hcp", "-o", "name"])).split("\n").filter((n) => n.startsWith(`hostcpuidpolicy.cpuidfleet.io/${HOST_PREFIX}`));
+  if (hosts.length > 0) await kubectlOk(["delete", ...hosts]);
+  if ((await kubectlOk(["get", "namespace", NAMESPACE, "-o", "name", "--ignore-not-found"])).trim() !== "") {
+    await kubectlOk(["delete", "namespace", NAMESPACE, "--wait=false"]);
+    await kubectlOk(["replace", "--raw", `/api/v1/namespaces/${NAMESPACE}/finalize`, "-f", "-"], {
+      stdin: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE }, spec: { finalizers: [] } }),
+    });
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -26,8 +40,8 @@ describe("chaos under load", () => {
     const r = await runChaos({
       plane: planeInfo(),
       restartApiserver: () => attachPlane().restartComponent("kube-apiserver"),
-      namespace: "e2e-chaos",
-      hostPrefix: "chaos-",
+      namespace: NAMESPACE,
+      hostPrefix: HOST_PREFIX,
       policies: POLICIES,
       hosts: HOSTS,
       pools: 1,
@@ -42,7 +56,7 @@ describe("chaos under load", () => {
       dir,
       say: (line) => console.log(`[chaos] ${line}`),
     });
-    console.log(`[chaos] converged ${r.convergenceSeconds?.toFixed(1) ?? "never"} s after the last fault; ${r.verdict.installations} installations; ${r.createRetries} create retries`);
+    console.log(`[chaos] converged ${r.convergenceSeconds?.toFixed(1) ?? "never"} s after the last fault; ${r.verdict.installations} installations; ${r.apiRetries} API calls retried`);
     expect(r.faults.map((f) => f.fault).sort()).toEqual(["agent-kill", "apiserver-restart", "leader-kill", "nats-node-kill"]);
     expect(r.verdict.lost).toEqual([]);
     expect(r.verdict.appliedTwice).toEqual([]);

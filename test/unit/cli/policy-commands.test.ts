@@ -1,6 +1,6 @@
 // cpuidctl policy audit | level | explain, run as users run them.
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -96,6 +96,16 @@ describe("cpuidctl policy level", () => {
     const same = level(skylake, copy);
     expect(same.policy.features).toContain("itsc");
     expect(same.warnings).toEqual([]);
+  });
+
+  it("names each host by its file name, or by its path where two files share a name", () => {
+    const text = readFileSync(ALDER, "utf8");
+    mkdirSync(join(dir, "a"));
+    mkdirSync(join(dir, "b"));
+    const twins = [file("a/web.txt", text), file("b/web.txt", text)];
+    const r = cpuidctl("policy", "level", ...twins, IVY, "--guest", "pv", "-o", "json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).hosts).toEqual([...twins, "xen-cpuid-p_xeon-e5-2430l-v2_ivybridge-en"]);
   });
 
   it("exit 1 with a clear error for mixed vendors", () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluateDomainPolicy, type AuditedEvaluation } from "../../../shared/domain-policy/evaluate.ts";
+import { evaluateDomainPolicy, policyRequestOf, type AuditedEvaluation } from "../../../shared/domain-policy/evaluate.ts";
 import { decodeHostPolicies, type HostRecord } from "../../../shared/hosts/host-record.ts";
 import { DomainCpuidPolicySpec } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostPolicies } from "../../../shared/schemas/host-policies.ts";
@@ -25,6 +25,14 @@ const audited = (e: ReturnType<typeof evaluateDomainPolicy>) => {
   return e as AuditedEvaluation;
 };
 
+describe("policyRequestOf", () => {
+  it("is a request by features, a full policy, or none for baseline pool (built from the pool's level)", () => {
+    expect(policyRequestOf(spec({ baseline: "max", disable: ["rdrand"] }))).toEqual({ kind: "features", baseline: "max", enable: [], disable: ["rdrand"] });
+    expect(policyRequestOf(spec({ policy: { leaves: [], msrs: [] } }))).toEqual({ kind: "policy", policy: { leaves: [], msrs: [] } });
+    expect(policyRequestOf(spec({ baseline: "pool", pool: "p1" }))).toBeUndefined();
+  });
+});
+
 describe("evaluateDomainPolicy", () => {
   it("the host default is clean, has the default's hash, and adds or removes nothing", () => {
     const e = audited(evaluateDomainPolicy(spec({}), haswell));
@@ -40,6 +48,21 @@ describe("evaluateDomainPolicy", () => {
     expect(e.findings).toEqual([]);
     expect(e.removed).toContain("avx2");
     expect(e.policyHash).not.toBe(haswell.published.hashes.hvm_default);
+  });
+
+  it("a full policy that breaks Xen's rules is an invalid policy, not a crash", () => {
+    const broken = spec({ policy: { leaves: [], msrs: [{ index: "000000ce", flags: "00000001", value: "0000000000000000" }] } });
+    expect(evaluateDomainPolicy(broken, haswell)).toEqual({ kind: "invalid-policy", message: "spec.policy: MSR 0x000000ce has flags 1, must be 0" });
+  });
+
+  it("a request by features has no duplicate-leaf warnings", () => {
+    expect(audited(evaluateDomainPolicy(spec({ disable: ["rdrand"] }), haswell)).warnings).toEqual([]);
+  });
+
+  it("a finding says why Xen never offers a feature to the spec's guest type", () => {
+    const message = (guestType: string) => audited(evaluateDomainPolicy(spec({ guestType, enable: ["monitor"] }), haswell)).findings.map((f) => f.message);
+    expect(message("hvm")).toEqual(['monitor (CPUID 0x00000001.ecx[3]) is requested but Xen never offers it to HVM (HAP) guests (annotation "none")']);
+    expect(message("pv")).toEqual(['monitor (CPUID 0x00000001.ecx[3]) is requested but Xen never offers it to PV guests (annotation "none")']);
   });
 
   it("enabling a feature the host's max lacks fails with a finding naming it", () => {
@@ -71,6 +94,7 @@ describe("evaluateDomainPolicy", () => {
 
 describe("evaluateDomainPolicy, baseline pool", () => {
   let pool: PoolBaseline;
+  let annotation: string;
   beforeAll(() => {
     const levelled = levelHosts(
       [
@@ -80,10 +104,11 @@ describe("evaluateDomainPolicy, baseline pool", () => {
       "hvm",
     );
     const level = levelled.level!;
+    annotation = JSON.stringify(toStoredLevel(level, "hvm"));
     const object: CpuidPoolObject = {
       apiVersion: "cpuidfleet.io/v1alpha1",
       kind: "CpuidPool",
-      metadata: { name: "p1", annotations: { [LEVEL_ANNOTATION]: JSON.stringify(toStoredLevel(level, "hvm")) } },
+      metadata: { name: "p1", annotations: { [LEVEL_ANNOTATION]: annotation } },
       spec: { hostSelector: {}, guestType: "hvm" },
       status: { members: ["h-hsw", "h-spr"] },
     };
@@ -117,10 +142,39 @@ describe("evaluateDomainPolicy, baseline pool", () => {
     expect(onHost.map((f) => f.code)).not.toContain("feature-not-in-max");
   });
 
+  it("a pool whose stored level is for the other guest type waits for a relevel; one without a status has no members", () => {
+    const levelled = (guestType: "hvm" | "pv", status?: CpuidPoolObject["status"]): CpuidPoolObject => ({
+      apiVersion: "cpuidfleet.io/v1alpha1",
+      kind: "CpuidPool",
+      metadata: { name: "p1", annotations: { [LEVEL_ANNOTATION]: annotation } },
+      spec: { hostSelector: {}, guestType },
+      ...(status ? { status } : {}),
+    });
+    expect(poolBaseline("p1", levelled("pv", { members: ["h-hsw"] }))).toEqual({
+      kind: "unavailable",
+      pool: "p1",
+      reason: "PoolNotReady",
+      message: "CpuidPool p1's level is for hvm guests but its spec.guestType is pv: it waits for a relevel",
+    });
+    expect(poolBaseline("p1", levelled("hvm"))).toMatchObject({ kind: "level", pool: "p1", guestType: "hvm", members: [] });
+  });
+
+  it("carries no warnings, and its findings say why Xen never offers a feature to the guest type, for the level and the host alike", () => {
+    const e = audited(evaluateDomainPolicy(onPool({ enable: ["monitor"] }), haswell, pool));
+    expect(e.warnings).toEqual([]);
+    const level = (pool as Extract<PoolBaseline, { kind: "level" }>).hash;
+    const why = 'monitor (CPUID 0x00000001.ecx[3]) is requested but Xen never offers it to HVM (HAP) guests (annotation "none")';
+    expect(e.findings.map((f) => f.message)).toEqual([`beyond the level of CpuidPool p1 (${level}): ${why}`, why]);
+  });
+
   it("a missing pool, one without a level, or one for the other guest type is reported, not built", () => {
     expect(evaluateDomainPolicy(onPool({}), haswell, poolBaseline("p1", undefined))).toEqual({ kind: "pool-unavailable", reason: "PoolNotFound", message: "CpuidPool p1 does not exist" });
     const bare: CpuidPoolObject = { apiVersion: "cpuidfleet.io/v1alpha1", kind: "CpuidPool", metadata: { name: "p1" }, spec: { hostSelector: {}, guestType: "hvm" } };
-    expect(evaluateDomainPolicy(onPool({}), haswell, poolBaseline("p1", bare))).toMatchObject({ kind: "pool-unavailable", reason: "PoolNotReady" });
+    expect(evaluateDomainPolicy(onPool({}), haswell, poolBaseline("p1", bare))).toEqual({
+      kind: "pool-unavailable",
+      reason: "PoolNotReady",
+      message: "CpuidPool p1 has no level yet (it has no members, or the controller has not levelled it)",
+    });
     const damaged = { ...bare, metadata: { name: "p1", annotations: { [LEVEL_ANNOTATION]: "{" } } };
     expect(evaluateDomainPolicy(onPool({}), haswell, poolBaseline("p1", damaged))).toMatchObject({ kind: "pool-unavailable", reason: "PoolNotReady", message: expect.stringContaining("not JSON") });
     expect(evaluateDomainPolicy(onPool({ guestType: "pv" }), haswell, pool)).toEqual({
@@ -128,7 +182,7 @@ describe("evaluateDomainPolicy, baseline pool", () => {
       reason: "PoolGuestTypeMismatch",
       message: "CpuidPool p1 is levelled for hvm guests and this policy is for pv guests",
     });
-    expect(evaluateDomainPolicy(onPool({}), haswell)).toMatchObject({ kind: "pool-unavailable", reason: "PoolNotReady" });
+    expect(evaluateDomainPolicy(onPool({}), haswell)).toEqual({ kind: "pool-unavailable", reason: "PoolNotReady", message: "CpuidPool p1 has not been read yet" });
   });
 });
 

@@ -113,7 +113,7 @@ describe("feature names as people type them", () => {
 });
 
 describe("dependency queries", () => {
-  const n = (fs: { name: string }[]) => fs.map((x) => x.name);
+  const n = (fs: readonly { name: string }[]) => fs.map((x) => x.name);
 
   it("direct and deep requirements of a feature", () => {
     expect(n(directRequirements(f("avx2")))).toEqual(["avx"]);

@@ -56,6 +56,12 @@ describe("authorization config", () => {
     expect(text).toContain(`nkey: "${controller}", permissions`);
     expect(text).toContain(`nkey: "${a}", permissions: { publish: { allow: ["$KV.cpuid-hosts.host-a"`);
     expect(text.startsWith("authorization {")).toBe(true);
+    expect(text).not.toContain("timeout");
+  });
+
+  it("sets the authorization timeout when given one", () => {
+    const text = renderAuthorization({ adminPublicKey: key(), controllerPublicKey: key(), hosts: [] }, 10);
+    expect(text.startsWith("authorization {\n  timeout: 10\n  users = [")).toBe(true);
   });
 
   it("rejects duplicate hosts, shared keys and malformed keys", () => {

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { emptyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
-import { policySetView } from "../../../shared/policy/policy-view.ts";
+import { policySetView, policyView } from "../../../shared/policy/policy-view.ts";
 import { brandString, isAmdLike, policySignature, policyVendor, vendorString, type Vendor } from "../../../shared/policy/vendor.ts";
 
 const word = (s: string) => s.split("").reduce((n, ch, i) => n | (ch.charCodeAt(0) << (8 * i)), 0) >>> 0;
@@ -55,6 +55,15 @@ describe("policySignature", () => {
 
   it("below family 6 the extended model is not used", () => {
     expect(policySignature(withLeaf1(0x000f0543))).toEqual({ family: 5, model: 4, stepping: 3 });
+  });
+
+  it("the view holds each policy given, in Xen's order, and no other", () => {
+    const host = withVendor("GenuineIntel");
+    const max = withVendor("GenuineIntel");
+    max.basic[1].ecx = 1;
+    const view = policySetView(host, { hvm_max: max, host });
+    expect(Object.keys(view.policies)).toEqual(["host", "hvm_max"]);
+    expect(view.policies).toEqual({ host: policyView(host), hvm_max: policyView(max) });
   });
 
   it("the view prints them as two hex digits", () => {

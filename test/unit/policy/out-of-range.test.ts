@@ -36,6 +36,21 @@ const CASES: Array<[string, number, CpuPolicy]> = [
   ["extd", 1, policy((p) => { p.extd[0] = { eax: 0, ebx: M, ecx: 0, edx: 0 }; p.extd[1].eax = M; })],
 ];
 
+// Not in Xen's test: the edges of each limit. [what, markers left, the policy]
+const EDGES: Array<[string, number, CpuPolicy]> = [
+  ["every cache subleaf valid: all kept", 6, policy((p) => { p.basic[0].eax = 4; for (const c of p.cache) Object.assign(c, { eax: 1, ebx: M }); })],
+  ["cache subleaf 0 invalid: all cleared", 0, policy((p) => { p.basic[0].eax = 4; p.cache[0].ebx = M; p.cache[1] = { eax: 1, ebx: M, ecx: 0, edx: 0 }; })],
+  ["valid topology below max leaf 0xb: cleared", 0, policy((p) => { p.basic[0].eax = 0xa; p.topo[0] = { eax: 0, ebx: M, ecx: 0x100, edx: 0 }; })],
+  ["no xstate advertised at max leaf 0xd: all cleared", 0, policy((p) => { p.basic[0].eax = 0xd; p.xstate[0].ebx = M; p.xstate[1].ebx = M; })],
+];
+
+describe("clearing out-of-range leaves at the edges of each limit", () => {
+  it.each(EDGES)("%s (%i markers left)", (_what, left, p) => {
+    clearOutOfRangeLeaves(p);
+    expect(markers(p)).toBe(left);
+  });
+});
+
 describe("clearing out-of-range leaves (Xen's test_cpuid_out_of_range_clearing)", () => {
   it.each(CASES)("%s keeps %i marker(s)", (_name, left, p) => {
     clearOutOfRangeLeaves(p);

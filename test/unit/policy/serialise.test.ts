@@ -76,6 +76,28 @@ describe("Xen serialised form", () => {
     expect(duplicateLeafWarnings(serialisePolicy(alder.blocks[0].policy))).toEqual([]);
   });
 
+  it("says in words why a record is out of range, at the edges of each range Xen stores", () => {
+    const outside = "leaf outside the ranges Xen stores (0x0-0xd, 0x40000000, 0x40000100, 0x80000000-0x80000021)";
+    const why = (l: number, sub: number) => expectError({ leaves: [leaf(l, sub)], msrs: [] }, "out-of-range", { leaf: l, subleaf: sub });
+    expect(why(0xe, NO_SUBLEAF)).toBe(`leaf 0x0000000e: ${outside}`);
+    expect(why(0x20, NO_SUBLEAF)).toBe(`leaf 0x00000020: ${outside}`);
+    expect(why(0x80000022, NO_SUBLEAF)).toBe(`leaf 0x80000022: ${outside}`);
+    expect(why(0x80000000, 0)).toBe("leaf 0x80000000 subleaf 0x00000000: this leaf has no sub-leaves: give subleaf ffffffff (none), not 00000000");
+    expect(why(0x40000100, 1)).toBe("leaf 0x40000100 subleaf 0x00000001: this leaf has no sub-leaves: give subleaf ffffffff (none), not 00000001");
+    expect(why(4, NO_SUBLEAF)).toBe("leaf 0x00000004: this leaf has sub-leaves; give one");
+    expect(why(7, 3)).toBe("leaf 0x00000007 subleaf 0x00000003: sub-leaf not stored for this leaf");
+  });
+
+  it("says which MSR value is too wide or which MSR is not part of a policy", () => {
+    const why = (index: number, value: bigint, code: string) => expectError({ leaves: [], msrs: [{ index, flags: 0, value }] }, code, { msr: index });
+    expect(why(0xce, 1n << 32n, "overflow")).toBe("MSR 0x000000ce (PLATFORM_INFO) value 0x100000000 is wider than 32 bits");
+    expect(why(0x10a, 1n << 64n, "overflow")).toBe("MSR 0x0000010a (ARCH_CAPABILITIES) value is wider than 64 bits");
+    expect(why(0x10a, -1n, "overflow")).toBe("MSR 0x0000010a (ARCH_CAPABILITIES) value is wider than 64 bits");
+    expect(why(0x48, 0n, "out-of-range")).toBe("MSR 0x00000048 is not part of a CPU policy (only 0xce and 0x10a are)");
+    const widest = deserialisePolicy({ leaves: [], msrs: [{ index: 0x10a, flags: 0, value: (1n << 64n) - 1n }] });
+    expect([widest.archCapsLo, widest.archCapsHi]).toEqual([0xffffffff, 0xffffffff]);
+  });
+
   it("a subleaf on a leaf without sub-leaves says to use ffffffff", () => {
     expect(expectError({ leaves: [leaf(0, 0)], msrs: [] }, "out-of-range", { leaf: 0, subleaf: 0 })).toBe(
       "leaf 0x00000000 subleaf 0x00000000: this leaf has no sub-leaves: give subleaf ffffffff (none), not 00000000",
