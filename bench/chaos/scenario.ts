@@ -193,7 +193,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // Ready is followed by a watch; the full check (a list and every host's records) runs once all are Ready
     const watch = new PolicyWatch(kubeConfig, o.namespace, ready);
     await watch.start();
-    const readyNow = () => [...watch.latest.values()].filter(ready).length;
+    const gone = new Set<string>();
+    const readyNow = () => [...watch.latest.values()].filter((p) => !gone.has(p.metadata.name!) && ready(p)).length;
     const t0 = performance.now();
     const sinceStart = () => (performance.now() - t0) / 1000;
     let apiRetries = 0;
@@ -235,6 +236,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
               const defaultHash = defaults.get(p.host);
               if (!defaultHash) throw new Error(`host ${p.host} has no hvm_default policy in its HostCpuidPolicy`);
               deleted.push({ name: p.name, uid: uids.get(p.name)!, host: p.host, domain: p.domain, defaultHash });
+              gone.add(p.name);
               await persist(() => client.delete(p.name), 404);
             } else if (i % changeEvery === 0) {
               // every profile has AVX2, so the change makes a new policy on every host
@@ -312,8 +314,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let convergedS: number | undefined;
     let said = 0;
     for (;;) {
-      // the watch keeps deleted policies as last seen: it only says when the full check is worth making
-      if (readyNow() >= expected) state = await look().catch(() => state);
+      if (readyNow() === expected) state = await look().catch(() => state);
       if (state && state.count === expected && state.ready === expected && state.verdict.lost.length === 0 && state.verdict.notAsDesired.length === 0) {
         convergedS = sinceStart();
         break;
