@@ -96,6 +96,8 @@ const CONTROLLER_FLAGS = ["--lease-duration=4", "--renew-deadline=3", "--retry-p
  * runs one agent; the simulation gets the time its shared loop needs.
  */
 const AUTH_TIMEOUT_SECONDS = 10;
+/** how often convergence is checked by a full list while the watch does not yet show every policy Ready */
+const LIST_EVERY_MS = 10_000;
 
 const hostId = (prefix: string, i: number) => `${prefix}${String(i).padStart(4, "0")}`;
 const ready = (o: DomainCpuidPolicyObject) =>
@@ -313,8 +315,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let state: Awaited<ReturnType<typeof look>> | undefined;
     let convergedS: number | undefined;
     let said = 0;
+    // the watch only says when to look: a list every LIST_EVERY_MS decides anyway, should the watch have missed a change
+    let listedAt = 0;
     for (;;) {
-      if (readyNow() === expected) state = await look().catch(() => state);
+      if (readyNow() === expected || performance.now() - listedAt >= LIST_EVERY_MS) {
+        listedAt = performance.now();
+        state = await look().catch(() => state);
+      }
       if (state && state.count === expected && state.ready === expected && state.verdict.lost.length === 0 && state.verdict.notAsDesired.length === 0) {
         convergedS = sinceStart();
         break;
@@ -322,11 +329,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       if (performance.now() > deadline) break;
       if (performance.now() - said >= 5_000) {
         said = performance.now();
-        o.say(`Ready ${readyNow()}/${expected}${state ? `; hosts not as desired ${state.verdict.notAsDesired.length}` : ""}`);
+        o.say(`Ready ${readyNow()}/${expected} (watched)${state ? `, ${state.ready}/${expected} (listed); hosts not as desired ${state.verdict.notAsDesired.length}` : ""}`);
       }
       await sleep(1_000);
     }
     watch.stop();
+    const { restarts, relists } = watch.resumed;
+    o.say(`the policy watch ended and resumed ${restarts} times, ${relists} of them from the current objects; Ready ${readyNow()}/${expected} as watched`);
     const final = convergedS !== undefined && state ? state : await look();
     return {
       faults: runs,

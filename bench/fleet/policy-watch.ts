@@ -52,6 +52,11 @@ export class PolicyWatch {
     this.#watch.stop();
   }
 
+  /** how often the watch ended and started again, and how often of those from the current objects */
+  get resumed(): { restarts: number; relists: number } {
+    return { restarts: this.#watch.restarts, relists: this.#watch.relists };
+  }
+
   #check(obj: DomainCpuidPolicyObject): void {
     const name = obj.metadata.name!;
     if (this.seenAt.has(name) || !this.#milestone(obj)) return;

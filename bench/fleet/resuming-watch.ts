@@ -13,6 +13,10 @@ export class ResumingWatch<T extends { metadata?: { resourceVersion?: string } }
   #resourceVersion: string | undefined;
   #abort: AbortController | undefined;
   #stopped = false;
+  /** times the watch ended and was started again */
+  restarts = 0;
+  /** times the apiserver said the version was gone, so the watch started again from the current objects */
+  relists = 0;
 
   constructor(kubeConfig: KubeConfig, path: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void) {
     this.#watch = new Watch(kubeConfig);
@@ -29,6 +33,7 @@ export class ResumingWatch<T extends { metadata?: { resourceVersion?: string } }
         if (type === "ERROR") {
           // e.g. 410 Gone after an apiserver restart: the version is too old; start again from the current objects
           this.#resourceVersion = undefined;
+          this.relists++;
           return;
         }
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
@@ -44,6 +49,7 @@ export class ResumingWatch<T extends { metadata?: { resourceVersion?: string } }
   }
 
   async #restart(): Promise<void> {
+    this.restarts++;
     while (!this.#stopped) {
       await sleep(100);
       try {
