@@ -53,6 +53,8 @@ export interface ChaosOptions {
   /** the creates are spread evenly over this many seconds */
   createSeconds: number;
   controllerWorkers: number;
+  /** the controllers' `--request-timeout`: how long a reconcile waits for an agent's reply */
+  requestTimeoutSeconds: number;
   agentNice: number;
   heartbeatSeconds: number;
   convergeTimeoutSeconds: number;
@@ -86,7 +88,7 @@ export interface ChaosResult {
 }
 
 /** Lease timings a few seconds long, so a killed leader is replaced within the run. */
-const CONTROLLER_FLAGS = ["--lease-duration=4", "--renew-deadline=3", "--retry-period=0.5", "--request-timeout=2", "--max-backoff=2", "--log-level=warn"];
+const CONTROLLER_FLAGS = ["--lease-duration=4", "--renew-deadline=3", "--retry-period=0.5", "--max-backoff=2", "--log-level=warn"];
 
 /**
  * Hundreds of simulated hosts share one pool process's event loop on an
@@ -167,7 +169,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         identity,
         ...(wire ? { kubeconfig: wire.controllerKubeconfig } : {}),
         logFile: join(o.dir, `controller-${identity}.log`),
-        args: [...CONTROLLER_FLAGS, `--workers=${o.controllerWorkers}`, `--hosts-bucket-replicas=${natsServers}`],
+        args: [...CONTROLLER_FLAGS, `--workers=${o.controllerWorkers}`, `--request-timeout=${o.requestTimeoutSeconds}`, `--hosts-bucket-replicas=${natsServers}`],
         readyTimeoutMs: 120_000,
       });
       controllers.push(c);

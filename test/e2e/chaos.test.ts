@@ -50,6 +50,7 @@ describe("chaos under load", () => {
       natsDownSeconds: 3,
       createSeconds: 15,
       controllerWorkers: 8,
+      requestTimeoutSeconds: 2,
       agentNice: 0,
       heartbeatSeconds: 5,
       convergeTimeoutSeconds: 240,
