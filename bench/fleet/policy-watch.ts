@@ -2,9 +2,9 @@
 // first seen meeting a milestone (Applied for its current generation; a
 // rollout's change carried or gone); keeps the last copy of each.
 
-import type { KubeConfig } from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyObject } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
-import { domainPoliciesPath } from "../../shared/api/v1alpha1/names.ts";
+import { API_GROUP, API_VERSION, DOMAIN_PLURAL, domainPoliciesPath } from "../../shared/api/v1alpha1/names.ts";
 import { ResumingWatch } from "./resuming-watch.ts";
 
 export type Milestone = (obj: DomainCpuidPolicyObject) => boolean;
@@ -24,7 +24,9 @@ export class PolicyWatch {
 
   constructor(kubeConfig: KubeConfig, namespace: string, milestone: Milestone = applied) {
     this.#milestone = milestone;
-    this.#watch = new ResumingWatch(kubeConfig, domainPoliciesPath(namespace), {}, (type, obj) => {
+    const api = kubeConfig.makeApiClient(CustomObjectsApi);
+    const list = () => api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: DOMAIN_PLURAL, namespace }) as Promise<{ items: DomainCpuidPolicyObject[] }>;
+    this.#watch = new ResumingWatch(kubeConfig, domainPoliciesPath(namespace), {}, list, (type, obj) => {
       if (type !== "ADDED" && type !== "MODIFIED") return;
       this.latest.set(obj.metadata.name!, obj);
       this.#check(obj);

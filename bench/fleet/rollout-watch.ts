@@ -2,9 +2,9 @@
 // status as last seen (and how large the stored object grew), and waits for a
 // condition.
 
-import type { KubeConfig } from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { CpuidRolloutObject, CpuidRolloutStatus } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
-import { rolloutsPath } from "../../shared/api/v1alpha1/names.ts";
+import { API_GROUP, API_VERSION, ROLLOUT_PLURAL, rolloutsPath } from "../../shared/api/v1alpha1/names.ts";
 import { ResumingWatch } from "./resuming-watch.ts";
 
 export class RolloutWatch {
@@ -19,7 +19,10 @@ export class RolloutWatch {
   #waiters: { type: string; resolve: (at: number) => void }[] = [];
 
   constructor(kubeConfig: KubeConfig, name: string) {
-    this.#watch = new ResumingWatch(kubeConfig, rolloutsPath(), { fieldSelector: `metadata.name=${name}` }, (type, obj) => {
+    const fieldSelector = `metadata.name=${name}`;
+    const api = kubeConfig.makeApiClient(CustomObjectsApi);
+    const list = () => api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: ROLLOUT_PLURAL, fieldSelector }) as Promise<{ items: CpuidRolloutObject[] }>;
+    this.#watch = new ResumingWatch(kubeConfig, rolloutsPath(), { fieldSelector }, list, (type, obj) => {
       if (type !== "ADDED" && type !== "MODIFIED") return;
       if (type === "MODIFIED") this.updates++;
       this.largestBytes = Math.max(this.largestBytes, Buffer.byteLength(JSON.stringify(obj)));
