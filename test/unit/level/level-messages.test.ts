@@ -116,7 +116,7 @@ describe("errors", () => {
     ]);
     for (const reg of ["ebx", "ecx", "edx"] as const) {
       const other = tweak((p) => (p.basic[0][reg] ^= 0x100));
-      expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: other }]).errors).toHaveLength(1);
+      expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: other }]).errors).toEqual([expect.stringMatching(/^hosts of different vendors cannot share a pool level; intel \("GenuineIntel"\): a; unknown/)]);
     }
   });
 
@@ -131,6 +131,28 @@ describe("errors", () => {
     ]);
     const notEmpty = tweak((p) => (p.basic[0].eax = 1), empty);
     expect(levelPolicies([{ host: "e", policy: notEmpty }, { host: "a", policy: ALDER.hvm_max }]).errors[0]).toMatch(/^hosts of different vendors/);
+  });
+
+  it("each class's own leaf 0 counts for emptiness and vendor, whichever class comes first", () => {
+    const empty = tweak((p) => Object.assign(p.basic[0], { eax: 0, ebx: 0, ecx: 0, edx: 0 }));
+    const emptyError = "host e has an empty policy: Xen offers no such guests there";
+    expect(levelPolicies([{ host: "e", policy: empty }, { host: "a", policy: ALDER.hvm_max }, { host: "b", policy: ALDER.hvm_max }]).errors).toEqual([emptyError]);
+    expect(levelPolicies([{ host: "e", policy: empty }, { host: "a", policy: ALDER.hvm_max }, { host: "b", policy: AMD }]).errors).toEqual([
+      emptyError,
+      'hosts of different vendors cannot share a pool level; intel ("GenuineIntel"): a; amd ("AuthenticAMD"): b',
+    ]);
+    // not empty: a max leaf without a vendor, or any one vendor register without a max leaf
+    const partly = [
+      tweak((p) => (p.basic[0].eax = 1), empty),
+      tweak((p) => (p.basic[0].ebx = 0x41414141), empty),
+      tweak((p) => (p.basic[0].ecx = 0x41414141), empty),
+      tweak((p) => (p.basic[0].edx = 0x41414141), empty),
+    ];
+    for (const policy of partly) {
+      expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "x", policy }]).errors).toEqual([
+        expect.stringMatching(/^hosts of different vendors cannot share a pool level; intel \("GenuineIntel"\): a; unknown \("[?A]{12}"\): x$/),
+      ]);
+    }
   });
 
   it("a level that does not fit a member names the host and the findings, once per host of the class", () => {
