@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { invariantTscCheck, policyFits } from "../../../shared/level/compat.ts";
 import { groupBy, hostList } from "../../../shared/level/group.ts";
 import { keepsInvariantTsc, sameTscRate } from "../../../shared/level/host-facts.ts";
-import { commonLeafLimits } from "../../../shared/level/leaf-limits.ts";
+import { applyLeafLimits, commonLeafLimits } from "../../../shared/level/leaf-limits.ts";
 import { levelPolicies, type LevelMember } from "../../../shared/level/level.ts";
 import { memberClasses } from "../../../shared/level/member-classes.ts";
 import { loadPoolBits } from "../../../shared/level/pool-bits.ts";
@@ -92,6 +92,16 @@ describe("the pool's leaf limits", () => {
     expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }]).policy!.platformInfo).toBe(0x80000000);
   });
 
+  it("applies the leaf limits, and the widths only when there are some", () => {
+    const p = copyPolicy(ALDER.hvm_max);
+    const before = p.extd[8].eax;
+    expect(before & 0xffff).not.toBe(0);
+    applyLeafLimits(p, { basic: 0xd, feat: 0, extd: 0x80000007 });
+    expect([p.basic[0].eax, p.feat[0].eax, p.extd[0].eax, p.extd[8].eax]).toEqual([0xd, 0, 0x80000007, before]);
+    applyLeafLimits(p, { basic: 0xd, feat: 0, extd: 0x80000008, physBits: 36, linBits: 47 });
+    expect(p.extd[8].eax).toBe(((before & ~0xffff) | (47 << 8) | 36) >>> 0);
+  });
+
   it("without leaf 0xd in the level there is no XSAVE", () => {
     const low = tweak((p) => (p.basic[0].eax = 0xc));
     const r = levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: low, max: ALDER.hvm_max }]);
@@ -103,6 +113,19 @@ describe("the pool's leaf limits", () => {
 });
 
 describe("errors", () => {
+  it("no members: nothing levelled, nothing removed", () => {
+    expect(levelPolicies([])).toEqual({ policy: null, removed: [], errors: ["no hosts to level"], warnings: [] });
+  });
+
+  it("a refused pool has no level and removes nothing", () => {
+    expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: AMD }])).toEqual({
+      policy: null,
+      removed: [],
+      errors: ['hosts of different vendors cannot share a pool level; intel ("GenuineIntel"): a; amd ("AuthenticAMD"): b'],
+      warnings: [],
+    });
+  });
+
   it("mixed vendors: each vendor with its hosts", () => {
     expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: AMD }, { host: "c", policy: ALDER.hvm_max }]).errors).toEqual([
       'hosts of different vendors cannot share a pool level; intel ("GenuineIntel"): a, c; amd ("AuthenticAMD"): b',
@@ -245,6 +268,31 @@ describe("warnings", () => {
     expect(old).toEqual(expect.arrayContaining(["xsave", "avx", "avx2", "fma", "xsaveopt"]));
     const lost = featureNames(policyFeatureset(ALDER.hvm_max)).filter((f) => !has(r.policy!, f));
     expect(r.removed.flatMap((x) => x.features).sort()).toEqual(lost.sort());
+  });
+
+  it("xsave goes for the members whose own or accepted basic leaves stop below 0xd, whatever their order", () => {
+    const short = tweak((p) => (p.basic[0].eax = 0xb));
+    const r = levelPolicies(
+      [
+        { host: "old", policy: short, max: ALDER.hvm_max },
+        { host: "new", policy: ALDER.hvm_max },
+        { host: "capped", policy: ALDER.hvm_max, max: short },
+      ],
+      { guest: "hvm" },
+    );
+    expect(has(r.policy!, "xsave")).toBe(false);
+    expect(r.removed.filter((x) => x.features.includes("xsave")).map((x) => x.host)).toEqual(["old", "capped"]);
+  });
+
+  it("the features of leaves a member does not reach are not in the level", () => {
+    // without itsc and RSBA/RRSBA, no warning applies
+    const full = withFeatures(ALDER.hvm_max, [], ["itsc", "rsba", "rrsba"]);
+    const short = tweak((p) => (p.basic[0].eax = 6), full);
+    const r = levelPolicies([{ host: "new", policy: full }, { host: "old", policy: short }], { guest: "hvm" });
+    expect(has(full, "bmi1")).toBe(true);
+    expect(has(r.policy!, "bmi1")).toBe(false);
+    expect(r.removed.find((x) => x.host === "old")!.features).toContain("bmi1");
+    expect(r.warnings).toEqual([]);
   });
 
   it("a pool-wide hint a member does not accept", () => {
