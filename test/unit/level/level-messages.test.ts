@@ -4,7 +4,7 @@
 // member classes, the pool's leaf limits, the invariant-TSC rule).
 
 import { describe, expect, it } from "vitest";
-import { invariantTscCheck, policyFits } from "../../../shared/level/compat.ts";
+import { acceptingHosts, breaksInvariantTsc, invariantTscCheck, policyFits } from "../../../shared/level/compat.ts";
 import { groupBy, hostList } from "../../../shared/level/group.ts";
 import { keepsInvariantTsc, sameTscRate } from "../../../shared/level/host-facts.ts";
 import { applyLeafLimits, commonLeafLimits } from "../../../shared/level/leaf-limits.ts";
@@ -325,6 +325,12 @@ describe("warnings", () => {
 });
 
 describe("who removed what", () => {
+  it("only the members that lack a feature are named, wherever they stand", () => {
+    const noVme = withFeatures(ALDER.hvm_max, [], ["vme"]);
+    expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: noVme }], { guest: "hvm" }).removed).toEqual([{ host: "b", features: ["vme"] }]);
+    expect(levelPolicies([{ host: "b", policy: noVme }, { host: "a", policy: ALDER.hvm_max }], { guest: "hvm" }).removed).toEqual([{ host: "b", features: ["vme"] }]);
+  });
+
   it("a feature lost through a dependency goes to the host lacking what it needs", () => {
     const noAvx = withFeatures(ALDER.hvm_max, [], ["avx"]);
     const inconsistent = withFeatures(noAvx, ["avx2"]);
@@ -420,6 +426,9 @@ describe("the invariant-TSC rule for a move (invariantTscCheck)", () => {
     expect(invariantTscCheck(ITSC, unknown, ICE_LAKE, "hvm")).toEqual({ warning: warning("host hsw-1") });
     expect(invariantTscCheck(ITSC, { host: "gone" }, unknown, "hvm")).toEqual({ warning: warning("host gone and host hsw-1") });
     expect(invariantTscCheck(ITSC, {}, {}, "hvm")).toEqual({ warning: warning("the guest's host and this host") });
+    // facts without any TSC entry read as unknown too
+    expect(invariantTscCheck(ITSC, { host: "a", facts: {} }, { host: "b", facts: {} }, "hvm")).toEqual({ warning: warning("host a and host b") });
+    expect(breaksInvariantTsc({ host: "a", facts: {} }, ICE_LAKE, "hvm")).toBe(false);
   });
 
   it("says nothing for a policy without itsc", () => {
@@ -434,5 +443,16 @@ describe("the invariant-TSC rule for a move (invariantTscCheck)", () => {
     const unknown = policyFits(ITSC, ALDER.hvm_max, { guest: "hvm", from: ICE_LAKE, to: { host: "hsw-1" } });
     expect(unknown).toMatchObject({ fits: true, findings: [] });
     expect(unknown.warnings).toHaveLength(1);
+    expect(policyFits(ITSC, ALDER.hvm_max, { guest: "hvm", from: ICE_LAKE, to: { host: "icl-2", facts: { tsc: { khz: 2_400_000 } } } })).toEqual({ fits: true, findings: [], warnings: [] });
+  });
+
+  it("acceptingHosts judges each host with the caller's options and the host's own facts", () => {
+    const hosts = [
+      { host: "icl-2", max: ALDER.hvm_max, facts: { tsc: { khz: 2_400_000 } } },
+      { host: "spr-1", max: ALDER.hvm_max, facts: { tsc: { khz: 2_592_000 } } },
+    ];
+    const r = acceptingHosts(ITSC, hosts, { guest: "hvm", from: ICE_LAKE });
+    expect(r.accepting).toEqual(["icl-2"]);
+    expect(r.rejecting.map((x) => [x.host, x.findings.map((f) => f.code)])).toEqual([["spr-1", ["tsc-incompatible"]]]);
   });
 });
