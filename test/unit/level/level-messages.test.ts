@@ -314,6 +314,18 @@ describe("warnings", () => {
     expect(r.removed).toEqual([{ host: "clean", features: ["rrsba"] }]);
   });
 
+  it("no RSBA/RRSBA rule when no member has either", () => {
+    const base = withFeatures(ALDER.hvm_max, [], ["rsba", "rrsba", "itsc"]);
+    const max = withFeatures(ALDER.hvm_max, ["rsba", "rrsba"]);
+    const r = levelPolicies([
+      { host: "a", policy: base, max },
+      { host: "b", policy: base, max },
+    ]);
+    expect(has(r.policy!, "arch-caps")).toBe(true);
+    expect([has(r.policy!, "rsba"), has(r.policy!, "rrsba")]).toEqual([false, false]);
+    expect(r.warnings).toEqual([]);
+  });
+
   it("no RSBA/RRSBA rule without ARCH_CAPS in the level", () => {
     const base = withFeatures(ALDER.hvm_max, [], ["rsba", "rrsba", "arch-caps"]);
     const r = levelPolicies([
