@@ -73,4 +73,11 @@ describe("levelFitErrors", () => {
     expect(expected.some((e) => e.includes("host without"))).toBe(true);
     expect(levelFitErrors(level, loadPoolBits(members), "hvm")).toEqual(expected);
   });
+
+  it("audits each class for the pool's guest type: a feature Xen never offers to it is named as such", () => {
+    const level = withFeatures(LEVEL, ["monitor"]);
+    const findings = auditPolicy(level, LEVEL, { guest: "hvm" }).map((f) => f.message);
+    expect(findings.join()).toContain("Xen never offers it to HVM");
+    expect(levelFitErrors(level, loadPoolBits([{ host: "a", policy: level, max: LEVEL }]), "hvm")).toEqual([`the level does not fit host a: ${findings.join("; ")}`]);
+  });
 });

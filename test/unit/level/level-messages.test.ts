@@ -295,6 +295,19 @@ describe("warnings", () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it("a pool-wide hint with requirements is reported when the level has them, and not otherwise", () => {
+    const base = withFeatures(ALDER.hvm_max, [], ["itsc", "rsba", "rrsba", "fb-clear"]);
+    const hinted = withFeatures(base, ["fb-clear"]);
+    const warnings = (without: CpuPolicy) =>
+      levelPolicies([
+        { host: "a", policy: without, max: without },
+        { host: "b", policy: hinted, max: hinted },
+      ]).warnings;
+    expect(warnings(base)).toEqual(["fb-clear is a pool-wide hint (on at b) but a does not accept it, so the level cannot advertise it"]);
+    // fb-clear needs arch-caps: without it in the level there is nothing to drop
+    expect(warnings(withFeatures(base, [], ["arch-caps"]))).toEqual([]);
+  });
+
   it("a pool-wide hint a member does not accept", () => {
     const without = withFeatures(ALDER.hvm_default, [], ["md-clear"]);
     expect(levelPolicies([{ host: "a", policy: without, max: without }, { host: "b", policy: ALDER.hvm_default }]).warnings).toEqual([
