@@ -19,6 +19,7 @@ import {
   parseFeatureset,
   setFeature,
 } from "../../../shared/featureset/featureset.ts";
+import { guestMask } from "../../../shared/featureset/masks.ts";
 import { closestFeatureNames, lookupFeature, normaliseFeatureName, unknownFeatureMessage } from "../../../shared/featureset/suggest.ts";
 import { FEATURESET_WORDS } from "../../../shared/featureset/words.ts";
 
@@ -128,5 +129,18 @@ describe("dependency queries", () => {
     expect(n(deepDependentsOf(f("xsave")))).toEqual(expect.arrayContaining(["avx", "avx2", "avx512f"]));
     expect(n(directDependentsOf(f("arch-caps")))).toContain("rdcl-no");
     expect([directDependentsOf(f("avx512-4fmaps")), deepDependentsOf(f("avx512-4fmaps"))]).toEqual([[], []]);
+  });
+});
+
+describe("guest masks", () => {
+  const has = (fs: Uint32Array, name: string) => hasFeature(fs, featureByName(name)!);
+
+  it("HAP-only features (annotation H) are in the HVM HAP masks, the default when not said, and not in the shadow ones", () => {
+    expect([has(guestMask("hvm", "max"), "pcid"), has(guestMask("hvm", "max", true), "pcid"), has(guestMask("hvm", "max", false), "pcid")]).toEqual([true, true, false]);
+    expect([has(guestMask("hvm", "default"), "pcid"), has(guestMask("hvm", "default", false), "pcid")]).toEqual([true, false]);
+  });
+
+  it("the shadow masks hold what every HVM guest gets", () => {
+    for (const level of ["max", "default"] as const) expect(has(guestMask("hvm", level, false), "fpu"), level).toBe(true);
   });
 });

@@ -28,6 +28,10 @@ describe("features named by each Xen release", () => {
     expect(formatXenVersion(parseXenVersion("4.19.1-1.fc40"))).toBe("4.19.1");
     expect(formatXenVersion(parseXenVersion("4.17"))).toBe("4.17.0");
     expect(parseXenVersion("master")).toBe("master");
+    expect(formatXenVersion("master")).toBe("master");
+    expect(parseXenVersion(" 4.18.0\n")).toEqual({ major: 4, minor: 18, patch: 0 });
+    expect(parseXenVersion("10.1")).toEqual({ major: 10, minor: 1, patch: 0 });
+    expect(parseXenVersion("4.17.10")).toEqual({ major: 4, minor: 17, patch: 10 });
     for (const bad of ["", "4", "four.17", "4.17.x.y", "4.17.5.6"]) expect(() => parseXenVersion(bad), bad).toThrow(/is not "master" or <major>.<minor>/);
   });
 });

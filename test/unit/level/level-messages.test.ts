@@ -4,10 +4,10 @@
 // member classes, the pool's leaf limits, the invariant-TSC rule).
 
 import { describe, expect, it } from "vitest";
-import { invariantTscCheck, policyFits } from "../../../shared/level/compat.ts";
+import { acceptingHosts, breaksInvariantTsc, invariantTscCheck, policyFits } from "../../../shared/level/compat.ts";
 import { groupBy, hostList } from "../../../shared/level/group.ts";
 import { keepsInvariantTsc, sameTscRate } from "../../../shared/level/host-facts.ts";
-import { commonLeafLimits } from "../../../shared/level/leaf-limits.ts";
+import { applyLeafLimits, commonLeafLimits } from "../../../shared/level/leaf-limits.ts";
 import { levelPolicies, type LevelMember } from "../../../shared/level/level.ts";
 import { memberClasses } from "../../../shared/level/member-classes.ts";
 import { loadPoolBits } from "../../../shared/level/pool-bits.ts";
@@ -92,6 +92,16 @@ describe("the pool's leaf limits", () => {
     expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }]).policy!.platformInfo).toBe(0x80000000);
   });
 
+  it("applies the leaf limits, and the widths only when there are some", () => {
+    const p = copyPolicy(ALDER.hvm_max);
+    const before = p.extd[8].eax;
+    expect(before & 0xffff).not.toBe(0);
+    applyLeafLimits(p, { basic: 0xd, feat: 0, extd: 0x80000007 });
+    expect([p.basic[0].eax, p.feat[0].eax, p.extd[0].eax, p.extd[8].eax]).toEqual([0xd, 0, 0x80000007, before]);
+    applyLeafLimits(p, { basic: 0xd, feat: 0, extd: 0x80000008, physBits: 36, linBits: 47 });
+    expect(p.extd[8].eax).toBe(((before & ~0xffff) | (47 << 8) | 36) >>> 0);
+  });
+
   it("without leaf 0xd in the level there is no XSAVE", () => {
     const low = tweak((p) => (p.basic[0].eax = 0xc));
     const r = levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: low, max: ALDER.hvm_max }]);
@@ -103,6 +113,19 @@ describe("the pool's leaf limits", () => {
 });
 
 describe("errors", () => {
+  it("no members: nothing levelled, nothing removed", () => {
+    expect(levelPolicies([])).toEqual({ policy: null, removed: [], errors: ["no hosts to level"], warnings: [] });
+  });
+
+  it("a refused pool has no level and removes nothing", () => {
+    expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: AMD }])).toEqual({
+      policy: null,
+      removed: [],
+      errors: ['hosts of different vendors cannot share a pool level; intel ("GenuineIntel"): a; amd ("AuthenticAMD"): b'],
+      warnings: [],
+    });
+  });
+
   it("mixed vendors: each vendor with its hosts", () => {
     expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: AMD }, { host: "c", policy: ALDER.hvm_max }]).errors).toEqual([
       'hosts of different vendors cannot share a pool level; intel ("GenuineIntel"): a, c; amd ("AuthenticAMD"): b',
@@ -116,7 +139,7 @@ describe("errors", () => {
     ]);
     for (const reg of ["ebx", "ecx", "edx"] as const) {
       const other = tweak((p) => (p.basic[0][reg] ^= 0x100));
-      expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: other }]).errors).toHaveLength(1);
+      expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: other }]).errors).toEqual([expect.stringMatching(/^hosts of different vendors cannot share a pool level; intel \("GenuineIntel"\): a; unknown/)]);
     }
   });
 
@@ -131,6 +154,28 @@ describe("errors", () => {
     ]);
     const notEmpty = tweak((p) => (p.basic[0].eax = 1), empty);
     expect(levelPolicies([{ host: "e", policy: notEmpty }, { host: "a", policy: ALDER.hvm_max }]).errors[0]).toMatch(/^hosts of different vendors/);
+  });
+
+  it("each class's own leaf 0 counts for emptiness and vendor, whichever class comes first", () => {
+    const empty = tweak((p) => Object.assign(p.basic[0], { eax: 0, ebx: 0, ecx: 0, edx: 0 }));
+    const emptyError = "host e has an empty policy: Xen offers no such guests there";
+    expect(levelPolicies([{ host: "e", policy: empty }, { host: "a", policy: ALDER.hvm_max }, { host: "b", policy: ALDER.hvm_max }]).errors).toEqual([emptyError]);
+    expect(levelPolicies([{ host: "e", policy: empty }, { host: "a", policy: ALDER.hvm_max }, { host: "b", policy: AMD }]).errors).toEqual([
+      emptyError,
+      'hosts of different vendors cannot share a pool level; intel ("GenuineIntel"): a; amd ("AuthenticAMD"): b',
+    ]);
+    // not empty: a max leaf without a vendor, or any one vendor register without a max leaf
+    const partly = [
+      tweak((p) => (p.basic[0].eax = 1), empty),
+      tweak((p) => (p.basic[0].ebx = 0x41414141), empty),
+      tweak((p) => (p.basic[0].ecx = 0x41414141), empty),
+      tweak((p) => (p.basic[0].edx = 0x41414141), empty),
+    ];
+    for (const policy of partly) {
+      expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "x", policy }]).errors).toEqual([
+        expect.stringMatching(/^hosts of different vendors cannot share a pool level; intel \("GenuineIntel"\): a; unknown \("[?A]{12}"\): x$/),
+      ]);
+    }
   });
 
   it("a level that does not fit a member names the host and the findings, once per host of the class", () => {
@@ -225,6 +270,44 @@ describe("warnings", () => {
     expect(r.removed.flatMap((x) => x.features).sort()).toEqual(lost.sort());
   });
 
+  it("xsave goes for the members whose own or accepted basic leaves stop below 0xd, whatever their order", () => {
+    const short = tweak((p) => (p.basic[0].eax = 0xb));
+    const r = levelPolicies(
+      [
+        { host: "old", policy: short, max: ALDER.hvm_max },
+        { host: "new", policy: ALDER.hvm_max },
+        { host: "capped", policy: ALDER.hvm_max, max: short },
+      ],
+      { guest: "hvm" },
+    );
+    expect(has(r.policy!, "xsave")).toBe(false);
+    expect(r.removed.filter((x) => x.features.includes("xsave")).map((x) => x.host)).toEqual(["old", "capped"]);
+  });
+
+  it("the features of leaves a member does not reach are not in the level", () => {
+    // without itsc and RSBA/RRSBA, no warning applies
+    const full = withFeatures(ALDER.hvm_max, [], ["itsc", "rsba", "rrsba"]);
+    const short = tweak((p) => (p.basic[0].eax = 6), full);
+    const r = levelPolicies([{ host: "new", policy: full }, { host: "old", policy: short }], { guest: "hvm" });
+    expect(has(full, "bmi1")).toBe(true);
+    expect(has(r.policy!, "bmi1")).toBe(false);
+    expect(r.removed.find((x) => x.host === "old")!.features).toContain("bmi1");
+    expect(r.warnings).toEqual([]);
+  });
+
+  it("a pool-wide hint with requirements is reported when the level has them, and not otherwise", () => {
+    const base = withFeatures(ALDER.hvm_max, [], ["itsc", "rsba", "rrsba", "fb-clear"]);
+    const hinted = withFeatures(base, ["fb-clear"]);
+    const warnings = (without: CpuPolicy) =>
+      levelPolicies([
+        { host: "a", policy: without, max: without },
+        { host: "b", policy: hinted, max: hinted },
+      ]).warnings;
+    expect(warnings(base)).toEqual(["fb-clear is a pool-wide hint (on at b) but a does not accept it, so the level cannot advertise it"]);
+    // fb-clear needs arch-caps: without it in the level there is nothing to drop
+    expect(warnings(withFeatures(base, [], ["arch-caps"]))).toEqual([]);
+  });
+
   it("a pool-wide hint a member does not accept", () => {
     const without = withFeatures(ALDER.hvm_default, [], ["md-clear"]);
     expect(levelPolicies([{ host: "a", policy: without, max: without }, { host: "b", policy: ALDER.hvm_default }]).warnings).toEqual([
@@ -244,6 +327,18 @@ describe("warnings", () => {
     expect(r.removed).toEqual([{ host: "clean", features: ["rrsba"] }]);
   });
 
+  it("no RSBA/RRSBA rule when no member has either", () => {
+    const base = withFeatures(ALDER.hvm_max, [], ["rsba", "rrsba", "itsc"]);
+    const max = withFeatures(ALDER.hvm_max, ["rsba", "rrsba"]);
+    const r = levelPolicies([
+      { host: "a", policy: base, max },
+      { host: "b", policy: base, max },
+    ]);
+    expect(has(r.policy!, "arch-caps")).toBe(true);
+    expect([has(r.policy!, "rsba"), has(r.policy!, "rrsba")]).toEqual([false, false]);
+    expect(r.warnings).toEqual([]);
+  });
+
   it("no RSBA/RRSBA rule without ARCH_CAPS in the level", () => {
     const base = withFeatures(ALDER.hvm_max, [], ["rsba", "rrsba", "arch-caps"]);
     const r = levelPolicies([
@@ -255,6 +350,12 @@ describe("warnings", () => {
 });
 
 describe("who removed what", () => {
+  it("only the members that lack a feature are named, wherever they stand", () => {
+    const noVme = withFeatures(ALDER.hvm_max, [], ["vme"]);
+    expect(levelPolicies([{ host: "a", policy: ALDER.hvm_max }, { host: "b", policy: noVme }], { guest: "hvm" }).removed).toEqual([{ host: "b", features: ["vme"] }]);
+    expect(levelPolicies([{ host: "b", policy: noVme }, { host: "a", policy: ALDER.hvm_max }], { guest: "hvm" }).removed).toEqual([{ host: "b", features: ["vme"] }]);
+  });
+
   it("a feature lost through a dependency goes to the host lacking what it needs", () => {
     const noAvx = withFeatures(ALDER.hvm_max, [], ["avx"]);
     const inconsistent = withFeatures(noAvx, ["avx2"]);
@@ -350,6 +451,9 @@ describe("the invariant-TSC rule for a move (invariantTscCheck)", () => {
     expect(invariantTscCheck(ITSC, unknown, ICE_LAKE, "hvm")).toEqual({ warning: warning("host hsw-1") });
     expect(invariantTscCheck(ITSC, { host: "gone" }, unknown, "hvm")).toEqual({ warning: warning("host gone and host hsw-1") });
     expect(invariantTscCheck(ITSC, {}, {}, "hvm")).toEqual({ warning: warning("the guest's host and this host") });
+    // facts without any TSC entry read as unknown too
+    expect(invariantTscCheck(ITSC, { host: "a", facts: {} }, { host: "b", facts: {} }, "hvm")).toEqual({ warning: warning("host a and host b") });
+    expect(breaksInvariantTsc({ host: "a", facts: {} }, ICE_LAKE, "hvm")).toBe(false);
   });
 
   it("says nothing for a policy without itsc", () => {
@@ -364,5 +468,16 @@ describe("the invariant-TSC rule for a move (invariantTscCheck)", () => {
     const unknown = policyFits(ITSC, ALDER.hvm_max, { guest: "hvm", from: ICE_LAKE, to: { host: "hsw-1" } });
     expect(unknown).toMatchObject({ fits: true, findings: [] });
     expect(unknown.warnings).toHaveLength(1);
+    expect(policyFits(ITSC, ALDER.hvm_max, { guest: "hvm", from: ICE_LAKE, to: { host: "icl-2", facts: { tsc: { khz: 2_400_000 } } } })).toEqual({ fits: true, findings: [], warnings: [] });
+  });
+
+  it("acceptingHosts judges each host with the caller's options and the host's own facts", () => {
+    const hosts = [
+      { host: "icl-2", max: ALDER.hvm_max, facts: { tsc: { khz: 2_400_000 } } },
+      { host: "spr-1", max: ALDER.hvm_max, facts: { tsc: { khz: 2_592_000 } } },
+    ];
+    const r = acceptingHosts(ITSC, hosts, { guest: "hvm", from: ICE_LAKE });
+    expect(r.accepting).toEqual(["icl-2"]);
+    expect(r.rejecting.map((x) => [x.host, x.findings.map((f) => f.code)])).toEqual([["spr-1", ["tsc-incompatible"]]]);
   });
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NO_SUBLEAF, emptyPolicy } from "../../../shared/policy/cpu-policy.ts";
+import { NO_SUBLEAF, emptyPolicy, type CpuPolicy } from "../../../shared/policy/cpu-policy.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../../../shared/policy/featureset-io.ts";
 import { deserialisePolicy, duplicateLeafWarnings, PolicyFormatError, serialisePolicy, type SerialisedPolicy } from "../../../shared/policy/serialise.ts";
@@ -110,6 +110,38 @@ describe("Xen serialised form", () => {
     const p = deserialisePolicy({ leaves: [{ ...leaf(0x40000000, NO_SUBLEAF), eax: 0x40000105 }, { ...leaf(0x40000100, NO_SUBLEAF), eax: 0x1ff }], msrs: [] });
     expect([p.hvLimit, p.hv2Limit]).toEqual([0x05, 0xff]);
     expect(serialisePolicy(p).leaves.filter((l) => l.leaf === 0x40000000 || l.leaf === 0x40000100).map((l) => l.eax)).toEqual([0x05, 0xff]);
+  });
+
+  const subleavesOf = (p: CpuPolicy, l: number) => serialisePolicy(p).leaves.filter((r) => r.leaf === l).map((r) => r.subleaf);
+
+  it("serialises leaf 7 up to its max subleaf, never past the three sub-leaves Xen stores", () => {
+    const p = emptyPolicy();
+    p.basic[0].eax = 7;
+    expect(subleavesOf(p, 7)).toEqual([0]);
+    p.feat[0].eax = 1;
+    expect(subleavesOf(p, 7)).toEqual([0, 1]);
+    p.feat[0].eax = 5;
+    expect(subleavesOf(p, 7)).toEqual([0, 1, 2]);
+  });
+
+  it("serialises leaf 4 up to and with the first null cache level, never past the six sub-leaves Xen stores", () => {
+    const p = emptyPolicy();
+    p.basic[0].eax = 4;
+    for (const c of p.cache) c.eax = 0x121; // a data cache, level 1
+    expect(subleavesOf(p, 4)).toEqual([0, 1, 2, 3, 4, 5]);
+    p.cache[2].eax = 0;
+    expect(subleavesOf(p, 4)).toEqual([0, 1, 2]);
+  });
+
+  it("serialises leaf 0xd up to the highest state advertised; state 63 has no stored sub-leaf", () => {
+    const p = emptyPolicy();
+    p.basic[0].eax = 0xd;
+    p.xstate[0].eax = 0x7;
+    expect(subleavesOf(p, 0xd)).toEqual([0, 1, 2]);
+    p.xstate[0].edx = 0x80000000;
+    expect(subleavesOf(p, 0xd)).toEqual([0, 1, 2]);
+    p.xstate[1].edx = 0x40000000;
+    expect(subleavesOf(p, 0xd)).toEqual(Array.from({ length: 63 }, (_, i) => i));
   });
 
   const u32 = fc.integer({ min: 0, max: 0xffffffff });
