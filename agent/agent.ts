@@ -22,7 +22,7 @@ import { buildHostPolicies } from "./host-policies.ts";
 import { startHttp } from "../runtime/http-endpoints.ts";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
-import { daemonConnectionOptions } from "../runtime/nats/daemon-connection.ts";
+import { daemonConnectionOptions, logConnectRetries } from "../runtime/nats/daemon-connection.ts";
 import { reconnectBackoff } from "../runtime/nats/reconnect-backoff.ts";
 import { FileProbe } from "./probes/file.ts";
 import { LinuxProbe } from "./probes/linux.ts";
@@ -63,6 +63,8 @@ export class Agent {
   #timers: NodeJS.Timeout[] = [];
   #stopping: Promise<void> | undefined;
   #connected = false;
+  /** why the last attempt at the first connection failed */
+  #connectError: string | undefined;
   /** the server refused one of this host's own subjects: the credentials are wrong */
   #denied: CredentialsError | undefined;
   #identity = "";
@@ -99,6 +101,8 @@ export class Agent {
 
     const backoff = reconnectBackoff();
     this.#identity = describeIdentity(c.natsSeedFile);
+    const retryLog = logConnectRetries(this.#log);
+    this.#log.info({ servers: c.natsServers, tls: Boolean(c.natsCaFile || c.natsCertFile) }, "connecting to NATS");
     try {
       this.#nc = await connectNats({
         servers: c.natsServers,
@@ -107,12 +111,17 @@ export class Agent {
         seedFile: c.natsSeedFile,
         tls: { caFile: c.natsCaFile, certFile: c.natsCertFile, keyFile: c.natsKeyFile },
         options: { ...daemonConnectionOptions(backoff.next), pingInterval: 10_000, maxPingOut: 3 },
+        onRetry: (retry) => {
+          this.#connectError = retry.reason;
+          retryLog(retry);
+        },
       });
     } catch (err) {
       await this.#closeServers();
       throw credentialsError(err, c.hostId, this.#identity) ?? err;
     }
     this.#connected = true;
+    this.#connectError = undefined;
     this.metrics.natsConnected.set(1);
     this.#log.info({ server: this.#nc.getServer() }, "connected to NATS");
     void this.#watchConnection(backoff);
@@ -271,7 +280,7 @@ export class Agent {
 
   #notReadyReason(): string | undefined {
     if (this.#denied) return this.#denied.message;
-    if (!this.#nc || this.#nc.isClosed() || !this.#connected) return "not connected to NATS";
+    if (!this.#nc || this.#nc.isClosed() || !this.#connected) return `not connected to NATS${this.#connectError ? ` (last attempt: ${this.#connectError})` : ""}`;
     if (!this.#publisher?.published) return "host policies not yet published";
     if (!this.#requests?.listening) return "not subscribed to requests";
     return undefined;

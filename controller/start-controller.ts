@@ -13,7 +13,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
 import { startHttp } from "../runtime/http-endpoints.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
-import { daemonConnectionOptions } from "../runtime/nats/daemon-connection.ts";
+import { daemonConnectionOptions, logConnectRetries } from "../runtime/nats/daemon-connection.ts";
 import { ApiserverThrottle } from "./kube/apiserver-throttle.ts";
 import { createOrOpenHostsBucket } from "../runtime/nats/hosts-bucket.ts";
 import { HOSTS_BUCKET } from "../shared/nats/subjects.ts";
@@ -190,6 +190,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     tls: { caFile: options.natsCaFile, certFile: options.natsCertFile, keyFile: options.natsKeyFile },
     // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
     options: { ...daemonConnectionOptions(), noAsyncTraces: true },
+    onRetry: logConnectRetries(logger),
   });
   const link = new NatsConnectionStatus(nc, metrics, logger);
   const kv = await createOrOpenHostsBucket(nc, options.hostsBucketReplicas, (err) =>

@@ -62,7 +62,11 @@ export class DaemonProcess {
         pid: this.pid,
         logFile: this.logFile,
         timeoutMs,
-        probe: async () => (await httpGet(`${this.metricsUrl}/readyz`)).status === 200,
+        probe: async () => {
+          const readyz = await httpGet(`${this.metricsUrl}/readyz`);
+          if (readyz.status !== 200) throw new Error(`/readyz ${readyz.status}: ${readyz.body.trim()}`);
+          return true;
+        },
       });
     } catch (err) {
       await this.stop("SIGKILL");

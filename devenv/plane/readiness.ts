@@ -1,5 +1,6 @@
 // Waiting for a started server to become ready: poll a probe until it passes,
-// fail early if the process died, and put the tail of its log into the error.
+// fail early if the process died, and put the tail of its log (and why the
+// last probe failed, when it threw) into the error.
 
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -13,6 +14,7 @@ export interface ReadinessWait {
   logFile: string;
   timeoutMs: number;
   intervalMs?: number;
+  /** true when ready; false or an error (whose message the failure reports) when not */
   probe: () => Promise<boolean>;
 }
 
@@ -20,11 +22,17 @@ const LOG_TAIL_LINES = 40;
 
 export async function waitUntilReady(wait: ReadinessWait): Promise<void> {
   const started = Date.now();
+  let lastFailure = "";
+  const probe = () =>
+    wait.probe().catch((err: unknown) => {
+      lastFailure = ` (last check: ${err instanceof Error ? err.message : String(err)})`;
+      return false;
+    });
   for (;;) {
     if (!isProcessAlive(wait.pid)) throw readinessError(wait, `exited before it was ready`);
-    if (await wait.probe().catch(() => false)) return;
+    if (await probe()) return;
     if (Date.now() - started > wait.timeoutMs) {
-      throw readinessError(wait, `not ready after ${formatDuration(wait.timeoutMs)}`);
+      throw readinessError(wait, `not ready after ${formatDuration(wait.timeoutMs)}${lastFailure}`);
     }
     await sleep(wait.intervalMs ?? 100);
   }

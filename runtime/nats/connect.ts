@@ -37,6 +37,16 @@ export interface NatsClient {
   tls?: NatsTls;
   /** further client options: reconnect policy, timeouts */
   options?: Partial<ConnectionOptions>;
+  /** told of each failed first connection that will be retried (with waitOnFirstConnect) */
+  onRetry?: (retry: ConnectRetry) => void;
+}
+
+export interface ConnectRetry {
+  /** the attempt's error message */
+  reason: string;
+  /** 1 for the first failed attempt */
+  attempt: number;
+  delayMs: number;
 }
 
 /** nats.js's default reconnect wait */
@@ -58,14 +68,16 @@ export async function connectNats(client: NatsClient): Promise<NatsConnection> {
   }
   // one round over the servers at a time: nats.js's own waitOnFirstConnect
   // would retry a TLS failure forever and give up after two authentication timeouts
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await connect({ ...options, waitOnFirstConnect: false });
     } catch (err) {
       const tlsError = natsTlsError(err, client.tls);
       if (tlsError) throw tlsError;
       if (!options.waitOnFirstConnect || isIdentityRefused(err)) throw err;
-      await sleep(options.reconnectDelayHandler?.() ?? options.reconnectTimeWait ?? DEFAULT_RETRY_MS);
+      const delayMs = options.reconnectDelayHandler?.() ?? options.reconnectTimeWait ?? DEFAULT_RETRY_MS;
+      client.onRetry?.({ reason: err instanceof Error ? err.message : String(err), attempt, delayMs });
+      await sleep(delayMs);
     }
   }
 }

@@ -7,8 +7,15 @@
 // the others at once) would leave a host disconnected until restarted.
 
 import type { ConnectionOptions } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import type { ConnectRetry } from "./connect.ts";
 
 /** `reconnectDelay` gives each wait between attempts; without it, nats.js's fixed wait (2 s). */
 export function daemonConnectionOptions(reconnectDelay?: () => number): Partial<ConnectionOptions> {
   return { maxReconnectAttempts: -1, waitOnFirstConnect: true, ignoreAuthErrorAbort: true, ...(reconnectDelay ? { reconnectDelayHandler: reconnectDelay } : {}) };
+}
+
+/** Logs each failed first connection (connectNats's onRetry): a daemon waiting for NATS says why. */
+export function logConnectRetries(log: Logger): (retry: ConnectRetry) => void {
+  return ({ reason, attempt, delayMs }) => log.warn({ err: reason, attempt, retryInMs: delayMs }, "cannot connect to NATS yet; retrying");
 }

@@ -29,10 +29,12 @@ function handshake(server: string, tls: NatsTls): Promise<NatsTlsError | undefin
     const socket = tcpConnect(Number(port || DEFAULT_PORT), host);
     let info = "";
     const finish = (outcome: NatsTlsError | undefined | "unreachable") => {
+      clearTimeout(deadline);
       socket.destroy();
       resolve(outcome);
     };
-    socket.setTimeout(CHECK_TIMEOUT_MS, () => finish(undefined));
+    // a timer of its own: the plain socket sees no activity once TLS has taken it over
+    const deadline = setTimeout(() => finish(undefined), CHECK_TIMEOUT_MS);
     socket.once("error", () => finish("unreachable"));
     socket.on("data", (chunk: Buffer) => {
       info += chunk.toString("latin1");

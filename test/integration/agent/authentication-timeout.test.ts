@@ -45,6 +45,7 @@ describe("agent and NATS authentication timeouts", () => {
     agent = await startAgent({ hostId: "auth-slow", natsUrl: proxy.url, seedFile, args: ["--probe", "file", "--probe-file", ALDERLAKE], readyTimeoutMs: 50_000 });
     expect(timedOut()).toBe(STALLED);
     expect(agent.log()).not.toContain("refused host auth-slow's credentials");
+    expect(agent.log().match(/"err":"[^"]*Authentication Timeout[^"]*","attempt":\d+,"retryInMs":\d+,"msg":"cannot connect to NATS yet; retrying"/g)).toHaveLength(STALLED);
   });
 
   it("an agent whose reconnections time out authenticating keeps reconnecting and is ready again", { timeout: 60_000 }, async () => {
