@@ -15,7 +15,7 @@ describe("an agent waiting for NATS", () => {
     const seedFile = await attachPlane().addNatsHost("nats-unreachable");
     const [closedPort] = await freePorts(1);
     const launch = { hostId: "nats-unreachable", natsUrl: `nats://127.0.0.1:${closedPort}`, seedFile, args: ["--probe", "file", "--probe-file", ALDERLAKE], readyTimeoutMs: 4_000 };
-    const failure = await startAgent(launch).catch((err: unknown) => err as Error);
+    const failure = (await startAgent(launch).catch((err: unknown) => err)) as Error;
     expect(failure).toBeInstanceOf(Error);
     expect(failure.message).toMatch(/not ready after 4s \(last check: \/readyz 503: not ready: not connected to NATS \(last attempt: connection refused\)\)/);
     const retries = failure.message.split("\n").filter((line) => line.includes("cannot connect to NATS yet; retrying"));
