@@ -8,10 +8,10 @@
 // status write, and crowd Warnings (audit failures) out of the queue. The
 // status carries the same facts. Warnings are never rate-limited.
 
-import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig, V1ObjectMeta } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { TokenBucket, type TokenBucketOptions } from "../runtime/token-bucket.ts";
-import type { V1ObjectMeta } from "@kubernetes/client-node";
+import { KubeRest } from "./kube-rest.ts";
 
 export const REPORTING_CONTROLLER = "cpuidfleet.io/controller";
 
@@ -39,7 +39,7 @@ export interface EventSpec {
 }
 
 export class EventRecorder {
-  readonly #api: EventsV1Api;
+  readonly #rest: KubeRest;
   readonly #instance: string;
   readonly #log: Logger;
   readonly #onDropped: (reason: EventDropReason) => void;
@@ -49,7 +49,7 @@ export class EventRecorder {
   #idle: (() => void)[] = [];
 
   constructor(kubeConfig: KubeConfig, instance: string, log: Logger, onDropped: (reason: EventDropReason) => void) {
-    this.#api = kubeConfig.makeApiClient(EventsV1Api);
+    this.#rest = new KubeRest(kubeConfig);
     this.#instance = instance;
     this.#log = log;
     this.#onDropped = onDropped;
@@ -85,11 +85,12 @@ export class EventRecorder {
     const { name, namespace, uid, resourceVersion } = obj.metadata;
     const eventNamespace = namespace ?? CLUSTER_EVENTS_NAMESPACE;
     try {
-      await this.#api.createNamespacedEvent({
-        namespace: eventNamespace,
+      await this.#rest.send("POST", `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(eventNamespace)}/events`, {
         body: {
+          apiVersion: "events.k8s.io/v1",
+          kind: "Event",
           metadata: { name: eventName(name!), namespace: eventNamespace },
-          eventTime: new V1MicroTime(),
+          eventTime: microTime(new Date()),
           reportingController: REPORTING_CONTROLLER,
           reportingInstance: this.#instance,
           type: event.type,
@@ -103,6 +104,11 @@ export class EventRecorder {
       this.#log.warn({ err: (err as Error).message, object: `${namespace}/${name}`, reason: event.reason }, "could not record event");
     }
   }
+}
+
+/** RFC 3339 with microseconds, the form events.k8s.io/v1 requires of eventTime */
+function microTime(at: Date): string {
+  return at.toISOString().replace(/Z$/, "000Z");
 }
 
 let sequence = 0;

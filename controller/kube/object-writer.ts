@@ -5,9 +5,10 @@
 // the labels it manages (and the annotation listing them), on a CpuidPool only
 // its level annotation, on a CpuidRollout its status and its finalizer.
 // Every write passes the ApiserverThrottle, so that an apiserver answering
-// 429 is not hammered by all workers at once.
+// 429 is not hammered by all workers at once, and goes out through KubeRest
+// (./kube-rest.ts), at half the CPU of client-node's generated clients.
 
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostCpuidPolicyObject, HostCpuidPolicyStatus } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import { MANAGED_LABELS_ANNOTATION, type LabelPatch } from "../../shared/labels/host-labels.ts";
@@ -15,19 +16,31 @@ import type { CpuidPoolObject, CpuidPoolStatus } from "../../shared/api/v1alpha1
 import type { CpuidRolloutObject, CpuidRolloutStatus } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL, ROLLOUT_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 import type { ApiserverThrottle } from "./apiserver-throttle.ts";
+import { KubeRest } from "./kube-rest.ts";
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const FIELD_MANAGER = "cpuid-fleet-controller";
+const MERGE_PATCH = "application/merge-patch+json";
+const API_ROOT = `/apis/${API_GROUP}/${API_VERSION}`;
+const withManager = { fieldManager: FIELD_MANAGER };
+
+/** The path of a custom object of the API (or of its collection, without a name). */
+function objectPath(plural: string, name?: string, namespace?: string): string {
+  const collection = namespace === undefined ? `${API_ROOT}/${plural}` : `${API_ROOT}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
+}
 
 export class ObjectWriter {
   readonly #api: CustomObjectsApi;
+  readonly #rest: KubeRest;
   readonly #throttle: ApiserverThrottle;
 
   constructor(kubeConfig: KubeConfig, throttle: ApiserverThrottle) {
     this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#rest = new KubeRest(kubeConfig);
     this.#throttle = throttle;
   }
 
+  /** client-node's client of the same objects, for reads (lists) */
   get api(): CustomObjectsApi {
     return this.#api;
   }
@@ -38,28 +51,15 @@ export class ObjectWriter {
    */
   async patchDomainStatus(obj: DomainCpuidPolicyObject, previous: DomainCpuidPolicyStatus | undefined, next: DomainCpuidPolicyStatus): Promise<DomainCpuidPolicyObject> {
     const { name, namespace } = obj.metadata;
-    return (await this.#throttle.run(() => this.#api.patchNamespacedCustomObjectStatus(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: DOMAIN_PLURAL,
-        namespace: namespace!,
-        name: name!,
-        body: { status: replacing({ ...obj.status, ...previous }, next) },
-        fieldManager: FIELD_MANAGER,
-      },
-      mergePatch,
-    ))) as DomainCpuidPolicyObject;
+    const body = { status: replacing({ ...obj.status, ...previous }, next) };
+    return this.#throttle.run(() =>
+      this.#rest.send<DomainCpuidPolicyObject>("PATCH", `${objectPath(DOMAIN_PLURAL, name, namespace)}/status`, { query: withManager, body, contentType: MERGE_PATCH }),
+    );
   }
 
   async createHost(name: string): Promise<HostCpuidPolicyObject> {
-    return (await this.#throttle.run(() => this.#api.createClusterCustomObject({
-      group: API_GROUP,
-      version: API_VERSION,
-      plural: HOST_PLURAL,
-      body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "HostCpuidPolicy", metadata: { name } },
-      fieldManager: FIELD_MANAGER,
-    }))) as HostCpuidPolicyObject;
+    const body = { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "HostCpuidPolicy", metadata: { name } };
+    return this.#throttle.run(() => this.#rest.send<HostCpuidPolicyObject>("POST", objectPath(HOST_PLURAL), { query: withManager, body }));
   }
 
   async patchHostStatus(obj: HostCpuidPolicyObject, next: HostCpuidPolicyStatus): Promise<HostCpuidPolicyObject> {
@@ -94,14 +94,12 @@ export class ObjectWriter {
 
   /** A JSON merge patch of a cluster-scoped object of the API (or its status subresource), through the throttle. */
   #mergePatch(target: "object" | "status", plural: string, name: string, body: object): Promise<unknown> {
-    const request = { group: API_GROUP, version: API_VERSION, plural, name, body, fieldManager: FIELD_MANAGER };
-    return this.#throttle.run(() =>
-      target === "status" ? this.#api.patchClusterCustomObjectStatus(request, mergePatch) : this.#api.patchClusterCustomObject(request, mergePatch),
-    );
+    const path = objectPath(plural, name) + (target === "status" ? "/status" : "");
+    return this.#throttle.run(() => this.#rest.send("PATCH", path, { query: withManager, body, contentType: MERGE_PATCH }));
   }
 
   async deleteHost(name: string): Promise<void> {
-    await this.#throttle.run(() => this.#api.deleteClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: HOST_PLURAL, name }));
+    await this.#throttle.run(() => this.#rest.send("DELETE", objectPath(HOST_PLURAL, name)));
   }
 }
 

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../../controller/kube/kube-config.ts";
 import { ApiserverThrottle } from "../../../controller/kube/apiserver-throttle.ts";
-import { ObjectWriter } from "../../../controller/kube/object-writer.ts";
+import { httpStatusOf, ObjectWriter } from "../../../controller/kube/object-writer.ts";
+import { KubeRequestError } from "../../../controller/kube/kube-rest.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../../shared/api/v1alpha1/names.ts";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { ensureNamespace, kubectlOk } from "../../e2e/fleet.ts";
@@ -59,7 +60,28 @@ describe("ObjectWriter", () => {
     const results = await Promise.allSettled(objects.map((obj, i) => writer.patchDomainStatus(obj, obj.status, bigStatus(i))));
     const failures = results.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).message)] : []));
     expect(failures).toEqual([]);
-    const listed = JSON.parse(await kubectlOk(["get", "dcp", "-n", NS, "-o", "json"])) as { items: DomainCpuidPolicyObject[] };
+    const listed = JSON.parse(await kubectlOk(["get", "dcp", "-n", NS, "-o", "json", "--show-managed-fields"])) as { items: DomainCpuidPolicyObject[] };
     expect(listed.items.filter((o) => o.status?.lastRequestId?.startsWith("r-")).length).toBe(COUNT);
+    expect(listed.items[0].metadata.managedFields).toContainEqual(expect.objectContaining({ manager: "cpuid-fleet-controller", operation: "Update", subresource: "status" }));
+  });
+
+  it("a refusal carries the HTTP status, the apiserver's reason and its Status body", async () => {
+    const gone = { ...objects[0], metadata: { ...objects[0].metadata, name: "w-missing" } };
+    const err = await writer.patchDomainStatus(gone, undefined, bigStatus(0)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeRequestError);
+    expect(httpStatusOf(err)).toBe(404);
+    expect((err as Error).message).toBe(`PATCH /apis/${API_GROUP}/${API_VERSION}/namespaces/${NS}/${DOMAIN_PLURAL}/w-missing/status: HTTP 404: ${DOMAIN_PLURAL}.${API_GROUP} "w-missing" not found`);
+    expect((err as KubeRequestError).body).toMatchObject({ kind: "Status", reason: "NotFound", code: 404 });
+    expect((err as KubeRequestError).headers["content-type"]).toBe("application/json");
+  });
+
+  it("creates and deletes HostCpuidPolicies, and a second create is a 409", async () => {
+    const name = "object-writer-host";
+    const created = await writer.createHost(name);
+    expect(created).toMatchObject({ kind: "HostCpuidPolicy", metadata: { name } });
+    expect(httpStatusOf(await writer.createHost(name).catch((e: unknown) => e))).toBe(409);
+    await writer.deleteHost(name);
+    expect(httpStatusOf(await writer.deleteHost(name).catch((e: unknown) => e))).toBe(404);
   });
 });
+
