@@ -2,7 +2,8 @@
 // client-node 1.4 builds a new https.Agent for every request, so each call
 // pays a TCP and TLS handshake; a controller writing thousands of statuses
 // cannot afford that. (Watches go through applyToFetchOptions and keep their
-// own long-lived connection.)
+// own long-lived connection.) The controller's writes (./kube-rest.ts) take
+// the same pool from applySecurityAuthentication.
 //
 // The pool has no socket limit on purpose (the callers' own concurrency bounds
 // it): with one, requests queue for busy sockets, and node-fetch 2 (inside
