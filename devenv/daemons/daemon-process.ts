@@ -4,10 +4,12 @@
 // still running when this process exits is killed with it.
 
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { killProcessGroupNow, type ProcessSpec, signalGroup, startProcess } from "../plane/managed-process.ts";
 import { httpGet, waitUntilReady } from "../plane/readiness.ts";
 import { fleetNodeEnv } from "./node-env.ts";
+import { captureDiagnosticReport, reportOnSignalOptions } from "./diagnostic-report.ts";
 
 export interface DaemonSpec extends ProcessSpec {
   /** the port its --metrics-listen serves /metrics, /healthz and /readyz on */
@@ -33,7 +35,9 @@ export class DaemonProcess {
 
   /** Starts the process; `await waitReady()` before using it. */
   constructor(spec: DaemonSpec) {
-    const child: ChildProcess = startProcess({ ...spec, env: fleetNodeEnv(spec.env) });
+    const env = fleetNodeEnv(spec.env);
+    env.NODE_OPTIONS = [env.NODE_OPTIONS, reportOnSignalOptions(dirname(spec.logFile))].filter(Boolean).join(" ");
+    const child: ChildProcess = startProcess({ ...spec, env });
     this.name = spec.name;
     this.pid = child.pid!;
     this.args = spec.args;
@@ -69,6 +73,8 @@ export class DaemonProcess {
         },
       });
     } catch (err) {
+      // still running but not ready: where it waits
+      if (this.running && err instanceof Error) err.message += `\n${await captureDiagnosticReport(this.pid, dirname(this.logFile))}`;
       await this.stop("SIGKILL");
       throw err;
     }

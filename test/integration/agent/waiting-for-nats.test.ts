@@ -21,5 +21,8 @@ describe("an agent waiting for NATS", () => {
     const retries = failure.message.split("\n").filter((line) => line.includes("cannot connect to NATS yet; retrying"));
     expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(JSON.parse(retries[0])).toMatchObject({ level: 40, attempt: 1, err: "connection refused" });
+    // the harness asked the stuck daemon where it waits: its metrics port listens, a timer holds the next attempt
+    expect(failure.message).toMatch(/diagnostic report \S+report\.\S+\.json: active libuv handles:\n(.*\n)* {2}tcp \S+:\d+ -> -\n/);
+    expect(failure.message).toMatch(/\n {2}timer fires in \d+ ms\n/);
   });
 });
