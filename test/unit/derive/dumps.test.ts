@@ -1,7 +1,7 @@
 // Every real CPUID dump derives, and the derived policies keep Xen's
 // invariants: default ⊆ max, dependencies closed, derivation idempotent.
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { sanitiseFeatureset } from "../../../shared/featureset/dependencies.ts";
 import { copyFeatureset, formatFeatureset, isSubset } from "../../../shared/featureset/featureset.ts";
 import { KNOWN_FEATURES } from "../../../shared/featureset/masks.ts";
@@ -18,9 +18,10 @@ import { GUEST_POLICIES, xenPolicies } from "./support.ts";
 const dumps = cpuidDumpFixtures().map(([name, text]) => [name, parseCpuidDump(text, name)] as const);
 
 describe.each(dumps)("%s", (_name, dump) => {
-  // derived in a hook, not while collecting: mutation testing activates its mutant only for hooks and tests
+  // derived before each test, not while collecting nor in beforeAll: Stryker activates its mutant
+  // only for hooks and tests, and counts a mutant covered by the tests whose beforeEach or body reaches it
   let d: DerivedPolicies;
-  beforeAll(() => {
+  beforeEach(() => {
     d = deriveFromCpuidDump(dump);
   });
 

@@ -83,6 +83,7 @@ const ROWS: Row[] = [
   { rule: "AMD virtualised with LFENCE_DISPATCH", cpu: amd(0x17, 0x31, "hypervisor lfence-dispatch"), on: "lfence-dispatch" },
   { rule: "Hygon: SEP off, LFENCE dispatch serialising", cpu: { vendor: "hygon", family: 0x18, model: 0, features: "sep" }, on: "lfence-dispatch", off: "sep" },
   { rule: "Intel: no LFENCE_DISPATCH synthesis", cpu: intel(0x3a, ""), off: "lfence-dispatch" },
+  { rule: "Centaur: no AMD or Hygon fix-ups", cpu: { vendor: "centaur", family: 7, model: 0x3b, features: "sep" }, on: "sep", off: "lfence-dispatch" },
   // xstate_init and psr_presmp_init
   { rule: "no leaf 0xd: XSAVE and dependents off", cpu: intel(0x3a, "xsave avx", { maxLeaf: 0xc }), off: "xsave avx" },
   { rule: "leaf 0xd present: XSAVE stays", cpu: intel(0x3a, "xsave avx", { maxLeaf: 0xd }), on: "xsave avx" },

@@ -49,6 +49,8 @@ const ROWS: Row[] = [
   { rule: "eIBRS on a model outside the ITS list", cpu: IVB, has: "eibrs", added: "rrsba rfds-no gds-no its-no" },
   { rule: "eIBRS with BHI_CTRL is not ITS affected", cpu: SKX, has: "eibrs bhi-ctrl", added: "rrsba rfds-no gds-no its-no" },
   { rule: "model not in Xen's list", cpu: { model: INTEL.KABYLAKE }, added: "rsba rfds-no gds-no its-no" },
+  { rule: "model not in Xen's list, stepping and microcode of a safe Broadwell-D", cpu: { model: INTEL.KABYLAKE, stepping: 2 }, microcode: 0xf0, added: "rsba rfds-no gds-no its-no" },
+  { rule: "family 6 of another vendor (VIA Nano): no Intel rule", cpu: { vendor: "centaur", family: 6, model: 0x0f }, has: "avx", added: "" },
   { rule: "Broadwell at the safe microcode", cpu: BDW, microcode: 0x2a, added: "rfds-no gds-no its-no" },
   { rule: "Broadwell above the safe microcode", cpu: BDW, microcode: 0x2b, added: "rfds-no gds-no its-no" },
   { rule: "Broadwell below the safe microcode", cpu: BDW, microcode: 0x29, added: "rsba rfds-no gds-no its-no" },

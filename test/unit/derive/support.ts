@@ -29,11 +29,11 @@ export function featuresetDelta(before: Featureset, after: Featureset): { added:
   };
 }
 
-const VENDOR_ID: Record<string, string> = { intel: "GenuineIntel", amd: "AuthenticAMD", hygon: "HygonGenuine" };
+const VENDOR_ID: Record<string, string> = { intel: "GenuineIntel", amd: "AuthenticAMD", hygon: "HygonGenuine", centaur: "CentaurHauls" };
 const regOf = (text: string) => [...text].reduce((r, c, i) => r | (c.charCodeAt(0) << (8 * i)), 0) >>> 0;
 
 export interface SyntheticCpu {
-  vendor: "intel" | "amd" | "hygon";
+  vendor: "intel" | "amd" | "hygon" | "centaur";
   family: number;
   model: number;
   stepping?: number;

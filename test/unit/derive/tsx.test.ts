@@ -9,6 +9,7 @@ const NOTHING: TsxDecision = { forceHleRtm: false, forceRtmAlwaysAbort: false, f
 
 const ROWS: Array<[rule: string, features: string, tsx: boolean | undefined, decision: Partial<TsxDecision>]> = [
   ["no TSX controls", "rtm hle", undefined, {}],
+  ["no TSX controls: tsx=0 cannot disable RTM", "rtm hle", false, {}],
   ["TSX_CTRL, no TAA: TSX stays on", "tsx-ctrl", undefined, { forceHleRtm: true }],
   ["TSX_CTRL with TAA (MDS_NO, no TAA_NO): TSX off", "tsx-ctrl mds-no", undefined, { forceHleRtm: true, rtmDisabled: true }],
   ["TSX_CTRL with TAA, tsx=1", "tsx-ctrl mds-no", true, { forceHleRtm: true }],
