@@ -3,7 +3,7 @@
 
 import type { Feature } from "../featureset/features.ts";
 import { hasFeature, type Featureset } from "../featureset/featureset.ts";
-import { copyPolicy, emptyPolicy, type CpuPolicy, type Regs } from "../policy/cpu-policy.ts";
+import { copyPolicy, emptyPolicy, type CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset, setPolicyFeatureset } from "../policy/featureset-io.ts";
 import { parseXenCpuidCmdline } from "../formats/xen-cmdline.ts";
 import { cpuModel, type CpuModel } from "./cpu-model.ts";
@@ -39,7 +39,7 @@ export function deriveHostPolicies(raw: CpuPolicy, options: DeriveOptions = {}):
     cpu,
     cmdline: options.cmdline ? parseXenCpuidCmdline(options.cmdline) : [],
     tsx: options.tsx,
-    smt: options.smt ?? smtEnabled(raw, cpu),
+    smt: options.smt ?? amdSmtEnabled(raw),
     microcode: options.microcodeRevision,
     fastStrings: options.fastStrings ?? true,
     release,
@@ -114,19 +114,21 @@ function svmSpecCtrl(raw: CpuPolicy): boolean {
   return (raw.extd[0].eax >>> 0) >= 0x8000000a && ((raw.extd[0xa].edx >>> 20) & 1) === 1;
 }
 
-/** amd_init_ssbd found the family's LS_CFG SSBD bit (Fam15h–18h without a better control). */
+/**
+ * amd_init_ssbd found the family's LS_CFG SSBD bit (Fam15h–18h). The caller
+ * has ruled out the better controls, AMD_SSBD and VIRT_SSBD.
+ */
 function amdLegacySsbd(cpu: CpuModel, hostFs: Featureset): boolean {
-  if (!isAmdLike(cpu.vendor)) return false;
-  if (hasFeature(hostFs, X.ssbNo) || hasFeature(hostFs, X.amdSsbd) || hasFeature(hostFs, X.virtSsbd)) return false;
+  if (!isAmdLike(cpu.vendor) || hasFeature(hostFs, X.ssbNo)) return false;
   return cpu.family >= 0x15 && cpu.family <= 0x18;
 }
 
-/** Hardware SMT as the topology leaves show it (Xen asks MSR_CORE_THREAD_COUNT / the APIC IDs). */
-function smtEnabled(raw: CpuPolicy, cpu: CpuModel): boolean {
-  if (isAmdLike(cpu.vendor)) {
-    if (!hasFeature(policyFeatureset(raw), X.topoext) || (raw.extd[0].eax >>> 0) < 0x8000001e) return false;
-    return ((raw.extd[0x1e].ebx >>> 8) & 0xff) > 0;
-  }
-  const smtLevel: Regs = raw.topo[0];
-  return ((smtLevel.ecx >>> 8) & 0xff) === 1 && (smtLevel.ebx & 0xffff) > 1;
+/**
+ * Hardware SMT as AMD's topology leaf 0x8000001e shows it. Only
+ * srso_calculations asks, and only on AMD and Hygon: no other vendor's
+ * topology needs reading.
+ */
+function amdSmtEnabled(raw: CpuPolicy): boolean {
+  if (!hasFeature(policyFeatureset(raw), X.topoext) || (raw.extd[0].eax >>> 0) < 0x8000001e) return false;
+  return ((raw.extd[0x1e].ebx >>> 8) & 0xff) > 0;
 }

@@ -34,7 +34,7 @@ export interface DeriveOptions {
   bpSpecReduce?: boolean;
   /** `tsx=`. Default: Xen's own choice (see tsx.ts). */
   tsx?: boolean;
-  /** Hardware SMT (Hyper-Threading) enabled. Default: from the CPUID topology leaves. */
+  /** Hardware SMT enabled (only AMD/Hygon rules ask). Default: from the topology leaf 0x8000001e. */
   smt?: boolean;
   /**
    * Microcode revision (Intel: MSR 0x8b bits 63:32, AMD: bits 31:0). Default:

@@ -139,7 +139,8 @@ function gdsCalculations(s: CapState, { cpu }: SpectreContext): void {
     forceCap(s, X.gdsNo);
     return;
   }
-  if (has(s, X.avx)) clearCap(s, X.avx);
+  // A bug without GDS_CTRL means AVX is on.
+  clearCap(s, X.avx);
 }
 
 const ITS_AFFECTED: readonly number[] = [

@@ -37,9 +37,9 @@ export function tsxDecision(hw: Featureset, tsx: boolean | undefined): TsxDecisi
     }
     if (opt < 0) opt = rtmAlwaysAbort ? 0 : 1;
   }
-  const taaBug = (has(X.rtm) || tsxCtrl) && has(X.mdsNo) && !has(X.taaNo);
-  // TAA: prefer disabling TSX over VERW flushing + no SMT.
-  if (opt === -1 && taaBug && tsxCtrl) opt = 0;
+  // TAA (cpu_has_bug_taa also asks for RTM or TSX_CTRL: implied here): prefer
+  // disabling TSX over VERW flushing + no SMT.
+  if (opt === -1 && tsxCtrl && has(X.mdsNo) && !has(X.taaNo)) opt = 0;
   return {
     forceHleRtm: tsxCtrl || forceAbort,
     forceRtmAlwaysAbort: rtmAlwaysAbort,

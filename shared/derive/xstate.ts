@@ -6,9 +6,8 @@ import { XSTATE_SUBLEAVES, type CpuPolicy } from "../policy/cpu-policy.ts";
 import { policyFeatureset } from "../policy/featureset-io.ts";
 import { XSTATE_AREA_MIN_SIZE, componentFlagsMask, expectedXcr0 } from "../audit/xstate-rules.ts";
 
-/** Xen's xstate_uncompressed_size for states within XCR0's low word (all Xen offers). */
+/** Xen's xstate_uncompressed_size for (non-empty) states within XCR0's low word (all Xen offers). */
 function uncompressedSize(states: number, raw: CpuPolicy): number {
-  if (states === 0) return 0;
   let size = XSTATE_AREA_MIN_SIZE;
   for (let i = 2; i < 32; i++) {
     if (states & (1 << i)) size = Math.max(size, (raw.xstate[i].ebx >>> 0) + (raw.xstate[i].eax >>> 0));

@@ -1,11 +1,11 @@
 // Every real CPUID dump derives, and the derived policies keep Xen's
 // invariants: default ⊆ max, dependencies closed, derivation idempotent.
 
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { sanitiseFeatureset } from "../../../shared/featureset/dependencies.ts";
 import { copyFeatureset, formatFeatureset, isSubset } from "../../../shared/featureset/featureset.ts";
 import { KNOWN_FEATURES } from "../../../shared/featureset/masks.ts";
-import { deriveFromXenHost } from "../../../shared/derive/derive.ts";
+import { deriveFromXenHost, type DerivedPolicies } from "../../../shared/derive/derive.ts";
 import { deriveFromCpuidDump } from "../../../shared/derive/from-dump.ts";
 import { rawPolicyFromCpuid } from "../../../shared/derive/raw.ts";
 import { bootCpu, cpuidQuery, parseCpuidDump } from "../../../shared/formats/cpuid-dump.ts";
@@ -18,7 +18,12 @@ import { GUEST_POLICIES, xenPolicies } from "./support.ts";
 const dumps = cpuidDumpFixtures().map(([name, text]) => [name, parseCpuidDump(text, name)] as const);
 
 describe.each(dumps)("%s", (_name, dump) => {
-  const d = deriveFromCpuidDump(dump);
+  // derived before each test, not while collecting nor in beforeAll: Stryker activates its mutant
+  // only for hooks and tests, and counts a mutant covered by the tests whose beforeEach or body reaches it
+  let d: DerivedPolicies;
+  beforeEach(() => {
+    d = deriveFromCpuidDump(dump);
+  });
 
   it("default ⊆ max for PV and HVM", () => {
     expect(isSubset(policyFeatureset(d.pv_default), policyFeatureset(d.pv_max))).toBe(true);
