@@ -19,7 +19,7 @@ import type { AgentConfig } from "./config.ts";
 import { credentialsError, describeIdentity, type CredentialsError } from "./credentials.ts";
 import type { GuestMax, HandlerContext } from "./handlers.ts";
 import { buildHostPolicies } from "./host-policies.ts";
-import { startHttp } from "../runtime/http-endpoints.ts";
+import { closeHttpServer, startHttp } from "../runtime/http-endpoints.ts";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
 import { daemonConnectionOptions, logConnectRetries } from "../runtime/nats/daemon-connection.ts";
@@ -287,7 +287,7 @@ export class Agent {
   }
 
   async #closeServers(): Promise<void> {
-    await Promise.all([this.#http, this.#simAdmin].filter((s) => s !== undefined).map((s) => new Promise((r) => s.close(r))));
+    await Promise.all([this.#http, this.#simAdmin].filter((s) => s !== undefined).map(closeHttpServer));
   }
 
   /** SIGTERM: stop taking requests, answer those in flight, flush, close. */

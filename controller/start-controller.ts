@@ -11,7 +11,7 @@
 import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
-import { startHttp } from "../runtime/http-endpoints.ts";
+import { closeHttpServer, startHttp } from "../runtime/http-endpoints.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
 import { daemonConnectionOptions, logConnectRetries } from "../runtime/nats/daemon-connection.ts";
 import { ApiserverThrottle } from "./kube/apiserver-throttle.ts";
@@ -261,7 +261,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
       domainEvents.unsubscribe();
       await Promise.all([domainInformer.stop(), hostInformer.stop(), poolInformer.stop(), rolloutInformer.stop()]);
       await nc?.drain().catch(() => undefined);
-      await new Promise<void>((resolve) => http.server.close(() => resolve()));
+      await closeHttpServer(http.server);
       logger.info("controller stopped");
     },
   };

@@ -38,3 +38,16 @@ export async function startHttp(host: string, port: number, endpoints: HttpEndpo
   });
   return { server, port: (server.address() as AddressInfo).port };
 }
+
+/**
+ * Stops listening and ends every open connection. server.close() alone waits
+ * for keep-alive connections that are busy when it is called: a client that
+ * polls over one (a readiness probe every 100 ms) holds it open for ever, so
+ * a daemon that failed to start, or was told to stop, never got to exit.
+ */
+export function closeHttpServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
