@@ -8,8 +8,6 @@ import { Gauge, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { closeHttpServer, startHttp } from "../../../runtime/http-endpoints.ts";
 
-const endpoints = (reason: string | undefined) => ({ register: new Registry(), notReadyReason: () => reason });
-
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: res.status, body: await res.text() };
