@@ -163,9 +163,20 @@ describe("xen-cpuid featureset errors, each at its line and column", () => {
     ["a name given twice", known("  [00] 0x00000001.edx     fpu  fpu"), 4, 32, "bit 0 of word 0 is named twice"],
     ["a name not of this word", known("  [00] 0x00000001.edx     fpu sse3"), 4, 31, '"sse3" is not a feature name of word 0 (1d)'],
     ["a name whose bit is clear", known("  [00] 0x00000001.edx     fpu pbe"), 4, 31, '"pbe" (bit 31) is named but not set in word 0 of "Known" (00000001)'],
+    ["a single name whose bit is clear", known("  [00] 0x00000001.edx     vme"), 4, 27, '"vme" (bit 1) is named but not set in word 0 of "Known" (00000001)'],
+    ["\"???\" among names", known("  [00] 0x00000001.edx     ??? fpu"), 4, 27, '"???" is not a feature name of word 0 (1d)'],
+    ["a set before any section", "nr_features: 1\nKnown    00000001\n", 2, 1, 'expected "nr_features: N", "Static sets:" or "Dynamic sets:"'],
+    ["a short static set with trailing blanks", "nr_features: 2\nStatic sets:\nKnown    00000001   \n", 3, 10, '"Known" has 1 words but nr_features is 2'],
     ["no featureset at all", "nr_features: 1\nStatic sets:\nDynamic sets:\n", 4, 1, 'no featureset found (expected lines like "Host    bfebfbff:…")'],
   ])("%s", (_what, text, line, column, message) => {
     expect(parseError(text).message).toBe(`t.txt:${line}:${column}: ${message}`);
+  });
+
+  it("reads section headers and set lines with trailing blanks, blank lines of spaces, dynamic sets alone, and 19 words", () => {
+    const text = ["nr_features: 19", "Static sets:  ", "   ", "Dynamic sets: ", `Raw    ${"00000000:".repeat(18)}00000001  `, ""].join("\n");
+    const r = parseXenCpuidFeaturesets(text);
+    expect(r.staticSets.size).toBe(0);
+    expect(r.dynamicSets.get("Raw")![18]).toBe(1);
   });
 
   it("bits set but not named are listed, at the end of the line", () => {

@@ -3,6 +3,7 @@
 // read, and every line out of place is an error naming it.
 
 import { describe, expect, it } from "vitest";
+import { detectPolicyInput } from "../../../shared/formats/detect.ts";
 import { formatXenCpuidPolicyBlock } from "../../../shared/formats/xen-cpuid-policy-text.ts";
 import { parseXenCpuidPolicy } from "../../../shared/formats/xen-cpuid-policy.ts";
 import { policyHash } from "../../../shared/policy/canonical.ts";
@@ -86,6 +87,36 @@ describe("xen-cpuid -p output", () => {
     const back = parseXenCpuidPolicy(text).blocks[0];
     expect(back.name).toBe("domain:7");
     expect(policyHash(back.policy)).toBe(policyHash(block.policy));
+  });
+});
+
+describe("xen-cpuid -p as pasted and detected", () => {
+  const fixture = xenCpuidFixture(FIXTURES[2]);
+  const hashes = (text: string) => parseXenCpuidPolicy(text).blocks.map((b) => [b.name, policyHash(b.policy)]);
+  const plain = hashes(fixture);
+  const lines = fixture.split("\n");
+
+  it("the paste prefix comes from the first line with text: blank lines before it, unquoted or short blank lines inside", () => {
+    expect(hashes(["   ", "", ...lines.map((l) => `    ${l}`)].join("\n"))).toEqual(plain);
+    expect(hashes(["", ...lines.map((l, i) => (i % 7 === 3 ? `> ${l}\n` : `> ${l}`))].join("\n"))).toEqual(plain);
+    expect(hashes(lines.map((l, i) => (i % 7 === 3 ? `    ${l}\n  ` : `    ${l}`)).join("\n"))).toEqual(plain);
+  });
+
+  it("a line of text quoted otherwise is an error, even without a blank in it", () => {
+    const quoted = lines.map((l) => `> ${l}`);
+    quoted[2] = "CPUID:";
+    expect(parseError(quoted.join("\n")).message).toBe('p.txt:3:1: quoted with 0 ">" where line 1 has 1: a pasted xen-cpuid -p output must be quoted alike throughout');
+  });
+
+  it("an MSRs header with trailing blanks opens the MSRs; one with anything else is no header", () => {
+    expect(hashes(fixture.replaceAll(" MSRs:\n", " MSRs:   \n"))).toEqual(plain);
+    expect(parseError(fixture.replace(" MSRs:\n", " MSRs: 2\n")).message).toMatch(/^p\.txt:\d+:2: unrecognised line in xen-cpuid -p output: " MSRs: 2"$/);
+    expect(parseError(fixture.replace(" MSRs:\n", " Raw MSRs:\n")).message).toMatch(/^p\.txt:\d+:2: unrecognised line/);
+  });
+
+  it("is detected by a policy header at the start of a line, whatever the number of digits", () => {
+    expect(detectPolicyInput("Domain 12 policy: 41 leaves, 2 MSRs\n")).toBe("xen-cpuid-policy");
+    expect(detectPolicyInput("nr_features: 1\n# compare: Host policy: 41 leaves, 2 MSRs\n")).toBe("xen-cpuid-featuresets");
   });
 });
 
