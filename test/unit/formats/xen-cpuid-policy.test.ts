@@ -102,6 +102,10 @@ describe("xen-cpuid -p as pasted and detected", () => {
     expect(hashes(lines.map((l, i) => (i % 7 === 3 ? `    ${l}\n  ` : `    ${l}`)).join("\n"))).toEqual(plain);
   });
 
+  it("reads CRLF line endings", () => {
+    expect(hashes(fixture.replaceAll("\n", "\r\n"))).toEqual(plain);
+  });
+
   it("a line of text quoted otherwise is an error, even without a blank in it", () => {
     const quoted = lines.map((l) => `> ${l}`);
     quoted[2] = "CPUID:";
