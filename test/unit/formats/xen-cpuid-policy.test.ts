@@ -100,6 +100,7 @@ describe("xen-cpuid -p as pasted and detected", () => {
     expect(hashes(["   ", "", ...lines.map((l) => `    ${l}`)].join("\n"))).toEqual(plain);
     expect(hashes(["", ...lines.map((l, i) => (i % 7 === 3 ? `> ${l}\n` : `> ${l}`))].join("\n"))).toEqual(plain);
     expect(hashes(lines.map((l, i) => (i % 7 === 3 ? `    ${l}\n  ` : `    ${l}`)).join("\n"))).toEqual(plain);
+    expect(hashes(lines.map((l, i) => (i % 7 === 3 ? `> ${l}\n   ` : `> ${l}`)).join("\n"))).toEqual(plain);
   });
 
   it("reads CRLF line endings", () => {
