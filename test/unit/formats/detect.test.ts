@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { detectPolicyInput } from "../../../shared/formats/detect.ts";
 import { FormatError } from "../../../shared/formats/format-error.ts";
 import { cpuidDumpFixtures, xenCpuidFixture } from "../../../devenv/fixtures.ts";
+import { expectFormatError } from "./expect-format-error.ts";
 
 describe("policy input detection", () => {
   it("recognises every CPUID dump fixture", () => {
@@ -22,5 +23,11 @@ describe("policy input detection", () => {
   it("says what was expected for anything else", () => {
     expect(() => detectPolicyInput("hello\n", "x.txt")).toThrow(FormatError);
     expect(() => detectPolicyInput("hello\n", "x.txt")).toThrow(/x\.txt:1:1: .*CPUID dump.*xen-cpuid -p.*nr_features/);
+    expect(() => detectPolicyInput("hello\n")).toThrow(/^input:1:1: unrecognised input: /);
+  });
+
+  it("its error is a FormatError by name, as a log or a stack trace shows it", () => {
+    const e = expectFormatError(() => detectPolicyInput("hello\n", "x.txt"));
+    expect(String(e)).toMatch(/^FormatError: x\.txt:1:1: unrecognised input/);
   });
 });

@@ -38,6 +38,16 @@ describe("Xen cpuid= command line", () => {
     expect(columnOf("avx,,sse3")).toBe(5);
   });
 
+  it.each([
+    ["avx,,sse3", 5, "empty item (expected name, no-name or name=<bool>)"],
+    ["avx,=1", 5, 'unknown feature name "" (names are lowercase with "-", e.g. "lahf-lm")'],
+    ["no-lahf_lm", 4, 'unknown feature name "lahf_lm" (names are lowercase with "-", e.g. "lahf-lm")'],
+    ["avx,no-avx2=1", 5, '"no-avx2=…" is invalid: use either no-avx2 or avx2=<bool>'],
+    ["sse3,avx2=maybe", 11, '"maybe" is not a boolean (1/0, on/off, yes/no, true/false, enable/disable)'],
+  ])("%s: the message names the item's fault, after the default source name and the column", (value, column, message) => {
+    expect(() => parseXenCpuidCmdline(value)).toThrow(`cpuid=:1:${column}: ${message}`);
+  });
+
   it("accepts every feature name in every form (names starting no- only negated, as in Xen)", () => {
     fc.assert(
       fc.property(fc.constantFrom(...FEATURES), fc.constantFrom("", "no-", "=1", "=off"), (f, form) => {

@@ -141,6 +141,57 @@ describe("xen-cpuid info form and older Xen", () => {
   });
 });
 
+describe("xen-cpuid featureset errors, each at its line and column", () => {
+  const known = (...lines: string[]) => ["nr_features: 1", "Static sets:", "Known             00000001", ...lines].join("\n");
+  const NOT_NAMED = 'expected "<set name>  xxxxxxxx:xxxxxxxx:…"';
+
+  it.each([
+    ["nr_features twice", "nr_features: 1\nnr_features: 1\n", 2, 1, "nr_features given twice"],
+    ["static sets twice", "nr_features: 1\nStatic sets:\nStatic sets:\n", 3, 1, '"Static sets:" must come first, once'],
+    ["dynamic sets twice", known("Dynamic sets:", "Dynamic sets:"), 5, 1, '"Dynamic sets:" must follow the static sets, once'],
+    ["an unsupported static set", "nr_features: 1\nStatic sets:\nHVM featureset not supported by Xen\n", 3, 1, "only dynamic sets can be unsupported"],
+    ["a decode line with no set before it", "nr_features: 1\nStatic sets:\n  [00] 0x00000001.edx     fpu\n", 3, 1, "word decode line without a featureset line before it"],
+    ["a decode line after a blank line", known("", "  [00] 0x00000001.edx     fpu"), 5, 1, "word decode line without a featureset line before it"],
+    ["a set line without a name", "nr_features: 1\nStatic sets:\n00000001\n", 3, 1, NOT_NAMED],
+    ["a set line of blanks and a word", "nr_features: 1\nStatic sets:\n   00000001\n", 3, 1, NOT_NAMED],
+    ["upper-case hex", "nr_features: 1\nStatic sets:\nKnown    0000000A\n", 3, 10, 'featureset word 0 of "Known" must be 8 lowercase hex digits, got "0000000A"'],
+    ["more words than Xen defines", `nr_features: 19\nStatic sets:\nKnown    ${"00000000:".repeat(19)}00000000\n`, 3, 10, "featureset has 20 words, at most 19 are defined"],
+    ["a static set shorter than nr_features", "nr_features: 2\nStatic sets:\nKnown    00000001\n", 3, 10, '"Known" has 1 words but nr_features is 2'],
+    ["a dynamic set longer than nr_features", known("Dynamic sets:", "Raw    00000001:00000000"), 5, 8, '"Raw" has 2 words but nr_features is 1'],
+    ["a decode line past the set's words", known("  [00] 0x00000001.edx     fpu", "  [01] 0x00000001.ecx     "), 5, 4, 'expected decode line [01] of "Known" (1 words), got [01]'],
+    ["a wrong label", known("  [00] CPUID 0x00000001.ecx     fpu"), 4, 8, 'word 0 is CPUID 0x00000001.edx, but the line is labelled "CPUID 0x00000001.ecx"'],
+    ["a name given twice", known("  [00] 0x00000001.edx     fpu  fpu"), 4, 32, "bit 0 of word 0 is named twice"],
+    ["a name not of this word", known("  [00] 0x00000001.edx     fpu sse3"), 4, 31, '"sse3" is not a feature name of word 0 (1d)'],
+    ["a name whose bit is clear", known("  [00] 0x00000001.edx     fpu pbe"), 4, 31, '"pbe" (bit 31) is named but not set in word 0 of "Known" (00000001)'],
+    ["a single name whose bit is clear", known("  [00] 0x00000001.edx     vme"), 4, 27, '"vme" (bit 1) is named but not set in word 0 of "Known" (00000001)'],
+    ["\"???\" among names", known("  [00] 0x00000001.edx     ??? fpu"), 4, 27, '"???" is not a feature name of word 0 (1d)'],
+    ["a set before any section", "nr_features: 1\nKnown    00000001\n", 2, 1, 'expected "nr_features: N", "Static sets:" or "Dynamic sets:"'],
+    ["a short static set with trailing blanks", "nr_features: 2\nStatic sets:\nKnown    00000001   \n", 3, 10, '"Known" has 1 words but nr_features is 2'],
+    ["no featureset at all", "nr_features: 1\nStatic sets:\nDynamic sets:\n", 4, 1, 'no featureset found (expected lines like "Host    bfebfbff:…")'],
+  ])("%s", (_what, text, line, column, message) => {
+    expect(parseError(text).message).toBe(`t.txt:${line}:${column}: ${message}`);
+  });
+
+  it("reads section headers and set lines with trailing blanks, blank lines of spaces, dynamic sets alone, and 19 words", () => {
+    const text = ["nr_features: 19", "Static sets:  ", "   ", "Dynamic sets: ", `Raw    ${"00000000:".repeat(18)}00000001  `, ""].join("\n");
+    const r = parseXenCpuidFeaturesets(text);
+    expect(r.staticSets.size).toBe(0);
+    expect(r.dynamicSets.get("Raw")![18]).toBe(1);
+  });
+
+  it("bits set but not named are listed, at the end of the line", () => {
+    const text = ["nr_features: 1", "Static sets:", "Known             0000001b", "  [00] 0x00000001.edx     vme"].join("\n");
+    expect(parseError(text).message).toBe('t.txt:4:30: word 0 of "Known" is 0000001b but bit(s) 0, 3, 4 are not named');
+  });
+
+  it("reads <UNKNOWN> labels, names apart by several blanks, set names with runs of blanks, CRLF; names its default source", () => {
+    const text = ["nr_features: 1", "Static sets:", "HVM   Shadow  Max    00000003", "  [00] <UNKNOWN>     fpu    vme", ""].join("\r\n");
+    expect(parseXenCpuidFeaturesets(text).staticSets.get("HVM Shadow Max")![0]).toBe(3);
+    expect(parseXenCpuidFeaturesets(DETAIL.replaceAll("\n", "\r\n")).dynamicSets).toEqual(detail.dynamicSets);
+    expect(() => parseXenCpuidFeaturesets("nr_features: 1\n")).toThrow("xen-cpuid output:2:1: no featureset found");
+  });
+});
+
 describe("feature name decoding", () => {
   it("decodes every generated name to its own feature and position", () => {
     for (const f of FEATURES) {
