@@ -54,8 +54,14 @@ async function agentDomain(domain: string): Promise<{ state: string; activeHash?
   }
 }
 
+/** The host's HVM default as its HostCpuidPolicy shows it, once the controller has written that status. */
 async function hvmDefaultHash(): Promise<string> {
-  return JSON.parse(await kubectlOk(["get", "hcp", host.hostId, "-o", "json"])).status.policies.hvm_default.hash;
+  let hash = "";
+  await eventually("the HostCpuidPolicy's status shows the host's policies", async () => {
+    hash = JSON.parse(await kubectlOk(["get", "hcp", host.hostId, "-o", "json"])).status?.policies?.hvm_default?.hash ?? "";
+    expect(hash).toMatch(/^sha256:/);
+  });
+  return hash;
 }
 
 const resets = async (result: string) => metricValue(await controller.metrics(), "cpuid_domain_resets_total", { result });
