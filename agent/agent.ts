@@ -22,6 +22,7 @@ import { buildHostPolicies } from "./host-policies.ts";
 import { closeHttpServer, startHttp } from "../runtime/http-endpoints.ts";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
+import { usesTls } from "../runtime/nats/tls.ts";
 import { daemonConnectionOptions, logConnectRetries } from "../runtime/nats/daemon-connection.ts";
 import { reconnectBackoff } from "../runtime/nats/reconnect-backoff.ts";
 import { FileProbe } from "./probes/file.ts";
@@ -102,14 +103,15 @@ export class Agent {
     const backoff = reconnectBackoff();
     this.#identity = describeIdentity(c.natsSeedFile);
     const retryLog = logConnectRetries(this.#log);
-    this.#log.info({ servers: c.natsServers, tls: Boolean(c.natsCaFile || c.natsCertFile) }, "connecting to NATS");
+    const tls = { caFile: c.natsCaFile, certFile: c.natsCertFile, keyFile: c.natsKeyFile };
+    this.#log.info({ servers: c.natsServers, tls: usesTls(tls) }, "connecting to NATS");
     try {
       this.#nc = await connectNats({
         servers: c.natsServers,
         name: `cpuid-fleet-agent/${c.hostId}`,
         hostId: c.hostId,
         seedFile: c.natsSeedFile,
-        tls: { caFile: c.natsCaFile, certFile: c.natsCertFile, keyFile: c.natsKeyFile },
+        tls,
         options: { ...daemonConnectionOptions(backoff.next), pingInterval: 10_000, maxPingOut: 3 },
         onRetry: (retry) => {
           this.#connectError = retry.reason;

@@ -29,6 +29,11 @@ function objectPath(plural: string, name?: string, namespace?: string): string {
   return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
 }
 
+/** The path of an object's status subresource. */
+function statusPath(plural: string, name: string | undefined, namespace?: string): string {
+  return `${objectPath(plural, name, namespace)}/status`;
+}
+
 export class ObjectWriter {
   readonly #api: CustomObjectsApi;
   readonly #rest: KubeRest;
@@ -52,9 +57,7 @@ export class ObjectWriter {
   async patchDomainStatus(obj: DomainCpuidPolicyObject, previous: DomainCpuidPolicyStatus | undefined, next: DomainCpuidPolicyStatus): Promise<DomainCpuidPolicyObject> {
     const { name, namespace } = obj.metadata;
     const body = { status: replacing({ ...obj.status, ...previous }, next) };
-    return this.#throttle.run(() =>
-      this.#rest.send<DomainCpuidPolicyObject>("PATCH", `${objectPath(DOMAIN_PLURAL, name, namespace)}/status`, { query: withManager, body, contentType: MERGE_PATCH }),
-    );
+    return this.#mergePatch<DomainCpuidPolicyObject>(statusPath(DOMAIN_PLURAL, name, namespace), body);
   }
 
   async createHost(name: string): Promise<HostCpuidPolicyObject> {
@@ -63,39 +66,38 @@ export class ObjectWriter {
   }
 
   async patchHostStatus(obj: HostCpuidPolicyObject, next: HostCpuidPolicyStatus): Promise<HostCpuidPolicyObject> {
-    return (await this.#mergePatch("status", HOST_PLURAL, obj.metadata.name!, { status: replacing(obj.status ?? {}, next) })) as HostCpuidPolicyObject;
+    return this.#mergePatch<HostCpuidPolicyObject>(statusPath(HOST_PLURAL, obj.metadata.name), { status: replacing(obj.status ?? {}, next) });
   }
 
   /** Sets and removes (null) the labels it is given and records which labels the controller manages. */
   async patchHostLabels(name: string, patch: LabelPatch): Promise<HostCpuidPolicyObject> {
     const metadata = { labels: patch.labels, annotations: { [MANAGED_LABELS_ANNOTATION]: patch.managedAnnotation } };
-    return (await this.#mergePatch("object", HOST_PLURAL, name, { metadata })) as HostCpuidPolicyObject;
+    return this.#mergePatch<HostCpuidPolicyObject>(objectPath(HOST_PLURAL, name), { metadata });
   }
 
   async patchPoolStatus(obj: CpuidPoolObject, next: CpuidPoolStatus): Promise<CpuidPoolObject> {
-    return (await this.#mergePatch("status", POOL_PLURAL, obj.metadata.name!, { status: replacing(obj.status ?? {}, next) })) as CpuidPoolObject;
+    return this.#mergePatch<CpuidPoolObject>(statusPath(POOL_PLURAL, obj.metadata.name), { status: replacing(obj.status ?? {}, next) });
   }
 
   /** Sets (string) or removes (null) annotations of a pool, guarded by its resourceVersion so a pin never races a relevel. */
   async patchPoolAnnotations(obj: CpuidPoolObject, annotations: Record<string, string | null>): Promise<CpuidPoolObject> {
-    return (await this.#mergePatch("object", POOL_PLURAL, obj.metadata.name!, { metadata: { annotations, resourceVersion: obj.metadata.resourceVersion } })) as CpuidPoolObject;
+    return this.#mergePatch<CpuidPoolObject>(objectPath(POOL_PLURAL, obj.metadata.name), { metadata: { annotations, resourceVersion: obj.metadata.resourceVersion } });
   }
 
   /** Replaces a rollout's status, guarded by its resourceVersion: a decision made on a stale copy is refused (409), never stored. */
   async patchRolloutStatus(obj: CpuidRolloutObject, next: CpuidRolloutStatus): Promise<CpuidRolloutObject> {
     const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: replacing(obj.status ?? {}, next) };
-    return (await this.#mergePatch("status", ROLLOUT_PLURAL, obj.metadata.name!, body)) as CpuidRolloutObject;
+    return this.#mergePatch<CpuidRolloutObject>(statusPath(ROLLOUT_PLURAL, obj.metadata.name), body);
   }
 
   /** Sets a rollout's finalizers, guarded by its resourceVersion. */
   async patchRolloutFinalizers(obj: CpuidRolloutObject, finalizers: string[]): Promise<CpuidRolloutObject> {
-    return (await this.#mergePatch("object", ROLLOUT_PLURAL, obj.metadata.name!, { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } })) as CpuidRolloutObject;
+    return this.#mergePatch<CpuidRolloutObject>(objectPath(ROLLOUT_PLURAL, obj.metadata.name), { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } });
   }
 
-  /** A JSON merge patch of a cluster-scoped object of the API (or its status subresource), through the throttle. */
-  #mergePatch(target: "object" | "status", plural: string, name: string, body: object): Promise<unknown> {
-    const path = objectPath(plural, name) + (target === "status" ? "/status" : "");
-    return this.#throttle.run(() => this.#rest.send("PATCH", path, { query: withManager, body, contentType: MERGE_PATCH }));
+  /** A JSON merge patch of the object (or subresource) at `path`, through the throttle. */
+  #mergePatch<T>(path: string, body: object): Promise<T> {
+    return this.#throttle.run(() => this.#rest.send<T>("PATCH", path, { query: withManager, body, contentType: MERGE_PATCH }));
   }
 
   async deleteHost(name: string): Promise<void> {

@@ -1,7 +1,7 @@
 // Why a daemon that runs but never became ready is stuck: Node's diagnostic
 // report (--report-on-signal, SIGUSR2), reduced to what shows where a start
-// waits: the open sockets and their peers, the pending timers, the pending
-// requests and the JavaScript stack at the signal. The launched daemons run
+// waits: the open sockets and their peers, the pending timers and the
+// JavaScript stack at the signal. The launched daemons run
 // with the report enabled (DaemonProcess); the report file stays beside the
 // daemon's log.
 
@@ -62,7 +62,7 @@ function reportFiles(dir: string): string[] {
 
 const endpoint = (e: LibuvHandle["localEndpoint"]) => (e ? `${e.host}:${e.port}` : "-");
 
-export function summariseReport(report: Report, file: string): string {
+function summariseReport(report: Report, file: string): string {
   const handles = (report.libuv ?? []).filter((h) => h.is_active);
   const lines = handles.map((h) =>
     h.type === "tcp"
