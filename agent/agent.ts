@@ -24,7 +24,7 @@ import { createAgentMetrics, type AgentMetrics } from "./metrics.ts";
 import { connectNats } from "../runtime/nats/connect.ts";
 import { usesTls } from "../runtime/nats/tls.ts";
 import { daemonConnectionOptions, logConnectRetries } from "../runtime/nats/daemon-connection.ts";
-import { reconnectBackoff } from "../runtime/nats/reconnect-backoff.ts";
+import { reconnectBackoff, reconnectDelayMs } from "../runtime/nats/reconnect-backoff.ts";
 import { FileProbe } from "./probes/file.ts";
 import { LinuxProbe } from "./probes/linux.ts";
 import type { Probe, ProbeResult } from "./probes/probe.ts";
@@ -113,6 +113,7 @@ export class Agent {
         seedFile: c.natsSeedFile,
         tls,
         options: { ...daemonConnectionOptions(backoff.next), pingInterval: 10_000, maxPingOut: 3 },
+        retryDelayMs: reconnectDelayMs,
         onRetry: (retry) => {
           this.#connectError = retry.reason;
           retryLog(retry);
@@ -126,6 +127,8 @@ export class Agent {
     this.#connectError = undefined;
     this.metrics.natsConnected.set(1);
     this.#log.info({ server: this.#nc.getServer() }, "connected to NATS");
+    // nats.js drew on the reconnect delays while connecting: the first reconnect starts afresh
+    backoff.reset();
     void this.#watchConnection(backoff);
 
     this.#publisher = new Publisher(this.#nc, c.hostId, this.metrics, this.#log);

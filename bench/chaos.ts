@@ -13,7 +13,7 @@
 //
 //   node_modules/.bin/node bench/chaos.ts [--policies 10000] [--hosts 1000] [--pools 4]
 //     [--leader-kill-at 10] [--apiserver-restart-at 20] [--nats-node-kill-at 30] [--agent-kill-at 40]
-//     [--nats-down 5] [--create-seconds 40] [--controller-workers 32] [--request-timeout 5] [--agent-nice 10] [--keep]
+//     [--nats-down 5] [--create-seconds 40] [--controller-workers 128] [--request-timeout 5] [--agent-nice 10] [--keep]
 //   node_modules/.bin/node bench/chaos.ts --wire [--policies 400] [--hosts 40] [--wire-slow-at 5] [--wire-drop-at 25]
 //     [--wire-seconds 15] [--edit-at 30] [--change-share 0.25] [--delete-share 0.125] [--create-seconds 20]
 
@@ -24,6 +24,7 @@ import { ControlPlane } from "../devenv/plane/control-plane.ts";
 import { ensureBinaries, ensureControlPlaneBinaries } from "../devenv/toolchain/ensure.ts";
 import { runChaos } from "./chaos/scenario.ts";
 import { scratchDir } from "./fleet/fleet-setup.ts";
+import { DEFAULT_WORKERS } from "../controller/config.ts";
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +44,7 @@ const { values } = parseArgs({
     "edit-at": { type: "string", default: "30" },
     "change-share": { type: "string", default: "0.25" },
     "delete-share": { type: "string", default: "0.125" },
-    "controller-workers": { type: "string", default: "32" },
+    "controller-workers": { type: "string", default: String(DEFAULT_WORKERS) },
     "request-timeout": { type: "string", default: "5" },
     "agent-nice": { type: "string", default: "10" },
     "converge-timeout": { type: "string", default: "1800" },

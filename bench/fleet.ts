@@ -10,7 +10,7 @@
 // Goals: throughput >= 50 % of that ceiling; controller RSS <= 300 MB.
 //
 //   node_modules/.bin/node bench/fleet.ts [--policies 10000] [--hosts 1000] [--pools 4]
-//     [--concurrency 32] [--controller-workers 32] [--agent-nice 10] [--controller-node-options "<node flags>"] [--profile] [--heap-profile]
+//     [--concurrency 32] [--controller-workers 128] [--agent-nice 10] [--controller-node-options "<node flags>"] [--profile] [--heap-profile]
 //   --agent-nice: CPU niceness of the simulated hosts' processes; in a fleet each
 //     agent runs on its own host, here they share two cores with the control plane
 //   --profile: CPU-profile the controller and print where its time went
@@ -26,7 +26,7 @@ import { REPO_ROOT } from "../devenv/repo-root.ts";
 import { PolicyWatch } from "./fleet/policy-watch.ts";
 import { apiserverWrites, writesBetween } from "./fleet/apiserver-writes.ts";
 import { FLEET_ARGS, type Fleet, NAMESPACE, startFleet } from "./fleet/fleet-setup.ts";
-import { type ProfileSummary, summariseCpuProfile, summariseHeapProfile } from "./fleet/profiles.ts";
+import { keepProfile, type ProfileSummary, summariseCpuProfile, summariseHeapProfile } from "./fleet/profiles.ts";
 import { forEachBounded, PolicyClient } from "./fleet/policies.ts";
 import { cpuSeconds, cpuTimes, percentile, RssSampler } from "./fleet/process-stats.ts";
 
@@ -152,7 +152,10 @@ ${writes.map(([what, n]) => `    ${(n / policyCount).toFixed(2).padStart(6)}  ${
 
     const profiles = readdirSync(profileDir);
     const cpuProfile = profiles.find((f) => f.endsWith(".cpuprofile"));
-    if (cpuProfile) printProfile("controller CPU profile (self time)", summariseCpuProfile(join(profileDir, cpuProfile), REPO_ROOT), (ms) => `${(ms / 1000).toFixed(1)} s`);
+    if (cpuProfile) {
+      printProfile("controller CPU profile (self time)", summariseCpuProfile(join(profileDir, cpuProfile), REPO_ROOT), (ms) => `${(ms / 1000).toFixed(1)} s`);
+      console.log(`  the whole profile (Chrome DevTools, speedscope): ${keepProfile(join(profileDir, cpuProfile))}`);
+    }
     const heapProfile = profiles.find((f) => f.endsWith(".heapprofile"));
     if (heapProfile) printProfile("controller heap at exit (sampled)", summariseHeapProfile(join(profileDir, heapProfile), REPO_ROOT), (b) => `${(b / 1048576).toFixed(0)} MB`);
   } finally {

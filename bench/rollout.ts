@@ -16,7 +16,7 @@
 // feature (or not), and that no policy's spec was written (metadata.generation).
 //
 //   node_modules/.bin/node bench/rollout.ts [--policies 10000] [--hosts 1000] [--pools 4]
-//     [--concurrency 32] [--controller-workers 32] [--agent-nice 10] [--no-rollback] [--keep]
+//     [--concurrency 32] [--controller-workers 128] [--agent-nice 10] [--no-rollback] [--keep]
 
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";

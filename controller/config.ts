@@ -49,6 +49,15 @@ export type ControllerOptions = z.output<typeof ControllerOptions>;
 export type ControllerOptionsInput = z.input<typeof ControllerOptions>;
 
 export const DEFAULT_LEASE_NAMESPACE = "cpuid-fleet-system";
+/**
+ * Reconciles in flight. Each mostly waits (on its agent, up to
+ * --request-timeout for a silent one, and on its status write), so the bound
+ * is set by the apiserver, not by the controller's CPU: with 32, policies
+ * created as fast as the apiserver takes them queued in the controller
+ * (create → Applied p99 6.7 s at 10,000); with 128 the apiserver is the queue
+ * (BENCHMARKS.md, "How many reconciles in flight").
+ */
+export const DEFAULT_WORKERS = 128;
 
 const defaultIdentity = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 const credsSeed = (env: NodeJS.ProcessEnv) => (env.CPUID_FLEET_CREDS_DIR ? `${env.CPUID_FLEET_CREDS_DIR}/controller.nk` : undefined);
@@ -69,9 +78,7 @@ const SETTINGS = defineSettings<keyof ControllerOptions>("CPUID_FLEET_CONTROLLER
   renewDeadlineSeconds: { flag: "renew-deadline", default: () => "10" },
   retryPeriodSeconds: { flag: "retry-period", default: () => "2" },
   metricsListen: { flag: "metrics-listen", default: () => "0.0.0.0:8080" },
-  // reconciles wait on two round trips (agent, status write): 8 → 16 → 32
-  // workers took 45 → 48 → 54 % of the apiserver's ceiling (BENCHMARKS.md)
-  workers: { flag: "workers", default: () => "32" },
+  workers: { flag: "workers", default: () => String(DEFAULT_WORKERS) },
   resyncSeconds: { flag: "resync", default: () => "300" },
   requestTimeoutSeconds: { flag: "request-timeout", default: () => "5" },
   stagedRefreshSeconds: { flag: "staged-refresh", default: () => "60" },

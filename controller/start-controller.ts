@@ -46,6 +46,7 @@ import { HostWatch } from "./hosts/host-watch.ts";
 import { NatsConnectionStatus } from "./hosts/nats-connection-status.ts";
 import { EventRecorder } from "./kube/events.ts";
 import { ResilientInformer } from "./kube/informer.ts";
+import { KubeRest } from "./kube/kube-rest.ts";
 import { loadKubeConfig } from "./kube/kube-config.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
 import { ObjectWriter } from "./kube/object-writer.ts";
@@ -107,7 +108,8 @@ export async function startController(options: ControllerOptions, log: Logger = 
       },
     },
   );
-  const writer = new ObjectWriter(kubeConfig, throttle);
+  const rest = new KubeRest(kubeConfig);
+  const writer = new ObjectWriter(kubeConfig, rest, throttle);
   const manager = new ControllerManager({
     log: logger,
     metrics: metrics.register,
@@ -199,7 +201,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const hostWatch = new HostWatch({ nc, kv, index: hosts, log: logger, listeningSince: () => link.listeningSince() });
   hostWatch.start();
   const agents = new AgentClient(nc, options.requestTimeoutSeconds * 1000);
-  const events = new EventRecorder(kubeConfig, options.identity, logger, (reason) => metrics.eventsDropped.inc({ reason }));
+  const events = new EventRecorder(rest, options.identity, logger, (reason) => metrics.eventsDropped.inc({ reason }));
 
   const evaluations = new EvaluationCache();
   const orphans = new OrphanReset({ policies, hosts, agents, events, metrics, evaluations, log: logger });

@@ -17,6 +17,7 @@ import { DEMO_HOSTS, profilePath } from "../../scripts/demo/hosts.ts";
 import { DemoKube } from "../../scripts/demo/kube.ts";
 import { ensureControlPlaneBinaries } from "../../devenv/toolchain/ensure.ts";
 import type { BenchPolicy } from "./policies.ts";
+import { DEFAULT_WORKERS } from "../../controller/config.ts";
 
 export const NAMESPACE = "bench-fleet";
 
@@ -26,7 +27,7 @@ export const FLEET_ARGS = {
     hosts: { type: "string", default: "1000" },
     pools: { type: "string", default: "4" },
     concurrency: { type: "string", default: "32" },
-    "controller-workers": { type: "string", default: "32" },
+    "controller-workers": { type: "string", default: String(DEFAULT_WORKERS) },
     "agent-nice": { type: "string", default: "10" },
 } as const;
 

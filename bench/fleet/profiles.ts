@@ -2,8 +2,9 @@
 // heap (a .heapprofile, node --heap-prof: sampled allocations still live when
 // the process exits), per function and per source file, largest first.
 
-import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { REPO_ROOT } from "../../devenv/repo-root.ts";
 
 interface ProfileNode {
   id: number;
@@ -35,6 +36,15 @@ export interface ProfileSummary {
   total: number;
   byFunction: Share[];
   byFile: Share[];
+}
+
+/** Copies a profile out of the run's temporary directory into reports/profiles/; returns where. */
+export function keepProfile(file: string): string {
+  const dir = join(REPO_ROOT, "reports", "profiles");
+  mkdirSync(dir, { recursive: true });
+  const kept = join(dir, `controller-${new Date().toISOString().replaceAll(":", "")}.cpuprofile`);
+  copyFileSync(file, kept);
+  return relative(REPO_ROOT, kept);
 }
 
 export function summariseCpuProfile(file: string, root: string, top = 15): ProfileSummary {

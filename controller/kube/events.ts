@@ -8,10 +8,10 @@
 // status write, and crowd Warnings (audit failures) out of the queue. The
 // status carries the same facts. Warnings are never rate-limited.
 
-import type { KubeConfig, V1ObjectMeta } from "@kubernetes/client-node";
+import type { V1ObjectMeta } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { TokenBucket, type TokenBucketOptions } from "../runtime/token-bucket.ts";
-import { KubeRest } from "./kube-rest.ts";
+import type { KubeRest } from "./kube-rest.ts";
 
 export const REPORTING_CONTROLLER = "cpuidfleet.io/controller";
 
@@ -48,8 +48,8 @@ export class EventRecorder {
   #sending = 0;
   #idle: (() => void)[] = [];
 
-  constructor(kubeConfig: KubeConfig, instance: string, log: Logger, onDropped: (reason: EventDropReason) => void) {
-    this.#rest = new KubeRest(kubeConfig);
+  constructor(rest: KubeRest, instance: string, log: Logger, onDropped: (reason: EventDropReason) => void) {
+    this.#rest = rest;
     this.#instance = instance;
     this.#log = log;
     this.#onDropped = onDropped;

@@ -16,7 +16,7 @@ import type { CpuidPoolObject, CpuidPoolStatus } from "../../shared/api/v1alpha1
 import type { CpuidRolloutObject, CpuidRolloutStatus } from "../../shared/api/v1alpha1/cpuid-rollout.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL, HOST_PLURAL, POOL_PLURAL, ROLLOUT_PLURAL } from "../../shared/api/v1alpha1/names.ts";
 import type { ApiserverThrottle } from "./apiserver-throttle.ts";
-import { KubeRest } from "./kube-rest.ts";
+import type { KubeRest } from "./kube-rest.ts";
 
 const FIELD_MANAGER = "cpuid-fleet-controller";
 const MERGE_PATCH = "application/merge-patch+json";
@@ -39,9 +39,10 @@ export class ObjectWriter {
   readonly #rest: KubeRest;
   readonly #throttle: ApiserverThrottle;
 
-  constructor(kubeConfig: KubeConfig, throttle: ApiserverThrottle) {
+  /** `rest`: the connection its writes go over (the controller's events share it) */
+  constructor(kubeConfig: KubeConfig, rest: KubeRest, throttle: ApiserverThrottle) {
     this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.#rest = new KubeRest(kubeConfig);
+    this.#rest = rest;
     this.#throttle = throttle;
   }
 

@@ -37,6 +37,13 @@ export interface NatsClient {
   tls?: NatsTls;
   /** further client options: reconnect policy, timeouts */
   options?: Partial<ConnectionOptions>;
+  /**
+   * The wait after the `attempt`th failed first connection (with
+   * waitOnFirstConnect); unset = options.reconnectTimeWait or nats.js's 2 s.
+   * Not options.reconnectDelayHandler: nats.js calls that itself, once per
+   * server it tries, inside every attempt.
+   */
+  retryDelayMs?: (attempt: number) => number;
   /** told of each failed first connection that will be retried (with waitOnFirstConnect) */
   onRetry?: (retry: ConnectRetry) => void;
 }
@@ -75,7 +82,7 @@ export async function connectNats(client: NatsClient): Promise<NatsConnection> {
       const tlsError = natsTlsError(err, client.tls);
       if (tlsError) throw tlsError;
       if (!options.waitOnFirstConnect || isIdentityRefused(err)) throw err;
-      const delayMs = options.reconnectDelayHandler?.() ?? options.reconnectTimeWait ?? DEFAULT_RETRY_MS;
+      const delayMs = client.retryDelayMs?.(attempt) ?? options.reconnectTimeWait ?? DEFAULT_RETRY_MS;
       client.onRetry?.({ reason: err instanceof Error ? err.message : String(err), attempt, delayMs });
       await sleep(delayMs);
     }

@@ -5,16 +5,19 @@
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 5_000;
 
-/** Delays 100 ms, 200 ms, … up to 5 s, ±20 % jitter; reset() after a successful reconnect. */
+/** The wait after `failures` failed attempts in a row (1, 2, …): 100 ms, 200 ms, … up to 5 s, ±20 % jitter. */
+export function reconnectDelayMs(failures: number): number {
+  const base = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (failures - 1));
+  return Math.round(base * (0.8 + 0.4 * Math.random()));
+}
+
+/** Those delays one after another (nats.js's reconnectDelayHandler); reset() after a successful reconnect. */
 export function reconnectBackoff(): { next: () => number; reset: () => void } {
-  let attempt = 0;
+  let failures = 0;
   return {
-    next: () => {
-      const base = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt++);
-      return Math.round(base * (0.8 + 0.4 * Math.random()));
-    },
+    next: () => reconnectDelayMs(++failures),
     reset: () => {
-      attempt = 0;
+      failures = 0;
     },
   };
 }

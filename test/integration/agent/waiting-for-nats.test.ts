@@ -21,6 +21,10 @@ describe("an agent waiting for NATS", () => {
     const retries = failure.message.split("\n").filter((line) => line.includes("cannot connect to NATS yet; retrying"));
     expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(JSON.parse(retries[0])).toMatchObject({ level: 40, attempt: 1, err: "connection refused" });
+    // the waits double from 100 ms (±20 % jitter): nats.js's own calls to its reconnect delay handler do not advance them
+    const waits = retries.map((line) => (JSON.parse(line) as { retryInMs: number }).retryInMs);
+    waits.forEach((ms, i) => expect(ms, `wait after attempt ${i + 1}: ${waits.join(", ")} ms`).toBeGreaterThanOrEqual(0.8 * 100 * 2 ** i));
+    waits.forEach((ms, i) => expect(ms, `wait after attempt ${i + 1}: ${waits.join(", ")} ms`).toBeLessThanOrEqual(1.2 * 100 * 2 ** i));
     // the harness asked the stuck daemon where it waits: its metrics port listens, a timer holds the next attempt
     expect(failure.message).toMatch(/diagnostic report \S+report\.\S+\.json: active libuv handles:\n(.*\n)* {2}tcp \S+:\d+ -> -\n/);
     expect(failure.message).toMatch(/\n {2}timer fires in \d+ ms\n/);

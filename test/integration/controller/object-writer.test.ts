@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../../controller/kube/kube-config.ts";
 import { ApiserverThrottle } from "../../../controller/kube/apiserver-throttle.ts";
+import { KubeRest } from "../../../controller/kube/kube-rest.ts";
 import { httpStatusOf, ObjectWriter } from "../../../controller/kube/object-writer.ts";
 import { KubeRequestError } from "../../../controller/kube/kube-rest.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../../shared/api/v1alpha1/names.ts";
@@ -36,7 +37,8 @@ const objects: DomainCpuidPolicyObject[] = [];
 
 beforeAll(async () => {
   await ensureNamespace(NS);
-  writer = new ObjectWriter(loadKubeConfig(planeInfo().kubeconfig), new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000, openAt: 1 }, { throttled: () => {}, gate: () => {} }));
+  const kubeConfig = loadKubeConfig(planeInfo().kubeconfig);
+  writer = new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000, openAt: 1 }, { throttled: () => {}, gate: () => {} }));
   for (let i = 0; i < COUNT; i += CONCURRENCY) {
     const batch = Array.from({ length: Math.min(CONCURRENCY, COUNT - i) }, (_, j) =>
       writer.api.createNamespacedCustomObject({
