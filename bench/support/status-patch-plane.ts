@@ -53,6 +53,7 @@ export const appliedStatus = (round: number, i: number): DomainCpuidPolicyStatus
 
 export interface StatusPatchPlane {
   kubeConfig: KubeConfig;
+  kubeconfigFile: string;
   api: CustomObjectsApi;
   writer: ObjectWriter;
   objects: DomainCpuidPolicyObject[];
@@ -62,7 +63,8 @@ export interface StatusPatchPlane {
 export async function withStatusPatchPlane(namespace: string, run: StatusPatchRun, body: (plane: StatusPatchPlane) => Promise<void>): Promise<void> {
   const plane = await ControlPlane.start({ hosts: [], binaries: await ensureControlPlaneBinaries(), keep: false });
   try {
-    const kubeConfig = loadKubeConfig(plane.info().kubeconfig);
+    const kubeconfigFile = plane.info().kubeconfig;
+    const kubeConfig = loadKubeConfig(kubeconfigFile);
     const api = kubeConfig.makeApiClient(CustomObjectsApi);
     const writer = new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000, openAt: 1 }, { throttled: () => {}, gate: () => {} }));
     await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
@@ -76,7 +78,7 @@ export async function withStatusPatchPlane(namespace: string, run: StatusPatchRu
         body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "DomainCpuidPolicy", metadata: { name: `w-${i}` }, spec: { host: "h", domain: `d-${i}`, guestType: "hvm" } },
       })) as DomainCpuidPolicyObject;
     });
-    await body({ kubeConfig, api, writer, objects });
+    await body({ kubeConfig, kubeconfigFile, api, writer, objects });
   } finally {
     await plane.stop();
   }
