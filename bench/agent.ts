@@ -15,7 +15,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -44,6 +44,7 @@ import { connectAs } from "../runtime/nats/connect.ts";
 import { createHostsBucket, openHostsBucket } from "../runtime/nats/hosts-bucket.ts";
 import { freePorts } from "../devenv/plane/ports.ts";
 import { cpuSeconds, percentile, rssMb } from "./fleet/process-stats.ts";
+import { machine } from "./support/machine.ts";
 
 const NODE = join(REPO_ROOT, "node_modules", ".bin", "node");
 const PROBE_FILE = join(REPO_ROOT, "..", "shared", "fixtures", "xen-cpuid", "xen-cpuid-p_core-i5-12600k_alderlake.txt");
@@ -278,7 +279,7 @@ async function main(): Promise<void> {
     },
   });
   const agents = Number(values.agents);
-  console.log(`agent benchmarks, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
+  console.log(`agent benchmarks, ${machine()}`);
   const server = await startServer(Math.max(agents, 1));
   try {
     const idle = await idleRss(server);

@@ -17,7 +17,7 @@
 //   node_modules/.bin/node bench/chaos.ts --wire [--policies 400] [--hosts 40] [--wire-slow-at 5] [--wire-drop-at 25]
 //     [--wire-seconds 15] [--edit-at 30] [--change-share 0.25] [--delete-share 0.125] [--create-seconds 20]
 
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ControlPlane } from "../devenv/plane/control-plane.ts";
@@ -25,6 +25,7 @@ import { ensureBinaries, ensureControlPlaneBinaries } from "../devenv/toolchain/
 import { runChaos } from "./chaos/scenario.ts";
 import { scratchDir } from "./fleet/fleet-setup.ts";
 import { DEFAULT_WORKERS } from "../controller/config.ts";
+import { machine } from "./support/machine.ts";
 
 const { values } = parseArgs({
   options: {
@@ -60,7 +61,7 @@ const t0 = performance.now();
 const say = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}`);
 const list = (items: string[]) => (items.length === 0 ? "0" : `${items.length}: ${items.slice(0, 5).join("; ")}${items.length > 5 ? "; …" : ""}`);
 
-console.log(`${wire ? "wire faults" : "chaos"} benchmark: ${policies} policies on ${hosts} hosts; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(`${wire ? "wire faults" : "chaos"} benchmark: ${policies} policies on ${hosts} hosts; ${machine()}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 const plane = await ControlPlane.start({ hosts: [], binaries: await ensureControlPlaneBinaries(), keep: false });
 const dir = scratchDir("cpuid-fleet-chaos-");
 

@@ -8,7 +8,7 @@
 
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { promisify } from "node:util";
@@ -17,6 +17,7 @@ import { ensureControlPlaneBinaries } from "../devenv/toolchain/ensure.ts";
 import { demoPaths } from "../scripts/demo/paths.ts";
 import type { FleetRecord } from "../scripts/demo/run.ts";
 import { percentile } from "./fleet/process-stats.ts";
+import { machine } from "./support/machine.ts";
 
 const FIRST_SUMMARY_GOAL_S = 30;
 const run = promisify(execFile);
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs needs a positive integer");
   await ensureControlPlaneBinaries();
-  console.log(`npm run demo -- --detach, then --stop; ${runs} runs, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
+  console.log(`npm run demo -- --detach, then --stop; ${runs} runs, ${machine()}`);
   const results: Run[] = [];
   for (let i = 0; i < runs; i++) {
     const r = await once();

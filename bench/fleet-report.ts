@@ -16,7 +16,6 @@
 
 import { execFile, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs, promisify } from "node:util";
@@ -39,6 +38,7 @@ import { CPUIDCTL } from "../scripts/demo/report.ts";
 import { scratchDir, waitForIdleController, waitForLeader } from "./fleet/fleet-setup.ts";
 import { type BenchPolicy, forEachBounded, PolicyClient } from "./fleet/policies.ts";
 import { percentile } from "./fleet/process-stats.ts";
+import { machine } from "./support/machine.ts";
 
 const NAMESPACE = "bench-report";
 const SETTLE_TIMEOUT_MS = 10 * 60_000;
@@ -106,7 +106,7 @@ async function createPools(kubeconfig: string): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  console.log(`fleet report benchmark: ${hostCount} simulated hosts, ${hostCount} DomainCpuidPolicies, 2 CpuidPools; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${spawnSync(CHROMIUM!, ["--version"], { encoding: "utf8" }).stdout.trim()}`);
+  console.log(`fleet report benchmark: ${hostCount} simulated hosts, ${hostCount} DomainCpuidPolicies, 2 CpuidPools; ${machine()}, ${spawnSync(CHROMIUM!, ["--version"], { encoding: "utf8" }).stdout.trim()}`);
   const binaries = await ensureControlPlaneBinaries();
   const ids = Array.from({ length: hostCount }, (_, i) => hostId(i));
   const plane = await ControlPlane.start({ hosts: ids, binaries, keep: false });

@@ -18,7 +18,6 @@
 //   --keep: keep the working directory (controller and agent pool logs)
 
 import { readdirSync } from "node:fs";
-import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,6 +28,7 @@ import { FLEET_ARGS, type Fleet, NAMESPACE, startFleet } from "./fleet/fleet-set
 import { keepProfile, type ProfileSummary, summariseCpuProfile, summariseHeapProfile } from "./fleet/profiles.ts";
 import { forEachBounded, PolicyClient } from "./fleet/policies.ts";
 import { cpuSeconds, cpuTimes, percentile, RssSampler } from "./fleet/process-stats.ts";
+import { machine } from "./support/machine.ts";
 
 const RSS_GOAL_MB = 300;
 const CEILING_GOAL = 0.5;
@@ -57,7 +57,7 @@ function printProfile(title: string, summary: ProfileSummary, unit: (amount: num
 }
 
 async function main(): Promise<void> {
-  console.log(`fleet benchmark: ${policyCount} DomainCpuidPolicies on ${hostCount} simulated hosts; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}`);
+  console.log(`fleet benchmark: ${policyCount} DomainCpuidPolicies on ${hostCount} simulated hosts; ${machine()}`);
   const fleet: Fleet = await startFleet({
     policies: policyCount,
     hosts: hostCount,

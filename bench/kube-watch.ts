@@ -15,7 +15,8 @@ import { ResilientInformer } from "../controller/kube/informer.ts";
 import type { DomainCpuidPolicyObject } from "../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL, domainPoliciesPath } from "../shared/api/v1alpha1/names.ts";
 import { percentile } from "./fleet/process-stats.ts";
-import { machine, statusPatchArgs, withStatusPatchPlane } from "./support/status-patch-plane.ts";
+import { machine } from "./support/machine.ts";
+import { statusPatchArgs, withStatusPatchPlane } from "./support/status-patch-plane.ts";
 
 const run = statusPatchArgs();
 const { objectCount, rounds, concurrency } = run;

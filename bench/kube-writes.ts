@@ -12,7 +12,8 @@ import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../shared
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../shared/api/v1alpha1/names.ts";
 import { forEachBounded } from "./fleet/policies.ts";
 import { percentile } from "./fleet/process-stats.ts";
-import { appliedStatus, machine, statusPatchArgs, withStatusPatchPlane } from "./support/status-patch-plane.ts";
+import { machine } from "./support/machine.ts";
+import { appliedStatus, statusPatchArgs, withStatusPatchPlane } from "./support/status-patch-plane.ts";
 
 const run = statusPatchArgs();
 const { objectCount, rounds, concurrency } = run;

@@ -18,7 +18,7 @@
 //   node_modules/.bin/node bench/rollout.ts [--policies 10000] [--hosts 1000] [--pools 4]
 //     [--concurrency 32] [--controller-workers 128] [--agent-nice 10] [--no-rollback] [--keep]
 
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
@@ -32,6 +32,7 @@ import { applied, PolicyWatch } from "./fleet/policy-watch.ts";
 import { forEachBounded, PolicyClient } from "./fleet/policies.ts";
 import { cpuSeconds, RssSampler } from "./fleet/process-stats.ts";
 import { RolloutWatch } from "./fleet/rollout-watch.ts";
+import { machine } from "./support/machine.ts";
 
 const ROLLOUT = "bench-itsc";
 const FEATURE = "itsc";
@@ -154,7 +155,7 @@ ${writes.map(([what, n]) => `    ${(n / policyCount).toFixed(3).padStart(7)}  ${
 }
 
 async function main(): Promise<void> {
-  console.log(`rollout benchmark: ${policyCount} DomainCpuidPolicies on ${hostCount} simulated hosts; ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}; load average ${load()}`);
+  console.log(`rollout benchmark: ${policyCount} DomainCpuidPolicies on ${hostCount} simulated hosts; ${machine()}; load average ${load()}`);
   const fleet = await startFleet({
     policies: policyCount,
     hosts: hostCount,

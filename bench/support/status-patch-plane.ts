@@ -3,7 +3,6 @@
 // DomainCpuidPolicies to patch, the controller's writer, and a status shaped
 // like the controller's for an applied policy.
 
-import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { ApiserverThrottle } from "../../controller/kube/apiserver-throttle.ts";
@@ -33,8 +32,6 @@ export function statusPatchArgs(): StatusPatchRun {
   });
   return { objectCount: Number(values.objects), rounds: Number(values.rounds), concurrency: Number(values.concurrency) };
 }
-
-export const machine = (): string => `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`;
 
 /** a status shaped like the controller's for an applied policy */
 export const appliedStatus = (round: number, i: number): DomainCpuidPolicyStatus => ({
