@@ -20,6 +20,7 @@ describe("CPUID register lines", () => {
     ["no dash after EAX", "CPUID 00000001: 00000011+00000022-00000033-00000044", 25, 'expected "-" after EAX (a register line has EAX-EBX-ECX-EDX)'],
     ["no dash after EBX", "CPUID 00000001: 00000011-00000022+00000033-00000044", 34, 'expected "-" after EBX (a register line has EAX-EBX-ECX-EDX)'],
     ["no dash after ECX", "CPUID 00000001: 00000011-00000022-00000033+00000044", 43, 'expected "-" after ECX (a register line has EAX-EBX-ECX-EDX)'],
+    ["bad hex in EBX after an EAX of 0", "CPUID 00000001: 00000000-0000G022-00000033-00000044", 30, "EBX must be 8 hex digits"],
     ["bad hex in EAX", "CPUID 00000001: 0000001X-00000022-00000033-00000044", 24, "EAX must be 8 hex digits"],
     ["bad hex in ECX and EDX: the first is named", "CPUID 00000001: 00000011-00000022-0000003X-0000004X", 42, "ECX must be 8 hex digits"],
     ["bad hex at the end of EDX", "CPUID 00000001: 00000011-00000022-00000033-0000004G", 51, "EDX must be 8 hex digits"],
@@ -65,17 +66,28 @@ describe("CPUID register lines", () => {
         block(
           "CPUID Revision     : 000306F2h", // header lines of variant A reports
           "CPUID Version 2   : 1", // a space ends the token before the colon
+          "CPUID Manufacturer: CentaurHauls", // no digit, as in the variant A header of zhaoxin-kh-40000.txt
           "CPUID 12345", // no colon at all
           "CPUID FFFFFFF9: 00000011-00000022-00000033-00000044", // 9 is a digit
         ),
       ),
     );
-    expect(cpu.leaves.map((l) => [l.leaf, l.line])).toEqual([[0xfffffff9, 6]]);
+    expect(cpu.leaves.map((l) => [l.leaf, l.line])).toEqual([[0xfffffff9, 7]]);
   });
 
   it("reads the last line of a dump without a final newline", () => {
     const q = cpuidQuery(bootCpu(parseCpuidDump(`------[ Logical CPU #0 ]------\n${LINE}`)));
     expect(q(1, 0)).toEqual({ eax: 0x11, ebx: 0x22, ecx: 0x33, edx: 0x44 });
+  });
+
+  it("reads a dump that starts with a blank line, counting it", () => {
+    const cpu = bootCpu(parseCpuidDump(`\n------[ Logical CPU #0 ]------\n${LINE}\n`));
+    expect(cpu.leaves.map((l) => [l.leaf, l.eax, l.line])).toEqual([[1, 0x11, 3]]);
+  });
+
+  it("builds a block's leaves once: every read gives the same array", () => {
+    const cpu = bootCpu(parseCpuidDump(block(LINE)));
+    expect(cpu.leaves).toBe(cpu.leaves);
   });
 
   it("keeps every line of a block far longer than the first buffer", () => {
@@ -108,6 +120,22 @@ describe("CPUID dump blocks", () => {
         ].join("\n"),
     );
     expect(e.message).toBe("t.txt:5:7: CPU #3: leaf 0000000B subleaf 1 already given on line 3");
+  });
+
+  it("an empty block, or a duplicate, is reported when the next CPU block starts", () => {
+    const empty = parseError(`------[ Logical CPU #0 ]------\n\n------[ Logical CPU #1 ]------\n${LINE}\n`);
+    expect(empty.message).toBe("t.txt:1:1: CPU #0 has no CPUID register lines");
+    const tagged = `${LINE} [SL 00]`;
+    const twice = parseError(`CPU#000 AffMask: 0x0000000000000001\n${tagged}\n${tagged}\nCPU#001 AffMask: 0x0000000000000002\n${LINE}\n`);
+    expect(twice.message).toBe("t.txt:3:7: CPU #0: leaf 00000001 subleaf 0 already given on line 2");
+  });
+
+  it("leaves out of order are told apart by leaf and subleaf (0x200000 subleaf 0 is not 0 subleaf 1)", () => {
+    const cpu = bootCpu(
+      parseCpuidDump(block("CPUID 00200000: 00000001-00000000-00000000-00000000 [SL 00]", "CPUID 00000000: 00000002-00000000-00000000-00000000 [SL 01]")),
+    );
+    const q = cpuidQuery(cpu);
+    expect([q(0x200000, 0)?.eax, q(0, 1)?.eax]).toEqual([1, 2]);
   });
 
   it("an untagged line answers subleaf 0 where other lines are tagged", () => {
@@ -150,6 +178,15 @@ describe("MSR sections", () => {
       "------[ All CPUs ]------\nMSR 00000013: 0000-0000-0000-0001\nMSR 00000014: not an MSR value\n",
     );
     expect([...m]).toEqual([[0x10, 0x123456789abcdef0n]]);
+  });
+
+  it("reads MSR 0", () => {
+    expect([...msrs("------[ MSR Registers ]------\nMSR 00000000: 0000-0000-0000-0001\n")]).toEqual([[0, 1n]]);
+  });
+
+  it("reads no MSR line before the first section, and only lines starting \"MSR \" in a section", () => {
+    const d = parseCpuidDump(`MSR 00000010: not an MSR value\n${block(LINE)}------[ MSR Registers ]------\nCPU Clock1: 1777 MHz\nPMC 00000010: 0000-0000-0000-0001\n`);
+    expect(d.msrs.size).toBe(0);
   });
 
   it("reads a section without a CPU number as the boot CPU's", () => {

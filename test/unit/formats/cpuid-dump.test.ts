@@ -5,8 +5,9 @@ import { cpuidDumpFixtures } from "../../../devenv/fixtures.ts";
 import { expectFormatError } from "./expect-format-error.ts";
 
 const fixtures = new Map(cpuidDumpFixtures());
-const parsed = new Map<string, CpuidDump>([...fixtures].map(([name, text]) => [name, parseCpuidDump(text, name)]));
-const dump = (name: string) => parsed.get(name)!;
+// Parsed inside each test, not while the file is collected: a mutation run
+// activates its mutant only while tests run.
+const dump = (name: string): CpuidDump => parseCpuidDump(fixtures.get(name)!, name);
 const boot = (name: string) => cpuidQuery(bootCpu(dump(name)));
 
 const parseError = (text: string) => expectFormatError(() => parseCpuidDump(text, "t.txt"));
@@ -14,7 +15,8 @@ const parseError = (text: string) => expectFormatError(() => parseCpuidDump(text
 describe("CPUID dump parser", () => {
   it("parses every dump fixture, with leaf 0 on every logical CPU", () => {
     expect(fixtures.size).toBe(17);
-    for (const [name, d] of parsed) {
+    for (const name of fixtures.keys()) {
+      const d = dump(name);
       expect(d.cpus.length, name).toBeGreaterThan(0);
       for (const cpu of d.cpus) expect(cpuidQuery(cpu)(0, 0), `${name} CPU #${cpu.index}`).toBeDefined();
     }
@@ -78,13 +80,15 @@ describe("CPUID dump parser", () => {
   });
 
   it("reads the boot CPU's MSRs: first sample, failed reads absent", () => {
-    expect(dump("intel/icelake-sp-xeon-platinum-8351n.txt").msrs.get(0x10a)).toBe(0x1ebn);
-    expect(dump("intel/icelake-sp-xeon-platinum-8351n.txt").msrs.get(0xce)).toBe(0x0008082df2811800n);
-    expect(dump("intel/icelake-sp-xeon-platinum-8351n.txt").msrs.get(0xe7)).toBe(0x0000007e31aed100n);
-    expect(dump("intel/icelake-sp-xeon-platinum-8351n.txt").msrs.has(0x49)).toBe(false);
+    const icelake = dump("intel/icelake-sp-xeon-platinum-8351n.txt").msrs;
+    expect(icelake.get(0x10a)).toBe(0x1ebn);
+    expect(icelake.get(0xce)).toBe(0x0008082df2811800n);
+    expect(icelake.get(0xe7)).toBe(0x0000007e31aed100n);
+    expect(icelake.has(0x49)).toBe(false);
     expect(dump("intel/sapphirerapids-xeon-w7-2475x.txt").msrs.get(0x10a)).toBe(0x28fdebn);
-    expect(dump("intel/haswell-ep-xeon-e5-2699v3.txt").msrs.has(0x10a)).toBe(false);
-    expect(dump("intel/haswell-ep-xeon-e5-2699v3.txt").msrs.has(0xce)).toBe(true);
+    const haswell = dump("intel/haswell-ep-xeon-e5-2699v3.txt").msrs;
+    expect(haswell.has(0x10a)).toBe(false);
+    expect(haswell.has(0xce)).toBe(true);
   });
 
   it("serialises a CPU block with its leaves", () => {
@@ -148,7 +152,10 @@ describe("CPUID dump errors", () => {
   });
 
   it("a register line outside any CPU block", () => {
-    expect(parseError("CPUID 00000000: 00000001-00000002-00000003-00000004\n")).toMatchObject({ line: 1, column: 1 });
+    const e = parseError("CPUID 00000000: 00000001-00000002-00000003-00000004\n");
+    expect(e.message).toBe("t.txt:1:1: CPUID register line outside a logical CPU block");
+    const afterBlock = block("CPUID 00000000: 00000001-00000002-00000003-00000004") + "------[ All CPUs ]------\nCPUID 00000001: 00000001-00000002-00000003-00000004\n";
+    expect(parseError(afterBlock).message).toBe("t.txt:5:1: CPUID register line outside a logical CPU block");
   });
 
   it("no CPU block at all", () => {
