@@ -156,7 +156,9 @@ export function parseCpuidDump(text: string, source = DEFAULT_SOURCE): CpuidDump
 // parse to the next, so optimised code is reused instead of thrown away.
 // It walks offsets into the whole text (no per-line strings): `at` is the
 // line's first character, `end` the position of its "\n" (or of a "\r"
-// before it, or the end of the text).
+// before it, or the end of the text). The character at `end` is then no hex
+// digit and no separator, so a field check that reads up to or past `end`
+// fails there without a separate bound test.
 class DumpParser {
   readonly text: string;
   readonly source: string;
@@ -262,7 +264,7 @@ class DumpParser {
     if (this.section !== "cpu" || !this.cpu) this.fail(at, "CPUID register line outside a logical CPU block");
     const leafAt = at + LEAF_AT;
     const leaf = hexAt(text, leafAt, 8);
-    if (leaf < 0 || leafAt + 8 >= end || text.charCodeAt(leafAt + 8) !== 58) {
+    if (leaf < 0 || text.charCodeAt(leafAt + 8) !== 58) {
       this.fail(firstBadHex(text, leafAt, 8), `leaf must be 8 hex digits followed by ":" in ${this.quotedLine()}`);
     }
     if (text.charCodeAt(leafAt + 9) !== 32) this.fail(leafAt + 9, 'expected a space after "CPUID <leaf>:"');
@@ -292,7 +294,7 @@ class DumpParser {
       if (text.startsWith(SUBLEAF_TAG, afterEdx)) {
         const tagAt = afterEdx + SUBLEAF_TAG.length;
         subleaf = hexAt(text, tagAt, 2);
-        if (subleaf < 0 || tagAt + 2 >= end || text.charCodeAt(tagAt + 2) !== 93 /* ] */) {
+        if (subleaf < 0 || text.charCodeAt(tagAt + 2) !== 93 /* ] */) {
           this.fail(tagAt, 'subleaf tag must be "[SL nn]" with 2 hex digits');
         }
       }
@@ -317,10 +319,10 @@ class DumpParser {
     let lo = 0;
     for (let g = 0; g < 4; g++) {
       const groupAt = valueAt + g * 5;
-      const v = groupAt + 4 <= end ? hexAt(text, groupAt, 4) : -1;
-      if (v < 0) this.fail(Math.min(end, firstBadHex(text, groupAt, 4)), 'MSR value must be "HHHH-HHHH-HHHH-HHHH" or "< FAILED >"');
+      const v = hexAt(text, groupAt, 4);
+      if (v < 0) this.fail(firstBadHex(text, groupAt, 4), 'MSR value must be "HHHH-HHHH-HHHH-HHHH" or "< FAILED >"');
       const sepAt = groupAt + 4;
-      const sepOk = g < 3 ? sepAt < end && text.charCodeAt(sepAt) === 45 : sepAt === end || text.charCodeAt(sepAt) === 32;
+      const sepOk = g < 3 ? text.charCodeAt(sepAt) === 45 : sepAt === end || text.charCodeAt(sepAt) === 32;
       if (!sepOk) this.fail(sepAt, 'MSR value must be "HHHH-HHHH-HHHH-HHHH" or "< FAILED >"');
       if (g < 2) hi = hi * 0x10000 + v;
       else lo = lo * 0x10000 + v;
@@ -352,7 +354,7 @@ function checkDuplicates(cpu: DumpCpu, source: string): void {
   const subleaves = answeredSubleaves(cpu.leaves);
   const firstLine = new Map<number, number>();
   cpu.leaves.forEach((l, i) => {
-    const sub = tagged && l.subleaf === null && subleaves[i] > 0 ? 0 : subleaves[i];
+    const sub = tagged && l.subleaf === null ? 0 : subleaves[i];
     const key = l.leaf * SUBLEAF_SPAN + sub;
     const first = firstLine.get(key);
     if (first !== undefined) {
