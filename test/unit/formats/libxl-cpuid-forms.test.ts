@@ -159,6 +159,13 @@ describe("cpuid= writers", () => {
     );
   });
 
+  it("every CPUID leaf has a subleaf on all its features or on none (the xend list's order relies on it)", () => {
+    const subleafed = new Map<number, Set<boolean>>();
+    for (const { source: s } of FEATURES) if (s.kind === "cpuid") subleafed.set(s.leaf, (subleafed.get(s.leaf) ?? new Set()).add(s.subleaf !== null));
+    expect([...subleafed].filter(([, kinds]) => kinds.size > 1)).toEqual([]);
+    expect(subleafed.get(0x7)).toEqual(new Set([true]));
+  });
+
   it("the xend list refuses MSR_ARCH_CAPS bits", () => {
     expect(() => formatXendCpuid({ enable: [feature("rfds-no")], disable: [] })).toThrow(
       new RangeError("rfds-no is an MSR_ARCH_CAPS bit; the xend cpuid= form has no MSRs"),
