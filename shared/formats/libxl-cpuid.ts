@@ -219,7 +219,7 @@ function parseXendList(text: string, start: number, end: number, pos: Positions)
     const quote = text[i];
     if (quote !== '"' && quote !== "'") throw pos.error(i, "expected a quoted xend cpuid item or \"]\"");
     const close = text.indexOf(quote, i + 1);
-    if (close < 0 || close >= end) throw pos.error(i, "unterminated string");
+    if (close < 0) throw pos.error(i, "unterminated string");
     leaves.push(parseXendItem(text.slice(i + 1, close), i + 1, pos));
     i = close + 1;
     skipSpace();
@@ -228,7 +228,7 @@ function parseXendList(text: string, start: number, end: number, pos: Positions)
       skipSpace();
     } else if (text[i] !== "]") throw pos.error(i, 'expected "," or "]" after an item');
   }
-  if (i !== end - 1 || text[i] !== "]") throw pos.error(Math.min(i, end), 'expected "]" ending the list');
+  if (i !== end - 1) throw pos.error(i, 'expected "]" ending the list');
   return leaves;
 }
 
@@ -265,7 +265,7 @@ function parseXendItem(item: string, at: number, pos: Positions): XendCpuidLeaf 
 /** The key libxl resolves to feature f: its name, or a legacy alias where a legacy key shadows the name. */
 function libxlKey(f: Feature): string {
   if (!LEGACY_KEYS.has(f.name)) return f.name;
-  for (const [key, feature] of legacyFeature) if (feature === f && LEGACY_KEYS.get(key)!.length === 1) return key;
+  for (const [key, feature] of legacyFeature) if (feature === f) return key;
   throw new RangeError(`feature ${f.name} has no key libxl resolves to it`);
 }
 

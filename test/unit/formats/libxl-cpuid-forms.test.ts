@@ -2,8 +2,9 @@
 // them, the quoting xl.cfg allows, every malformed xend list item at its
 // column, and the xend list and libxl string the writers give.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { featureByName } from "../../../shared/featureset/features.ts";
+import { FEATURES, featureByName, type Feature } from "../../../shared/featureset/features.ts";
 import { emptyFeatureset, setFeature } from "../../../shared/featureset/featureset.ts";
 import { parseXenVersion } from "../../../shared/featureset/releases.ts";
 import { cpuidSettingFromPolicies, formatXendCpuid, parseLibxlCpuid } from "../../../shared/formats/libxl-cpuid.ts";
@@ -26,7 +27,7 @@ describe("libxl cpuid= numbers and quoting", () => {
     expect(parseLibxlCpuid(`host,model=${raw}`)).toEqual({ form: "libxl", items: [{ key: "model", kind: "value", value, column: 6 }] });
   });
 
-  it.each(["08", "0x", "0xg", "0x1g", "1e3", "-1", "+1", "1 2", "a1", "9a", ""])("model=%s is not a number", (raw) => {
+  it.each(["08", "0x", "0xg", "0x1g", "1e3", "-1", "+1", "1 2", "a1", "9a", "10x1", ""])("model=%s is not a number", (raw) => {
     expect(message(`host,model=${raw}`)).toBe(`xl.cfg:1:12: illegal CPUID value ${JSON.stringify(raw)} for "model": expected a number (decimal, 0x hex or 0 octal) or x, k, s`);
   });
 
@@ -53,6 +54,8 @@ describe("libxl cpuid= numbers and quoting", () => {
     ["\"host,avx=0'", 1, '"\\"host"'],
     ["", 1, '""'],
     ["  ", 3, '""'],
+    ["`host,avx=0`", 1, '"`host"'],
+    [' "', 2, '"\\""'],
   ])("%j does not start with host", (text, column, got) => {
     expect(message(text)).toBe(`xl.cfg:1:${column}: a libxl cpuid string starts with "host", got ${got}`);
   });
@@ -60,6 +63,21 @@ describe("libxl cpuid= numbers and quoting", () => {
   it("columns count from the start of the text, leading blanks included", () => {
     expect(message("  host,avx9=1 ")).toBe('xl.cfg:1:8: unknown CPUID flag name "avx9"');
     expect(message(" 'host,,avx=1,avx=q'")).toBe('xl.cfg:1:19: illegal CPUID value "q" for "avx": expected 1, 0, x, k or s');
+  });
+
+  it("lines count the newlines before the offending character: a leading one, not one after it", () => {
+    expect(message("\nhost,avx9=1")).toBe('xl.cfg:2:6: unknown CPUID flag name "avx9"');
+    expect(message(`["1:efx=${X32}"\n]`)).toBe('xl.cfg:1:5: expected "eax=", "ebx=", "ecx=" or "edx="');
+    // the error is at the end of the list's text, which the trailing newline follows
+    expect(message(`["1:eax=${X32}"\n`)).toBe('xl.cfg:1:42: expected "," or "]" after an item');
+  });
+
+  it("an empty key is an unknown name, not a missing =", () => {
+    expect(message("host,=1")).toBe('xl.cfg:1:6: unknown CPUID flag name ""');
+  });
+
+  it('errors name the source "libxl cpuid string" unless told otherwise', () => {
+    expect(expectFormatError(() => parseLibxlCpuid("hots")).message).toBe('libxl cpuid string:1:1: a libxl cpuid string starts with "host", got "hots"');
   });
 });
 
@@ -75,10 +93,21 @@ describe("xend cpuid lists", () => {
     expect(parseLibxlCpuid(" [ ] ")).toEqual({ form: "xend", leaves: [] });
   });
 
+  it("leaf and subleaf take every 32-bit number", () => {
+    expect(parseLibxlCpuid(`["0xffffffff,0xffffffff:eax=${X32}"]`)).toEqual({
+      form: "xend",
+      leaves: [{ leaf: 0xffffffff, subleaf: 0xffffffff, registers: { eax: X32 } }],
+    });
+  });
+
   it.each([
     ["an unquoted item", `[1:eax=${X32}]`, 2, 'expected a quoted xend cpuid item or "]"'],
     ["no comma between items", `["1:eax=${X32}" "2:eax=${X32}"]`, 43, 'expected "," or "]" after an item'],
     ["text after the list", `["1:eax=${X32}"] x`, 42, 'expected "]" ending the list'],
+    ["a blank after the last item and no closing bracket", `["1:eax=${X32}" `, 42, 'expected "," or "]" after an item'],
+    ["a comma and no closing bracket", `["1:eax=${X32}",`, 43, 'expected "]" ending the list'],
+    ["an opening bracket alone", "[", 2, 'expected "]" ending the list'],
+    ["no leaf before the colon", `[":eax=${X32}"]`, 3, 'leaf "" is not a 32-bit number'],
     ["no colon", `["1 eax=${X32}"]`, 3, 'expected "leaf[,subleaf]:" before the registers'],
     ["three numbers before the colon", `["1,2,3:eax=${X32}"]`, 3, 'expected "leaf[,subleaf]:"'],
     ["a leaf wider than 32 bits", `["0x100000000:eax=${X32}"]`, 3, 'leaf "0x100000000" is not a 32-bit number'],
@@ -107,6 +136,36 @@ describe("cpuid= writers", () => {
     expect(formatXendCpuid({ enable: [], disable: [] })).toBe("[]");
   });
 
+  it("the xend list reads back as the changes, leaves and subleaves in ascending order whatever order the changes come in", () => {
+    const cpuidFeatures = FEATURES.filter((f) => f.source.kind === "cpuid");
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.constantFrom(...cpuidFeatures), { minLength: 1, maxLength: 30 }), fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), (fs, on) => {
+        const enable = fs.filter((_, i) => on[i]);
+        const disable = fs.filter((_, i) => !on[i]);
+        const r = parseLibxlCpuid(formatXendCpuid({ enable, disable }));
+        if (r.form !== "xend") throw new Error("expected the xend form");
+        const order = r.leaves.map((l) => [l.leaf, l.subleaf ?? -1]);
+        expect(order).toEqual(order.toSorted(([a, as], [b, bs]) => a - b || as - bs));
+        expect(new Set(order.map(String)).size).toBe(order.length);
+        const bit = (f: Feature) => {
+          const s = f.source;
+          if (s.kind !== "cpuid") throw new Error(`${f.name} is no CPUID feature`);
+          return r.leaves.find((l) => l.leaf === s.leaf && l.subleaf === s.subleaf)?.registers[s.register]?.[31 - f.bit];
+        };
+        for (const f of enable) expect(bit(f), f.name).toBe("1");
+        for (const f of disable) expect(bit(f), f.name).toBe("0");
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it("every CPUID leaf has a subleaf on all its features or on none (the xend list's order relies on it)", () => {
+    const subleafed = new Map<number, Set<boolean>>();
+    for (const { source: s } of FEATURES) if (s.kind === "cpuid") subleafed.set(s.leaf, (subleafed.get(s.leaf) ?? new Set()).add(s.subleaf !== null));
+    expect([...subleafed].filter(([, kinds]) => kinds.size > 1)).toEqual([]);
+    expect(subleafed.get(0x7)).toEqual(new Set([true]));
+  });
+
   it("the xend list refuses MSR_ARCH_CAPS bits", () => {
     expect(() => formatXendCpuid({ enable: [feature("rfds-no")], disable: [] })).toThrow(
       new RangeError("rfds-no is an MSR_ARCH_CAPS bit; the xend cpuid= form has no MSRs"),
@@ -123,6 +182,10 @@ describe("cpuid= writers", () => {
     expect(cpuidSettingFromPolicies(target, emptyFeatureset(), "master")).toBe('"host,sse3=1,rfds-no=1"');
     expect(() => cpuidSettingFromPolicies(target, emptyFeatureset(), before)).toThrow(
       new RangeError("the libxl of Xen 4.17.0 knows no name for sse3, rfds-no, and the xend form it would need instead sets no MSR_ARCH_CAPS bits (rfds-no)"),
+    );
+    setFeature(target, feature("eibrs"), true);
+    expect(() => cpuidSettingFromPolicies(target, emptyFeatureset(), before)).toThrow(
+      new RangeError("the libxl of Xen 4.17.0 knows no name for sse3, eibrs, rfds-no, and the xend form it would need instead sets no MSR_ARCH_CAPS bits (eibrs, rfds-no)"),
     );
   });
 

@@ -103,9 +103,14 @@ describe("libxl cpuid= writer", () => {
     expect(formatLibxlCpuid({ enable: [feature("clflush")], disable: [feature("avx512f")] })).toBe("host,clfsh=1,avx512f=0");
   });
 
+  it("refuses a feature it cannot resolve rather than write its name where libxl reads a value key", () => {
+    // features are matched by identity; a copy of clflush is not the one clfsh resolves to, and "clflush=" is the line size
+    expect(() => formatLibxlCpuid({ enable: [{ ...feature("clflush") }], disable: [] })).toThrow(new RangeError("feature clflush has no key libxl resolves to it"));
+  });
+
   it("orders by featureset position and refuses a feature both enabled and disabled", () => {
     expect(formatLibxlCpuid({ enable: [feature("avx2"), feature("fpu")], disable: [] })).toBe("host,fpu=1,avx2=1");
-    expect(() => formatLibxlCpuid({ enable: [feature("avx")], disable: [feature("avx")] })).toThrow(RangeError);
+    expect(() => formatLibxlCpuid({ enable: [feature("avx")], disable: [feature("avx")] })).toThrow(new RangeError("feature avx is both enabled and disabled"));
   });
 
   it("round-trips random changes", () => {
