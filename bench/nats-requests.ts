@@ -9,6 +9,7 @@
 //   node_modules/.bin/node bench/nats-requests.ts [--requests 6000] [--rounds 3] [--concurrency 32]
 
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
@@ -31,7 +32,10 @@ const REPLY = JSON.stringify({ ok: true, hostId: "host-0001", domain: "dom-1", r
 
 if (values.responder) {
   const nc = await connect({ servers: values.responder });
-  for await (const m of nc.subscribe("cpuid.bench.>")) m.respond(REPLY);
+  const sub = nc.subscribe("cpuid.bench.>");
+  await nc.flush();
+  console.log("ready");
+  for await (const m of sub) m.respond(REPLY);
 } else {
   const requests = Number(values.requests);
   const rounds = Number(values.rounds);
@@ -42,9 +46,9 @@ if (values.responder) {
   const url = `nats://127.0.0.1:${port}`;
   const server = spawn(natsServer.path, ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
   await sleep(500);
-  const responder = spawn(process.execPath, [import.meta.filename, "--responder", url], { stdio: "inherit" });
+  const responder = spawn(process.execPath, [import.meta.filename, "--responder", url], { stdio: ["ignore", "pipe", "inherit"] });
   try {
-    await sleep(1_000);
+    await once(responder.stdout, "data");
     const nc = await connect({ servers: url, noAsyncTraces: true });
     const payloads = { "100 B": "x".repeat(100), "4.7 KB (a set request)": "x".repeat(4_743) };
     const perRequestMs = new Map<string, number[]>(Object.keys(payloads).map((name) => [name, []]));
