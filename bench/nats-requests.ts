@@ -11,7 +11,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { parseArgs } from "node:util";
-import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
 import { ensureBinaries } from "../devenv/toolchain/ensure.ts";
 import { freePorts } from "../devenv/plane/ports.ts";
@@ -31,7 +30,7 @@ const { values } = parseArgs({
 const REPLY = JSON.stringify({ ok: true, hostId: "host-0001", domain: "dom-1", requestId: "r".repeat(36), result: "applied" });
 
 if (values.responder) {
-  const nc = await connect({ servers: values.responder });
+  const nc = await connect({ servers: values.responder, waitOnFirstConnect: true });
   const sub = nc.subscribe("cpuid.bench.>");
   await nc.flush();
   console.log("ready");
@@ -45,11 +44,10 @@ if (values.responder) {
   const [port] = await freePorts(1);
   const url = `nats://127.0.0.1:${port}`;
   const server = spawn(natsServer.path, ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  await sleep(500);
   const responder = spawn(process.execPath, [import.meta.filename, "--responder", url], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     await once(responder.stdout, "data");
-    const nc = await connect({ servers: url, noAsyncTraces: true });
+    const nc = await connect({ servers: url, noAsyncTraces: true, waitOnFirstConnect: true });
     const payloads = { "100 B": "x".repeat(100), "4.7 KB (a set request)": "x".repeat(4_743) };
     const perRequestMs = new Map<string, number[]>(Object.keys(payloads).map((name) => [name, []]));
     for (let r = 0; r < rounds; r++) {
