@@ -2,8 +2,9 @@
 // in this process, through client-node's generated CustomObjectsApi (what the
 // controller used until 2026-12-07) and through ObjectWriter (KubeRest over
 // node:https, what it uses now), on the same keep-alive pool, against the
-// real local control plane. Rounds alternate between the two so that a
-// machine that speeds up or slows down weighs on both alike.
+// real local control plane, with each patch's latency. Rounds alternate
+// between the two so that a machine that speeds up or slows down weighs on
+// both alike.
 //
 //   node_modules/.bin/node bench/kube-writes.ts [--objects 2000] [--rounds 3] [--concurrency 32]
 
@@ -37,14 +38,18 @@ await withStatusPatchPlane(NAMESPACE, run, async ({ api, writer, objects }) => {
       round++;
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
+      const latencies: number[] = [];
       await forEachBounded(objects, concurrency, async (obj, i) => {
+        const sent = performance.now();
         await patch(obj, appliedStatus(round, i));
+        latencies.push(performance.now() - sent);
       });
       const cpu = process.cpuUsage(cpuBefore);
+      latencies.sort((a, b) => a - b);
       const seconds = (performance.now() - started) / 1000;
       const ms = (cpu.user + cpu.system) / 1000 / objectCount;
       perPatchMs.get(name)!.push(ms);
-      console.log(`  ${name.padEnd(30)} round ${r + 1}: ${(objectCount / seconds).toFixed(0)} patches/s, ${ms.toFixed(3)} ms CPU per patch (user ${(cpu.user / 1000 / objectCount).toFixed(3)}, system ${(cpu.system / 1000 / objectCount).toFixed(3)})`);
+      console.log(`  ${name.padEnd(30)} round ${r + 1}: ${(objectCount / seconds).toFixed(0)} patches/s, ${ms.toFixed(3)} ms CPU per patch (user ${(cpu.user / 1000 / objectCount).toFixed(3)}, system ${(cpu.system / 1000 / objectCount).toFixed(3)}), latency p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`);
     }
   }
   console.log("\nmedian CPU per status patch in this process:");

@@ -75,7 +75,7 @@ export class KubeRest {
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
+          res.on("error", (err) => reject(transportError(what, err)));
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
             const status = res.statusCode ?? 0;
@@ -86,8 +86,8 @@ export class KubeRest {
           });
         },
       );
-      req.on("timeout", () => req.destroy(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-      req.on("error", reject);
+      req.on("timeout", () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      req.on("error", (err) => reject(transportError(what, err)));
       req.end(payload);
     });
   }
@@ -109,6 +109,11 @@ export class KubeRest {
     await this.#kubeConfig.applySecurityAuthentication(context);
     return { agent: context.getAgent() as Agent | undefined, headers: { ...context.getHeaders() } };
   }
+}
+
+/** A request that got no complete answer (refused, cut, timed out, TLS failed), named. */
+function transportError(what: string, err: Error): Error {
+  return new Error(`${what}: ${err.message}`, { cause: err });
 }
 
 function parseJson(text: string): unknown {

@@ -1,8 +1,14 @@
-// The controller's apiserver client under the concurrency it runs with:
-// every status write through the shared keep-alive pool succeeds. With a
-// socket limit below the concurrency, node-fetch 2 (inside client-node)
-// failed ~40% of them with a false "Premature close" (node-fetch#1767).
+// The controller's apiserver client (ObjectWriter over KubeRest) under the
+// concurrency it runs with: every status write over the shared pool succeeds
+// (node-fetch 2, inside client-node, once failed ~40 % of them with a false
+// "Premature close", node-fetch#1767); refusals and cut connections are
+// reported with the request they belong to; a kubeconfig's proxy-url is
+// followed.
 
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import { connect, type AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../../controller/kube/kube-config.ts";
 import { ApiserverThrottle } from "../../../controller/kube/apiserver-throttle.ts";
@@ -34,11 +40,26 @@ const CONCURRENCY = 96;
 
 let writer: ObjectWriter;
 const objects: DomainCpuidPolicyObject[] = [];
+const noThrottle = () => new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000, openAt: 1 }, { throttled: () => {}, gate: () => {} });
+
+/** The plane's kubeconfig with its cluster's server or proxy-url changed. */
+function kubeConfigWith(cluster: { server?: string; proxyUrl?: string; skipTLSVerify?: boolean; caData?: string; caFile?: string }): KubeConfig {
+  const base = loadKubeConfig(planeInfo().kubeconfig);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({ clusters: base.clusters.map((c) => ({ ...c, ...cluster })), users: base.users, contexts: base.contexts, currentContext: base.currentContext });
+  return kubeConfig;
+}
+
+async function listening(server: Server): Promise<number> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return (server.address() as AddressInfo).port;
+}
 
 beforeAll(async () => {
   await ensureNamespace(NS);
   const kubeConfig = loadKubeConfig(planeInfo().kubeconfig);
-  writer = new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000, openAt: 1 }, { throttled: () => {}, gate: () => {} }));
+  writer = new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), noThrottle());
   for (let i = 0; i < COUNT; i += CONCURRENCY) {
     const batch = Array.from({ length: Math.min(CONCURRENCY, COUNT - i) }, (_, j) =>
       writer.api.createNamespacedCustomObject({
@@ -85,5 +106,52 @@ describe("ObjectWriter", () => {
     await writer.deleteHost(name);
     expect(httpStatusOf(await writer.deleteHost(name).catch((e: unknown) => e))).toBe(404);
   });
-});
 
+  it("follows the kubeconfig's proxy-url: the writes tunnel through an HTTP CONNECT proxy", async () => {
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on("connect", (req, client, head) => {
+      tunnels.push(req.url ?? "");
+      const target = new URL(`http://${req.url}`);
+      const upstream = connect(Number(target.port), target.hostname, () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    const port = await listening(proxy);
+    const kubeConfig = kubeConfigWith({ proxyUrl: `http://127.0.0.1:${port}` });
+    try {
+      const stored = await new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), noThrottle()).patchDomainStatus(objects[1], undefined, bigStatus(1001));
+      expect(stored.status?.lastRequestId).toBe("r-1001");
+      expect(tunnels).toEqual([new URL(kubeConfig.getCurrentCluster()!.server).host]);
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
+    }
+  });
+
+  it("refuses an apiserver whose certificate the kubeconfig's CA did not sign", async () => {
+    const kubeConfig = kubeConfigWith({ caData: undefined, caFile: undefined });
+    const err = await new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), noThrottle()).patchDomainStatus(objects[0], undefined, bigStatus(0)).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(KubeRequestError);
+    expect((err as Error).message).toMatch(/: (self-signed certificate|unable to (get|verify))/);
+  });
+
+  it("a connection cut before the answer rejects with the request named, not as an HTTP refusal", async () => {
+    const cutter = createServer((req) => req.socket.destroy());
+    const port = await listening(cutter);
+    const kubeConfig = kubeConfigWith({ server: `http://127.0.0.1:${port}`, skipTLSVerify: true });
+    try {
+      const err = await new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), noThrottle()).patchDomainStatus(objects[0], undefined, bigStatus(0)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(KubeRequestError);
+      expect(httpStatusOf(err)).toBeUndefined();
+      expect((err as Error).message).toMatch(new RegExp(`^PATCH /apis/${API_GROUP}/${API_VERSION}/namespaces/${NS}/${DOMAIN_PLURAL}/w-0/status: `));
+    } finally {
+      cutter.close();
+    }
+  });
+});
