@@ -42,7 +42,7 @@ let writer: ObjectWriter;
 const objects: DomainCpuidPolicyObject[] = [];
 const noThrottle = () => new ApiserverThrottle({ baseMs: 1_000, maxMs: 2_000, openAt: 1 }, { throttled: () => {}, gate: () => {} });
 
-/** The plane's kubeconfig with its cluster's server or proxy-url changed. */
+/** The plane's kubeconfig with settings of its cluster changed (server, proxy-url, CA). */
 function kubeConfigWith(cluster: { server?: string; proxyUrl?: string; skipTLSVerify?: boolean; caData?: string; caFile?: string }): KubeConfig {
   const base = loadKubeConfig(planeInfo().kubeconfig);
   const kubeConfig = new KubeConfig();
