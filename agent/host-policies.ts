@@ -1,6 +1,6 @@
 // A probe's result as the HostPolicies message this host publishes.
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { DerivedPolicies } from "../shared/derive/derive.ts";
 import { hostTscFacts } from "../shared/derive/tsc-frequency.ts";
 import { policyHash } from "../shared/policy/canonical.ts";
@@ -23,7 +23,7 @@ export function fingerprintDigest(result: ProbeResult, hashes: Record<PolicyName
   const { probe, xenVersion, xenCommandLine, cpuidCmdline, microcode } = result.facts;
   const releaseModel = result.policies.release;
   const input = JSON.stringify({ hashes, probe, xenVersion, xenCommandLine, cpuidCmdline, microcode, releaseModel });
-  return `sha256:${createHash("sha256").update(input).digest("hex")}`;
+  return `sha256:${hash("sha256", input, "hex")}`;
 }
 
 export function guestTypes(policies: DerivedPolicies): GuestType[] {

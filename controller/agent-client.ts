@@ -2,7 +2,8 @@
 // every failure sorted into "the host is unavailable" (no responders, timeout,
 // broker down: retry later) or "the agent answered with an error".
 
-import { errors, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { RequestMux, type RequestOutcome } from "../runtime/nats/request-mux.ts";
 import { hostSubject } from "../shared/nats/subjects.ts";
 import {
   ErrorReply,
@@ -20,11 +21,11 @@ export type AgentResult<T> =
   | { kind: "unavailable"; message: string };
 
 export class AgentClient {
-  readonly #nc: NatsConnection;
+  readonly #requests: RequestMux;
   readonly #timeoutMs: number;
 
   constructor(nc: NatsConnection, timeoutMs: number) {
-    this.#nc = nc;
+    this.#requests = new RequestMux(nc);
     this.#timeoutMs = timeoutMs;
   }
 
@@ -49,16 +50,11 @@ export class AgentClient {
     parseOk: (body: unknown) => { success: true; data: T } | { success: false },
   ): Promise<AgentResult<T>> {
     const subject = hostSubject(hostId, operation);
-    let text: string;
-    try {
-      const msg = await this.#nc.request(subject, JSON.stringify(body), { timeout: this.#timeoutMs });
-      text = msg.string();
-    } catch (err) {
-      return { kind: "unavailable", message: describeUnavailable(err, subject, this.#timeoutMs) };
-    }
+    const outcome = await this.#requests.request(subject, JSON.stringify(body), this.#timeoutMs);
+    if (outcome.kind !== "reply") return { kind: "unavailable", message: describeUnavailable(outcome, subject, this.#timeoutMs) };
     let reply: unknown;
     try {
-      reply = JSON.parse(text);
+      reply = JSON.parse(outcome.msg.string());
     } catch {
       return { kind: "error", code: "bad-reply", message: `reply on ${subject} is not JSON` };
     }
@@ -70,12 +66,13 @@ export class AgentClient {
   }
 }
 
-function describeUnavailable(err: unknown, subject: string, timeoutMs: number): string {
-  if (err instanceof errors.RequestError && err.isNoResponders()) {
-    return `no agent answers on ${subject} (no responders): the host's agent is down or disconnected`;
+function describeUnavailable(outcome: Exclude<RequestOutcome, { kind: "reply" }>, subject: string, timeoutMs: number): string {
+  switch (outcome.kind) {
+    case "no-responders":
+      return `no agent answers on ${subject} (no responders): the host's agent is down or disconnected`;
+    case "timeout":
+      return `the host's agent did not answer on ${subject} within ${timeoutMs} ms`;
+    case "failed":
+      return `request on ${subject} failed: ${outcome.message}`;
   }
-  if (err instanceof errors.TimeoutError || (err instanceof Error && err.cause instanceof errors.TimeoutError)) {
-    return `the host's agent did not answer on ${subject} within ${timeoutMs} ms`;
-  }
-  return `request on ${subject} failed: ${(err as Error).message}`;
 }

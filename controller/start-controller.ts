@@ -190,7 +190,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
     name: `cpuid-fleet-controller/${options.identity}`,
     seedFile: options.natsSeedFile,
     tls: { caFile: options.natsCaFile, certFile: options.natsCertFile, keyFile: options.natsKeyFile },
-    // AgentClient sorts request failures itself; a stack trace captured per request is pure cost
+    // the hosts bucket's requests go through nats.js: a stack trace captured for each is pure cost
     options: { ...daemonConnectionOptions(), noAsyncTraces: true },
     onRetry: logConnectRetries(logger),
   });

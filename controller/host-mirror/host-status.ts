@@ -2,7 +2,7 @@
 // agent published, when it was last heard from, and Ready/Stale conditions.
 // Pure. lastSeen is written coarsely so heartbeats do not become writes.
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { HostCpuidPolicyStatus } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import type { IndexedHost } from "../hosts/host-index.ts";
 import { setCondition } from "../status/conditions.ts";
@@ -12,7 +12,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 /** The object name for a host: the host id when it is a valid name, else a stable digest of it. */
 export function hostObjectName(hostId: string): string {
   if (hostId.length <= 253 && DNS_SUBDOMAIN.test(hostId)) return hostId;
-  return `host-${createHash("sha256").update(hostId).digest("hex").slice(0, 20)}`;
+  return `host-${hash("sha256", hostId, "hex").slice(0, 20)}`;
 }
 
 export function hostStatus(host: IndexedHost, previous: HostCpuidPolicyStatus | undefined, now: Date, lastSeenResolutionMs: number): HostCpuidPolicyStatus {

@@ -97,8 +97,9 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 }
 
+/** Set to undefined, not deleted: a deleted property turns the parsed object into a slow dictionary for every later read. */
 function dropManagedFields(obj: KubernetesObject): void {
-  if (obj.metadata) delete obj.metadata.managedFields;
+  if (obj.metadata?.managedFields) obj.metadata.managedFields = undefined;
 }
 
 function describe(err: unknown): string {

@@ -11,7 +11,8 @@
 // "Premature close" although they arrived whole (node-fetch/node-fetch#1767),
 // so a status write that succeeded looked failed and was retried.
 
-import { Agent } from "node:https";
+import { Agent as HttpAgent } from "node:http";
+import { Agent, type RequestOptions } from "node:https";
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
 
 /**
@@ -22,6 +23,18 @@ import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
  */
 const MAX_FREE_SOCKETS = 256;
 
+/**
+ * A pool whose connections all carry the TLS settings it was built with. Node
+ * names each request's pool by those settings (the CA, certificate and key
+ * PEM text concatenated, a Buffer decoded first), per request; here host and
+ * port name it, as for plain HTTP, since the TLS part cannot differ.
+ */
+class FixedTlsAgent extends Agent {
+  override getName(options?: RequestOptions): string {
+    return HttpAgent.prototype.getName.call(this, options);
+  }
+}
+
 export class PooledKubeConfig extends KubeConfig {
   #agent?: Agent;
 
@@ -30,7 +43,7 @@ export class PooledKubeConfig extends KubeConfig {
     const perRequest = context.getAgent();
     // proxies and plain http keep client-node's own agent
     if (!(perRequest instanceof Agent)) return;
-    this.#agent ??= new Agent({ ...(perRequest as Agent & { options: object }).options, keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS });
+    this.#agent ??= new FixedTlsAgent({ ...(perRequest as Agent & { options: object }).options, keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS });
     context.setAgent(this.#agent);
   }
 }

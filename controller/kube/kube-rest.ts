@@ -12,7 +12,7 @@
 // `code`, and `body` and `headers`, as client-node's ApiException does:
 // httpStatusOf() and the ApiserverThrottle read both alike.
 
-import { request, type Agent } from "node:https";
+import { request, type Agent, type RequestOptions } from "node:https";
 import { HttpMethod, RequestContext, type KubeConfig } from "@kubernetes/client-node";
 
 const SETTINGS_TTL_MS = 10_000;
@@ -43,6 +43,9 @@ interface ConnectionSettings {
 export class KubeRest {
   readonly #kubeConfig: KubeConfig;
   readonly #server: string;
+  /** the server URL's parts, parsed once rather than per request */
+  readonly #origin: Pick<RequestOptions, "protocol" | "hostname" | "port">;
+  readonly #basePath: string;
   #settings: { read: Promise<ConnectionSettings>; until: number } | undefined;
 
   constructor(kubeConfig: KubeConfig) {
@@ -50,19 +53,22 @@ export class KubeRest {
     if (!cluster) throw new Error("the kubeconfig has no current cluster");
     this.#kubeConfig = kubeConfig;
     this.#server = cluster.server.replace(/\/+$/, "");
+    const url = new URL(this.#server);
+    this.#origin = { protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: url.port };
+    this.#basePath = url.pathname.replace(/\/+$/, "");
   }
 
   /** `path` from the API root (/apis/…); `query` values are URL-encoded. Resolves to the parsed answer. */
   async send<T>(method: KubeMethod, path: string, options: { query?: Record<string, string>; body?: object; contentType?: string } = {}): Promise<T> {
     const { agent, headers } = await this.#connection();
-    const url = new URL(this.#server + path);
-    for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
+    const query = options.query ? `?${new URLSearchParams(options.query).toString()}` : "";
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const what = `${method} ${url.pathname}`;
+    const what = `${method} ${this.#basePath}${path}`;
     return new Promise<T>((resolve, reject) => {
       const req = request(
-        url,
         {
+          ...this.#origin,
+          path: `${this.#basePath}${path}${query}`,
           method,
           agent,
           timeout: REQUEST_TIMEOUT_MS,

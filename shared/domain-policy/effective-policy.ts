@@ -4,7 +4,7 @@
 // else it is the policy from before the move, never the spec rebuilt on the
 // destination. Shared by the controller and `cpuidctl migrate check`. Pure.
 
-import { createHash } from "node:crypto";
+import { hash as cryptoHash } from "node:crypto";
 import type { DomainCpuidPolicySpec, DomainCpuidPolicyStatus } from "../api/v1alpha1/domain-cpuid-policy.ts";
 import type { HostRecord } from "../hosts/host-record.ts";
 import { policyHash } from "../policy/canonical.ts";
@@ -16,7 +16,7 @@ import { evaluateDomainPolicy, type Evaluation } from "./evaluate.ts";
 /** Everything the spec asks for but the host: equal digests with different hosts make a move. */
 export function requestDigest(spec: DomainCpuidPolicySpec): string {
   const { host: _host, ...request } = spec;
-  return `sha256:${createHash("sha256").update(JSON.stringify(request)).digest("hex")}`;
+  return `sha256:${cryptoHash("sha256", JSON.stringify(request), "hex")}`;
 }
 
 export type EffectivePolicy =

@@ -1,7 +1,7 @@
 // Canonical JSON and a stable content hash of a policy: the serialised form,
 // all-zero leaves kept, so two policies hash equal iff Xen would store the same.
 
-import { createHash } from "node:crypto";
+import { hash as cryptoHash } from "node:crypto";
 import { policyToJson } from "./policy-json.ts";
 import type { CpuPolicy } from "./cpu-policy.ts";
 import { serialisePolicy } from "./serialise.ts";
@@ -14,7 +14,7 @@ export function canonicalPolicyJson(p: CpuPolicy): string {
 
 /** "sha256:<hex>" of the canonical JSON. */
 export function policyHash(p: CpuPolicy): string {
-  return `sha256:${createHash("sha256").update(canonicalPolicyJson(p)).digest("hex")}`;
+  return `sha256:${cryptoHash("sha256", canonicalPolicyJson(p), "hex")}`;
 }
 
 /** "sha256:" and the first 12 hex digits of a policyHash, for tables and pages (the full hash goes where it is taken as input) */
