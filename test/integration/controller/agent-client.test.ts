@@ -39,7 +39,7 @@ beforeAll(async () => {
     agents.push(nc);
   }
   const silent = await nats.connectAs({ host: SILENT_HOST });
-  silent.subscribe(hostSubjectWildcard(SILENT_HOST), { callback: (_err, msg) => silentInbox.push(msg) });
+  silent.subscribe(hostSubjectWildcard(SILENT_HOST), { callback: (_err, msg) => void silentInbox.push(msg) });
   await silent.flush();
   agents.push(silent);
 });
