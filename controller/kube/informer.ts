@@ -97,7 +97,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 }
 
-/** Set to undefined, not deleted: a deleted property turns the parsed object into a slow dictionary for every later read. */
+/** Set to undefined, not deleted: deleting turns the parsed metadata into a dictionary, 2–3 times the size (BENCHMARKS.md). */
 function dropManagedFields(obj: KubernetesObject): void {
   if (obj.metadata?.managedFields) obj.metadata.managedFields = undefined;
 }

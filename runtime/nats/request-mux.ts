@@ -2,7 +2,7 @@
 // without its cost per request: nats.js builds an Error on every reply (to
 // reject a promise that has already resolved) and a deferred promise and a
 // timer object per request, about 3 % of the controller's CPU at fleet
-// scale (BENCHMARKS.md, "The controller's agent requests over one inbox").
+// scale (BENCHMARKS.md, "Cutting the controller's own work per policy").
 // Replies come to <inbox>.<n>; a reply that comes after its request timed
 // out finds nothing waiting and is dropped.
 
@@ -28,9 +28,9 @@ export class RequestMux {
   #subscription?: Subscription;
   #next = 0;
 
-  constructor(nc: NatsConnection, inboxPrefix?: string) {
+  constructor(nc: NatsConnection) {
     this.#nc = nc;
-    this.#inbox = createInbox(inboxPrefix);
+    this.#inbox = createInbox();
   }
 
   /** Never rejects: every way a request can end is an outcome. */
