@@ -259,7 +259,6 @@ export async function startController(options: ControllerOptions, log: Logger = 
       throttle.stop();
       await manager.stop();
       await events.flush();
-      rest.close();
       await hostWatch.stop();
       domainEvents.unsubscribe();
       await Promise.all([domainInformer.stop(), hostInformer.stop(), poolInformer.stop(), rolloutInformer.stop()]);

@@ -3,18 +3,11 @@
 // (node-fetch 2, inside client-node, once failed ~40 % of them with a false
 // "Premature close", node-fetch#1767); refusals and cut connections are
 // reported with the request they belong to; a kubeconfig's proxy-url is
-// followed. Writes to an apiserver reached directly go over one HTTP/2
-// connection; a server without HTTP/2 gets HTTP/1.1, and a session told to go
-// away or gone silent is replaced.
+// followed.
 
-import { once, type EventEmitter } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import { createSecureServer, type ServerHttp2Session } from "node:http2";
-import { createServer as createHttpsServer } from "node:https";
-import { connect, createServer as createTcpServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import { connect, type AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../../controller/kube/kube-config.ts";
@@ -22,7 +15,6 @@ import { ApiserverThrottle } from "../../../controller/kube/apiserver-throttle.t
 import { KubeRest } from "../../../controller/kube/kube-rest.ts";
 import { httpStatusOf, ObjectWriter } from "../../../controller/kube/object-writer.ts";
 import { KubeRequestError } from "../../../controller/kube/kube-rest.ts";
-import { createCa } from "../../../runtime/tls/openssl-ca.ts";
 import { API_GROUP, API_VERSION, DOMAIN_PLURAL } from "../../../shared/api/v1alpha1/names.ts";
 import type { DomainCpuidPolicyObject, DomainCpuidPolicyStatus } from "../../../shared/api/v1alpha1/domain-cpuid-policy.ts";
 import { ensureNamespace, kubectlOk } from "../../e2e/fleet.ts";
@@ -58,7 +50,7 @@ function kubeConfigWith(cluster: { server?: string; proxyUrl?: string; skipTLSVe
   return kubeConfig;
 }
 
-async function listening(server: Pick<NetServer, "listen" | "address"> & EventEmitter): Promise<number> {
+async function listening(server: Server): Promise<number> {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   return (server.address() as AddressInfo).port;
@@ -160,104 +152,6 @@ describe("ObjectWriter", () => {
       expect((err as Error).message).toMatch(new RegExp(`^PATCH /apis/${API_GROUP}/${API_VERSION}/namespaces/${NS}/${DOMAIN_PLURAL}/w-0/status: `));
     } finally {
       cutter.close();
-    }
-  });
-});
-
-describe("KubeRest over HTTP/2", () => {
-  const tlsDir = mkdtempSync(join(tmpdir(), "kube-rest-tls-"));
-  const certFiles = { cert: join(tlsDir, "server.crt"), key: join(tlsDir, "server.key") };
-  createCa(certFiles, "127.0.0.1", 1);
-  const serverTls = { cert: readFileSync(certFiles.cert), key: readFileSync(certFiles.key) };
-  afterAll(() => rmSync(tlsDir, { recursive: true, force: true }));
-  const PATCH_BODY = { body: { status: {} }, contentType: "application/merge-patch+json" };
-
-  it("sends every write to the apiserver over a single connection", async () => {
-    const connections: Socket[] = [];
-    const apiserver = new URL(loadKubeConfig(planeInfo().kubeconfig).getCurrentCluster()!.server);
-    const relay = createTcpServer((client) => {
-      connections.push(client);
-      const upstream = connect(Number(apiserver.port), apiserver.hostname);
-      client.pipe(upstream).pipe(client);
-      upstream.on("error", () => client.destroy());
-      client.on("error", () => upstream.destroy());
-    });
-    const port = await listening(relay);
-    const kubeConfig = kubeConfigWith({ server: `https://127.0.0.1:${port}` });
-    const relayed = new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), noThrottle());
-    try {
-      const results = await Promise.allSettled(objects.map((obj, i) => relayed.patchDomainStatus(obj, undefined, bigStatus(2000 + i))));
-      expect(results.filter((r) => r.status === "rejected")).toEqual([]);
-      expect(connections.length).toBe(1);
-    } finally {
-      for (const c of connections) c.destroy();
-      relay.close();
-    }
-  });
-
-  it("falls back to HTTP/1.1 for a server that does not offer HTTP/2, and the write is sent once", async () => {
-    const received: string[] = [];
-    const http1Only = createHttpsServer(serverTls, (req, res) => {
-      received.push(`${req.method} ${req.url} HTTP/${req.httpVersion}`);
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ kind: "DomainCpuidPolicy", metadata: { name: "x" } }));
-    });
-    const port = await listening(http1Only);
-    const kubeConfig = kubeConfigWith({ server: `https://127.0.0.1:${port}`, skipTLSVerify: true });
-    const rest = new KubeRest(kubeConfig);
-    try {
-      expect(await rest.send("PATCH", "/apis/x/status", PATCH_BODY)).toMatchObject({ metadata: { name: "x" } });
-      expect(await rest.send("PATCH", "/apis/y/status", PATCH_BODY)).toMatchObject({ metadata: { name: "x" } });
-      expect(received).toEqual(["PATCH /apis/x/status HTTP/1.1", "PATCH /apis/y/status HTTP/1.1"]);
-    } finally {
-      http1Only.closeAllConnections();
-      http1Only.close();
-    }
-  });
-
-  it("opens a new session after the server sent GOAWAY, and one that stopped answering pings fails its request instead of holding it", async () => {
-    const sessions: ServerHttp2Session[] = [];
-    const server = createSecureServer(serverTls);
-    server.on("session", (session) => sessions.push(session));
-    // in front of the server: a relay whose connections can stop carrying anything, either way, as a dead network does
-    const relayed: Socket[] = [];
-    const relay = createTcpServer((client) => {
-      const upstream = connect((server.address() as AddressInfo).port, "127.0.0.1");
-      relayed.push(client, upstream);
-      client.pipe(upstream).pipe(client);
-      upstream.on("error", () => client.destroy());
-      client.on("error", () => upstream.destroy());
-    });
-    server.on("stream", (stream, headers) => {
-      const path = String(headers[":path"]);
-      if (path === "/apis/silent") {
-        for (const socket of relayed) socket.unpipe().pause();
-        return;
-      }
-      stream.respond({ ":status": 200, "content-type": "application/json" });
-      stream.end(JSON.stringify({ path }));
-      if (path === "/apis/last-on-this-session") stream.session?.goaway();
-    });
-    await listening(server);
-    const port = await listening(relay);
-    const kubeConfig = kubeConfigWith({ server: `https://127.0.0.1:${port}`, skipTLSVerify: true });
-    const rest = new KubeRest(kubeConfig, { idleMs: 200, pingTimeoutMs: 300 });
-    try {
-      expect(await rest.send("PATCH", "/apis/last-on-this-session", PATCH_BODY)).toEqual({ path: "/apis/last-on-this-session" });
-      expect(await rest.send("PATCH", "/apis/next", PATCH_BODY)).toEqual({ path: "/apis/next" });
-      expect(sessions.length).toBe(2);
-
-      const err = await rest.send("PATCH", "/apis/silent", PATCH_BODY).catch((e: unknown) => e);
-      expect(err).not.toBeInstanceOf(KubeRequestError);
-      expect((err as Error).message).toMatch(/^PATCH \/apis\/silent: .*did not answer a ping within 0.3 s/);
-      expect(await rest.send("PATCH", "/apis/after", PATCH_BODY)).toEqual({ path: "/apis/after" });
-      expect(sessions.length).toBe(3);
-    } finally {
-      rest.close();
-      for (const s of sessions) s.destroy();
-      for (const socket of relayed) socket.destroy();
-      relay.close();
-      server.close();
     }
   });
 });
