@@ -23,6 +23,12 @@ export type AgentResult<T> =
 export class AgentClient {
   readonly #requests: RequestMux;
   readonly #timeoutMs: number;
+  /**
+   * The JSON of each wire-form policy sent, by identity: the evaluation cache
+   * hands out one shared, unchanging wire form per requested policy, and its
+   * JSON (several KB) is most of a set request's.
+   */
+  readonly #policyJson = new WeakMap<object, string>();
 
   constructor(nc: NatsConnection, timeoutMs: number) {
     this.#requests = new RequestMux(nc);
@@ -30,27 +36,32 @@ export class AgentClient {
   }
 
   set(request: SetPolicyRequest): Promise<AgentResult<SetPolicyReply>> {
-    return this.#request(request.hostId, "set", request, (body) => SetPolicyReply.safeParse(body));
+    const { policy, ...rest } = request;
+    let policyJson = this.#policyJson.get(policy);
+    if (policyJson === undefined) this.#policyJson.set(policy, (policyJson = JSON.stringify(policy)));
+    // `rest` always has hostId, so its JSON is "{…}" with at least one member
+    const json = `{"policy":${policyJson},${JSON.stringify(rest).slice(1)}`;
+    return this.#request(request.hostId, "set", json, (body) => SetPolicyReply.safeParse(body));
   }
 
   async get(hostId: string, domain: string): Promise<AgentResult<DomainInfo>> {
-    const r = await this.#request(hostId, "get", { hostId, domain }, (body) => GetDomainReply.safeParse(body));
+    const r = await this.#request(hostId, "get", JSON.stringify({ hostId, domain }), (body) => GetDomainReply.safeParse(body));
     return r.kind === "ok" ? { kind: "ok", value: r.value.domain } : r;
   }
 
   async domains(hostId: string): Promise<AgentResult<DomainInfoSummary[]>> {
-    const r = await this.#request(hostId, "domains", { hostId }, (body) => ListDomainsReply.safeParse(body));
+    const r = await this.#request(hostId, "domains", JSON.stringify({ hostId }), (body) => ListDomainsReply.safeParse(body));
     return r.kind === "ok" ? { kind: "ok", value: r.value.domains } : r;
   }
 
   async #request<T>(
     hostId: string,
     operation: "set" | "get" | "domains",
-    body: unknown,
+    json: string,
     parseOk: (body: unknown) => { success: true; data: T } | { success: false },
   ): Promise<AgentResult<T>> {
     const subject = hostSubject(hostId, operation);
-    const outcome = await this.#requests.request(subject, JSON.stringify(body), this.#timeoutMs);
+    const outcome = await this.#requests.request(subject, json, this.#timeoutMs);
     if (outcome.kind !== "reply") return { kind: "unavailable", message: describeUnavailable(outcome, subject, this.#timeoutMs) };
     let reply: unknown;
     try {

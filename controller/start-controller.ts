@@ -208,6 +208,7 @@ export async function startController(options: ControllerOptions, log: Logger = 
   const sweeps = manager.register(orphanResetController({ orphans, hosts, policyEvents, hostEvents }));
   const domainReconciler = new DomainPolicyReconciler({
     informer: domainInformer,
+    policyEvents,
     policies,
     hosts,
     agents,

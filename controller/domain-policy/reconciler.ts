@@ -25,6 +25,8 @@ import type { AcceptingHostsIndex } from "./accepting-hosts.ts";
 import { policySource } from "./move.ts";
 import type { EvaluationCache } from "./evaluation-cache.ts";
 import type { PolicyIndex } from "./policy-index.ts";
+import type { PolicyEvent } from "./policy-events.ts";
+import type { Source } from "../manager/source.ts";
 import {
   acceptance,
   agentFailure,
@@ -47,6 +49,8 @@ import { moveEnd } from "../../shared/level/host-member.ts";
 
 export interface DomainPolicyReconcilerDeps {
   informer: ResilientInformer<DomainCpuidPolicyObject>;
+  /** the informer's events, to let go of this replica's stored copies once it shows them */
+  policyEvents: Pick<Source<PolicyEvent>, "subscribe">;
   policies: PolicyIndex;
   hosts: HostIndex;
   agents: AgentClient;
@@ -75,6 +79,9 @@ export class DomainPolicyReconciler {
 
   constructor(deps: DomainPolicyReconcilerDeps) {
     this.#d = deps;
+    deps.policyEvents.subscribe((e) => {
+      if (e.type === "updated") this.#own.caughtUp(e.obj);
+    });
   }
 
   async reconcile(key: string): Promise<HandlerResult> {
@@ -97,6 +104,9 @@ export class DomainPolicyReconciler {
     if (statusChanged(status, previous)) {
       try {
         this.#own.wrote(obj, await this.#d.writer.patchDomainStatus(obj, previous, status));
+        // the informer may have shown the write before its answer came
+        const shown = this.#d.informer.get(name, namespace);
+        if (shown) this.#own.caughtUp(shown);
         this.#d.metrics.statusWrites.inc({ kind: "domain" });
       } catch (err) {
         if (httpStatusOf(err) === 404) return;

@@ -85,7 +85,7 @@ export class EventRecorder {
     const { name, namespace, uid, resourceVersion } = obj.metadata;
     const eventNamespace = namespace ?? CLUSTER_EVENTS_NAMESPACE;
     try {
-      await this.#rest.send("POST", `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(eventNamespace)}/events`, {
+      await this.#rest.sendForText("POST", `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(eventNamespace)}/events`, {
         body: {
           apiVersion: "events.k8s.io/v1",
           kind: "Event",

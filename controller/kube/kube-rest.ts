@@ -35,6 +35,12 @@ export class KubeRequestError extends Error {
   }
 }
 
+interface RequestBody {
+  query?: Record<string, string>;
+  body?: object;
+  contentType?: string;
+}
+
 interface ConnectionSettings {
   agent: Agent | undefined;
   headers: Record<string, string>;
@@ -59,12 +65,20 @@ export class KubeRest {
   }
 
   /** `path` from the API root (/apis/…); `query` values are URL-encoded. Resolves to the parsed answer. */
-  async send<T>(method: KubeMethod, path: string, options: { query?: Record<string, string>; body?: object; contentType?: string } = {}): Promise<T> {
+  async send<T>(method: KubeMethod, path: string, options: RequestBody = {}): Promise<T> {
+    const text = await this.sendForText(method, path, options);
+    const parsed = parseJson(text);
+    if (parsed === undefined) throw new Error(`${method} ${this.#basePath}${path}: the answer is not JSON: ${text.slice(0, 200)}`);
+    return parsed as T;
+  }
+
+  /** As send(), resolving to the answer's text unparsed: for writes whose answer is rarely or never read. */
+  async sendForText(method: KubeMethod, path: string, options: RequestBody = {}): Promise<string> {
     const { agent, headers } = await this.#connection();
     const query = options.query ? `?${new URLSearchParams(options.query).toString()}` : "";
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const what = `${method} ${this.#basePath}${path}`;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const req = request(
         {
           ...this.#origin,
@@ -85,9 +99,9 @@ export class KubeRest {
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
             const status = res.statusCode ?? 0;
-            const parsed = parseJson(text);
-            if (status >= 200 && status < 300 && parsed !== undefined) return resolve(parsed as T);
+            if (status >= 200 && status < 300) return resolve(text);
             if (status === 401) this.#settings = undefined;
+            const parsed = parseJson(text);
             reject(new KubeRequestError(`${what}: HTTP ${status}${reasonOf(parsed, text)}`, status, parsed ?? text, flatHeaders(res.headers)));
           });
         },
@@ -122,7 +136,7 @@ function transportError(what: string, err: Error): Error {
   return new Error(`${what}: ${err.message}`, { cause: err });
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -22,6 +22,7 @@ const FIELD_MANAGER = "cpuid-fleet-controller";
 const MERGE_PATCH = "application/merge-patch+json";
 const API_ROOT = `/apis/${API_GROUP}/${API_VERSION}`;
 const withManager = { fieldManager: FIELD_MANAGER };
+const mergePatch = (body: object) => ({ query: withManager, body, contentType: MERGE_PATCH });
 
 /** The path of a custom object of the API (or of its collection, without a name). */
 function objectPath(plural: string, name?: string, namespace?: string): string {
@@ -54,11 +55,12 @@ export class ObjectWriter {
   /**
    * Replaces the whole status: fields that `previous` (the status last written,
    * which the informer's copy may not show yet) has and `next` lacks are removed.
+   * Resolves to the stored object's JSON, unparsed: one per policy, rarely read.
    */
-  async patchDomainStatus(obj: DomainCpuidPolicyObject, previous: DomainCpuidPolicyStatus | undefined, next: DomainCpuidPolicyStatus): Promise<DomainCpuidPolicyObject> {
+  async patchDomainStatus(obj: DomainCpuidPolicyObject, previous: DomainCpuidPolicyStatus | undefined, next: DomainCpuidPolicyStatus): Promise<string> {
     const { name, namespace } = obj.metadata;
     const body = { status: replacing({ ...obj.status, ...previous }, next) };
-    return this.#mergePatch<DomainCpuidPolicyObject>(statusPath(DOMAIN_PLURAL, name, namespace), body);
+    return this.#throttle.run(() => this.#rest.sendForText("PATCH", statusPath(DOMAIN_PLURAL, name, namespace), mergePatch(body)));
   }
 
   async createHost(name: string): Promise<HostCpuidPolicyObject> {
@@ -98,11 +100,11 @@ export class ObjectWriter {
 
   /** A JSON merge patch of the object (or subresource) at `path`, through the throttle. */
   #mergePatch<T>(path: string, body: object): Promise<T> {
-    return this.#throttle.run(() => this.#rest.send<T>("PATCH", path, { query: withManager, body, contentType: MERGE_PATCH }));
+    return this.#throttle.run(() => this.#rest.send<T>("PATCH", path, mergePatch(body)));
   }
 
   async deleteHost(name: string): Promise<void> {
-    await this.#throttle.run(() => this.#rest.send("DELETE", objectPath(HOST_PLURAL, name)));
+    await this.#throttle.run(() => this.#rest.sendForText("DELETE", objectPath(HOST_PLURAL, name)));
   }
 }
 

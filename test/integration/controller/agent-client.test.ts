@@ -11,6 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../../controller/agent-client.ts";
 import { LocalNats } from "../../../devenv/plane/nats-servers.ts";
 import { hostSubjectWildcard } from "../../../shared/nats/subjects.ts";
+import { SetPolicyRequest } from "../../../shared/schemas/agent-messages.ts";
+import { policyHash } from "../../../shared/policy/canonical.ts";
+import { policyToJson } from "../../../shared/policy/policy-json.ts";
+import { serialisePolicy } from "../../../shared/policy/serialise.ts";
+import { fixturePolicy } from "../../unit/agent/support.ts";
 import { planeInfo } from "../../harness/context.ts";
 
 const HOSTS = ["mux-host-a", "mux-host-b"];
@@ -75,6 +80,25 @@ describe("AgentClient over one inbox subscription", () => {
     await controller.flush();
     await sleep(50);
     expect(await client.get(HOSTS[0], "dom-after")).toEqual({ kind: "error", code: "unknown-domain", message: `${HOSTS[0]}/dom-after` });
+  });
+
+  it("sends each set request as given, also when requests share one wire-form policy (its JSON made once)", async () => {
+    const client = new AgentClient(controller, 300);
+    silentInbox.length = 0;
+    const p = fixturePolicy("hvm_max");
+    const policy = policyToJson(serialisePolicy(p));
+    const requests: SetPolicyRequest[] = ["dom-a", "dom-b"].map((domain, i) => ({
+      hostId: SILENT_HOST,
+      domain,
+      guestType: "hvm",
+      policy,
+      policyHash: policyHash(p),
+      requestId: `req-${domain}`,
+      generation: i + 1,
+      ...(i === 0 ? { resourceUid: "uid-a" } : {}),
+    }));
+    for (const request of requests) await client.set(request);
+    expect(silentInbox.map((msg) => SetPolicyRequest.parse(msg.json()))).toEqual(requests);
   });
 
   it("ends a request in flight when the connection closes, and refuses new ones", async () => {

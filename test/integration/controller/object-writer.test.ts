@@ -125,7 +125,7 @@ describe("ObjectWriter", () => {
     const kubeConfig = kubeConfigWith({ proxyUrl: `http://127.0.0.1:${port}` });
     try {
       const stored = await new ObjectWriter(kubeConfig, new KubeRest(kubeConfig), noThrottle()).patchDomainStatus(objects[1], undefined, bigStatus(1001));
-      expect(stored.status?.lastRequestId).toBe("r-1001");
+      expect((JSON.parse(stored) as DomainCpuidPolicyObject).status?.lastRequestId).toBe("r-1001");
       expect(tunnels).toEqual([new URL(kubeConfig.getCurrentCluster()!.server).host]);
     } finally {
       proxy.closeAllConnections();

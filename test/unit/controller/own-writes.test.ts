@@ -82,4 +82,34 @@ describe("OwnWrites", () => {
     const elsewhere = policy("b", "10");
     expect(own.current(elsewhere)).toBe(elsewhere);
   });
+
+  it("parses a write kept as the apiserver's JSON answer only when it is decided on, once", () => {
+    const own = new OwnWrites<CpuidRolloutObject>();
+    const before = version("10", 0);
+    own.wrote(before, JSON.stringify(version("11", 1)));
+    const decided = own.current(before);
+    expect(decided).toEqual(version("11", 1));
+    expect(own.current(before)).toBe(decided);
+    const third = version("12", 2);
+    own.wrote(decided, third);
+    expect(own.current(before)).toBe(third);
+  });
+
+  it("falls back to the informer's copy when a kept answer is not JSON", () => {
+    const own = new OwnWrites<CpuidRolloutObject>();
+    const before = version("10", 0);
+    own.wrote(before, "{cut");
+    expect(own.current(before)).toBe(before);
+  });
+
+  it("lets go of a write once the informer shows it, but not while it shows a version the write replaced", () => {
+    const own = new OwnWrites<CpuidRolloutObject>();
+    const before = version("10", 0);
+    const stored = version("11", 1);
+    own.wrote(before, stored);
+    own.caughtUp(before);
+    expect(own.current(before)).toBe(stored);
+    own.caughtUp(version("11", 1));
+    expect(own.current(before)).toBe(before);
+  });
 });
