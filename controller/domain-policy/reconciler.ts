@@ -49,7 +49,7 @@ import { moveEnd } from "../../shared/level/host-member.ts";
 
 export interface DomainPolicyReconcilerDeps {
   informer: ResilientInformer<DomainCpuidPolicyObject>;
-  /** the informer's events, to let go of this replica's stored copies once it shows them */
+  /** the informer's events, to let go of this replica's stored copies once it shows them or the object is gone */
   policyEvents: Pick<Source<PolicyEvent>, "subscribe">;
   policies: PolicyIndex;
   hosts: HostIndex;
@@ -80,7 +80,8 @@ export class DomainPolicyReconciler {
   constructor(deps: DomainPolicyReconcilerDeps) {
     this.#d = deps;
     deps.policyEvents.subscribe((e) => {
-      if (e.type === "updated") this.#own.caughtUp(e.obj);
+      if (e.type === "deleted") this.#own.forget(e.obj.metadata);
+      else this.#own.caughtUp(e.obj);
     });
   }
 
@@ -104,9 +105,10 @@ export class DomainPolicyReconciler {
     if (statusChanged(status, previous)) {
       try {
         this.#own.wrote(obj, await this.#d.writer.patchDomainStatus(obj, previous, status));
-        // the informer may have shown the write before its answer came
+        // the informer may have shown the write, or the deletion, before the write's answer came
         const shown = this.#d.informer.get(name, namespace);
         if (shown) this.#own.caughtUp(shown);
+        else this.#own.forget(obj.metadata);
         this.#d.metrics.statusWrites.inc({ kind: "domain" });
       } catch (err) {
         if (httpStatusOf(err) === 404) return;
