@@ -6,7 +6,8 @@
 import { isDeepStrictEqual } from "node:util";
 import type { HostIndex } from "../hosts/host-index.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
-import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
+import { httpStatusOf } from "../kube/api-error.ts";
+import type { ObjectWriter } from "../kube/object-writer.ts";
 import type { HostCpuidPolicyObject } from "../../shared/api/v1alpha1/host-cpuid-policy.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";

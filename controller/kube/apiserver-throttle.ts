@@ -11,7 +11,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { backoffDelay, type BackoffOptions } from "../runtime/backoff.ts";
-import { httpStatusOf } from "./object-writer.ts";
+import { httpStatusOf, retryAfterMs } from "./api-error.ts";
 
 export interface ThrottleEvents {
   /** a 429, with the delay the gate now stays closed */
@@ -115,10 +115,3 @@ export class ApiserverThrottle {
   }
 }
 
-/** The Retry-After of an apiserver error in ms (seconds form, as the apiserver sends it); 0 when absent. */
-export function retryAfterMs(err: unknown): number {
-  const headers = (err as { headers?: Record<string, string> }).headers;
-  const value = headers?.["retry-after"] ?? headers?.["Retry-After"];
-  const seconds = value === undefined ? NaN : Number(value);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
-}

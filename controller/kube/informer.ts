@@ -1,6 +1,8 @@
 // A client-node informer that keeps itself alive: client-node stops an
 // informer on any error other than 410 Gone and never restarts it, so this
-// restarts it with exponential backoff. A watch that died silently is
+// restarts it with exponential backoff, or after the apiserver's Retry-After
+// when that is longer (a 429 while its cache of a new resource is still
+// filling asks for a second). A watch that died silently is
 // bounded by the apiserver, which ends every watch after 30–60 minutes
 // (--min-request-timeout), and by TCP keep-alive; the controller's periodic
 // resync re-reconciles from the cache meanwhile. (Restarting a healthy watch
@@ -10,6 +12,7 @@
 import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffDelay, type BackoffOptions } from "../runtime/backoff.ts";
+import { describeApiError, retryAfterMs } from "./api-error.ts";
 
 export interface ResilientInformerOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;
@@ -27,6 +30,8 @@ export class ResilientInformer<T extends KubernetesObject> {
   readonly #informer: Informer<T> & ObjectCache<T>;
   #failures = 0;
   #errors = 0;
+  /** what the last error's answer asked for (Retry-After), in ms */
+  #retryAfter = 0;
   #stopped = false;
   #synced = false;
   #restartTimer?: NodeJS.Timeout;
@@ -65,7 +70,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   async start(): Promise<void> {
     while (!this.#stopped && !this.#synced) {
       await this.#startOnce();
-      if (!this.#synced && !this.#stopped) await new Promise((r) => setTimeout(r, backoffDelay(this.#failures, this.#o.backoff)));
+      if (!this.#synced && !this.#stopped) await new Promise((r) => setTimeout(r, this.#restartDelay()));
     }
   }
 
@@ -87,13 +92,18 @@ export class ResilientInformer<T extends KubernetesObject> {
   #failed(err: unknown): void {
     this.#errors++;
     this.#failures++;
+    this.#retryAfter = retryAfterMs(err);
     if (this.#stopped) return;
-    const delay = backoffDelay(this.#failures, this.#o.backoff);
-    this.#o.log.warn({ err: describe(err), path: this.#o.path, retryInMs: delay }, "informer stopped; restarting");
+    const delay = this.#restartDelay();
+    this.#o.log.warn({ err: describeApiError(err), path: this.#o.path, retryInMs: delay }, "informer stopped; restarting");
     // start() retries on its own until the first sync
     if (!this.#synced) return;
     clearTimeout(this.#restartTimer);
     this.#restartTimer = setTimeout(() => void this.#startOnce(), delay);
+  }
+
+  #restartDelay(): number {
+    return Math.max(backoffDelay(this.#failures, this.#o.backoff), this.#retryAfter);
   }
 }
 
@@ -102,7 +112,3 @@ function dropManagedFields(obj: KubernetesObject): void {
   if (obj.metadata?.managedFields) obj.metadata.managedFields = undefined;
 }
 
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}

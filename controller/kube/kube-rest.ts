@@ -10,7 +10,7 @@
 // ./kube-config.ts or a proxy agent), taken afresh every 10 s and after a 401
 // so that rotating tokens are followed. Errors carry the HTTP status as
 // `code`, and `body` and `headers`, as client-node's ApiException does:
-// httpStatusOf() and the ApiserverThrottle read both alike.
+// ./api-error.ts reads both alike.
 
 import { request, type Agent, type RequestOptions } from "node:https";
 import { HttpMethod, RequestContext, type KubeConfig } from "@kubernetes/client-node";
@@ -145,7 +145,7 @@ export function parseJson(text: string): unknown {
 }
 
 /** ": <the Status message>" of an apiserver refusal, else the start of the body */
-function reasonOf(parsed: unknown, text: string): string {
+export function reasonOf(parsed: unknown, text: string): string {
   const message = (parsed as { message?: unknown } | undefined)?.message;
   if (typeof message === "string") return `: ${message}`;
   return text ? `: ${text.slice(0, 200)}` : "";

@@ -6,7 +6,7 @@
 
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { httpStatusOf } from "./object-writer.ts";
+import { describeApiError, httpStatusOf } from "./api-error.ts";
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
@@ -60,7 +60,7 @@ export class LeaderElector {
       try {
         renewed = await this.#tryAcquireOrRenew(now);
       } catch (err) {
-        this.#o.log.warn({ err: (err as Error).message }, "leader election: lease request failed");
+        this.#o.log.warn({ err: describeApiError(err) }, "leader election: lease request failed");
       }
       if (this.#stopped) return;
       if (renewed) {
@@ -147,7 +147,7 @@ export class LeaderElector {
       lease.spec.acquireTime = new V1MicroTime(0);
       await this.#api.replaceNamespacedLease({ name, namespace, body: lease });
     } catch (err) {
-      this.#o.log.warn({ err: (err as Error).message }, "leader election: could not release the lease");
+      this.#o.log.warn({ err: describeApiError(err) }, "leader election: could not release the lease");
     }
   }
 }

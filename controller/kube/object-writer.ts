@@ -115,7 +115,3 @@ export function replacing<T extends object>(previous: T, next: T): Record<string
   return body;
 }
 
-export function httpStatusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "number" ? code : undefined;
-}

@@ -16,7 +16,8 @@ import { DomainCpuidPolicySpec, type DomainCpuidPolicyObject } from "../../share
 import { selectTargets, type RolloutCandidate } from "../../shared/rollout/plan.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { ResilientInformer } from "../kube/informer.ts";
-import { httpStatusOf, type ObjectWriter } from "../kube/object-writer.ts";
+import { httpStatusOf } from "../kube/api-error.ts";
+import type { ObjectWriter } from "../kube/object-writer.ts";
 import { objectKey } from "../kube/resources.ts";
 import type { ControllerMetrics } from "../metrics.ts";
 import type { HandlerResult } from "../runtime/work-queue.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiserverThrottle, retryAfterMs } from "../../../controller/kube/apiserver-throttle.ts";
+import { ApiserverThrottle } from "../../../controller/kube/apiserver-throttle.ts";
 
 const tooMany = (retryAfter?: string) => Object.assign(new Error("HTTP-Code: 429"), { code: 429, headers: retryAfter === undefined ? {} : { "retry-after": retryAfter } });
 
@@ -74,13 +74,3 @@ describe("ApiserverThrottle", () => {
   });
 });
 
-describe("retryAfterMs", () => {
-  it("reads the seconds form in either header case; 0 when absent or not a positive number", () => {
-    expect(retryAfterMs(tooMany("3"))).toBe(3_000);
-    expect(retryAfterMs({ headers: { "Retry-After": "1" } })).toBe(1_000);
-    expect(retryAfterMs(tooMany())).toBe(0);
-    expect(retryAfterMs(tooMany("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(0);
-    expect(retryAfterMs(tooMany("-1"))).toBe(0);
-    expect(retryAfterMs(new Error("plain"))).toBe(0);
-  });
-});
