@@ -24,10 +24,9 @@ export function retryAfterMs(err: unknown): number {
  * message instead ("HTTP 429: storage is (re)initializing").
  */
 export function describeApiError(err: unknown): string {
-  if (err instanceof ApiException) {
-    const body: unknown = err.body;
-    const text = typeof body === "string" ? body : (JSON.stringify(body) ?? "");
-    return `HTTP ${err.code}${reasonOf(typeof body === "string" ? parseJson(body) : body, text)}`;
-  }
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof ApiException)) return err instanceof Error ? err.message : String(err);
+  const body: unknown = err.body;
+  // client-node leaves an answer it has no model for (a 429's Status among them) as text
+  if (typeof body === "string") return `HTTP ${err.code}${reasonOf(parseJson(body), body)}`;
+  return `HTTP ${err.code}${reasonOf(body, JSON.stringify(body) ?? "")}`;
 }
